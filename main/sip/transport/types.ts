@@ -1,0 +1,71 @@
+/**
+ * The contract between the transport layer and the layers above it (transaction, usage).
+ * `transport/` owns every socket; nothing above it touches `node:net`, `node:dgram` or `node:tls`.
+ */
+import type { SipMessage, SipRequest, SipResponse } from '../message/types.ts';
+
+export type TransportProtocol = 'UDP' | 'TCP' | 'TLS';
+
+/** Reliable transports have no Timer A/E/G retransmissions (RFC 3261 §17.1.1.2, §17.1.2.2). */
+export function isReliable(protocol: TransportProtocol): boolean {
+  return protocol !== 'UDP';
+}
+
+/** Where a message goes (one resolved target of RFC 3263, or a learned source address). */
+export interface Target {
+  protocol: TransportProtocol;
+  /** An IP address (IPv6 without brackets). Names are resolved before this point. */
+  address: string;
+  port: number;
+  /** TLS server name for SNI and certificate checks (the host of the URI). */
+  serverName?: string;
+  /** Reuse this connection when it is still open (in-dialog requests, §18.2.2 responses). */
+  connectionId?: string;
+}
+
+/** What arrived, and from where. */
+export interface Incoming {
+  message: SipMessage;
+  protocol: TransportProtocol;
+  /** The packet's real source (what `received`/`rport` describe, RFC 3581). */
+  source: { address: string; port: number };
+  /** Our socket's address the message arrived on. */
+  local: { address: string; port: number };
+  /** The stream connection it arrived on (TCP/TLS), for replies and reuse. */
+  connectionId?: string;
+}
+
+/** One traced message (the trace hook, STYLE.md): secrets already masked. */
+export interface TraceEvent {
+  time: number;
+  direction: 'sent' | 'received';
+  protocol: TransportProtocol;
+  local: { address: string; port: number };
+  remote: { address: string; port: number };
+  /** The message text with Authorization/Proxy-Authorization credentials masked. */
+  text: string;
+}
+
+/** A failure to send (connection refused, TLS rejected, unreachable): reported as 503 above. */
+export class TransportError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string) {
+    super(message);
+    this.name = 'TransportError';
+    this.code = code;
+  }
+}
+
+export interface Transport {
+  /**
+   * Send a request. The top Via's transport and sent-by are filled in here from the socket
+   * actually used, and `rport` is added (RFC 3581 §3). Requests larger than the MTU limit that
+   * were meant for UDP go over TCP instead (§18.1.1). Resolves with the target actually used
+   * (protocol may differ from the one asked for) and the connection id for streams.
+   */
+  sendRequest(request: SipRequest, target: Target): Promise<Target>;
+  /** Send a response per §18.2.2 and RFC 3581 §4 (connection, then received/rport, then sent-by). */
+  sendResponse(response: SipResponse, to: Incoming): Promise<void>;
+  /** Every valid message received. Malformed requests are answered with 400/505 by the transport itself. */
+  onMessage(handler: (incoming: Incoming) => void): void;
+}
