@@ -1,0 +1,38 @@
+# Appel native addon (appel_native.node): Opus, G.722, G.711 µ/A-law, G.729, GSM 06.10 codecs,
+# a speexdsp resampler and libsrtp2 SRTP, for the media engine in main/media/ through index.ts.
+#
+# Build with `npm run build:native` (also run by `npm ci` through the install script). It first
+# runs check-deps.js, which names any missing Debian -dev package, then node-gyp with
+# --nodedir=/usr so the Node-API headers come from /usr/include/node and nothing is downloaded.
+# Node-API is ABI-stable: a build against those headers loads in Node 24 and in Electron.
+# Libraries come from pkg-config; bcg729 and gsm fall back to plain -l flags (check-deps.js).
+{
+  'targets': [
+    {
+      'target_name': 'appel_native',
+      'sources': [
+        'src/addon.cc',
+        'src/opus-codec.cc',
+        'src/g711-codec.cc',
+        'src/g722-codec.cc',
+        'src/g729-codec.cc',
+        'src/gsm-codec.cc',
+        'src/resampler.cc',
+        'src/srtp-session.cc',
+      ],
+      'dependencies': [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
+      ],
+      'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
+      'cflags': ['-fvisibility=hidden', '-Wall', '-Wextra'],
+      'cflags_cc': [
+        '-std=c++17',
+        '-fvisibility=hidden',
+        '-Wall',
+        '-Wextra',
+        '<!@(node check-deps.js --cflags)',
+      ],
+      'libraries': ['<!@(node check-deps.js --libs)'],
+    },
+  ],
+}
