@@ -1,0 +1,311 @@
+#!/usr/bin/env node
+/**
+ * `npm run phone -- <command> …`: the headless command line over the same engine the desktop
+ * app drives (main/phone/). Every event can be printed as one JSON object per line (--json) for
+ * automation; without --json it prints short sentences. Exit status: 0 on success, 1 when the
+ * SIP side failed (one line says why, in words), 2 for a usage error.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createInterface } from 'node:readline';
+import { Phone, type PhoneOptions } from './phone/phone.ts';
+import type { AccountConfig, AccountSnapshot, SipTraceEntry } from './phone/api.ts';
+
+const HELP = `Appel — a SIP softphone. Headless command line.
+
+Usage:
+  npm run phone -- register --aor URI [options]     register an account, then exit (or stay --for S)
+  npm run phone -- options URI [options]            send OPTIONS and print the answer
+  npm run phone -- message URI TEXT [options]       send an instant message (RFC 3428)
+  npm run phone -- listen [options]                 answer OPTIONS, print MESSAGEs received
+  npm run phone -- help                             this text
+
+Account options:
+  --aor URI            address of record, e.g. sip:alice@example.com
+  --username U         authentication user (default: the AOR's user part)
+  --password P         password (also: environment variable APPEL_PASSWORD; else a prompt
+                       when run in a terminal)
+  --display-name N     display name in From
+  --proxy URI          outbound proxy, e.g. 'sip:127.0.0.1:5061;transport=tls'
+                       (skips DNS look-ups of the AOR's domain)
+  --transport T        udp, tcp or tls when neither the proxy nor DNS decides
+  --ca FILE            PEM file of extra certificate authorities trusted for TLS
+  --insecure           do not verify TLS certificates (testing only)
+  --expires N          registration interval to ask for, seconds (default 600)
+  --no-outbound        do not use RFC 5626 outbound (reg-id, flow keep-alive)
+  --keep-alive S       keep-alive interval in seconds (0 = off)
+  --retry-base S       back-off base after a failed registration (RFC 5626 §4.5; default 30)
+  --no-register        do not register (listen, options, message)
+
+Network options:
+  --listen SPEC        local socket(s), e.g. udp:127.0.0.1:5070, tcp:[::1]:0, tls:0.0.0.0:5061
+                       (repeatable; default: udp, tcp and tls on 0.0.0.0, any free port)
+  --dns HOST:PORT      DNS server(s) for RFC 3263 look-ups (repeatable; default: the system's)
+  --tls-cert FILE --tls-key FILE   certificate for a TLS listener
+
+Run options:
+  --for S              stay S seconds (refreshing the registration), then unregister and exit
+  --json               print events as JSON, one object per line
+  --trace              print every SIP message sent and received (credentials masked)
+  -h, --help           this text
+
+Examples:
+  npm run phone -- register --aor sip:alice@lab.test --proxy 'sip:127.0.0.1:5061;transport=tls' --ca ca.pem
+  APPEL_PASSWORD=secret npm run phone -- register --aor sip:alice@lab.test --for 60 --json
+  npm run phone -- message sip:bob@lab.test 'Hello Bob' --aor sip:alice@lab.test
+`;
+
+const OPTIONS = {
+  aor: { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  'display-name': { type: 'string' },
+  proxy: { type: 'string' },
+  transport: { type: 'string' },
+  ca: { type: 'string' },
+  insecure: { type: 'boolean' },
+  expires: { type: 'string' },
+  'no-outbound': { type: 'boolean' },
+  'keep-alive': { type: 'string' },
+  'retry-base': { type: 'string' },
+  'no-register': { type: 'boolean' },
+  listen: { type: 'string', multiple: true },
+  dns: { type: 'string', multiple: true },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  for: { type: 'string' },
+  json: { type: 'boolean' },
+  trace: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+export class UsageError extends Error {}
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+function seconds(name: string, value: string | undefined, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} wants a number of seconds ≥ ${min}, not '${value}'`);
+  return n;
+}
+
+/** Parse `udp:127.0.0.1:5070`, `tcp:[::1]:0`, `tls:0.0.0.0:5061`. */
+export function parseListen(spec: string): { protocol: 'UDP' | 'TCP' | 'TLS'; address: string; port: number } {
+  const m = /^(udp|tcp|tls):(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/i.exec(spec);
+  if (!m) throw new UsageError(`--listen wants PROTO:ADDRESS:PORT (udp:127.0.0.1:5070, tcp:[::1]:0), not '${spec}'`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new UsageError(`--listen port ${port} is above 65535`);
+  return { protocol: m[1].toUpperCase() as 'UDP' | 'TCP' | 'TLS', address: m[2].replace(/^\[|\]$/g, ''), port };
+}
+
+export function parseCli(argv: string[]): { command: string; positionals: string[]; values: Values } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const [command = 'help', ...positionals] = parsed.positionals;
+  return { command, positionals, values: parsed.values as Values };
+}
+
+async function promptPassword(aor: string): Promise<string | undefined> {
+  if (!process.stdin.isTTY) return undefined;
+  process.stderr.write(`Password for ${aor}: `);
+  const rl = createInterface({ input: process.stdin, terminal: true });
+  // Hide what is typed: the readline echo is swallowed.
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
+  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
+  rl.close();
+  process.stderr.write('\n');
+  return answer;
+}
+
+async function accountFrom(values: Values, needAor: boolean): Promise<AccountConfig | undefined> {
+  if (!values.aor) {
+    if (needAor) throw new UsageError('--aor is required, e.g. --aor sip:alice@example.com');
+    return undefined;
+  }
+  if (!/^sips?:/i.test(values.aor)) throw new UsageError(`--aor wants a sip: or sips: URI, not '${values.aor}'`);
+  const transport = values.transport?.toLowerCase();
+  if (transport !== undefined && !['udp', 'tcp', 'tls'].includes(transport)) {
+    throw new UsageError(`--transport wants udp, tcp or tls, not '${values.transport}'`);
+  }
+  const password = values.password ?? process.env.APPEL_PASSWORD ?? (await promptPassword(values.aor));
+  return {
+    aor: values.aor,
+    username: values.username,
+    password,
+    displayName: values['display-name'],
+    proxy: values.proxy,
+    transport: transport as AccountConfig['transport'],
+    ca: values.ca,
+    tlsVerify: !values.insecure,
+    expires: seconds('expires', values.expires, 1),
+    outbound: !values['no-outbound'],
+    keepAlive: seconds('keep-alive', values['keep-alive']),
+    retryBase: seconds('retry-base', values['retry-base'], 0.01),
+    register: !values['no-register'],
+  };
+}
+
+function phoneOptions(values: Values, account?: AccountConfig): PhoneOptions {
+  return {
+    listen: values.listen?.map(parseListen),
+    dnsServers: values.dns,
+    tls: {
+      ca: account?.ca ?? values.ca,
+      verify: !values.insecure,
+      cert: values['tls-cert'],
+      key: values['tls-key'],
+    },
+  };
+}
+
+/** Output: JSON lines or sentences. */
+class Printer {
+  private readonly json: boolean;
+  constructor(json: boolean) {
+    this.json = json;
+  }
+  event(name: string, fields: Record<string, unknown>, sentence: string): void {
+    if (this.json) process.stdout.write(JSON.stringify({ event: name, time: new Date().toISOString(), ...fields }) + '\n');
+    else process.stdout.write(sentence + '\n');
+  }
+  trace(t: SipTraceEntry): void {
+    if (this.json) {
+      process.stdout.write(JSON.stringify({ event: 'trace', ...t, time: new Date(t.time).toISOString() }) + '\n');
+    } else {
+      const arrow = t.direction === 'sent' ? `${t.local} -> ${t.remote}` : `${t.remote} -> ${t.local}`;
+      process.stderr.write(`--- ${new Date(t.time).toISOString()} ${t.direction} ${t.transport} ${arrow}\n${t.text.replace(/\r\n/g, '\n')}\n`);
+    }
+  }
+}
+
+function accountEvent(p: Printer, s: AccountSnapshot): void {
+  switch (s.state) {
+    case 'registering':
+      p.event('registering', { aor: s.aor }, `registering ${s.aor} …`);
+      break;
+    case 'registered':
+      p.event(
+        'registered',
+        { aor: s.aor, expires: s.expires, contact: s.contact, publicAddress: s.publicAddress },
+        `registered ${s.aor} for ${s.expires} s as ${s.contact}`,
+      );
+      break;
+    case 'failed':
+      p.event(
+        'failed',
+        { aor: s.aor, status: s.error?.status, reason: s.error?.reason, retryAt: s.nextAttemptAt && new Date(s.nextAttemptAt).toISOString() },
+        `registration of ${s.aor} failed: ${s.error?.reason}`,
+      );
+      break;
+    case 'unregistered':
+      p.event('unregistered', { aor: s.aor }, `unregistered ${s.aor}`);
+      break;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let cli;
+  try {
+    cli = parseCli(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\nTry: npm run phone -- --help\n`);
+    return 2;
+  }
+  const { command, positionals, values } = cli;
+  if (values.help || command === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const printer = new Printer(!!values.json);
+  const stopSignal = new AbortController();
+  const onSignal = () => stopSignal.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  let phone: Phone | undefined;
+  try {
+    const needAor = command === 'register';
+    if (!['register', 'options', 'message', 'listen'].includes(command)) {
+      throw new UsageError(`unknown command '${command}'`);
+    }
+    if (command === 'options' && positionals.length !== 1) throw new UsageError('options wants one URI: options sip:bob@example.com');
+    if (command === 'message' && positionals.length !== 2) throw new UsageError("message wants a URI and a text: message sip:bob@example.com 'Hello'");
+    const account = await accountFrom(values, needAor);
+    const stayFor = seconds('for', values.for);
+    phone = new Phone(phoneOptions(values, account));
+    if (values.trace) phone.on('sip:trace', (t) => printer.trace(t));
+    phone.on('message:received', (m) =>
+      printer.event('message', { from: m.peer, text: m.text, contentType: m.contentType }, `message from ${m.peer}: ${m.text}`),
+    );
+    await phone.start();
+
+    let accountId: string | undefined;
+    if (account) {
+      if (command !== 'register' && account.register === undefined) account.register = !values['no-register'];
+      const firstOutcome = new Promise<AccountSnapshot>((resolve) => {
+        phone!.on('account:state', (s) => {
+          accountEvent(printer, s);
+          if (s.state === 'registered' || s.state === 'failed') resolve(s);
+        });
+      });
+      const snap = phone.addAccount(account);
+      accountId = snap.id;
+      if (account.register !== false) {
+        const outcome = await Promise.race([firstOutcome, new Promise<undefined>((r) => stopSignal.signal.addEventListener('abort', () => r(undefined)))]);
+        if (!outcome) return 1;
+        if (outcome.state === 'failed') {
+          process.stderr.write(`${outcome.error?.reason ?? 'registration failed'}\n`);
+          return 1;
+        }
+      }
+    }
+
+    if (command === 'options') {
+      const res = await phone.options({ accountId, to: positionals[0] });
+      printer.event('options', { to: positionals[0], status: res.status, reason: res.reason }, `${res.status} ${res.reason}`);
+      if (res.status >= 300) return 1;
+    } else if (command === 'message') {
+      const msg = await phone.sendMessage({ accountId, to: positionals[0], text: positionals[1] });
+      printer.event('message-sent', { to: msg.peer, status: msg.status, error: msg.error }, msg.status === 'sent' ? `message delivered to ${msg.peer}` : `message not delivered: ${msg.error}`);
+      if (msg.status !== 'sent') {
+        process.stderr.write(`${msg.error}\n`);
+        return 1;
+      }
+    } else if (command === 'listen' || stayFor !== undefined) {
+      if (command === 'listen') {
+        for (const a of phone.localAddresses()) printer.event('listening', { ...a }, `listening on ${a.protocol.toLowerCase()}:${a.address}:${a.port}`);
+      }
+      await sleep(stayFor === undefined ? 2 ** 31 - 1 : stayFor * 1000, stopSignal.signal);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\nTry: npm run phone -- --help\n`);
+      return 2;
+    }
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (phone) await phone.stop();
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,336 @@
+/**
+ * The registration client (RFC 3261 §10.2, RFC 5626 §4.2–4.5): one binding of one Contact
+ * (this instance) to an address of record, kept alive by refreshes.
+ *
+ *   unregistered ──register()──▶ registering ──2xx──▶ registered ──refresh timer──▶ registering
+ *        ▲                         │  401/407 → retry once with credentials            │
+ *        │                         │  423 → retry with Min-Expires                     │
+ *        │                         ▼                                                   │
+ *        └──unregister()────── failed ◀──────── error / timeout / wrong password ──────┘
+ *                                  └── back-off (RFC 5626 §4.5) ──▶ registering
+ *
+ * A wrong password ends in `failed` with no automatic retry (it will not get better by
+ * itself); transport errors, timeouts and 5xx retry with the §4.5 back-off.
+ */
+import { createRequest } from '../message/index.ts';
+import type { NameAddr, SipRequest, SipResponse, Uri } from '../message/types.ts';
+import { parseUri, formatUri, uriEquals, generateTag, generateCallId } from '../message/index.ts';
+import { DigestAuthenticator } from '../auth/index.ts';
+import type { Clock, TimerHandle } from '../transaction/timers.ts';
+import type { OutOfDialogSender, FlowInfo } from './out-of-dialog-sender.ts';
+
+export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed';
+
+export interface RegistererOptions {
+  /** Address of record (To and From), e.g. `sip:alice@example.com`. */
+  aor: string;
+  /** Request-URI of REGISTER: the registrar, by default `sip:<domain of the AOR>` (§10.2). */
+  registrar?: string;
+  username?: string;
+  password?: string;
+  displayName?: string;
+  /** Interval asked for, seconds (§10.2.1.1). */
+  expires: number;
+  /** `+sip.instance` (RFC 5626 §4.1): a URN, stable across restarts of the app. */
+  instanceId: string;
+  /** RFC 5626 outbound: add `reg-id` and `Supported: outbound`. */
+  outbound: boolean;
+  /** RFC 5626 §4.5 base time in seconds (30 when every flow failed). */
+  retryBase: number;
+  /** Upper bound of the back-off, seconds (§4.5: max-time, 1800 by default). */
+  retryMax?: number;
+  userAgent?: string;
+  sender: OutOfDialogSender;
+  clock: Clock;
+  random?: () => number;
+}
+
+export interface RegistrationSnapshot {
+  state: RegistrationState;
+  expires?: number;
+  contact?: string;
+  publicAddress?: string;
+  error?: { status?: number; reason: string };
+  nextAttemptAt?: number;
+}
+
+/** Human words for the statuses a registrar answers with. */
+function failureReason(aor: string, res: SipResponse, sentCredentials: boolean): string {
+  const who = aor.replace(/^sips?:/i, '');
+  const status = `${res.status} ${res.reason}`;
+  switch (res.status) {
+    case 401:
+    case 407:
+      return `wrong password for ${who} (${status})`;
+    case 403:
+      return sentCredentials ? `wrong password for ${who} (${status})` : `the registrar refused ${who} (${status})`;
+    case 404:
+      return `the registrar does not know ${who} (${status})`;
+    case 408:
+    case 503:
+      return res.reason; // Already words: the sender explains what did not answer (see OutOfDialogSender).
+    default:
+      return `the registrar answered ${status} for ${who}`;
+  }
+}
+
+export class Registerer {
+  private readonly opts: RegistererOptions;
+  private readonly aorUri: Uri;
+  private readonly callId = generateCallId();
+  private readonly fromTag = generateTag();
+  private cseq = 1;
+  private readonly auth: DigestAuthenticator;
+  private snapshot: RegistrationSnapshot = { state: 'unregistered' };
+  private timer?: TimerHandle;
+  private failures = 0;
+  private wanted = false;
+  private expires: number;
+  /** The Contact we last registered, to remove it when our public address changes. */
+  private registeredContact?: string;
+  private publicAddress?: { address: string; port: number };
+  private running?: Promise<void>;
+  private listeners: Array<(s: RegistrationSnapshot) => void> = [];
+
+  constructor(opts: RegistererOptions) {
+    this.opts = opts;
+    this.aorUri = parseUri(opts.aor);
+    this.expires = opts.expires;
+    this.auth = new DigestAuthenticator({ username: opts.username ?? this.aorUri.user, password: opts.password ?? '' });
+  }
+
+  get state(): RegistrationSnapshot {
+    return { ...this.snapshot };
+  }
+
+  onChange(listener: (s: RegistrationSnapshot) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Register now, and keep the binding refreshed until `unregister()`. */
+  register(): Promise<void> {
+    this.wanted = true;
+    return this.run(() => this.attempt());
+  }
+
+  /**
+   * Register again at once (wake from sleep, network change, failed flow), whatever the timer
+   * said; back-off counters start over.
+   */
+  refreshNow(): Promise<void> {
+    if (!this.wanted) return Promise.resolve();
+    this.failures = 0;
+    return this.run(() => this.attempt());
+  }
+
+  /** Remove our binding (Contact with expires=0, §10.2.2) and stop refreshing. */
+  async unregister(): Promise<void> {
+    this.wanted = false;
+    this.cancelTimer();
+    if (this.running) await this.running.catch(() => {});
+    if (this.snapshot.state !== 'registered' || !this.registeredContact) {
+      this.set({ state: 'unregistered' });
+      return;
+    }
+    const contact = this.registeredContact;
+    this.registeredContact = undefined;
+    try {
+      await this.transaction(0, () => contact);
+    } catch {
+      // Best effort: the binding expires by itself at the registrar.
+    }
+    this.set({ state: 'unregistered' });
+  }
+
+  /** Stop timers without sending anything (the app is shutting down hard). */
+  dispose(): void {
+    this.wanted = false;
+    this.cancelTimer();
+  }
+
+  private run(fn: () => Promise<void>): Promise<void> {
+    const previous = this.running ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(fn);
+    this.running = next;
+    return next.finally(() => {
+      if (this.running === next) this.running = undefined;
+    });
+  }
+
+  private set(s: RegistrationSnapshot): void {
+    this.snapshot = s;
+    for (const l of this.listeners) {
+      try {
+        l({ ...s });
+      } catch {
+        // A listener's bug must not stop registration.
+      }
+    }
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== undefined) this.opts.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(seconds: number, fn: () => void): number {
+    this.cancelTimer();
+    const ms = Math.max(0, Math.round(seconds * 1000));
+    this.timer = this.opts.clock.setTimeout(() => {
+      this.timer = undefined;
+      fn();
+    }, ms);
+    return this.opts.clock.now() + ms;
+  }
+
+  /** Contact URI for a flow: our public address once the registrar told us (RFC 3581), else the local one. */
+  private contactFor(flow: FlowInfo): string {
+    const addr = this.publicAddress ?? flow.local;
+    const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+    const scheme = flow.protocol === 'TLS' && this.aorUri.scheme === 'sips' ? 'sips' : 'sip';
+    const transport = flow.protocol === 'UDP' ? '' : `;transport=${flow.protocol.toLowerCase()}`;
+    const user = this.aorUri.user ? `${encodeURIComponent(this.aorUri.user).replace(/%40/g, '@')}@` : '';
+    return `<${scheme}:${user}${host}:${addr.port}${transport}>`;
+  }
+
+  private contactParams(expires: number): string {
+    let p = `;+sip.instance="<${this.opts.instanceId}>"`;
+    if (this.opts.outbound) p += ';reg-id=1';
+    return `${p};expires=${expires}`;
+  }
+
+  /**
+   * One REGISTER transaction chain: the request, then at most one authenticated retry per
+   * challenge, and one retry after 423. Resolves with the final response and the flow used.
+   */
+  private async transaction(expires: number, contact: (flow: FlowInfo) => string): Promise<{ res: SipResponse; flow: FlowInfo; contact: string; sentCredentials: boolean }> {
+    let intervalRetried = false;
+    let challenges = 0;
+    let sentCredentials = false;
+    let usedContact = '';
+    for (;;) {
+      const req = this.buildRegister(expires);
+      sentCredentials = this.auth.preAuthorize(req) || challenges > 0;
+      const { response, flow } = await this.opts.sender.send(req, {
+        prepare: (f) => {
+          usedContact = contact(f);
+          req.setHeader('Contact', usedContact + this.contactParams(expires));
+        },
+      });
+      if (response.status === 401 || response.status === 407) {
+        const verdict = this.auth.authorize(req, response);
+        if (verdict !== 'retry' || challenges >= 2) return { res: response, flow, contact: usedContact, sentCredentials: true };
+        challenges++;
+        continue;
+      }
+      if (response.status === 423 && !intervalRetried && expires !== 0) {
+        // RFC 3261 §10.2.8: retry with an interval no shorter than Min-Expires.
+        const min = Number(response.header('Min-Expires'));
+        if (Number.isFinite(min) && min > expires) {
+          intervalRetried = true;
+          expires = min;
+          this.expires = min;
+          continue;
+        }
+      }
+      return { res: response, flow, contact: usedContact, sentCredentials };
+    }
+  }
+
+  private buildRegister(expires: number): SipRequest {
+    const registrar = this.opts.registrar ?? `${this.aorUri.scheme}:${this.aorUri.host}${this.aorUri.port ? `:${this.aorUri.port}` : ''}`;
+    const display = this.opts.displayName ? `"${this.opts.displayName.replace(/["\\]/g, '\\$&')}" ` : '';
+    const fields: Array<[string, string]> = [
+      ['Max-Forwards', '70'],
+      ['To', `${display}<${this.opts.aor}>`],
+      ['From', `${display}<${this.opts.aor}>;tag=${this.fromTag}`],
+      ['Call-ID', this.callId],
+      ['CSeq', `${this.cseq++} REGISTER`],
+      ['Expires', String(expires)],
+      ['Supported', this.opts.outbound ? 'path, outbound, gruu' : 'path, gruu'],
+      ['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, REFER, NOTIFY, SUBSCRIBE, INFO, UPDATE, PRACK'],
+    ];
+    if (this.opts.userAgent) fields.push(['User-Agent', this.opts.userAgent]);
+    return createRequest({ method: 'REGISTER', uri: registrar, fields });
+  }
+
+  /** Our binding among the Contacts of a 2xx (§10.2.4): by +sip.instance, else by URI. */
+  private findBinding(res: SipResponse, sentContact: string): NameAddr | undefined {
+    const contacts = res.contacts();
+    const ours = contacts.find((c) => {
+      const inst = c.params.get('+sip.instance');
+      return inst !== undefined && inst !== null && inst.replace(/^"|"$/g, '') === `<${this.opts.instanceId}>`;
+    });
+    if (ours) return ours;
+    const sent = parseUri(sentContact.replace(/^<|>$/g, ''));
+    return contacts.find((c) => uriEquals(c.uri, sent));
+  }
+
+  private async attempt(): Promise<void> {
+    if (!this.wanted) return;
+    this.cancelTimer();
+    this.set({ ...this.snapshot, state: 'registering', error: undefined, nextAttemptAt: undefined });
+    let outcome;
+    try {
+      outcome = await this.transaction(this.expires, (f) => this.contactFor(f));
+    } catch (err) {
+      this.fail({ reason: (err as Error).message }, true);
+      return;
+    }
+    if (!this.wanted) return;
+    const { res, flow, contact, sentCredentials } = outcome;
+    if (res.status >= 200 && res.status < 300) {
+      // RFC 3581 §4 / RFC 5626 §4.2: the registrar saw us at received/rport. When that differs
+      // from the Contact we registered, register again with the address it sees.
+      const via = res.topVia();
+      const received = via.params.get('received');
+      const rport = via.params.get('rport');
+      const seen = {
+        address: received ?? flow.local.address,
+        port: rport ? Number(rport) : flow.local.port,
+      };
+      const natted = flow.protocol === 'UDP' && (seen.address !== (this.publicAddress ?? flow.local).address || seen.port !== (this.publicAddress ?? flow.local).port);
+      const binding = this.findBinding(res, contact);
+      const granted = Number(binding?.params.get('expires') ?? res.header('Expires') ?? this.expires);
+      const expires = Number.isFinite(granted) && granted > 0 ? granted : this.expires;
+      this.failures = 0;
+      this.registeredContact = contact;
+      if (natted) {
+        const old = contact;
+        this.publicAddress = seen;
+        // Remove the binding with the private address, then register the public one.
+        await this.transaction(0, () => old).catch(() => {});
+        return this.attempt();
+      }
+      const refreshIn = expires > 120 ? expires - 60 : expires / 2;
+      const at = this.schedule(refreshIn, () => void this.run(() => this.attempt()));
+      this.set({
+        state: 'registered',
+        expires,
+        contact: contact.replace(/^<|>$/g, ''),
+        publicAddress: this.publicAddress ? `${this.publicAddress.address}:${this.publicAddress.port}` : undefined,
+        nextAttemptAt: at,
+      });
+      return;
+    }
+    const reason = failureReason(this.opts.aor, res, sentCredentials);
+    // A wrong password or a refusal will not change by itself: no retry loop.
+    const permanent = [401, 403, 404, 407, 423].includes(res.status) || (res.status >= 400 && res.status < 500 && res.status !== 408);
+    this.fail({ status: res.status, reason }, !permanent);
+  }
+
+  private fail(error: { status?: number; reason: string }, retry: boolean): void {
+    this.registeredContact = undefined;
+    if (!retry || !this.wanted) {
+      this.set({ state: 'failed', error });
+      return;
+    }
+    // RFC 5626 §4.5: W = min(max-time, base-time · 2^consecutive-failures), wait 50–100 % of W.
+    const max = this.opts.retryMax ?? 1800;
+    const w = Math.min(max, this.opts.retryBase * 2 ** this.failures);
+    this.failures++;
+    const wait = w * (0.5 + 0.5 * (this.opts.random ?? Math.random)());
+    const at = this.schedule(wait, () => void this.run(() => this.attempt()));
+    this.set({ state: 'failed', error, nextAttemptAt: at });
+  }
+}
