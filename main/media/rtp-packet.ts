@@ -1,0 +1,91 @@
+/**
+ * RTP fixed header (RFC 3550 §5.1): pure encode and decode over bytes.
+ *
+ *     0                   1                   2                   3
+ *     0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *    +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *    |V=2|P|X|  CC   |M|     PT      |       sequence number         |
+ *    |                           timestamp                           |
+ *    |           synchronization source (SSRC) identifier            |
+ *    |            contributing source (CSRC) identifiers  ...        |
+ */
+
+export interface RtpPacket {
+  payloadType: number;
+  marker: boolean;
+  /** 16-bit sequence number. */
+  sequenceNumber: number;
+  /** 32-bit media timestamp (unsigned). */
+  timestamp: number;
+  /** 32-bit synchronization source (unsigned). */
+  ssrc: number;
+  /** Contributing sources (mixers only); empty for a plain sender. */
+  csrcs: number[];
+  /** Payload bytes with any padding removed; a view into the decoded buffer. */
+  payload: Uint8Array;
+}
+
+/** Why a datagram is not an RTP packet; the receiver drops it and counts the reason. */
+export class RtpFormatError extends Error {
+  override readonly name = 'RtpFormatError';
+}
+
+const HEADER_BYTES = 12;
+
+export const RtpPacket = {
+  /** Serializes a packet (no padding, no header extension). */
+  encode(packet: RtpPacket): Uint8Array {
+    const cc = packet.csrcs.length;
+    const out = new Uint8Array(HEADER_BYTES + cc * 4 + packet.payload.length);
+    const view = new DataView(out.buffer);
+    out[0] = 0x80 | cc;
+    out[1] = (packet.marker ? 0x80 : 0) | (packet.payloadType & 0x7f);
+    view.setUint16(2, packet.sequenceNumber & 0xffff);
+    view.setUint32(4, packet.timestamp >>> 0);
+    view.setUint32(8, packet.ssrc >>> 0);
+    for (let i = 0; i < cc; i++) view.setUint32(HEADER_BYTES + i * 4, packet.csrcs[i] >>> 0);
+    out.set(packet.payload, HEADER_BYTES + cc * 4);
+    return out;
+  },
+
+  /**
+   * Parses one datagram. Header extensions (X, §5.3.1) are skipped, padding (P) removed.
+   * Throws RtpFormatError when the version is not 2 or a length field overruns the datagram.
+   */
+  decode(bytes: Uint8Array): RtpPacket {
+    if (bytes.length < HEADER_BYTES) throw new RtpFormatError(`RTP packet too short (${bytes.length} bytes)`);
+    const version = bytes[0] >> 6;
+    if (version !== 2) throw new RtpFormatError(`RTP version ${version}, expected 2`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const padding = (bytes[0] & 0x20) !== 0;
+    const extension = (bytes[0] & 0x10) !== 0;
+    const cc = bytes[0] & 0x0f;
+    let offset = HEADER_BYTES + cc * 4;
+    if (offset > bytes.length) throw new RtpFormatError(`RTP CSRC count ${cc} overruns the packet`);
+    const csrcs: number[] = [];
+    for (let i = 0; i < cc; i++) csrcs.push(view.getUint32(HEADER_BYTES + i * 4));
+    if (extension) {
+      // §5.3.1: 16-bit profile-defined field, then the length in 32-bit words.
+      if (offset + 4 > bytes.length) throw new RtpFormatError('RTP header extension overruns the packet');
+      const words = view.getUint16(offset + 2);
+      offset += 4 + words * 4;
+      if (offset > bytes.length) throw new RtpFormatError('RTP header extension overruns the packet');
+    }
+    let end = bytes.length;
+    if (padding) {
+      // §5.1: the last octet counts the padding octets, itself included.
+      const count = bytes[bytes.length - 1];
+      if (count === 0 || end - count < offset) throw new RtpFormatError(`RTP padding count ${count} is invalid`);
+      end -= count;
+    }
+    return {
+      payloadType: bytes[1] & 0x7f,
+      marker: (bytes[1] & 0x80) !== 0,
+      sequenceNumber: view.getUint16(2),
+      timestamp: view.getUint32(4),
+      ssrc: view.getUint32(8),
+      csrcs,
+      payload: bytes.subarray(offset, end),
+    };
+  },
+} as const;
