@@ -89,6 +89,10 @@ request_route {
     xlog("L_WARN", "malformed request from $si:$sp\\n");
     exit;
   }
+  if (!has_totag() && is_present_hf("Route")) {
+    # A pre-loaded route to us (the phone's outbound proxy, RFC 3261 §8.1.2): consume it.
+    loose_route();
+  }
   if (is_method("REGISTER")) {
     if (!auth_check("$fd", "subscriber", "1")) {
       auth_challenge("$fd", "1");

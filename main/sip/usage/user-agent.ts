@@ -1,0 +1,330 @@
+/**
+ * The user agent core (RFC 3261 §8): one transport, one transaction layer, one resolver.
+ *
+ * - UAC side: `send()` resolves the next hop (outbound proxy, else the Request-URI; RFC 3263),
+ *   tries each target in turn on a transport error, a timeout or a 503 (§4.3), and returns the
+ *   final response, with timeouts and transport failures explained in words.
+ *   `sendOutOfDialog()` builds a request (§8.1.1), answers one digest challenge (§22.2), and
+ *   sends it.
+ * - UAS side: the checks of §8.2 (method, URI scheme, Require), then OPTIONS (§11.2) and
+ *   MESSAGE (RFC 3428 §7). Calls come with the INVITE usage; until then INVITE gets 480.
+ */
+import { createSocket } from 'node:dgram';
+import { isIP } from 'node:net';
+import {
+  createRequest,
+  createResponse,
+  generateCallId,
+  generateTag,
+  parseUri,
+} from '../message/index.ts';
+import type { SipRequest, SipResponse } from '../message/types.ts';
+import { DigestAuthenticator } from '../auth/index.ts';
+import { TransactionLayer, type ServerTransaction, type IncomingRequest } from '../transaction/transaction-layer.ts';
+import { realClock, type Clock, type TimerSettings } from '../transaction/timers.ts';
+import type { SipResolver } from '../transport/resolver.ts';
+import type { Target, Transport, TransportProtocol } from '../transport/types.ts';
+import type { FlowInfo, OutOfDialogSender, SendOptions } from './out-of-dialog-sender.ts';
+
+/** What the UA needs of the transport beyond the `Transport` contract. */
+export interface LocalTransport extends Transport {
+  localAddresses(): Array<{ protocol: TransportProtocol; address: string; port: number }>;
+}
+
+export interface UserAgentOptions {
+  transport: LocalTransport;
+  resolver: SipResolver;
+  clock?: Clock;
+  timers?: Partial<TimerSettings>;
+  /** `User-Agent` / `Server` header value. */
+  userAgent?: string;
+}
+
+export interface ReceivedMessage {
+  from: string;
+  to: string;
+  text: string;
+  contentType: string;
+}
+
+export interface OutOfDialogRequest {
+  method: string;
+  /** Request-URI and To. */
+  to: string;
+  /** From (an AOR); default `sip:anonymous@anonymous.invalid` (RFC 3261 §8.1.1.3). */
+  from?: string;
+  proxy?: string;
+  transport?: TransportProtocol;
+  credentials?: { username?: string; password?: string };
+  fields?: Array<[string, string]>;
+  body?: string | Uint8Array;
+}
+
+/** Methods this UA understands (Allow, §20.5). */
+export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE'];
+/** Extensions we support (§20.37); anything else in Require gets 420 (§8.2.2.3). */
+const SUPPORTED = ['path', 'outbound', 'gruu'];
+
+function hostPort(address: string, port: number): string {
+  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
+
+export class UserAgent implements OutOfDialogSender {
+  readonly transactions: TransactionLayer;
+  private readonly opts: UserAgentOptions;
+  private readonly clock: Clock;
+  private messageHandlers: Array<(m: ReceivedMessage) => void> = [];
+
+  constructor(opts: UserAgentOptions) {
+    this.opts = opts;
+    this.clock = opts.clock ?? realClock;
+    this.transactions = new TransactionLayer({ transport: opts.transport, clock: this.clock, timers: opts.timers });
+    this.transactions.onRequest((tx, incoming) => this.handleRequest(tx, incoming));
+  }
+
+  onMessage(handler: (m: ReceivedMessage) => void): void {
+    this.messageHandlers.push(handler);
+  }
+
+  close(): void {
+    this.transactions.close();
+  }
+
+  /** Targets of the next hop (§8.1.2: the outbound proxy when configured, else the Request-URI). */
+  private async targets(request: SipRequest, options: SendOptions): Promise<Target[]> {
+    const hop = parseUri(options.proxy ?? request.uri);
+    if (options.transport && !hop.params.has('transport') && hop.scheme !== 'sips') {
+      hop.params.set('transport', options.transport.toLowerCase());
+    }
+    return this.opts.resolver.resolveUri(hop);
+  }
+
+  /** Our address on the flow to a target: the listening socket, with a wildcard made concrete. */
+  private async flowFor(target: Target): Promise<FlowInfo> {
+    const family = isIP(target.address);
+    const listening = this.opts.transport.localAddresses();
+    // TLS and TCP share nothing but the protocol; a TLS target with no TLS listener still gets a
+    // Contact on the TCP port (replies come back over the same connection, §18.2.2).
+    const candidates = listening.filter((l) => l.protocol === target.protocol || (target.protocol === 'TLS' && l.protocol === 'TCP'));
+    const sameFamily = candidates.find((l) => isIP(l.address) === family || ((l.address === '0.0.0.0' || l.address === '::') && (family === 6) === (l.address === '::')));
+    const chosen = sameFamily ?? candidates[0] ?? listening[0];
+    let address = chosen?.address ?? (family === 6 ? '::1' : '127.0.0.1');
+    if (address === '0.0.0.0' || address === '::') address = await routeSource(target.address, family === 6 ? 'udp6' : 'udp4');
+    return {
+      protocol: target.protocol,
+      local: { address, port: chosen?.port ?? 0 },
+      remote: { address: target.address, port: target.port },
+      connectionId: target.connectionId,
+    };
+  }
+
+  async send(request: SipRequest, options: SendOptions = {}): Promise<{ response: SipResponse; flow: FlowInfo }> {
+    if (options.proxy && !request.hasHeader('Route')) {
+      // §8.1.2: an outbound proxy is a pre-existing route set of one loose-routing URI.
+      const proxy = parseUri(options.proxy);
+      const lr = proxy.params.has('lr') ? options.proxy : `${options.proxy.replace(/>$/, '')};lr`;
+      request.prependHeader('Route', `<${lr.replace(/^<|>$/g, '')}>`);
+    }
+    let targets: Target[];
+    try {
+      targets = await this.targets(request, options);
+    } catch (err) {
+      return { response: this.synthesize(request, 503, (err as Error).message), flow: unknownFlow() };
+    }
+    if (targets.length === 0) {
+      return { response: this.synthesize(request, 503, `no address found for ${options.proxy ?? request.uri}`), flow: unknownFlow() };
+    }
+    let last: { response: SipResponse; flow: FlowInfo } | undefined;
+    for (const target of targets) {
+      const flow = await this.flowFor(target);
+      options.prepare?.(flow);
+      const outcome = await this.once(request, target);
+      last = { response: outcome.response, flow };
+      // RFC 3263 §4.3: a transport error, a timeout or a 503 moves on to the next target.
+      if (!(outcome.response.status === 503 || outcome.kind !== 'response')) break;
+    }
+    return last!;
+  }
+
+  /** One client transaction to one target, its final response (provisional ones skipped). */
+  private once(request: SipRequest, target: Target): Promise<{ kind: 'response' | 'timeout' | 'transport-error'; response: SipResponse }> {
+    return new Promise((resolve) => {
+      let cause: 'timeout' | 'transport-error' | undefined;
+      let transportMessage = '';
+      this.transactions.request(request, target, {
+        onTimeout: () => {
+          cause = 'timeout';
+        },
+        onTransportError: (err) => {
+          cause = 'transport-error';
+          transportMessage = err.message;
+        },
+        onResponse: (response) => {
+          if (response.status < 200) return;
+          if (cause === 'timeout') {
+            const seconds = (64 * this.transactions.timers.T1) / 1000;
+            response.reason = `no answer from ${hostPort(target.address, target.port)} over ${target.protocol} after ${seconds} s`;
+          } else if (cause === 'transport-error') {
+            response.reason = transportMessage || `could not send to ${hostPort(target.address, target.port)} over ${target.protocol}`;
+          }
+          resolve({ kind: cause ?? 'response', response });
+        },
+      });
+    });
+  }
+
+  private synthesize(request: SipRequest, status: number, reason: string): SipResponse {
+    return createResponse(request, { status, reason });
+  }
+
+  /** Build, send, and answer one challenge (§8.1.1, §22.2). */
+  async sendOutOfDialog(r: OutOfDialogRequest): Promise<SipResponse> {
+    const from = r.from ?? 'sip:anonymous@anonymous.invalid';
+    const callId = generateCallId();
+    const tag = generateTag();
+    let cseq = 1;
+    const build = () => {
+      const fields: Array<[string, string]> = [
+        ['Max-Forwards', '70'],
+        ['To', `<${r.to}>`],
+        ['From', `<${from}>;tag=${tag}`],
+        ['Call-ID', callId],
+        ['CSeq', `${cseq++} ${r.method}`],
+      ];
+      if (this.opts.userAgent) fields.push(['User-Agent', this.opts.userAgent]);
+      fields.push(...(r.fields ?? []));
+      return createRequest({ method: r.method, uri: r.to, fields, body: r.body });
+    };
+    const auth = r.credentials?.password !== undefined
+      ? new DigestAuthenticator({ username: r.credentials.username ?? parseUri(from).user, password: r.credentials.password })
+      : undefined;
+    let request = build();
+    let { response } = await this.send(request, { proxy: r.proxy, transport: r.transport });
+    if ((response.status === 401 || response.status === 407) && auth) {
+      const retry = build();
+      if (auth.authorize(retry, response) === 'retry') {
+        request = retry;
+        ({ response } = await this.send(request, { proxy: r.proxy, transport: r.transport }));
+      }
+    }
+    return response;
+  }
+
+  private respond(tx: ServerTransaction, req: SipRequest, status: number, fields: Array<[string, string]> = [], body?: string): void {
+    const all: Array<[string, string]> = [...fields];
+    if (this.opts.userAgent) all.push(['Server', this.opts.userAgent]);
+    const toTag = req.to().params.get('tag') ? undefined : generateTag();
+    tx.respond(createResponse(req, { status, toTag, fields: all, body }));
+  }
+
+  /** §8.2: the UAS checks, in the RFC's order, then the method. Never throws. */
+  private handleRequest(tx: ServerTransaction, incoming: IncomingRequest): void {
+    const req = incoming.message;
+    try {
+      // §8.2.1: methods we do not know get 501, with Allow.
+      const known = [...ALLOWED_METHODS, 'REGISTER', 'PRACK', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH'];
+      if (!known.includes(req.method)) {
+        this.respond(tx, req, 501, [['Allow', ALLOWED_METHODS.join(', ')]]);
+        return;
+      }
+      if (!ALLOWED_METHODS.includes(req.method)) {
+        this.respond(tx, req, 405, [['Allow', ALLOWED_METHODS.join(', ')]]);
+        return;
+      }
+      // §8.2.2.1: a Request-URI scheme we cannot handle gets 416.
+      const scheme = req.parsedUri().scheme;
+      if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') {
+        this.respond(tx, req, 416);
+        return;
+      }
+      // §8.2.2.3: Require with extensions we do not support gets 420 with Unsupported.
+      const unsupported = req.headers('Require').map((s) => s.trim()).filter((ext) => ext && !SUPPORTED.includes(ext.toLowerCase()));
+      if (unsupported.length > 0 && req.method !== 'CANCEL' && req.method !== 'ACK') {
+        this.respond(tx, req, 420, [['Unsupported', unsupported.join(', ')]]);
+        return;
+      }
+      // §12.2.2: a request inside a dialog we do not have.
+      if (req.to().params.get('tag')) {
+        this.respond(tx, req, 481);
+        return;
+      }
+      switch (req.method) {
+        case 'OPTIONS':
+          // §11.2: what we would answer to an INVITE now, and our capabilities.
+          this.respond(tx, req, 200, [
+            ['Allow', ALLOWED_METHODS.join(', ')],
+            ['Accept', 'application/sdp, text/plain'],
+            ['Accept-Encoding', 'identity'],
+            ['Accept-Language', 'en, fr'],
+            ['Supported', SUPPORTED.join(', ')],
+          ]);
+          return;
+        case 'MESSAGE':
+          this.handleMessage(tx, req);
+          return;
+        case 'INVITE':
+          this.respond(tx, req, 480);
+          return;
+        default:
+          this.respond(tx, req, 481);
+      }
+    } catch (err) {
+      // A header we read was malformed (the parser is lazy): 400 with the reason.
+      const e = err as { status?: number; reason?: string };
+      try {
+        tx.respond(createResponse(req, { status: e.status ?? 500, reason: e.reason ?? 'Server Internal Error', toTag: generateTag() }));
+      } catch {
+        // Nothing can be answered: the transaction times out by itself.
+      }
+    }
+  }
+
+  /** RFC 3428 §7: a text MESSAGE is answered 200 and handed to the application. */
+  private handleMessage(tx: ServerTransaction, req: SipRequest): void {
+    const type = (req.header('Content-Type') ?? 'text/plain').trim();
+    const mediaType = type.split(';')[0].trim().toLowerCase();
+    if (!mediaType.startsWith('text/')) {
+      this.respond(tx, req, 415, [['Accept', 'text/plain']]);
+      return;
+    }
+    const charset = /charset="?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase() ?? 'utf-8';
+    let text: string;
+    try {
+      text = new TextDecoder(charset === 'utf8' ? 'utf-8' : charset, { fatal: true }).decode(req.body);
+    } catch {
+      this.respond(tx, req, 415, [['Accept', 'text/plain;charset=UTF-8']]);
+      return;
+    }
+    this.respond(tx, req, 200);
+    const from = req.from();
+    const m: ReceivedMessage = { from: from.uri.raw, to: req.to().uri.raw, text, contentType: type };
+    for (const h of this.messageHandlers) {
+      try {
+        h(m);
+      } catch {
+        // The application's bug must not break SIP.
+      }
+    }
+  }
+}
+
+function unknownFlow(): FlowInfo {
+  return { protocol: 'UDP', local: { address: '0.0.0.0', port: 0 }, remote: { address: '0.0.0.0', port: 0 } };
+}
+
+/** The source address the kernel would use toward `address` (a connected UDP socket sends nothing). */
+function routeSource(address: string, type: 'udp4' | 'udp6'): Promise<string> {
+  return new Promise((resolve) => {
+    const s = createSocket(type);
+    const fallback = type === 'udp6' ? '::1' : '127.0.0.1';
+    s.once('error', () => {
+      s.close();
+      resolve(fallback);
+    });
+    s.connect(9, address, () => {
+      const local = s.address().address;
+      s.close();
+      resolve(local);
+    });
+  });
+}
