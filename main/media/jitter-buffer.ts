@@ -11,8 +11,8 @@
  * min(d) + minDelayMs and min(d) + maxDelayMs.
  *   - Grows quickly: whenever offset < target, `pop` inserts one concealment frame (the
  *     timeline does not advance), i.e. +1 frame of delay per pop until on target.
- *   - Shrinks slowly: when offset exceeds the target by more than a frame and a half,
- *     one frame is dropped at most every `shrinkIntervalMs` (a quarter of that when the excess
+ *   - Shrinks slowly: when offset exceeds the target by more than a frame (+2 ms of
+ *     hysteresis, so a drop never calls for an insert), one frame is dropped at most every `shrinkIntervalMs` (a quarter of that when the excess
  *     is above four frames); high transits stay in the window for `windowMs`.
  * Clock drift between the sender's media clock and ours shows up as a slow trend of d; the
  * same loop absorbs it by dropping or inserting one whole frame now and then (no time-scaling:
@@ -302,7 +302,7 @@ export class JitterBuffer {
     }
     const excess = this.#offsetMs - target;
     const interval = excess > 4 * this.frameMs ? this.#opts.shrinkIntervalMs / 4 : this.#opts.shrinkIntervalMs;
-    if (excess >= 1.5 * this.frameMs && nowMs - this.#lastDropMs >= interval) {
+    if (excess >= this.frameMs + 2 && nowMs - this.#lastDropMs >= interval) {
       this.#lastDropMs = nowMs;
       this.stats.dropped++;
       this.#skipFrame();
