@@ -11,6 +11,7 @@
 // plain -l flag is used.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import process from 'node:process';
 
 /** @type {{ pc: string | null, header: string, lib: string, deb: string }[]} */
 const LIBRARIES = [
