@@ -60,6 +60,8 @@ export interface AuthHeader {
   scheme: string;
   /** auth-params, names lower-cased, values unquoted. */
   params: Map<string, string>;
+  /** A token68 credential instead of auth-params (RFC 7235 §2.1, e.g. `Bearer`), as written. */
+  token68?: string;
 }
 
 /** One header line as it stands in the message, in order. */

@@ -1,0 +1,242 @@
+import { ALNUM, CHAR, HNV, HOST, PARAM, PASSWORD, USER, hexValue } from './chars.ts';
+import { SipParseError } from './sip-parse-error.ts';
+import type { Uri } from './types.ts';
+
+// SIP-URI / SIPS-URI (RFC 3261 §19.1.1, grammar §25.1), tel (RFC 3966 §3), and any
+// other absoluteURI kept as written.
+
+const TEL = 256; // pseudo-class for the telephone-subscriber characters (RFC 3966 §3)
+
+function fail(reason: string, detail: string): never {
+  throw new SipParseError(400, reason, detail);
+}
+
+function isTelChar(c: number): boolean {
+  // HEXDIG, "*", "#", "+", visual-separator ("-" / "." / "(" / ")")
+  return hexValue(c) >= 0 || c === 0x2a || c === 0x23 || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29;
+}
+
+/** Validate s[start, end) against a class (escapes allowed); return its unescaped text. */
+function take(s: string, start: number, end: number, cls: number, reason: string, what: string): string {
+  let escaped = false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      if (i + 2 >= end || hexValue(s.charCodeAt(i + 1)) < 0 || hexValue(s.charCodeAt(i + 2)) < 0) fail(reason, `bad escape in ${what}`);
+      escaped = true;
+      i += 2;
+    } else if (c >= 0x80 || (cls === TEL ? !isTelChar(c) : (CHAR[c] & cls) === 0)) {
+      fail(reason, `bad character in ${what}`);
+    }
+  }
+  const raw = s.slice(start, end);
+  return escaped ? unescape(raw) : raw;
+}
+
+/** %XX decoding; the decoded bytes are read as UTF-8. The input's escapes are already checked. */
+export function unescape(s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 && i + 2 < s.length && hexValue(s.charCodeAt(i + 1)) >= 0 && hexValue(s.charCodeAt(i + 2)) >= 0) {
+      bytes.push(hexValue(s.charCodeAt(i + 1)) * 16 + hexValue(s.charCodeAt(i + 2)));
+      i += 2;
+    } else if (c < 0x80) {
+      bytes.push(c);
+    } else {
+      for (const b of Buffer.from(s[i], 'utf8')) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+const HEX = '0123456789ABCDEF';
+
+/** Escape every character outside the class (UTF-8 bytes, RFC 3261 §19.1.2 "escaped"). */
+export function escape(s: string, cls: number): string {
+  let clean = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || (cls === TEL ? !isTelChar(c) : (CHAR[c] & cls) === 0)) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return s;
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    if (b < 0x80 && (cls === TEL ? isTelChar(b) : (CHAR[b] & cls) !== 0)) out += String.fromCharCode(b);
+    else out += '%' + HEX[b >> 4] + HEX[b & 15];
+  }
+  return out;
+}
+
+function lowerScheme(s: string, end: number): string {
+  if (end === 3) {
+    const a = s.charCodeAt(0) | 0x20, b = s.charCodeAt(1) | 0x20, c = s.charCodeAt(2) | 0x20;
+    if (a === 0x73 && b === 0x69 && c === 0x70) return 'sip';
+    if (a === 0x74 && b === 0x65 && c === 0x6c) return 'tel';
+  } else if (end === 4) {
+    const a = s.charCodeAt(0) | 0x20, b = s.charCodeAt(1) | 0x20, c = s.charCodeAt(2) | 0x20, d = s.charCodeAt(3) | 0x20;
+    if (a === 0x73 && b === 0x69 && c === 0x70 && d === 0x73) return 'sips';
+  }
+  return s.slice(0, end).toLowerCase();
+}
+
+/** Parse `;name[=value]` pairs from i until `?` or the end; returns where it stopped. */
+function parseParams(s: string, i: number, end: number, params: Map<string, string | null>, reason: string): number {
+  while (i < end && s.charCodeAt(i) === 0x3b) {
+    const nameStart = ++i;
+    while (i < end) {
+      const c = s.charCodeAt(i);
+      if (c === 0x3d || c === 0x3b || c === 0x3f) break;
+      i++;
+    }
+    if (i === nameStart) fail(reason, 'empty URI parameter');
+    const name = take(s, nameStart, i, PARAM, reason, 'URI parameter').toLowerCase();
+    let value: string | null = null;
+    if (i < end && s.charCodeAt(i) === 0x3d) {
+      const valueStart = ++i;
+      while (i < end) {
+        const c = s.charCodeAt(i);
+        if (c === 0x3b || c === 0x3f) break;
+        i++;
+      }
+      value = take(s, valueStart, i, PARAM, reason, 'URI parameter');
+    }
+    if (!params.has(name)) params.set(name, value);
+  }
+  return i;
+}
+
+/**
+ * Parse a URI. Throws SipParseError(400, reason) when it is not a valid sip:, sips: or
+ * tel: URI, or not even a plausible absoluteURI.
+ */
+export function parseUri(s: string, reason = 'Bad URI'): Uri {
+  const len = s.length;
+  let i = 0;
+  while (i < len) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3a) break;
+    if (c >= 0x80 || ((CHAR[c] & ALNUM) === 0 && c !== 0x2b && c !== 0x2d && c !== 0x2e)) fail(reason, 'bad scheme');
+    i++;
+  }
+  const first = s.charCodeAt(0) | 0x20;
+  if (i === 0 || i === len || first < 0x61 || first > 0x7a) fail(reason, 'no scheme');
+  const scheme = lowerScheme(s, i);
+  const params = new Map<string, string | null>();
+  const headers = new Map<string, string>();
+  i++;
+
+  if (scheme === 'sip' || scheme === 'sips') {
+    let user = '';
+    let password: string | undefined;
+    const at = s.indexOf('@', i);
+    if (at >= 0) {
+      const colon = s.indexOf(':', i);
+      const userEnd = colon >= 0 && colon < at ? colon : at;
+      if (userEnd === i) fail(reason, 'empty user');
+      user = take(s, i, userEnd, USER, reason, 'user');
+      if (userEnd < at) password = take(s, userEnd + 1, at, PASSWORD, reason, 'password');
+      i = at + 1;
+    }
+    // host (RFC 3261 §25.1 hostport)
+    const hostStart = i;
+    let upper = false;
+    if (i < len && s.charCodeAt(i) === 0x5b) {
+      const close = s.indexOf(']', i);
+      if (close < 0) fail(reason, 'unterminated IPv6 reference');
+      for (let j = i + 1; j < close; j++) {
+        const c = s.charCodeAt(j);
+        if (hexValue(c) < 0 && c !== 0x3a && c !== 0x2e) fail(reason, 'bad IPv6 reference');
+        if (c >= 0x41 && c <= 0x46) upper = true;
+      }
+      if (close === i + 1) fail(reason, 'empty IPv6 reference');
+      i = close + 1;
+    } else {
+      while (i < len) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80 || (CHAR[c] & HOST) === 0) break;
+        if (c >= 0x41 && c <= 0x5a) upper = true;
+        i++;
+      }
+      if (i === hostStart) fail(reason, 'no host');
+    }
+    const host = upper ? s.slice(hostStart, i).toLowerCase() : s.slice(hostStart, i);
+    let port: number | undefined;
+    if (i < len && s.charCodeAt(i) === 0x3a) {
+      const portStart = ++i;
+      while (i < len && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
+      if (i === portStart || i - portStart > 5) fail(reason, 'bad port');
+      port = +s.slice(portStart, i);
+      if (port > 65535) fail(reason, 'bad port');
+    }
+    i = parseParams(s, i, len, params, reason);
+    if (i < len && s.charCodeAt(i) === 0x3f) {
+      // ?hname=hvalue&… (§19.1.1 headers)
+      do {
+        const nameStart = ++i;
+        while (i < len && s.charCodeAt(i) !== 0x3d && s.charCodeAt(i) !== 0x26) i++;
+        if (i === nameStart || i >= len || s.charCodeAt(i) !== 0x3d) fail(reason, 'bad URI header');
+        const name = take(s, nameStart, i, HNV, reason, 'URI header');
+        const valueStart = ++i;
+        while (i < len && s.charCodeAt(i) !== 0x26) i++;
+        headers.set(name, take(s, valueStart, i, HNV, reason, 'URI header'));
+      } while (i < len);
+    }
+    if (i < len) fail(reason, 'unexpected character');
+    const uri: Uri = { scheme, user, host, port, params, headers, raw: s };
+    if (password !== undefined) uri.password = password;
+    return uri;
+  }
+
+  if (scheme === 'tel') {
+    // RFC 3966 §3: telephone-subscriber *par
+    const numStart = i;
+    while (i < len && s.charCodeAt(i) !== 0x3b) i++;
+    if (i === numStart) fail(reason, 'empty telephone number');
+    const user = take(s, numStart, i, TEL, reason, 'telephone number');
+    i = parseParams(s, i, len, params, reason);
+    if (i < len) fail(reason, 'unexpected character');
+    return { scheme, user, host: '', port: undefined, params, headers, raw: s };
+  }
+
+  // absoluteURI (§25.1): kept as written, but never with whitespace, quotes or brackets.
+  if (i >= len) fail(reason, 'empty URI');
+  for (let j = i; j < len; j++) {
+    const c = s.charCodeAt(j);
+    if (c <= 0x20 || c >= 0x7f || c === 0x3c || c === 0x3e || c === 0x22) fail(reason, 'bad character');
+  }
+  return { scheme, user: '', host: '', port: undefined, params, headers, raw: s };
+}
+
+function formatParams(params: Map<string, string | null>): string {
+  let out = '';
+  for (const [name, value] of params) {
+    out += ';' + escape(name, PARAM);
+    if (value !== null) out += '=' + escape(value, PARAM);
+  }
+  return out;
+}
+
+/** Write a URI from its parts (unknown schemes: `raw`). Characters that need it are escaped. */
+export function formatUri(u: Uri): string {
+  if (u.scheme === 'tel') return 'tel:' + escape(u.user, TEL) + formatParams(u.params);
+  if (u.scheme !== 'sip' && u.scheme !== 'sips') return u.raw;
+  let out = u.scheme + ':';
+  if (u.user !== '') {
+    out += escape(u.user, USER);
+    if (u.password !== undefined) out += ':' + escape(u.password, PASSWORD);
+    out += '@';
+  }
+  out += u.host.includes(':') && u.host.charCodeAt(0) !== 0x5b ? `[${u.host}]` : u.host;
+  if (u.port !== undefined) out += ':' + u.port;
+  out += formatParams(u.params);
+  let sep = '?';
+  for (const [name, value] of u.headers) {
+    out += sep + escape(name, HNV) + '=' + escape(value, HNV);
+    sep = '&';
+  }
+  return out;
+}
