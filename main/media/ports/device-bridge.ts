@@ -1,0 +1,96 @@
+import { frameSamples, type AudioPort } from './audio-port.ts';
+import { SampleFifo } from '../sample-fifo.ts';
+
+/**
+ * The part of a MessagePort the bridge uses: Node's `worker_threads` MessagePort, the DOM's,
+ * and Electron's MessagePortMain all fit (the message arrives either bare or as `event.data`).
+ */
+export interface BridgeMessagePort {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  on?(event: 'message', listener: (value: unknown) => void): unknown;
+  addEventListener?(event: 'message', listener: (event: { data: unknown }) => void): void;
+  start?(): void;
+  close?(): void;
+}
+
+type Transferable = ArrayBuffer | { postMessage(message: unknown): void };
+
+export interface DeviceBridgeOptions {
+  port: BridgeMessagePort;
+  /** Rate of the frames on both sides (the app's AudioContext rate, e.g. 48000). */
+  sampleRate: number;
+  /** Capture backlog above which the oldest samples are dropped, bounding latency. Default 100 ms. */
+  maxBufferMs?: number;
+}
+
+export interface DeviceBridgeStats {
+  /** Capture frames that had to be completed with silence. */
+  underruns: number;
+  /** Capture samples dropped because the backlog exceeded `maxBufferMs`. */
+  droppedSamples: number;
+  /** Frames posted to playback. */
+  framesOut: number;
+}
+
+/**
+ * The media engine's end of the audio device link. The app's capture worklet posts Int16Array
+ * blocks of any size (e.g. 128-sample render quanta); they queue in a small FIFO that
+ * `getFrame` cuts into 20 ms frames, completing an underrun with silence. `putFrame` posts
+ * each decoded frame to the playback worklet, transferring its buffer.
+ */
+export class DeviceBridge implements AudioPort {
+  readonly sampleRate: number;
+  readonly stats: DeviceBridgeStats = { underruns: 0, droppedSamples: 0, framesOut: 0 };
+  readonly #frame: number;
+  readonly #maxSamples: number;
+  readonly #fifo = new SampleFifo();
+  readonly #port: BridgeMessagePort;
+  #closed = false;
+
+  constructor(options: DeviceBridgeOptions) {
+    this.sampleRate = options.sampleRate;
+    this.#frame = frameSamples(options.sampleRate);
+    this.#maxSamples = Math.round(((options.maxBufferMs ?? 100) * options.sampleRate) / 1000);
+    this.#port = options.port;
+    const onValue = (value: unknown): void => {
+      const data = value instanceof Int16Array ? value : (value as { data?: unknown } | null)?.data;
+      if (data instanceof Int16Array) this.#capture(data);
+    };
+    if (typeof this.#port.addEventListener === 'function') this.#port.addEventListener('message', (e) => onValue(e.data));
+    else this.#port.on?.('message', onValue);
+    this.#port.start?.();
+  }
+
+  #capture(block: Int16Array): void {
+    if (this.#closed) return;
+    this.#fifo.write(block);
+    const over = this.#fifo.length - this.#maxSamples;
+    if (over > 0) {
+      this.#fifo.discard(over);
+      this.stats.droppedSamples += over;
+    }
+  }
+
+  /** Capture samples waiting. */
+  get buffered(): number {
+    return this.#fifo.length;
+  }
+
+  getFrame(): Int16Array {
+    if (this.#fifo.length < this.#frame) this.stats.underruns++;
+    return this.#fifo.read(this.#frame);
+  }
+
+  putFrame(frame: Int16Array): void {
+    if (this.#closed) return;
+    const copy = frame.slice();
+    this.#port.postMessage(copy, [copy.buffer]);
+    this.stats.framesOut++;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#port.close?.();
+  }
+}

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { frameSamples, type AudioPort } from './audio-port.ts';
+import { WavFormat } from './wav-format.ts';
+import { SampleFifo } from '../sample-fifo.ts';
+
+/** What a WAV source needs from a resampler (the native Resampler fits). */
+export interface ResamplerLike {
+  process(pcm: Int16Array): Int16Array;
+  close(): void;
+}
+
+export type ResamplerFactory = (options: { from: number; to: number }) => ResamplerLike;
+
+export interface WavFileSourceOptions {
+  path: string;
+  /** The port's rate; the file is resampled to it when it differs. */
+  sampleRate: number;
+  /** Start again at the end (default false: silence after the end). */
+  loop?: boolean;
+  /** Needed when the file's rate differs from `sampleRate` (the engine passes the native one). */
+  createResampler?: ResamplerFactory;
+  /** Called once when the file has been played to its end (never with `loop`). */
+  onEnd?: () => void;
+}
+
+/**
+ * Plays a PCM16 WAV file (any rate, mono or stereo mixed down to mono) as 20 ms frames.
+ * The file is read whole at open: fine for prompts and test signals.
+ */
+export class WavFileSource implements AudioPort {
+  readonly sampleRate: number;
+  /** The file's own rate and length. */
+  readonly fileSampleRate: number;
+  readonly durationMs: number;
+  readonly #frame: number;
+  readonly #mono: Int16Array;
+  readonly #loop: boolean;
+  readonly #resampler: ResamplerLike | undefined;
+  readonly #fifo = new SampleFifo();
+  readonly #onEnd: (() => void) | undefined;
+  #pos = 0;
+  #blocks = 0;
+  #ended = false;
+
+  constructor(options: WavFileSourceOptions) {
+    const info = WavFormat.parse(readFileSync(options.path));
+    this.sampleRate = options.sampleRate;
+    this.fileSampleRate = info.sampleRate;
+    this.#mono = WavFormat.toMono(info.samples, info.channels);
+    this.durationMs = (this.#mono.length * 1000) / info.sampleRate;
+    this.#frame = frameSamples(options.sampleRate);
+    this.#loop = options.loop ?? false;
+    this.#onEnd = options.onEnd;
+    if (info.sampleRate !== options.sampleRate) {
+      if (!options.createResampler) throw new TypeError(`createResampler: needed to play a ${info.sampleRate} Hz file on a ${options.sampleRate} Hz port`);
+      this.#resampler = options.createResampler({ from: info.sampleRate, to: options.sampleRate });
+    }
+  }
+
+  /** True once the whole file has been given out (never with `loop`). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Next `n` samples of the file at its own rate (zeros after the end). */
+  #take(n: number): Int16Array {
+    const out = new Int16Array(n);
+    let filled = 0;
+    while (filled < n) {
+      if (this.#pos >= this.#mono.length) {
+        if (!this.#loop || this.#mono.length === 0) {
+          if (!this.#ended) {
+            this.#ended = true;
+            this.#onEnd?.();
+          }
+          break;
+        }
+        this.#pos = 0;
+      }
+      const k = Math.min(n - filled, this.#mono.length - this.#pos);
+      out.set(this.#mono.subarray(this.#pos, this.#pos + k), filled);
+      filled += k;
+      this.#pos += k;
+    }
+    return out;
+  }
+
+  getFrame(): Int16Array {
+    if (!this.#resampler) return this.#take(this.#frame);
+    // 20 ms of the file per frame; rates like 11025 Hz give blocks of 220 or 221 samples.
+    const rate = this.fileSampleRate;
+    const n = Math.floor(((this.#blocks + 1) * rate) / 50) - Math.floor((this.#blocks * rate) / 50);
+    this.#blocks++;
+    this.#fifo.write(this.#resampler.process(this.#take(n)));
+    return this.#fifo.read(this.#frame);
+  }
+
+  putFrame(_frame: Int16Array): void {}
+
+  close(): void {
+    this.#resampler?.close();
+  }
+}

@@ -1,0 +1,238 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ToneSource } from '../../../main/media/ports/tone-source.ts';
+import { SilenceSource } from '../../../main/media/ports/silence-source.ts';
+import { WavRecorder } from '../../../main/media/ports/wav-recorder.ts';
+import { WavFileSource } from '../../../main/media/ports/wav-file-source.ts';
+import { WavFormat, WavFormatError } from '../../../main/media/ports/wav-format.ts';
+import { Mixer } from '../../../main/media/ports/mixer.ts';
+import { DeviceBridge } from '../../../main/media/ports/device-bridge.ts';
+import { SampleFifo } from '../../../main/media/sample-fifo.ts';
+import { goertzelPower, peakFrequency, readWav, rmsDb, sine, writeWav } from '../../helpers/audio-analysis.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'appel-ports-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Yields to the event loop until `cond` holds (messages on a MessageChannel arrive asynchronously). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  expect(cond()).toBe(true);
+}
+
+function concat(frames: Int16Array[]): Int16Array {
+  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const f of frames) {
+    out.set(f, at);
+    at += f.length;
+  }
+  return out;
+}
+
+describe('SampleFifo', () => {
+  it('keeps order across growth and wrap, and fills underruns with zeros', () => {
+    const fifo = new SampleFifo(16);
+    const seen: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 50; round++) {
+      const n = (round * 7) % 23;
+      fifo.write(Int16Array.from({ length: n }, () => next++));
+      seen.push(...fifo.read(Math.min(fifo.length, (round * 5) % 19)));
+    }
+    seen.push(...fifo.read(fifo.length));
+    expect(seen).toEqual(Array.from({ length: next }, (_, i) => i));
+    expect([...fifo.read(3)]).toEqual([0, 0, 0]);
+  });
+});
+
+describe('ToneSource and SilenceSource', () => {
+  it('gives 20 ms frames of a continuous sine at the requested level', () => {
+    const tone = new ToneSource({ sampleRate: 8000, frequencies: [1000], levelDb: -12 });
+    const frames = Array.from({ length: 50 }, () => tone.getFrame());
+    expect(frames.every((f) => f.length === 160)).toBe(true);
+    const all = concat(frames);
+    expect(peakFrequency(all, 8000)).toBe(1000);
+    expect(rmsDb(all)).toBeCloseTo(-12, 1);
+    // Phase continuity: no discontinuity between frames (max step of a 1 kHz sine at 8 kHz).
+    let maxStep = 0;
+    for (let i = 1; i < all.length; i++) maxStep = Math.max(maxStep, Math.abs(all[i] - all[i - 1]));
+    expect(maxStep).toBeLessThan(32767 * 10 ** (-12 / 20) * 2 * Math.sin(Math.PI / 8) + 2);
+  });
+
+  it('makes a dual tone and follows a cadence', () => {
+    const tone = new ToneSource({ sampleRate: 16000, frequencies: [440, 480], levelDb: -20, cadence: { onMs: 100, offMs: 100 } });
+    const all = concat(Array.from({ length: 20 }, () => tone.getFrame()));
+    const on = all.subarray(0, 1600);
+    const off = all.subarray(1600, 3200);
+    expect(goertzelPower(on, 16000, 440)).toBeGreaterThan(0.005);
+    expect(goertzelPower(on, 16000, 480)).toBeGreaterThan(0.005);
+    expect(off.every((s) => s === 0)).toBe(true);
+  });
+
+  it('silence is zeros of the right length', () => {
+    const s = new SilenceSource({ sampleRate: 48000 });
+    const f = s.getFrame();
+    expect(f.length).toBe(960);
+    expect(f.every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('WavRecorder and WavFileSource', () => {
+  it('round-trips mono PCM16', () => {
+    const path = join(dir, 'mono.wav');
+    const rec = new WavRecorder({ path, sampleRate: 8000 });
+    const tone = new ToneSource({ sampleRate: 8000, frequencies: [700] });
+    const sent = Array.from({ length: 30 }, () => tone.getFrame());
+    sent.forEach((f) => rec.putFrame(f));
+    rec.close();
+    const wav = readWav(path);
+    expect(wav.sampleRate).toBe(8000);
+    expect(wav.channels.length).toBe(1);
+    expect([...wav.channels[0]]).toEqual([...concat(sent)]);
+    const src = new WavFileSource({ path, sampleRate: 8000 });
+    const back = Array.from({ length: 30 }, () => src.getFrame());
+    expect([...concat(back)]).toEqual([...concat(sent)]);
+    expect(src.ended).toBe(false);
+    expect(src.getFrame().every((x) => x === 0)).toBe(true);
+    expect(src.ended).toBe(true);
+  });
+
+  it('records stereo with one side per channel', () => {
+    const path = join(dir, 'stereo.wav');
+    const rec = new WavRecorder({ path, sampleRate: 16000, channels: 2 });
+    const left = new ToneSource({ sampleRate: 16000, frequencies: [500] });
+    const right = new ToneSource({ sampleRate: 16000, frequencies: [1500] });
+    for (let i = 0; i < 25; i++) rec.putStereo(left.getFrame(), right.getFrame());
+    rec.close();
+    const wav = readWav(path);
+    expect(wav.channels.length).toBe(2);
+    expect(wav.channels[0].length).toBe(25 * 320);
+    expect(peakFrequency(wav.channels[0], 16000)).toBe(500);
+    expect(peakFrequency(wav.channels[1], 16000)).toBe(1500);
+  });
+
+  it('leaves a valid file on disk before close (a crash mid-call keeps the recording)', () => {
+    const path = join(dir, 'crash.wav');
+    const rec = new WavRecorder({ path, sampleRate: 8000, channels: 2, flushEveryFrames: 10 });
+    const tone = new ToneSource({ sampleRate: 8000, frequencies: [1000] });
+    for (let i = 0; i < 35; i++) rec.putStereo(tone.getFrame(), new Int16Array(160));
+    // Not closed: what is on disk now is what a crash would leave.
+    const wav = readWav(path);
+    expect(wav.channels[0].length).toBe(30 * 160);
+    const header = WavFormat.parse(readFileSync(path));
+    expect(header.samples.length).toBe(30 * 160 * 2);
+    rec.close();
+    expect(readWav(path).channels[0].length).toBe(35 * 160);
+  });
+
+  it('mixes a stereo file down to mono, loops, and resamples through the given resampler', () => {
+    const path = join(dir, 'in.wav');
+    const left = sine({ sampleRate: 8000, frequency: 400, levelDb: -10, seconds: 0.1 });
+    writeWav(path, { sampleRate: 8000, channels: [left, new Int16Array(left.length)] });
+    const looped = new WavFileSource({ path, sampleRate: 8000, loop: true });
+    const out = concat(Array.from({ length: 12 }, () => looped.getFrame())); // 240 ms of a 100 ms file
+    expect(out[800]).toBe(Math.round(left[0] / 2));
+    expect(out[1000]).toBe(Math.round(left[200] / 2));
+    expect(looped.ended).toBe(false);
+
+    // A 2× "resampler" (sample doubling) stands in for the native one.
+    const calls: { from: number; to: number }[] = [];
+    const up = new WavFileSource({
+      path,
+      sampleRate: 16000,
+      createResampler: (o) => {
+        calls.push(o);
+        return { process: (pcm) => Int16Array.from({ length: pcm.length * 2 }, (_, i) => pcm[i >> 1]), close: () => {} };
+      },
+    });
+    expect(calls).toEqual([{ from: 8000, to: 16000 }]);
+    const f = up.getFrame();
+    expect(f.length).toBe(320);
+    expect(f[2]).toBe(Math.round(left[1] / 2));
+    expect(() => new WavFileSource({ path, sampleRate: 48000 })).toThrow(/createResampler/);
+  });
+
+  it('rejects what is not PCM16 WAV', () => {
+    expect(() => WavFormat.parse(new TextEncoder().encode('RIFF....WAVEjunk'))).toThrow(WavFormatError);
+    const h = WavFormat.header({ sampleRate: 8000, channels: 1, dataBytes: 0 });
+    new DataView(h.buffer).setUint16(34, 8, true);
+    expect(() => WavFormat.parse(h)).toThrow(/16-bit/);
+  });
+});
+
+describe('Mixer', () => {
+  it('gives each participant the sum of the others, not itself', () => {
+    let now = 0;
+    const mixer = new Mixer({ sampleRate: 8000, now: () => now });
+    const [a, b, c] = [mixer.join('a'), mixer.join('b'), mixer.join('c')];
+    a.putFrame(new Int16Array(160).fill(100));
+    b.putFrame(new Int16Array(160).fill(20));
+    c.putFrame(new Int16Array(160).fill(3));
+    expect(a.getFrame()[0]).toBe(23);
+    expect(b.getFrame()[0]).toBe(103);
+    expect(c.getFrame()[0]).toBe(120);
+    // A participant that stops talking drops out after maxAgeMs.
+    now = 100;
+    b.putFrame(new Int16Array(160).fill(20));
+    expect(c.getFrame()[0]).toBe(20);
+    c.close();
+    expect(mixer.size).toBe(2);
+    expect(a.getFrame()[0]).toBe(20);
+  });
+
+  it('saturates to 16 bits', () => {
+    const mixer = new Mixer({ sampleRate: 8000, now: () => 0 });
+    const [a, b, c] = [mixer.join(), mixer.join(), mixer.join()];
+    a.putFrame(new Int16Array(160).fill(30000));
+    b.putFrame(new Int16Array(160).fill(30000));
+    expect(c.getFrame()[0]).toBe(32767);
+    a.putFrame(new Int16Array(160).fill(-30000));
+    b.putFrame(new Int16Array(160).fill(-30000));
+    expect(c.getFrame()[5]).toBe(-32768);
+  });
+});
+
+describe('DeviceBridge', () => {
+  it('cuts capture blocks of any size into 20 ms frames and posts playback frames', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const bridge = new DeviceBridge({ port: port1, sampleRate: 48000 });
+    const received: Int16Array[] = [];
+    port2.on('message', (m: Int16Array) => received.push(m));
+    // The worklet side posts 128-sample render quanta: 20 of them = 2560 samples.
+    let v = 0;
+    for (let i = 0; i < 20; i++) port2.postMessage(Int16Array.from({ length: 128 }, () => v++));
+    await until(() => bridge.buffered === 2560);
+    const f1 = bridge.getFrame();
+    const f2 = bridge.getFrame();
+    expect(f1.length).toBe(960);
+    expect(f1[0]).toBe(0);
+    expect(f2[0]).toBe(960);
+    // Underrun: 640 samples left, the rest of the frame is silence.
+    const f3 = bridge.getFrame();
+    expect(f3[639]).toBe(2559);
+    expect(f3[640]).toBe(0);
+    expect(bridge.stats.underruns).toBe(1);
+
+    bridge.putFrame(new Int16Array(960).fill(7));
+    await until(() => received.length === 1);
+    expect(received[0].length).toBe(960);
+    expect(received[0][959]).toBe(7);
+    bridge.close();
+    port2.close();
+  });
+
+  it('bounds the capture backlog by dropping the oldest samples', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const bridge = new DeviceBridge({ port: port1, sampleRate: 8000, maxBufferMs: 40 });
+    port2.postMessage(Int16Array.from({ length: 1000 }, (_, i) => i));
+    await until(() => bridge.stats.droppedSamples > 0);
+    expect(bridge.buffered).toBe(320);
+    expect(bridge.getFrame()[0]).toBe(680);
+    expect(bridge.stats.droppedSamples).toBe(680);
+    bridge.close();
+    port2.close();
+  });
+});
