@@ -142,7 +142,7 @@ describe.each(CASES)('$label round trip', (c) => {
   it('conceals a lost packet with a frame of the right length that is not silence', () => {
     const codec = createCodec(c.name, c.options);
     const tone = tones({ rate, seconds: 0.2, frequencies: [440, 1000], amplitude: 6000 });
-    let last = new Int16Array(0);
+    let last: Int16Array = new Int16Array(0);
     for (const f of frames(tone, codec.frameSamples)) last = codec.decode(codec.encode(f));
     const concealed = codec.decode(null);
     expect(concealed).toBeInstanceOf(Int16Array);

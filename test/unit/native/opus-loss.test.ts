@@ -23,7 +23,7 @@ function frameSnr(reference: Int16Array, y: Int16Array): number {
 /** Decode every packet but `lost`, which `recover` replaces; return the frame it produced. */
 function decodeWithLoss(packets: Uint8Array[], lost: number, recover: (codec: Codec, next: Uint8Array) => Int16Array): Int16Array {
   const codec = createCodec('opus', { sampleRate: 16000 });
-  let recovered = new Int16Array(0);
+  let recovered: Int16Array = new Int16Array(0);
   for (let i = 0; i < packets.length; i++) {
     if (i === lost) recovered = recover(codec, packets[i + 1]);
     else codec.decode(packets[i]);
@@ -36,7 +36,7 @@ describe('opus packet loss concealment', () => {
   it('decode(null) right after speech gives a full frame that is not silence', () => {
     const codec = createCodec('opus');
     const voice = tones({ rate: 48000, seconds: 0.3, frequencies: [180, 360, 540, 900], amplitude: 3000 });
-    let last = new Int16Array(0);
+    let last: Int16Array = new Int16Array(0);
     for (const f of frames(voice, codec.frameSamples)) last = codec.decode(codec.encode(f));
     const concealed = codec.decode(null);
     expect(concealed.length).toBe(960);
