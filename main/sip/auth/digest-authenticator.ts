@@ -265,7 +265,7 @@ export class DigestAuthenticator {
     fresh: (realm: string) => string,
   ): void {
     const kept: string[] = [];
-    let carried: AuthHeader[] = [];
+    let carried: AuthHeader[];
     try {
       carried = request.auths(header);
     } catch {
