@@ -779,8 +779,8 @@ export class SipTransport implements Transport {
         time: Date.now(),
         direction,
         protocol,
-        local: { ...local },
-        remote: { ...remote },
+        local: { address: local.address, port: local.port },
+        remote: { address: remote.address, port: remote.port },
         text: maskSecrets(textDecoder.decode(bytes)),
       });
     } catch (err) {
