@@ -109,6 +109,7 @@ export class TransactionLayer {
   readonly #servers = new Map<string, ServerTransaction>();
   /** INVITE client transactions waiting for a provisional before their CANCEL goes (§9.1). */
   readonly #pendingCancels = new Map<InviteClientTransaction, Partial<ClientTransactionHandlers>>();
+  readonly #cancelled = new WeakSet<InviteClientTransaction>();
   #onRequest: ((tx: ServerTransaction, incoming: IncomingRequest) => void) | undefined;
   #onAck: ((incoming: IncomingRequest, tx?: InviteServerTransaction) => void) | undefined;
   #onCancel: ((tx: InviteServerTransaction, incoming: IncomingRequest) => void) | undefined;
@@ -163,16 +164,17 @@ export class TransactionLayer {
 
   /** §9.1: cancel a pending INVITE client transaction. */
   cancel(invite: InviteClientTransaction, handlers: Partial<ClientTransactionHandlers> = {}): CancelOutcome {
+    if (invite.state !== 'Calling' && invite.state !== 'Proceeding') return 'too-late';
+    // One CANCEL per INVITE: asking again changes nothing.
+    if (this.#pendingCancels.has(invite)) return 'pending';
+    if (this.#cancelled.has(invite)) return 'sent';
     if (invite.state === 'Proceeding') {
       this.#sendCancel(invite, handlers);
       return 'sent';
     }
-    if (invite.state === 'Calling') {
-      // §9.1: a CANCEL SHOULD NOT be sent before a provisional response arrived.
-      this.#pendingCancels.set(invite, handlers);
-      return 'pending';
-    }
-    return 'too-late';
+    // §9.1: a CANCEL SHOULD NOT be sent before a provisional response arrived.
+    this.#pendingCancels.set(invite, handlers);
+    return 'pending';
   }
 
   /** Send an ACK for a 2xx (no transaction, §17.1.1.1): fresh branch, straight to the transport. */
@@ -211,6 +213,7 @@ export class TransactionLayer {
   }
 
   #sendCancel(invite: InviteClientTransaction, handlers: Partial<ClientTransactionHandlers>): void {
+    this.#cancelled.add(invite);
     const cancel = createCancel(invite.request);
     this.#startClient(cancel, invite.target, {
       onResponse: (response) => handlers.onResponse?.(response),
