@@ -28,7 +28,7 @@ import { describeConnectError, hostPort } from './describe-connect-error.ts';
 import { maskSecrets } from './mask-secrets.ts';
 import { routeResponse } from './route-response.ts';
 import { canonicalIp, stampVia } from './stamp-via.ts';
-import { StreamConnection, unmapIpv4 } from './stream-connection.ts';
+import { StreamConnection, guardClock, unmapIpv4 } from './stream-connection.ts';
 import type { TransportClock } from './stream-connection.ts';
 import { TransportError } from './types.ts';
 import type { Incoming, Target, TraceEvent, Transport, TransportProtocol } from './types.ts';
@@ -184,7 +184,7 @@ export class SipTransport implements Transport {
 
   constructor(options: SipTransportOptions) {
     this.#options = options;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = guardClock(options.clock ?? realClock);
     this.#logger = options.logger ?? defaultLogger;
     this.#mtu = options.mtu ?? 1300;
     this.#idleTimeout = (options.idleTimeout ?? 300) * 1000;

@@ -19,6 +19,17 @@ export interface TransportClock {
   clearTimeout(handle: unknown): void;
 }
 
+/** The same clock, but clearing an unset timer (undefined) is a no-op whatever the clock does. */
+export function guardClock(clock: TransportClock): TransportClock {
+  return {
+    now: () => clock.now(),
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (handle) => {
+      if (handle !== undefined) clock.clearTimeout(handle);
+    },
+  };
+}
+
 export interface StreamConnectionHooks {
   onMessage(connection: StreamConnection, data: Uint8Array): void;
   /** A fatal framing error: answer it if possible; the connection closes right after. */
@@ -72,7 +83,7 @@ export class StreamConnection {
     this.protocol = options.protocol;
     this.outbound = options.outbound;
     this.socket = options.socket;
-    this.#clock = options.clock;
+    this.#clock = guardClock(options.clock);
     this.#hooks = options.hooks;
     this.#idleTimeout = options.idleTimeout;
     this.#random = options.random ?? Math.random;
@@ -162,6 +173,7 @@ export class StreamConnection {
           break;
         case 'pong':
           if (this.#pongTimer !== undefined) {
+            this.#framer.consumePong();
             this.#clock.clearTimeout(this.#pongTimer);
             this.#pongTimer = undefined;
             this.#schedulePing();

@@ -59,6 +59,18 @@ export class StreamFramer {
     return this.#buffer.length;
   }
 
+  /**
+   * The owner took the last lone CRLF as the pong it was waiting for: forget it, so that the
+   * next pong is not mistaken for the second half of a ping. (While no pong is awaited, a lone
+   * CRLF is kept, because a ping split across two reads looks exactly like that.)
+   */
+  consumePong(): void {
+    if (this.#buffer.length === 0 && this.#headLength < 0) {
+      this.#crlfRun = 0;
+      this.#pongSent = false;
+    }
+  }
+
   /** True after a fatal framing error: the connection must be closed. */
   get failed(): boolean {
     return this.#failed;

@@ -69,6 +69,17 @@ describe('StreamFramer (RFC 3261 §18.3)', () => {
     expect(texts(events)).toEqual([m]);
   });
 
+  it('takes consecutive lone CRLFs as pongs once consumed, else as a ping split in two reads', () => {
+    const client = new StreamFramer();
+    for (let i = 0; i < 3; i++) {
+      expect(client.push(enc.encode('\r\n'))).toEqual([{ type: 'pong' }]);
+      client.consumePong();
+    }
+    const server = new StreamFramer();
+    expect(server.push(enc.encode('\r\n'))).toEqual([{ type: 'pong' }]);
+    expect(server.push(enc.encode('\r\n'))).toEqual([{ type: 'ping' }]);
+  });
+
   it('closes on a header block over the limit without buffering more (513)', () => {
     const f = new StreamFramer({ maxHeaderBytes: 1024 });
     const head = 'MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\n';
