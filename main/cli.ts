@@ -153,6 +153,7 @@ function phoneOptions(values: Values, account?: AccountConfig): PhoneOptions {
   return {
     listen: values.listen?.map(parseListen),
     dnsServers: values.dns,
+    keepAlive: account?.keepAlive,
     tls: {
       ca: account?.ca ?? values.ca,
       verify: !values.insecure,

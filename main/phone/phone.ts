@@ -30,6 +30,8 @@ export interface PhoneOptions {
   tls?: { ca?: string; verify?: boolean; cert?: string; key?: string };
   /** RFC 3261 timers, ms (tests shorten them). */
   timers?: { T1?: number; T2?: number; T4?: number };
+  /** RFC 5626 keep-alive interval on registration flows, seconds (default 30; 0 = off). */
+  keepAlive?: number;
   clock?: Clock;
 }
 
@@ -82,6 +84,7 @@ export class Phone extends EventEmitter<Events> {
         cert: this.opts.tls?.cert,
         key: this.opts.tls?.key,
       },
+      keepAliveInterval: this.opts.keepAlive ?? 30,
       trace: (e: TraceEvent) => this.emit('sip:trace', toTraceEntry(e)),
     });
     await this.transport.start();
@@ -105,7 +108,7 @@ export class Phone extends EventEmitter<Events> {
       };
       this.emit('message:received', snap);
     });
-    this.transport.onFlowFailed?.(() => {
+    this.transport.onFlowFailed(() => {
       // RFC 5626 §4.4.1: a failed flow is replaced by registering again on a new one.
       for (const a of this.accounts.values()) void a.registerer?.refreshNow();
     });

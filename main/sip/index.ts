@@ -1,1 +1,16 @@
 export * from './message/index.ts';
+export * from './auth/index.ts';
+export { TransactionLayer } from './transaction/transaction-layer.ts';
+export type { ClientTransaction, ServerTransaction, IncomingRequest, IncomingResponse } from './transaction/transaction-layer.ts';
+export { realClock, FakeClock, DEFAULT_TIMER_SETTINGS } from './transaction/timers.ts';
+export type { Clock, TimerSettings } from './transaction/timers.ts';
+export { SipTransport } from './transport/sip-transport.ts';
+export type { SipTransportOptions, ListenSpec, FlowFailure } from './transport/sip-transport.ts';
+export { SipResolver } from './transport/resolver.ts';
+export { maskSecrets } from './transport/mask-secrets.ts';
+export { TransportError, isReliable } from './transport/types.ts';
+export type { Target, Incoming, TraceEvent, TransportProtocol, Transport } from './transport/types.ts';
+export { UserAgent, ALLOWED_METHODS } from './usage/user-agent.ts';
+export type { ReceivedMessage, OutOfDialogRequest } from './usage/user-agent.ts';
+export { Registerer } from './usage/registerer.ts';
+export type { RegistrationSnapshot, RegistrationState, RegistererOptions } from './usage/registerer.ts';

@@ -210,7 +210,7 @@ export class Registerer {
     let usedContact = '';
     for (;;) {
       const req = this.buildRegister(expires);
-      sentCredentials = this.auth.preAuthorize(req) || challenges > 0;
+      sentCredentials = this.auth.preAuthorize(req) > 0 || challenges > 0;
       const { response, flow } = await this.opts.sender.send(req, {
         prepare: (f) => {
           usedContact = contact(f);
