@@ -2,9 +2,9 @@
 // tones, a 300-3400 Hz mix, a speech clip from espeak-ng, SNR after delay alignment, Goertzel
 // power, zero-crossing frequency and RMS level.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 /** Sum of sines, `seconds` long at `rate`; each component has peak `amplitude`. */
 export function tones(opts: { rate: number; seconds: number; frequencies: number[]; amplitude: number }): Int16Array {
@@ -45,15 +45,19 @@ export function speech(rate: number): Int16Array | null {
   }
 }
 
+/** Whether every named program is an executable on PATH. */
 export function hasTools(...names: string[]): boolean {
-  return names.every((name) => {
-    try {
-      execFileSync(name, ['--version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  return names.every((name) =>
+    dirs.some((dir) => {
+      try {
+        accessSync(join(dir, name), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+  );
 }
 
 /** Split into frames of `size` (the tail that does not fill a frame is dropped). */
