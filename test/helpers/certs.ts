@@ -29,6 +29,8 @@ export interface TestPkiOptions {
   names: string[];
   /** Issue a server certificate that expired already (notAfter before now). */
   expired?: boolean;
+  /** Make the server certificate self-signed (no CA: `caFile` is then the certificate itself). */
+  selfSigned?: boolean;
   /** CA common name (default "Appel Test CA"). */
   caName?: string;
   /** File name prefix inside `dir`, to keep several PKIs in one folder (default "test"). */
@@ -48,11 +50,17 @@ export function makeTestPki(dir: string, options: TestPkiOptions): TestPki {
   const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 
+  const san = options.names.map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
+  if (options.selfSigned) {
+    run(['req', '-x509', ...ec, '-keyout', keyFile, '-out', certFile, '-days', '30',
+      '-subj', `/CN=${options.names[0] ?? 'localhost'}`, '-addext', `subjectAltName=${san}`]);
+    const pem = readFileSync(certFile, 'utf8');
+    return { caFile: certFile, certFile, keyFile, caPem: pem, certPem: pem, keyPem: readFileSync(keyFile, 'utf8') };
+  }
   run(['req', '-x509', ...ec, '-keyout', caKey, '-out', caFile, '-days', '30',
     '-subj', `/CN=${options.caName ?? 'Appel Test CA'}`,
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   run(['req', ...ec, '-keyout', keyFile, '-out', csr, '-subj', `/CN=${options.names[0] ?? 'localhost'}`]);
-  const san = options.names.map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
   writeFileSync(ext, [
     `subjectAltName=${san}`,
     'basicConstraints=CA:FALSE',

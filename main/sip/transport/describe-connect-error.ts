@@ -2,6 +2,7 @@
  * Turns a socket or TLS failure into a TransportError a person can act on:
  * "certificate of 127.0.0.1:5061 is self-signed and not trusted; pass --ca FILE".
  */
+import { canonicalIp } from './stamp-via.ts';
 import { TransportError } from './types.ts';
 
 interface Where {
@@ -80,6 +81,7 @@ function certificateNames(cert: NodeError['cert']): string[] {
     return san
       .split(',')
       .map((s) => s.trim().replace(/^(DNS|IP Address):/, ''))
+      .map((s) => canonicalIp(s))
       .filter((s) => s !== '');
   }
   const cn = cert?.subject?.CN;

@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SipResponse } from '../../../main/sip/message/index.ts';
+import { TransportError } from '../../../main/sip/transport/types.ts';
+import { makeTestPki } from '../../helpers/certs.ts';
+import type { TestPki } from '../../helpers/certs.ts';
+import { request, responseTo, startTransport } from './loopback.ts';
+
+let dir: string;
+let pki: TestPki;
+let expired: TestPki;
+let selfSigned: TestPki;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'appel-tls-'));
+  pki = makeTestPki(dir, { names: ['127.0.0.1', 'lab.test', '::1'] });
+  expired = makeTestPki(dir, { names: ['127.0.0.1'], expired: true, prefix: 'expired' });
+  selfSigned = makeTestPki(dir, { names: ['127.0.0.1'], selfSigned: true, prefix: 'self' });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function server(certs: TestPki = pki, address = '127.0.0.1') {
+  return startTransport({
+    listen: [{ protocol: 'TLS', address, port: 0 }],
+    tls: { cert: certs.certFile, key: certs.keyFile },
+  });
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<TransportError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TransportError);
+  return err as TransportError;
+}
+
+describe('SipTransport over TLS', () => {
+  it('verifies the server against the CA file and carries SIP both ways', async () => {
+    const b = await server();
+    const a = await startTransport({ listen: [{ protocol: 'TLS', address: '127.0.0.1', port: 0 }], tls: { ca: pki.caFile, cert: pki.certFile, key: pki.keyFile } });
+    const used = await a.transport.sendRequest(request('OPTIONS', 'sips:bob@lab.test'), {
+      protocol: 'TLS',
+      address: '127.0.0.1',
+      port: b.port('TLS'),
+      serverName: 'lab.test',
+    });
+    expect(used).toMatchObject({ protocol: 'TLS', serverName: 'lab.test' });
+    const incoming = await b.next();
+    expect(incoming.protocol).toBe('TLS');
+    expect(incoming.message.topVia().transport).toBe('TLS');
+    expect(incoming.message.topVia().port).toBe(a.port('TLS'));
+    await b.transport.sendResponse(responseTo(incoming), incoming);
+    expect(((await a.next()).message as SipResponse).status).toBe(200);
+    expect(a.traces.map((t) => t.protocol)).toEqual(['TLS', 'TLS']);
+  });
+
+  it('checks an IP literal against the certificate without sending it as SNI, on IPv6 too', async () => {
+    const b = await server(pki, '::1');
+    const a = await startTransport({ listen: [{ protocol: 'UDP', address: '::1', port: 0 }], tls: { ca: pki.caPem } });
+    await a.transport.sendRequest(request('OPTIONS', 'sips:bob@[::1]'), { protocol: 'TLS', address: '::1', port: b.port('TLS') });
+    expect((await b.next()).source.address).toBe('::1');
+  });
+
+  it('says in words that an unknown CA is not trusted (TLS_UNTRUSTED)', async () => {
+    const b = await server();
+    const a = await startTransport({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
+    const port = b.port('TLS');
+    const err = await errorOf(
+      a.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), { protocol: 'TLS', address: '127.0.0.1', port }),
+    );
+    expect(err.code).toBe('TLS_UNTRUSTED');
+    expect(err.message).toBe(`certificate of 127.0.0.1:${port} is signed by an unknown authority and not trusted; pass --ca FILE`);
+    expect(b.inbox).toHaveLength(0);
+  });
+
+  it('says in words that a self-signed certificate is not trusted, and trusts it given as --ca', async () => {
+    const b = await server(selfSigned);
+    const a = await startTransport({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
+    const port = b.port('TLS');
+    const target = { protocol: 'TLS' as const, address: '127.0.0.1', port };
+    const err = await errorOf(a.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), target));
+    expect(err.code).toBe('TLS_UNTRUSTED');
+    expect(err.message).toBe(`certificate of 127.0.0.1:${port} is self-signed and not trusted; pass --ca FILE`);
+    const trusting = await startTransport({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], tls: { ca: selfSigned.caFile } });
+    await trusting.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), target);
+    expect((await b.next()).protocol).toBe('TLS');
+  });
+
+  it('says in words that the certificate is for another name (TLS_HOSTNAME)', async () => {
+    const b = await server();
+    const a = await startTransport({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], tls: { ca: pki.caFile } });
+    const port = b.port('TLS');
+    const err = await errorOf(
+      a.transport.sendRequest(request('OPTIONS', 'sips:bob@other.test'), {
+        protocol: 'TLS',
+        address: '127.0.0.1',
+        port,
+        serverName: 'other.test',
+      }),
+    );
+    expect(err.code).toBe('TLS_HOSTNAME');
+    expect(err.message).toBe(`certificate of 127.0.0.1:${port} is for 127.0.0.1, lab.test, ::1, not other.test`);
+  });
+
+  it('says in words that the certificate has expired (TLS_EXPIRED)', async () => {
+    const b = await server(expired);
+    const a = await startTransport({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], tls: { ca: expired.caFile } });
+    const err = await errorOf(
+      a.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), { protocol: 'TLS', address: '127.0.0.1', port: b.port('TLS') }),
+    );
+    expect(err.code).toBe('TLS_EXPIRED');
+    expect(err.message).toMatch(/^certificate of 127\.0\.0\.1:\d+ has expired$/);
+  });
+
+  it('connects to an untrusted server when verification is turned off', async () => {
+    const b = await server();
+    const a = await startTransport({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], tls: { verify: false } });
+    await a.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), { protocol: 'TLS', address: '127.0.0.1', port: b.port('TLS') });
+    expect((await b.next()).protocol).toBe('TLS');
+  });
+
+  it('refuses to listen on TLS without a certificate', async () => {
+    const err = await errorOf(startTransport({ listen: [{ protocol: 'TLS', address: '127.0.0.1', port: 0 }] }));
+    expect(err.code).toBe('TLS_CONFIG');
+  });
+});
