@@ -276,11 +276,11 @@ export async function main(argv: string[]): Promise<number> {
     }
 
     if (command === 'options') {
-      const res = await phone.options({ accountId, to: positionals[0] });
+      const res = await phone.options({ accountId, to: positionals[0], proxy: values.proxy });
       printer.event('options', { to: positionals[0], status: res.status, reason: res.reason }, `${res.status} ${res.reason}`);
       if (res.status >= 300) return 1;
     } else if (command === 'message') {
-      const msg = await phone.sendMessage({ accountId, to: positionals[0], text: positionals[1] });
+      const msg = await phone.sendMessage({ accountId, to: positionals[0], text: positionals[1], proxy: values.proxy });
       printer.event('message-sent', { to: msg.peer, status: msg.status, error: msg.error }, msg.status === 'sent' ? `message delivered to ${msg.peer}` : `message not delivered: ${msg.error}`);
       if (msg.status !== 'sent') {
         process.stderr.write(`${msg.error}\n`);

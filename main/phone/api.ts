@@ -85,8 +85,9 @@ export interface ApiCalls {
   'account:list': { req: void; res: AccountSnapshot[] };
   /** Re-register every account now (wake from sleep, network change). */
   'network:changed': { req: void; res: void };
-  'message:send': { req: { accountId?: string; to: string; text: string }; res: MessageSnapshot };
-  'options:ping': { req: { accountId?: string; to: string }; res: { status: number; reason: string } };
+  /** Without an account, `proxy` (an outbound proxy URI) may say where to send. */
+  'message:send': { req: { accountId?: string; to: string; text: string; proxy?: string }; res: MessageSnapshot };
+  'options:ping': { req: { accountId?: string; to: string; proxy?: string }; res: { status: number; reason: string } };
 }
 
 /** Pushed events: `channel → payload`. */

@@ -164,13 +164,13 @@ export class Phone extends EventEmitter<Events> {
     await Promise.all([...this.accounts.values()].map((a) => a.registerer?.refreshNow()));
   }
 
-  async options(req: { accountId?: string; to: string }): Promise<{ status: number; reason: string }> {
+  async options(req: { accountId?: string; to: string; proxy?: string }): Promise<{ status: number; reason: string }> {
     const account = req.accountId ? this.accounts.get(req.accountId) : undefined;
     const res = await this.ua!.sendOutOfDialog({
       method: 'OPTIONS',
       to: req.to,
       from: account?.config.aor,
-      proxy: account?.config.proxy,
+      proxy: account?.config.proxy ?? req.proxy,
       transport: toTransport(account?.config.transport),
       credentials: account && { username: account.config.username, password: account.config.password },
       fields: [['Accept', 'application/sdp']],
@@ -178,7 +178,7 @@ export class Phone extends EventEmitter<Events> {
     return { status: res.status, reason: res.reason };
   }
 
-  async sendMessage(req: { accountId?: string; to: string; text: string }): Promise<MessageSnapshot> {
+  async sendMessage(req: { accountId?: string; to: string; text: string; proxy?: string }): Promise<MessageSnapshot> {
     const account = req.accountId ? this.accounts.get(req.accountId) : undefined;
     const snap: MessageSnapshot = {
       id: randomUUID(),
@@ -194,7 +194,7 @@ export class Phone extends EventEmitter<Events> {
       method: 'MESSAGE',
       to: req.to,
       from: account?.config.aor,
-      proxy: account?.config.proxy,
+      proxy: account?.config.proxy ?? req.proxy,
       transport: toTransport(account?.config.transport),
       credentials: account && { username: account.config.username, password: account.config.password },
       fields: [['Content-Type', snap.contentType]],

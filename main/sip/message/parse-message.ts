@@ -1,6 +1,6 @@
 import { CHAR, TOKEN, parseDigits, skipWs, trimEnd } from './chars.ts';
 import { parseCSeq } from './cseq.ts';
-import { headerKey } from './header-names.ts';
+import { keyAt } from './header-names.ts';
 import { Field, KIND_CSEQ, KIND_NAME_ADDR, KIND_NAME_ADDRS, KIND_VIAS, Request, Response } from './message.ts';
 import type { WireImage } from './message.ts';
 import { parseNameAddr, parseNameAddrList } from './name-addr.ts';
@@ -18,6 +18,7 @@ import { parseViaList } from './via.ts';
  */
 
 const EMPTY = new Uint8Array(0);
+const BARE_CR = /\r(?!\n)/;
 
 /** Methods whose CSeq must name the same method (RFC 3261 §8.1.1.5; RFC 4475 §3.1.2.17/18). */
 const KNOWN_METHODS = new Set([
@@ -61,43 +62,46 @@ function isSipDate(v: string): boolean {
 /** Split the header block (start line + header lines, each ending in CRLF) into fields. */
 function splitLines(text: string): { startLine: string; fields: Field[] } {
   const len = text.length;
-  let pos = 0;
-  let startLine = '';
+  // Every line ends in CRLF; a CR anywhere else is a fault (a bare LF is caught below).
+  if (BARE_CR.test(text)) throw badRequest('Bad line ending', 'CR without LF');
+  let lf = text.indexOf('\n');
+  if (lf <= 0 || text.charCodeAt(lf - 1) !== 0x0d) throw badRequest('Bad line ending', 'LF without CR');
+  const startLine = text.slice(0, lf - 1);
+  let pos = lf + 1;
   const fields: Field[] = [];
   let last: Field | undefined;
   let folded = false;
   while (pos < len) {
-    const lf = text.indexOf('\n', pos);
+    lf = text.indexOf('\n', pos);
     if (lf <= pos || text.charCodeAt(lf - 1) !== 0x0d) throw badRequest('Bad line ending', 'LF without CR');
     const eol = lf - 1;
-    const cr = text.indexOf('\r', pos);
-    if (cr !== eol) throw badRequest('Bad line ending', 'CR without LF');
-    if (pos === 0) {
-      startLine = text.slice(0, eol);
-    } else {
-      const c0 = text.charCodeAt(pos);
-      if (c0 === 0x20 || c0 === 0x09) {
-        // Folded continuation (RFC 3261 §7.3.1): CRLF + whitespace reads as one SP.
-        if (last === undefined) throw badRequest('Bad header line', 'continuation line after the start line');
-        const a = skipWs(text, pos, eol);
-        if (a < eol) {
-          last.value = last.value === '' ? text.slice(a, trimEnd(text, a, eol)) : last.value + ' ' + text.slice(a, trimEnd(text, a, eol));
-          folded = true;
-        }
-      } else {
-        const colon = text.indexOf(':', pos);
-        if (colon < 0 || colon > eol) throw badRequest('Bad header line', 'no colon');
-        const nameEnd = trimEnd(text, pos, colon);
-        for (let i = pos; i < nameEnd; i++) {
-          const c = text.charCodeAt(i);
-          if (c >= 0x80 || (CHAR[c] & TOKEN) === 0) throw badRequest('Bad header name');
-        }
-        const name = text.slice(pos, nameEnd);
-        const vStart = skipWs(text, colon + 1, eol);
-        const value = vStart === eol ? '' : text.slice(vStart, trimEnd(text, vStart, eol));
-        last = new Field(name, value, headerKey(name), fields.length);
-        fields.push(last);
+    const c0 = text.charCodeAt(pos);
+    if (c0 === 0x20 || c0 === 0x09) {
+      // Folded continuation (RFC 3261 §7.3.1): CRLF + whitespace reads as one SP.
+      if (last === undefined) throw badRequest('Bad header line', 'continuation line after the start line');
+      const a = skipWs(text, pos, eol);
+      if (a < eol) {
+        const more = text.slice(a, trimEnd(text, a, eol));
+        last.value = last.value === '' ? more : last.value + ' ' + more;
+        folded = true;
       }
+    } else {
+      let nameEnd = pos;
+      while (nameEnd < eol) {
+        const c = text.charCodeAt(nameEnd);
+        if (c >= 0x80 || (CHAR[c] & TOKEN) === 0) break;
+        nameEnd++;
+      }
+      let colon = nameEnd;
+      while (colon < eol && (text.charCodeAt(colon) === 0x20 || text.charCodeAt(colon) === 0x09)) colon++;
+      if (colon >= eol || text.charCodeAt(colon) !== 0x3a) {
+        throw badRequest(text.indexOf(':', pos) < eol && text.indexOf(':', pos) > 0 ? 'Bad header name' : 'Bad header line');
+      }
+      if (nameEnd === pos) throw badRequest('Bad header name');
+      const vStart = skipWs(text, colon + 1, eol);
+      const value = vStart === eol ? '' : text.slice(vStart, trimEnd(text, vStart, eol));
+      last = new Field(text.slice(pos, nameEnd), value, keyAt(text, pos, nameEnd), fields.length);
+      fields.push(last);
     }
     pos = lf + 1;
   }

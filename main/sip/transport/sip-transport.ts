@@ -318,9 +318,12 @@ export class SipTransport implements Transport {
         await this.#write(open, bytes);
         return;
       }
-      // …else a new connection to `received` (or sent-by) and the sent-by port.
-      const destination = routeResponse(response.topVia(), to);
-      const connection = await this.#connectionFor({ protocol: to.protocol, ...destination });
+      // …else a new connection to `received` (or sent-by) and the sent-by port; over TLS the
+      // sent-by host, when it is a name, is what the certificate must match.
+      const via = response.topVia();
+      const destination = routeResponse(via, to);
+      const serverName = net.isIP(via.host) === 0 ? via.host : undefined;
+      const connection = await this.#connectionFor({ protocol: to.protocol, ...destination, serverName });
       await this.#write(connection, bytes);
       return;
     }

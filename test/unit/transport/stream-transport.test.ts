@@ -44,6 +44,16 @@ describe('SipTransport over TCP', () => {
     expect(b.transport.connections()).toHaveLength(1);
   });
 
+  it('opens a single connection for concurrent requests to the same place', async () => {
+    const a = await startTransport({ listen: [tcp()] });
+    const b = await startTransport({ listen: [tcp()] });
+    const target = { protocol: 'TCP' as const, address: '127.0.0.1', port: b.port('TCP') };
+    const used = await Promise.all([1, 2, 3].map(() => a.transport.sendRequest(request('OPTIONS', 'sip:b@127.0.0.1'), target)));
+    expect(new Set(used.map((u) => u.connectionId)).size).toBe(1);
+    for (let i = 0; i < 3; i++) await b.next();
+    expect(b.transport.connections()).toHaveLength(1);
+  });
+
   it('sends a request on the connection named by connectionId', async () => {
     const a = await startTransport({ listen: [tcp()] });
     const b = await startTransport({ listen: [tcp()] });
