@@ -14,10 +14,13 @@
  * - Per realm, the strongest supported algorithm is answered (SHA-512-256 > SHA-256 > MD5,
  *   each with its -sess variant); unknown algorithms and schemes are ignored (RFC 8760 §2.4).
  * - qop=auth preferred, auth-int when it is the only one offered, none = RFC 2069.
- * - A challenge for a realm we already answered (with a nonce fresh from a challenge) that is
- *   not `stale=true` means the credentials are wrong: `{ kind: 'rejected', realm }`, never a loop.
- *   `stale=true` is retried without counting as a failure, at most `MAX_STALE_RETRIES` times in
- *   a row. A challenge after a *pre-authorized* request (old nonce) is answered once.
+ * - A challenge for a realm we just answered that is not `stale=true` means the credentials
+ *   are wrong: `{ kind: 'rejected', realm }`, never a loop. `stale=true` is retried without
+ *   counting as a failure, at most `MAX_STALE_RETRIES` times in a row. A challenge to a
+ *   *pre-authorized* request (a refresh with an old nonce) is answered once.
+ * - Two ways to retry after 'retry': re-send the request `authorize` changed (new CSeq and
+ *   branch), or build a new request and call `preAuthorize` on it; both are recognised as
+ *   the answer to the challenge.
  * - Credentials for other realms already on the request are kept.
  * - `userhash` (RFC 7616 §3.4.4) is not supported: the username is always sent in clear
  *   (servers fall back to that when `userhash` is absent from the credentials).
@@ -60,12 +63,20 @@ interface RealmState {
   /** `response` values of credentials written in answer to a challenge (not pre-authorizations). */
   answers: string[];
   staleRetries: number;
+  /** A challenge was answered by `authorize` and no `preAuthorize` ran since (see the class doc). */
+  fresh: boolean;
 }
 
 const CHALLENGE_HEADERS: Record<number, [ChallengeHeader, CredentialsHeader] | undefined> = {
   401: ['WWW-Authenticate', 'Authorization'],
   407: ['Proxy-Authenticate', 'Proxy-Authorization'],
 };
+
+/** Note a `response` we sent in answer to a challenge (bounded memory). */
+function remember(state: RealmState, response: string): void {
+  state.answers.push(response);
+  if (state.answers.length > REMEMBERED_ANSWERS) state.answers.shift();
+}
 
 /** A credentials value's header name in canonical case, for comparing with `fields`. */
 function sameName(a: string, b: string): boolean {
@@ -154,6 +165,7 @@ export class DigestAuthenticator {
         nc: 0,
         answers: previous?.answers ?? [],
         staleRetries: challenge.stale && answeredBefore ? (previous?.staleRetries ?? 0) + 1 : 0,
+        fresh: true,
       };
       this.#realms.set(challenge.realm, state);
     }
@@ -164,8 +176,7 @@ export class DigestAuthenticator {
       (realm) => {
         const state = this.#realms.get(realm)!;
         const { value, response: answer } = this.#credentials(request, state);
-        state.answers.push(answer);
-        if (state.answers.length > REMEMBERED_ANSWERS) state.answers.shift();
+        remember(state, answer);
         return value;
       },
     );
@@ -175,18 +186,27 @@ export class DigestAuthenticator {
   /**
    * Add credentials for every remembered realm the request does not already carry, reusing
    * the last nonce with the nonce count incremented (RFC 7616 §3.4: nc counts requests sent
-   * with one nonce). Returns how many credentials were added. Starts a new attempt: the
-   * stale-retry count is reset.
+   * with one nonce). Returns how many credentials were added.
+   *
+   * Right after `authorize`, this is the retry (a caller may build a new request rather than
+   * re-send the changed one): its credentials count as the answer to the challenge. Later,
+   * it pre-authorizes a new request (a REGISTER refresh): a non-stale challenge to it may
+   * just mean the old nonce expired, so it is answered once before any verdict, and the
+   * stale-retry count starts again.
    */
   preAuthorize(request: SipRequest): number {
     let added = 0;
     for (const [realm, state] of this.#realms) {
-      state.staleRetries = 0;
       const carried = this.#sentCredentials(request, state.header);
       if (carried.has(realm)) continue;
       const { value, response } = this.#credentials(request, state);
-      // This answer did not come from a challenge: a challenge to it is not proof of a wrong password.
-      state.answers = state.answers.filter((a) => a !== response);
+      if (state.fresh) {
+        remember(state, response);
+        state.fresh = false;
+      } else {
+        state.staleRetries = 0;
+        state.answers = state.answers.filter((a) => a !== response);
+      }
       request.addHeader(state.header, value);
       added++;
     }

@@ -253,9 +253,36 @@ describe('DigestAuthenticator.preAuthorize', () => {
     expect(req.auths('Proxy-Authorization')[0].params.get('realm')).toBe('proxy');
   });
 
-  it('a challenge to a pre-authorized request (expired nonce, not stale) is answered once, then rejected', () => {
+  it('retrying with a new request: the first preAuthorize after a challenge is its answer', () => {
+    const auth = authenticator();
+    expect(auth.authorize(register(), challenge(401, 'Digest realm="example.com", nonce="n1", qop="auth"'))).toBe('retry');
+    const retry = register();
+    expect(auth.preAuthorize(retry)).toBe(1);
+    expect(auth.authorize(retry, challenge(401, 'Digest realm="example.com", nonce="n2", qop="auth"'))).toMatchObject({
+      kind: 'rejected',
+      realm: 'example.com',
+      reason: expect.stringMatching(/wrong username or password/),
+    });
+  });
+
+  it('retrying with a new request: stale=true chains are bounded too', () => {
+    const auth = authenticator();
+    auth.authorize(register(), challenge(401, 'Digest realm="example.com", nonce="s0", qop="auth"'));
+    let outcome: ReturnType<DigestAuthenticator['authorize']> = 'retry';
+    let rounds = 0;
+    while (outcome === 'retry' && rounds < 20) {
+      const retry = register();
+      auth.preAuthorize(retry);
+      outcome = auth.authorize(retry, challenge(401, `Digest realm="example.com", nonce="s${++rounds}", qop="auth", stale=true`));
+    }
+    expect(rounds).toBe(MAX_STALE_RETRIES + 1);
+    expect(outcome).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/stale/) });
+  });
+
+  it('a challenge to a pre-authorized refresh (expired nonce, not stale) is answered once, then rejected', () => {
     const auth = authenticator();
     auth.authorize(register(), challenge(401, 'Digest realm="example.com", nonce="n1", qop="auth"'));
+    auth.preAuthorize(register()); // the retry, which succeeded
     const refresh = register();
     auth.preAuthorize(refresh);
     expect(auth.authorize(refresh, challenge(401, 'Digest realm="example.com", nonce="n2", qop="auth"'))).toBe('retry');
@@ -272,6 +299,7 @@ describe('DigestAuthenticator.preAuthorize', () => {
     for (let i = 1; i <= MAX_STALE_RETRIES; i++) {
       auth.authorize(req, challenge(401, `Digest realm="example.com", nonce="s${i}", qop="auth", stale=true`));
     }
+    auth.preAuthorize(register()); // the retry of that chain, which succeeded
     const refresh = register();
     auth.preAuthorize(refresh);
     expect(auth.authorize(refresh, challenge(401, 'Digest realm="example.com", nonce="t1", qop="auth", stale=true'))).toBe('retry');
