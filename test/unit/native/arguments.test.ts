@@ -1,6 +1,7 @@
 // Bad arguments are refused at the boundary (native/index.ts) with a TypeError naming the
 // argument; bad data from the network (a corrupt payload) is a CodecError / SrtpError instead.
 // Nothing here may crash the process.
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 import { CodecError, createCodec, Resampler, SrtpSession, type CodecName } from '../../../native/index.ts';
@@ -191,5 +192,40 @@ describe('SrtpSession arguments', () => {
       expect(typeErrorOf(() => s[method]([1, 2, 3] as never)).message).toMatch(/^packet: /);
     }
     s.close();
+  });
+});
+
+describe('the raw binding, called without index.ts', () => {
+  // index.ts is the boundary, but a direct call with junk must still throw, never crash.
+  type Ctor = new (options?: unknown) => Record<string, (...args: unknown[]) => unknown>;
+  const raw = createRequire(import.meta.url)('../../../native/build/Release/appel_native.node') as Record<string, Ctor>;
+
+  it('constructors refuse junk options', () => {
+    for (const name of ['OpusCodec', 'G711Codec', 'Resampler', 'SrtpSession']) {
+      expect(() => new raw[name](undefined), name).toThrow(TypeError);
+    }
+    expect(() => new raw.OpusCodec({ sampleRate: 44100 })).toThrow(/opus/);
+    expect(() => new raw.G711Codec({ law: 'ulaw' })).toThrow(TypeError);
+    expect(() => new raw.Resampler({ from: 0, to: 0 })).toThrow(/speex_resampler_init/);
+    expect(() => new raw.SrtpSession({ suite: 'X', key: new Uint8Array(30), direction: 'inbound' })).toThrow(TypeError);
+    expect(
+      () => new raw.SrtpSession({ suite: 'AEAD_AES_128_GCM', key: new Uint8Array(30), direction: 'inbound' }),
+    ).toThrow(TypeError);
+  });
+
+  it('methods refuse wrong types and lengths', () => {
+    for (const name of ['OpusCodec', 'G722Codec', 'G729Codec', 'GsmCodec']) {
+      const codec = new raw[name]({});
+      expect(() => codec.encode('pcm'), name).toThrow(TypeError);
+      expect(() => codec.encode(new Int16Array(7)), name).toThrow(TypeError);
+      expect(() => codec.decode(new Int16Array(7)), name).toThrow(TypeError);
+      codec.close();
+      expect(() => codec.decode(null), name).toThrow(/closed/);
+    }
+    const srtp = new raw.SrtpSession({ suite: 'AES_CM_128_HMAC_SHA1_80', key: new Uint8Array(30), direction: 'outbound' });
+    expect(() => srtp.protectRtp(new Int16Array(20))).toThrow(TypeError);
+    expect(() => srtp.protectRtp(new Uint8Array(70000))).toThrow(/bad|packet/);
+    const r = new raw.Resampler({ from: 8000, to: 16000, quality: 5 });
+    expect(() => r.process(new Uint8Array(4))).toThrow(TypeError);
   });
 });
