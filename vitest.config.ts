@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/unit/**/*.test.ts'],
+          // Unit tests first, then the interop suite (projects with different worker limits
+          // must sit in different groups).
+          sequence: { groupOrder: 0 },
           testTimeout: 20_000,
         },
       },
@@ -18,6 +21,7 @@ export default defineConfig({
           name: 'interop',
           environment: 'node',
           include: ['test/interop/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
           // Real peers on loopback: each file starts its own peers in its own network
           // namespace, so files may run in parallel; waits are bounded inside the tests.
           testTimeout: 120_000,
