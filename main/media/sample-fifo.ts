@@ -24,11 +24,10 @@ export class SampleFifo {
       this.#start = 0;
     }
     const cap = this.#buf.length;
-    let end = (this.#start + this.#length) % cap;
+    const end = (this.#start + this.#length) % cap;
     const first = Math.min(samples.length, cap - end);
     this.#buf.set(samples.subarray(0, first), end);
     if (first < samples.length) this.#buf.set(samples.subarray(first), 0);
-    end = (end + samples.length) % cap;
     this.#length += samples.length;
   }
 

@@ -6,14 +6,12 @@ import { SampleFifo } from '../sample-fifo.ts';
  * and Electron's MessagePortMain all fit (the message arrives either bare or as `event.data`).
  */
 export interface BridgeMessagePort {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+  postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
   on?(event: 'message', listener: (value: unknown) => void): unknown;
-  addEventListener?(event: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener?(event: 'message', listener: (event: unknown) => void): void;
   start?(): void;
   close?(): void;
 }
-
-type Transferable = ArrayBuffer | { postMessage(message: unknown): void };
 
 export interface DeviceBridgeOptions {
   port: BridgeMessagePort;
@@ -56,7 +54,7 @@ export class DeviceBridge implements AudioPort {
       const data = value instanceof Int16Array ? value : (value as { data?: unknown } | null)?.data;
       if (data instanceof Int16Array) this.#capture(data);
     };
-    if (typeof this.#port.addEventListener === 'function') this.#port.addEventListener('message', (e) => onValue(e.data));
+    if (typeof this.#port.addEventListener === 'function') this.#port.addEventListener('message', (e) => onValue((e as { data?: unknown }).data));
     else this.#port.on?.('message', onValue);
     this.#port.start?.();
   }

@@ -1,0 +1,104 @@
+/**
+ * The media clock that paces a stream. Frames are due at start + k·frameMs on a monotonic
+ * clock; each wake-up runs every frame due since the last one, in order, so RTP timestamps
+ * advance by exactly one frame per frame period however late the event loop was. After a
+ * very long stall (a suspended laptop) at most `maxCatchUpFrames` are run and the rest are
+ * skipped — the frame index still counts them, so timestamps stay true to elapsed time.
+ */
+
+/** Time and timers, injectable so tests can drive a stream without waiting. */
+export interface Scheduler {
+  /** Monotonic milliseconds. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realScheduler: Scheduler = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export interface MediaClockOptions {
+  frameMs?: number;
+  scheduler?: Scheduler;
+  /** Default 10 (200 ms of 20 ms frames). */
+  maxCatchUpFrames?: number;
+}
+
+export class MediaClock {
+  readonly frameMs: number;
+  readonly scheduler: Scheduler;
+  readonly #maxCatchUp: number;
+  #startMs = 0;
+  /** Index of the next frame to run. */
+  #next = 0;
+  #timer: unknown;
+  #running = false;
+  #onFrame: ((index: number, dueMs: number) => void) | undefined;
+  #onWake: ((nowMs: number) => void) | undefined;
+  #extraWakeMs: number | undefined;
+  /** Frames skipped after stalls. */
+  skipped = 0;
+
+  constructor(options: MediaClockOptions = {}) {
+    this.frameMs = options.frameMs ?? 20;
+    this.scheduler = options.scheduler ?? realScheduler;
+    this.#maxCatchUp = options.maxCatchUpFrames ?? 10;
+  }
+
+  get startMs(): number {
+    return this.#startMs;
+  }
+
+  /** Starts at once: frame 0 is due now. `onWake` runs on every wake-up, after the frames. */
+  start(onFrame: (index: number, dueMs: number) => void, onWake?: (nowMs: number) => void): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#onFrame = onFrame;
+    this.#onWake = onWake;
+    this.#startMs = this.scheduler.now();
+    this.#next = 0;
+    this.#wake();
+  }
+
+  stop(): void {
+    this.#running = false;
+    if (this.#timer !== undefined) this.scheduler.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Asks for a wake-up at `atMs` (e.g. a DTMF update between two frames). */
+  wakeAt(atMs: number): void {
+    if (!this.#running) return;
+    if (this.#extraWakeMs !== undefined && this.#extraWakeMs <= atMs) return;
+    this.#extraWakeMs = atMs;
+    this.#schedule();
+  }
+
+  #wake = (): void => {
+    this.#timer = undefined;
+    if (!this.#running) return;
+    const now = this.scheduler.now();
+    const due = Math.floor((now - this.#startMs) / this.frameMs) + 1; // frames 0..due-1 are due
+    if (due - this.#next > this.#maxCatchUp) {
+      this.skipped += due - this.#maxCatchUp - this.#next;
+      this.#next = due - this.#maxCatchUp;
+    }
+    while (this.#next < due && this.#running) {
+      const k = this.#next++;
+      this.#onFrame?.(k, this.#startMs + k * this.frameMs);
+    }
+    if (this.#extraWakeMs !== undefined && this.#extraWakeMs <= now) this.#extraWakeMs = undefined;
+    if (this.#running) this.#onWake?.(now);
+    if (this.#running) this.#schedule();
+  };
+
+  #schedule(): void {
+    if (this.#timer !== undefined) this.scheduler.clearTimeout(this.#timer);
+    let at = this.#startMs + this.#next * this.frameMs;
+    if (this.#extraWakeMs !== undefined) at = Math.min(at, this.#extraWakeMs);
+    this.#timer = this.scheduler.setTimeout(this.#wake, Math.max(0, at - this.scheduler.now()));
+  }
+}

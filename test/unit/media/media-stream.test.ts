@@ -1,0 +1,299 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MediaStream, type MediaStreamOptions, type MediaStreamStats } from '../../../main/media/media-stream.ts';
+import type { AudioPort } from '../../../main/media/ports/audio-port.ts';
+import { ToneSource } from '../../../main/media/ports/tone-source.ts';
+import { SilenceSource } from '../../../main/media/ports/silence-source.ts';
+import { WavRecorder } from '../../../main/media/ports/wav-recorder.ts';
+import { RtpPacket } from '../../../main/media/rtp-packet.ts';
+import { TelephoneEvent } from '../../../main/media/telephone-event.ts';
+import type { DtmfEvent } from '../../../main/media/dtmf-receiver.ts';
+import { FakeScheduler, fakeNative } from './helpers/fake-native.ts';
+import { peakFrequency, readWav, rmsDb } from '../../helpers/audio-analysis.ts';
+
+/** A sink that keeps every frame. */
+class CollectingSink implements AudioPort {
+  readonly frames: Int16Array[] = [];
+  readonly sampleRate: number;
+  constructor(sampleRate: number) {
+    this.sampleRate = sampleRate;
+  }
+  getFrame(): Int16Array {
+    return new Int16Array(this.sampleRate / 50);
+  }
+  putFrame(frame: Int16Array): void {
+    this.frames.push(frame.slice());
+  }
+  close(): void {}
+  /** The last `ms` of audio as one array. */
+  tail(ms: number): Int16Array {
+    const n = Math.round(ms / 20);
+    const parts = this.frames.slice(-n);
+    const out = new Int16Array(parts.reduce((k, f) => k + f.length, 0));
+    let at = 0;
+    for (const f of parts) {
+      out.set(f, at);
+      at += f.length;
+    }
+    return out;
+  }
+}
+
+/** Lets loopback datagrams be delivered (I/O, not time: the media clock is fake). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+}
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function pair(options: { a?: Partial<MediaStreamOptions>; b?: Partial<MediaStreamOptions>; aSink?: AudioPort; bSink?: CollectingSink } = {}) {
+  const sched = new FakeScheduler();
+  const native = fakeNative();
+  const wall = (): number => 1_700_000_000_000 + sched.now();
+  const base = (): MediaStreamOptions => ({
+    localAddress: '127.0.0.1',
+    portRange: { min: 40000, max: 49998 },
+    remote: { address: '127.0.0.1', rtpPort: 9 },
+    rtcpMux: true,
+    codec: { name: 'pcmu', payloadType: 0 },
+    telephoneEventPt: 101,
+    source: new SilenceSource({ sampleRate: 8000 }),
+    sink: new SilenceSource({ sampleRate: 8000 }),
+    native,
+    scheduler: sched,
+    wallClock: wall,
+  });
+  const bSink = options.bSink ?? new CollectingSink(8000);
+  const a = new MediaStream({ ...base(), source: new ToneSource({ sampleRate: 8000, frequencies: [1000], levelDb: -10 }), ...(options.aSink ? { sink: options.aSink } : {}), ...options.a });
+  const b = new MediaStream({ ...base(), sink: bSink, ...options.b });
+  await a.start();
+  await b.start();
+  cleanup.push(() => a.stop(), () => b.stop());
+  const mux = (s: MediaStream, o?: Partial<MediaStreamOptions>) => ({ address: '127.0.0.1', rtpPort: s.localPort, rtcpPort: s.localRtcpPort, ...(o?.remote ?? {}) });
+  if (!options.a?.remote) a.updateRemote(mux(b));
+  if (!options.b?.remote) b.updateRemote(mux(a));
+  const run = async (ms: number): Promise<void> => {
+    for (let t = 0; t < ms; t += 20) {
+      sched.advance(20);
+      await settle();
+    }
+  };
+  return { a, b, sched, native, bSink, run };
+}
+
+describe('MediaStream over loopback (fake codec and clock)', () => {
+  it('carries a tone from one stream to the other, with rtcp-mux', async () => {
+    const { a, b, bSink, run } = await pair();
+    const stats: MediaStreamStats[] = [];
+    b.on('stats', (s) => stats.push(s));
+    await run(1000);
+    const heard = bSink.tail(500);
+    expect(peakFrequency(heard, 8000)).toBe(1000);
+    expect(Math.abs(rmsDb(heard) - -10)).toBeLessThan(1);
+    // Frame 0 left at start (to the placeholder address), then one per 20 ms.
+    expect(a.stats().packetsSent).toBe(51);
+    expect(b.stats().packetsReceived).toBe(50);
+    expect(stats.length).toBeGreaterThanOrEqual(1);
+    expect(stats.at(-1)!.lossPercent).toBe(0);
+    expect(stats.at(-1)!.mos).toBeGreaterThan(4.3);
+    expect(b.stats().remoteSsrc).toBe(a.ssrc);
+  });
+
+  it('sends RTCP on a separate port without mux, and measures RTT from SR/RR (§6.4.1)', async () => {
+    const { a, b, run } = await pair({ a: { rtcpMux: false, rtcpIntervalMs: 1000 }, b: { rtcpMux: false, rtcpIntervalMs: 1000 } });
+    expect(a.localRtcpPort).toBe(a.localPort + 1);
+    await run(4000);
+    // Delivery takes no fake time, so the RTT is ~0 but known (it needs SR → RR round trips).
+    const s = a.stats();
+    expect(s.rttMs).toBeDefined();
+    expect(s.rttMs!).toBeLessThan(1);
+    expect(s.remote).toBeDefined();
+    expect(s.remote!.lossPercent).toBe(0);
+    expect(b.stats().rttMs).toBeDefined();
+  });
+
+  it('paces by the media clock: a late wake-up sends every frame due, timestamps one frame apart', async () => {
+    const sched = new FakeScheduler();
+    const sniff: Socket = createSocket('udp4');
+    await new Promise<void>((r) => sniff.bind(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => sniff.close(() => r())));
+    const packets: RtpPacket[] = [];
+    sniff.on('message', (m) => {
+      if (m[1] < 192 || m[1] > 223) packets.push(RtpPacket.decode(m));
+    });
+    const s = new MediaStream({
+      localAddress: '127.0.0.1',
+      portRange: { min: 40000, max: 49998 },
+      remote: { address: '127.0.0.1', rtpPort: sniff.address().port },
+      rtcpMux: true,
+      codec: { name: 'pcmu', payloadType: 0 },
+      source: new ToneSource({ sampleRate: 8000, frequencies: [440] }),
+      sink: new SilenceSource({ sampleRate: 8000 }),
+      native: fakeNative(),
+      scheduler: sched,
+    });
+    await s.start();
+    cleanup.push(() => s.stop());
+    sched.advance(20 * 4);
+    sched.jump(150); // the event loop was blocked for 150 ms
+    sched.advance(0);
+    await settle();
+    sched.advance(20 * 5);
+    await settle();
+    expect(packets.length).toBeGreaterThanOrEqual(16);
+    for (let i = 1; i < packets.length; i++) {
+      expect(packets[i].sequenceNumber).toBe((packets[i - 1].sequenceNumber + 1) & 0xffff);
+      expect(packets[i].timestamp).toBe((packets[i - 1].timestamp + 160) >>> 0);
+    }
+    expect(packets[0].marker).toBe(true);
+    expect(packets.slice(1).some((p) => p.marker)).toBe(false);
+  });
+
+  it('sends RFC 4733 digits that the other side reports once each, with audio held back meanwhile', async () => {
+    const { a, b, run } = await pair();
+    const digits: DtmfEvent[] = [];
+    b.on('dtmf', (e) => digits.push(e));
+    await run(200);
+    a.sendDtmf('1#9');
+    await run(1500);
+    expect(digits.map((d) => d.digit).join('')).toBe('1#9');
+    expect(digits.every((d) => d.durationMs === 100)).toBe(true);
+    expect(() => a.sendDtmf('x')).toThrow(/DTMF digit/);
+  });
+
+  it('latches to where media really comes from (symmetric RTP)', async () => {
+    // B is told A is at a dead port; A's packets arrive from A's real port.
+    const aSink = new CollectingSink(8000);
+    const { a, b, run } = await pair({ b: { remote: { address: '127.0.0.1', rtpPort: 9 } }, aSink });
+    const latched: { address: string; port: number }[] = [];
+    b.on('latched', (l) => latched.push(l));
+    b.setPorts({ source: new ToneSource({ sampleRate: 8000, frequencies: [600], levelDb: -10 }) });
+    await run(600);
+    expect(latched).toEqual([{ address: '127.0.0.1', port: a.localPort, rtcp: false }]);
+    expect(b.stats().rtpTarget).toEqual({ address: '127.0.0.1', port: a.localPort });
+    expect(peakFrequency(aSink.tail(200), 8000)).toBe(600);
+  });
+
+  it('ignores another source once latched, until the latched one has been silent for a second', async () => {
+    const { a, b, run } = await pair();
+    await run(200);
+    const intruder = createSocket('udp4');
+    await new Promise<void>((r) => intruder.bind(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => intruder.close(() => r())));
+    const forge = (seq: number) => RtpPacket.encode({ payloadType: 0, marker: false, sequenceNumber: seq, timestamp: seq * 160, ssrc: 0xbad, csrcs: [], payload: new Uint8Array(160).fill(0xff) });
+    let seq = 1;
+    const attack = async (ms: number) => {
+      for (let t = 0; t < ms; t += 20) {
+        intruder.send(forge(seq++), b.localPort, '127.0.0.1');
+        await run(20);
+      }
+    };
+    await attack(400);
+    expect(b.stats().dropped.foreignSource).toBeGreaterThanOrEqual(15);
+    expect(b.stats().remoteSsrc).toBe(a.ssrc);
+    // A stops sending (hold): after 1 s of silence the new source is accepted.
+    a.setDirection('recvonly');
+    const changes: number[] = [];
+    b.on('ssrc-changed', (e) => changes.push(e.ssrc));
+    await attack(1400);
+    expect(changes).toEqual([0xbad]);
+    expect(b.stats().rtpTarget.port).toBe(intruder.address().port);
+  });
+
+  it('drops packets that fail SRTP authentication', async () => {
+    const key = new Uint8Array(30).fill(1);
+    const other = new Uint8Array(30).fill(2);
+    const { b, bSink, run } = await pair({
+      a: { srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', localKey: key, remoteKey: other } },
+      b: { srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', localKey: other, remoteKey: other } }, // wrong remote key
+    });
+    await run(400);
+    expect(b.stats().dropped.srtp).toBeGreaterThanOrEqual(19);
+    expect(b.stats().packetsReceived).toBe(0);
+    expect(rmsDb(bSink.tail(200))).toBe(-Infinity);
+  });
+
+  it('carries audio with matching SRTP keys', async () => {
+    const ka = new Uint8Array(30).fill(3);
+    const kb = new Uint8Array(30).fill(4);
+    const { b, bSink, run } = await pair({
+      a: { srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', localKey: ka, remoteKey: kb } },
+      b: { srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', localKey: kb, remoteKey: ka } },
+    });
+    await run(600);
+    expect(b.stats().dropped.srtp).toBe(0);
+    expect(peakFrequency(bSink.tail(200), 8000)).toBe(1000);
+  });
+
+  it('sends nothing when inactive or recvonly, and plays nothing when sendonly', async () => {
+    const { a, b, bSink, run } = await pair();
+    a.setDirection('inactive');
+    const before = a.stats().packetsSent;
+    await run(300);
+    expect(a.stats().packetsSent).toBe(before);
+    a.setDirection('sendrecv');
+    b.setDirection('sendonly');
+    await run(300);
+    expect(a.stats().packetsSent).toBe(before + 15);
+    expect(rmsDb(bSink.tail(200))).toBe(-Infinity);
+    b.setDirection('sendrecv');
+    await run(300);
+    expect(peakFrequency(bSink.tail(100), 8000)).toBe(1000);
+  });
+
+  it('records the call in stereo: local left, remote right', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appel-stream-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { b, run } = await pair();
+    b.setPorts({ source: new ToneSource({ sampleRate: 8000, frequencies: [500], levelDb: -10 }) });
+    const rec = new WavRecorder({ path: join(dir, 'call.wav'), sampleRate: b.codecSampleRate, channels: 2 });
+    b.setRecorder(rec);
+    await run(1000);
+    b.setRecorder(undefined);
+    rec.close();
+    const wav = readWav(join(dir, 'call.wav'));
+    expect(wav.channels.length).toBe(2);
+    expect(peakFrequency(wav.channels[0].subarray(-4000), 8000)).toBe(500);
+    expect(peakFrequency(wav.channels[1].subarray(-4000), 8000)).toBe(1000);
+  });
+
+  it('sends RTCP BYE on stop, which the peer reports', async () => {
+    const { a, b, run } = await pair();
+    await run(200);
+    const byes: number[] = [];
+    b.on('bye', (e) => byes.push(e.ssrc));
+    await a.stop();
+    await settle();
+    expect(byes).toEqual([a.ssrc]);
+  });
+
+  it('keeps running when a listener throws (callbacks never throw)', async () => {
+    const { b, bSink, run } = await pair();
+    const warnings: string[] = [];
+    b.on('warning', (w) => warnings.push(w.code));
+    b.on('stats', () => {
+      throw new Error('bad listener');
+    });
+    await run(1500);
+    expect(warnings).toContain('listener');
+    expect(peakFrequency(bSink.tail(200), 8000)).toBe(1000);
+  });
+
+  it('rejects an unknown payload type and counts it', async () => {
+    const { b, run } = await pair();
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => s.close(() => r())));
+    s.send(RtpPacket.encode({ payloadType: 99, marker: false, sequenceNumber: 1, timestamp: 1, ssrc: 5, csrcs: [], payload: new Uint8Array(10) }), b.localPort, '127.0.0.1');
+    s.send(TelephoneEvent.encode({ event: 1, end: false, volume: 1, duration: 1 }), b.localPort, '127.0.0.1'); // not RTP at all
+    await run(40);
+    expect(b.stats().dropped.payloadType).toBe(1);
+    expect(b.stats().dropped.malformed).toBe(1);
+  });
+});
