@@ -208,19 +208,24 @@ export class Registerer {
     let challenges = 0;
     let sentCredentials = false;
     let usedContact = '';
+    const req = this.buildRegister(expires);
+    sentCredentials = this.auth.preAuthorize(req) > 0;
     for (;;) {
-      const req = this.buildRegister(expires);
-      sentCredentials = this.auth.preAuthorize(req) > 0 || challenges > 0;
       const { response, flow } = await this.opts.sender.send(req, {
         prepare: (f) => {
           usedContact = contact(f);
           req.setHeader('Contact', usedContact + this.contactParams(expires));
         },
       });
+      // §10.2.4 and §22.2: a retry is the same request with the next CSeq (the transaction
+      // layer gives it a new branch).
+      const retry = () => req.setHeader('CSeq', `${this.cseq++} REGISTER`);
       if (response.status === 401 || response.status === 407) {
         const verdict = this.auth.authorize(req, response);
         if (verdict !== 'retry' || challenges >= 2) return { res: response, flow, contact: usedContact, sentCredentials: true };
         challenges++;
+        sentCredentials = true;
+        retry();
         continue;
       }
       if (response.status === 423 && !intervalRetried && expires !== 0) {
@@ -230,6 +235,8 @@ export class Registerer {
           intervalRetried = true;
           expires = min;
           this.expires = min;
+          req.setHeader('Expires', String(min));
+          retry();
           continue;
         }
       }
