@@ -1,0 +1,155 @@
+/**
+ * The main thread's handle on the media engine running in a worker (worker-host.ts): typed
+ * requests that resolve with the engine's answer, and the engine's events. The Electron app
+ * will wrap a utilityProcess the same way; callers see only this class's shape.
+ */
+import { EventEmitter } from 'node:events';
+import { Worker, type Transferable } from 'node:worker_threads';
+import type { DtmfEvent } from './dtmf-receiver.ts';
+import type { ClientMessage, HostMessage, MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, SinkSpec, SourceSpec, StreamSpec } from './media-protocol.ts';
+import type { MediaDirection, MediaRemote, MediaStreamStats } from './media-stream.ts';
+
+/** A request the engine refused or failed. */
+export class MediaRequestError extends Error {
+  readonly code: MediaErrorInfo['code'];
+  constructor(info: MediaErrorInfo) {
+    super(info.message);
+    this.name = 'MediaRequestError';
+    this.code = info.code;
+  }
+}
+
+type EventOf<T extends MediaEvent['type']> = Omit<Extract<MediaEvent, { type: T }>, 'type'>;
+
+export interface MediaEngineClientEvents {
+  stats: [EventOf<'stats'>];
+  dtmf: [EventOf<'dtmf'>];
+  latched: [EventOf<'latched'>];
+  'ssrc-changed': [EventOf<'ssrc-changed'>];
+  bye: [EventOf<'bye'>];
+  'source-ended': [EventOf<'source-ended'>];
+  warning: [EventOf<'warning'>];
+  /** The worker died (crash or exit); pending requests were rejected. */
+  exit: [{ code: number }];
+}
+
+export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  #nextId = 1;
+  #nextStream = 1;
+  #exited = false;
+
+  constructor(options: { workerUrl?: URL } = {}) {
+    super();
+    this.#worker = new Worker(options.workerUrl ?? new URL('./worker-host.ts', import.meta.url));
+    this.#worker.on('message', (m: HostMessage) => this.#onMessage(m));
+    this.#worker.on('error', (err) => this.#fail(err));
+    this.#worker.on('exit', (code) => {
+      this.#exited = true;
+      this.#fail(new Error(`media worker exited with code ${code}`));
+      try {
+        this.emit('exit', { code });
+      } catch {
+        // listeners must not throw into the worker's event
+      }
+    });
+  }
+
+  #fail(err: Error): void {
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+  }
+
+  #onMessage(m: HostMessage): void {
+    if ('event' in m) {
+      const { type, ...rest } = m.event;
+      try {
+        (this.emit as (e: string, v: unknown) => boolean)(type, rest);
+      } catch {
+        // a listener's exception stays with the listener
+      }
+      return;
+    }
+    const p = this.#pending.get(m.id);
+    if (!p) return;
+    this.#pending.delete(m.id);
+    if (m.ok) p.resolve(m.value);
+    else p.reject(new MediaRequestError(m.error));
+  }
+
+  /** Sends any request (the typed helpers below are shorthands). */
+  request<T extends MediaRequest>(request: T, transfer: Transferable[] = []): Promise<MediaResponses[T['type']]> {
+    if (this.#exited) return Promise.reject(new Error('media worker has exited'));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const message: ClientMessage = { id, request };
+      this.#worker.postMessage(message, transfer);
+    });
+  }
+
+  /** Creates and starts a stream; `streamId` defaults to a fresh one. */
+  createStream(spec: StreamSpec, streamId = `s${this.#nextStream++}`): Promise<MediaResponses['create-stream']> {
+    const transfer = spec.device ? [spec.device.port as unknown as Transferable] : [];
+    return this.request({ type: 'create-stream', streamId, spec }, transfer);
+  }
+
+  stopStream(streamId: string, reason?: string): Promise<null> {
+    return this.request(reason === undefined ? { type: 'stop-stream', streamId } : { type: 'stop-stream', streamId, reason });
+  }
+
+  setDirection(streamId: string, direction: MediaDirection): Promise<null> {
+    return this.request({ type: 'set-direction', streamId, direction });
+  }
+
+  sendDtmf(streamId: string, digits: string): Promise<null> {
+    return this.request({ type: 'send-dtmf', streamId, digits });
+  }
+
+  updateRemote(streamId: string, remote: MediaRemote): Promise<null> {
+    return this.request({ type: 'update-remote', streamId, remote });
+  }
+
+  setSource(streamId: string, source: SourceSpec): Promise<null> {
+    return this.request({ type: 'set-source', streamId, source });
+  }
+
+  setSink(streamId: string, sink: SinkSpec): Promise<null> {
+    return this.request({ type: 'set-sink', streamId, sink });
+  }
+
+  /** Stereo call recording to `path` (local left, remote right); null stops it. */
+  record(streamId: string, path: string | null): Promise<null> {
+    return this.request({ type: 'record', streamId, path });
+  }
+
+  conference(conferenceId: string, streamIds: string[], local?: { fromStream: string }): Promise<{ members: string[] }> {
+    return this.request(local ? { type: 'conference', conferenceId, streamIds, local } : { type: 'conference', conferenceId, streamIds });
+  }
+
+  endConference(conferenceId: string): Promise<null> {
+    return this.request({ type: 'end-conference', conferenceId });
+  }
+
+  getStats(streamId: string): Promise<MediaStreamStats> {
+    return this.request({ type: 'get-stats', streamId });
+  }
+
+  capabilities(): Promise<MediaResponses['capabilities']> {
+    return this.request({ type: 'capabilities' });
+  }
+
+  /** Stops every stream, then the worker. */
+  async close(): Promise<void> {
+    if (this.#exited) return;
+    try {
+      await this.request({ type: 'shutdown' });
+    } catch {
+      // already gone
+    }
+    await this.#worker.terminate();
+  }
+}
+
+export type { DtmfEvent, MediaStreamStats };

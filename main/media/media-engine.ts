@@ -1,0 +1,381 @@
+/**
+ * The media engine: owns the streams, their ports, recorders and conferences, and answers the
+ * requests of media-protocol.ts. It runs wherever its host puts it (worker-host.ts in a Node
+ * worker thread; the same code in an Electron utilityProcess); it can also run in-process.
+ */
+import type { SrtpSuite } from '../../native/index.ts';
+import { MediaClock, type Scheduler } from './media-clock.ts';
+import { loadMediaNative, type MediaNative } from './media-native.ts';
+import type { MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, PortLike, SinkSpec, SourceSpec, StreamSpec } from './media-protocol.ts';
+import { MediaStream } from './media-stream.ts';
+import type { AudioPort } from './ports/audio-port.ts';
+import { DeviceBridge } from './ports/device-bridge.ts';
+import { Mixer, type MixerParticipant } from './ports/mixer.ts';
+import { SilenceSource } from './ports/silence-source.ts';
+import { ToneSource } from './ports/tone-source.ts';
+import { WavFileSource } from './ports/wav-file-source.ts';
+import { WavRecorder } from './ports/wav-recorder.ts';
+import { RateAdapter } from './rate-adapter.ts';
+
+export class MediaEngineError extends Error {
+  readonly code: MediaErrorInfo['code'];
+  constructor(code: MediaErrorInfo['code'], message: string) {
+    super(message);
+    this.name = 'MediaEngineError';
+    this.code = code;
+  }
+}
+
+interface StreamEntry {
+  stream: MediaStream;
+  /** Ports this engine created for the stream (closed with it). */
+  owned: Set<AudioPort>;
+  recorder?: WavRecorder;
+  conferenceId?: string;
+  /** The stream's own ports while it sits in a conference. */
+  saved?: { source: AudioPort; sink: AudioPort };
+  device?: DeviceBridge;
+}
+
+interface Conference {
+  mixer: Mixer;
+  members: Map<string, MixerParticipant>;
+  local?: { participant: MixerParticipant; source: AudioPort; sink: AudioPort; clock: MediaClock; toMix: RateAdapter; fromMix: RateAdapter; owned: AudioPort[] };
+}
+
+export interface MediaEngineOptions {
+  /** Unsolicited events for the client. */
+  onEvent: (event: MediaEvent) => void;
+  native?: MediaNative;
+  scheduler?: Scheduler;
+  /** SRTP suites to report in `capabilities` (default: from the addon). */
+  srtpSuites?: () => Promise<SrtpSuite[]>;
+}
+
+const MIX_RATE = 16000;
+
+/** The PCM rate a codec will run at (before the codec exists). */
+function codecRate(codec: StreamSpec['codec']): number {
+  if (codec.name === 'opus') return codec.options?.sampleRate ?? 48000;
+  return codec.name === 'g722' ? 16000 : 8000;
+}
+
+export class MediaEngine {
+  readonly #onEvent: (event: MediaEvent) => void;
+  readonly #streams = new Map<string, StreamEntry>();
+  readonly #conferences = new Map<string, Conference>();
+  readonly #scheduler: Scheduler | undefined;
+  #native: MediaNative | undefined;
+  readonly #srtpSuites: (() => Promise<SrtpSuite[]>) | undefined;
+
+  constructor(options: MediaEngineOptions) {
+    this.#onEvent = options.onEvent;
+    this.#native = options.native;
+    this.#scheduler = options.scheduler;
+    this.#srtpSuites = options.srtpSuites;
+  }
+
+  async #getNative(): Promise<MediaNative> {
+    this.#native ??= await loadMediaNative();
+    return this.#native;
+  }
+
+  #emit(event: MediaEvent): void {
+    try {
+      this.#onEvent(event);
+    } catch {
+      // The host's sink must not break the engine.
+    }
+  }
+
+  #entry(streamId: string): StreamEntry {
+    const e = this.#streams.get(streamId);
+    if (!e) throw new MediaEngineError('not-found', `streamId: no stream ${JSON.stringify(streamId)}`);
+    return e;
+  }
+
+  /** Runs one request; rejects with a MediaEngineError. */
+  async handle<T extends MediaRequest>(request: T): Promise<MediaResponses[T['type']]> {
+    return (await this.#dispatch(request)) as MediaResponses[T['type']];
+  }
+
+  async #dispatch(r: MediaRequest): Promise<unknown> {
+    switch (r.type) {
+      case 'create-stream':
+        return this.#createStream(r.streamId, r.spec);
+      case 'stop-stream':
+        await this.#stopStream(r.streamId, r.reason);
+        return null;
+      case 'set-direction':
+        this.#entry(r.streamId).stream.setDirection(r.direction);
+        return null;
+      case 'send-dtmf':
+        try {
+          this.#entry(r.streamId).stream.sendDtmf(r.digits);
+        } catch (err) {
+          if (err instanceof MediaEngineError) throw err;
+          throw new MediaEngineError('bad-request', (err as Error).message);
+        }
+        return null;
+      case 'update-remote':
+        this.#entry(r.streamId).stream.updateRemote(r.remote);
+        return null;
+      case 'set-source': {
+        const e = this.#entry(r.streamId);
+        const port = await this.#makeSource(r.source, r.streamId, e, r.device);
+        const old = e.conferenceId ? e.saved!.source : e.stream.source;
+        if (e.conferenceId) e.saved!.source = port;
+        else e.stream.setPorts({ source: port });
+        this.#release(e, old);
+        return null;
+      }
+      case 'set-sink': {
+        const e = this.#entry(r.streamId);
+        const port = await this.#makeSink(r.sink, e, r.device);
+        const old = e.conferenceId ? e.saved!.sink : e.stream.sink;
+        if (e.conferenceId) e.saved!.sink = port;
+        else e.stream.setPorts({ sink: port });
+        this.#release(e, old);
+        return null;
+      }
+      case 'record': {
+        const e = this.#entry(r.streamId);
+        e.stream.setRecorder(undefined);
+        e.recorder?.close();
+        e.recorder = undefined;
+        if (r.path !== null) {
+          const recorder = new WavRecorder({ path: r.path, sampleRate: e.stream.codecSampleRate, channels: 2 });
+          e.recorder = recorder;
+          e.stream.setRecorder(recorder);
+        }
+        return null;
+      }
+      case 'conference':
+        return this.#conference(r);
+      case 'end-conference':
+        this.#endConference(r.conferenceId);
+        return null;
+      case 'get-stats':
+        return this.#entry(r.streamId).stream.stats();
+      case 'capabilities': {
+        const native = await this.#getNative();
+        const srtpSuites = this.#srtpSuites ? await this.#srtpSuites() : (await import('../../native/index.ts')).srtpSuites();
+        return { codecs: native.codecNames(), srtpSuites };
+      }
+      case 'shutdown':
+        await this.shutdown();
+        return null;
+      default:
+        throw new MediaEngineError('bad-request', `type: unknown request ${JSON.stringify((r as { type?: unknown }).type)}`);
+    }
+  }
+
+  async #createStream(streamId: string, spec: StreamSpec): Promise<MediaResponses['create-stream']> {
+    if (typeof streamId !== 'string' || streamId === '') throw new MediaEngineError('bad-request', 'streamId: expected a non-empty string');
+    if (this.#streams.has(streamId)) throw new MediaEngineError('bad-request', `streamId: ${JSON.stringify(streamId)} already exists`);
+    const native = await this.#getNative();
+    const entry = { owned: new Set<AudioPort>() } as StreamEntry;
+    let source: AudioPort;
+    let sink: AudioPort;
+    try {
+      source = await this.#makeSource(spec.source, streamId, entry, spec.device);
+      sink = await this.#makeSink(spec.sink, entry, spec.device, codecRate(spec.codec));
+    } catch (err) {
+      for (const p of entry.owned) p.close();
+      throw err instanceof MediaEngineError ? err : new MediaEngineError('bad-request', (err as Error).message);
+    }
+    const { device: _device, source: _s, sink: _k, ...rest } = spec;
+    const stream = new MediaStream({ ...rest, source, sink, native, ...(this.#scheduler ? { scheduler: this.#scheduler } : {}) });
+    entry.stream = stream;
+    stream.on('stats', (stats) => this.#emit({ type: 'stats', streamId, stats }));
+    stream.on('dtmf', (dtmf) => this.#emit({ type: 'dtmf', streamId, dtmf }));
+    stream.on('latched', (l) => this.#emit({ type: 'latched', streamId, ...l }));
+    stream.on('ssrc-changed', (s) => this.#emit({ type: 'ssrc-changed', streamId, ...s }));
+    stream.on('bye', (b) => this.#emit({ type: 'bye', streamId, ...b }));
+    stream.on('warning', (w) => this.#emit({ type: 'warning', streamId, ...w }));
+    try {
+      const { localPort, localRtcpPort } = await stream.start();
+      this.#streams.set(streamId, entry);
+      return { streamId, localPort, localRtcpPort, ssrc: stream.ssrc, codecSampleRate: stream.codecSampleRate };
+    } catch (err) {
+      for (const p of entry.owned) p.close();
+      throw new MediaEngineError(err instanceof TypeError ? 'bad-request' : 'failed', (err as Error).message);
+    }
+  }
+
+  #deviceBridge(entry: StreamEntry | undefined, device: { port: PortLike; sampleRate: number } | undefined): DeviceBridge {
+    if (entry?.device) return entry.device;
+    if (!device) throw new MediaEngineError('bad-request', "device: needed for a 'device' source or sink");
+    const bridge = new DeviceBridge({ port: device.port, sampleRate: device.sampleRate });
+    if (entry) {
+      entry.device = bridge;
+      entry.owned.add(bridge);
+    }
+    return bridge;
+  }
+
+  async #makeSource(spec: SourceSpec, streamId: string | undefined, entry: StreamEntry | undefined, device?: { port: PortLike; sampleRate: number }): Promise<AudioPort> {
+    let port: AudioPort;
+    switch (spec?.kind) {
+      case 'silence':
+        port = new SilenceSource({ sampleRate: 8000 });
+        break;
+      case 'tone':
+        if (!Array.isArray(spec.frequencies) || spec.frequencies.length === 0) throw new MediaEngineError('bad-request', 'source.frequencies: expected one or two frequencies');
+        port = new ToneSource({ sampleRate: 16000, frequencies: spec.frequencies, ...(spec.levelDb !== undefined ? { levelDb: spec.levelDb } : {}), ...(spec.cadence ? { cadence: spec.cadence } : {}) });
+        break;
+      case 'wav': {
+        const native = await this.#getNative();
+        // Play the file at its own rate when it is a usual one; the stream adapts it to the codec.
+        try {
+          port = new WavFileSource({
+            path: spec.path,
+            sampleRate: 16000,
+            loop: spec.loop ?? false,
+            createResampler: native.createResampler,
+            onEnd: () => streamId !== undefined && this.#emit({ type: 'source-ended', streamId }),
+          });
+        } catch (err) {
+          throw new MediaEngineError('bad-request', `source.path: ${(err as Error).message}`);
+        }
+        break;
+      }
+      case 'device':
+        return this.#deviceBridge(entry, device);
+      default:
+        throw new MediaEngineError('bad-request', `source.kind: expected silence, tone, wav or device`);
+    }
+    entry?.owned.add(port);
+    return port;
+  }
+
+  async #makeSink(spec: SinkSpec, entry: StreamEntry | undefined, device?: { port: PortLike; sampleRate: number }, rateHint?: number): Promise<AudioPort> {
+    let port: AudioPort;
+    switch (spec?.kind) {
+      case 'silence':
+        port = new SilenceSource({ sampleRate: 8000 });
+        break;
+      case 'wav': {
+        const rate = spec.sampleRate ?? rateHint ?? entry?.stream?.codecSampleRate ?? 8000;
+        try {
+          port = new WavRecorder({ path: spec.path, sampleRate: rate });
+        } catch (err) {
+          throw new MediaEngineError('bad-request', `sink.path: ${(err as Error).message}`);
+        }
+        break;
+      }
+      case 'device':
+        return this.#deviceBridge(entry, device);
+      default:
+        throw new MediaEngineError('bad-request', `sink.kind: expected silence, wav or device`);
+    }
+    entry?.owned.add(port);
+    return port;
+  }
+
+  /** Closes a port the engine made once nothing uses it any more. */
+  #release(entry: StreamEntry, port: AudioPort): void {
+    if (!entry.owned.has(port)) return;
+    const inUse = entry.stream.source === port || entry.stream.sink === port || entry.saved?.source === port || entry.saved?.sink === port;
+    if (inUse) return;
+    entry.owned.delete(port);
+    if (entry.device === port) entry.device = undefined;
+    port.close();
+  }
+
+  async #stopStream(streamId: string, reason?: string): Promise<void> {
+    const e = this.#entry(streamId);
+    if (e.conferenceId) this.#leaveConference(streamId, e);
+    this.#streams.delete(streamId);
+    await e.stream.stop(reason);
+    e.recorder?.close();
+    for (const p of e.owned) p.close();
+  }
+
+  async #conference(r: Extract<MediaRequest, { type: 'conference' }>): Promise<{ members: string[] }> {
+    for (const id of r.streamIds) {
+      const e = this.#entry(id);
+      if (e.conferenceId !== undefined && e.conferenceId !== r.conferenceId) throw new MediaEngineError('bad-request', `streamIds: ${id} is already in conference ${e.conferenceId}`);
+    }
+    let conf = this.#conferences.get(r.conferenceId);
+    if (!conf) {
+      conf = { mixer: new Mixer({ sampleRate: MIX_RATE, ...(this.#scheduler ? { now: () => this.#scheduler!.now() } : {}) }), members: new Map() };
+      this.#conferences.set(r.conferenceId, conf);
+    }
+    if (r.local && !conf.local) await this.#addLocal(conf, r.local);
+    for (const id of r.streamIds) {
+      const e = this.#entry(id);
+      if (e.conferenceId === r.conferenceId) continue;
+      const participant = conf.mixer.join(id);
+      e.conferenceId = r.conferenceId;
+      e.saved = { source: e.stream.source, sink: e.stream.sink };
+      e.stream.setPorts({ source: participant, sink: participant });
+      conf.members.set(id, participant);
+    }
+    return { members: [...conf.members.keys()] };
+  }
+
+  async #addLocal(conf: Conference, local: NonNullable<Extract<MediaRequest, { type: 'conference' }>['local']>): Promise<void> {
+    let source: AudioPort;
+    let sink: AudioPort;
+    const owned: AudioPort[] = [];
+    if ('fromStream' in local) {
+      const e = this.#entry(local.fromStream);
+      source = e.saved?.source ?? e.stream.source;
+      sink = e.saved?.sink ?? e.stream.sink;
+    } else {
+      const holder = { owned: new Set<AudioPort>() } as StreamEntry;
+      source = await this.#makeSource(local.source, undefined, holder, local.device);
+      sink = await this.#makeSink(local.sink, holder, local.device);
+      owned.push(...holder.owned);
+    }
+    const native = await this.#getNative();
+    const participant = conf.mixer.join('local');
+    const toMix = new RateAdapter({ from: source.sampleRate, to: MIX_RATE, createResampler: native.createResampler });
+    const fromMix = new RateAdapter({ from: MIX_RATE, to: sink.sampleRate, createResampler: native.createResampler });
+    // The local user is pumped by a media clock of its own: speak into the mix, hear the rest.
+    const clock = new MediaClock({ frameMs: 20, ...(this.#scheduler ? { scheduler: this.#scheduler } : {}) });
+    clock.start(() => {
+      try {
+        participant.putFrame(toMix.process(source.getFrame()));
+        sink.putFrame(fromMix.process(participant.getFrame()));
+      } catch (err) {
+        this.#emit({ type: 'warning', code: 'conference', message: (err as Error).message });
+      }
+    });
+    conf.local = { participant, source, sink, clock, toMix, fromMix, owned };
+  }
+
+  #leaveConference(streamId: string, e: StreamEntry): void {
+    const conf = this.#conferences.get(e.conferenceId!);
+    if (e.saved) e.stream.setPorts(e.saved);
+    e.saved = undefined;
+    e.conferenceId = undefined;
+    if (!conf) return;
+    conf.members.get(streamId)?.close();
+    conf.members.delete(streamId);
+  }
+
+  #endConference(conferenceId: string): void {
+    const conf = this.#conferences.get(conferenceId);
+    if (!conf) throw new MediaEngineError('not-found', `conferenceId: no conference ${JSON.stringify(conferenceId)}`);
+    for (const id of [...conf.members.keys()]) {
+      const e = this.#streams.get(id);
+      if (e) this.#leaveConference(id, e);
+    }
+    if (conf.local) {
+      conf.local.clock.stop();
+      conf.local.participant.close();
+      conf.local.toMix.close();
+      conf.local.fromMix.close();
+      for (const p of conf.local.owned) p.close();
+    }
+    this.#conferences.delete(conferenceId);
+  }
+
+  /** Stops every stream and conference. */
+  async shutdown(): Promise<void> {
+    for (const id of [...this.#conferences.keys()]) this.#endConference(id);
+    await Promise.all([...this.#streams.keys()].map((id) => this.#stopStream(id).catch(() => {})));
+  }
+}

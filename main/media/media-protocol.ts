@@ -1,0 +1,109 @@
+/**
+ * The message protocol between the media engine's host (a Node worker thread headless and in
+ * tests, an Electron utilityProcess in the app) and its client. Plain structured-clone data;
+ * MessagePorts for audio devices travel in the transfer list.
+ *
+ *   client → host:  { id, request }               host → client: { id, ok: true, value }
+ *                                                                 { id, ok: false, error }
+ *                                                 host → client: { event }   (unsolicited)
+ */
+import type { CodecName, CodecOptions, SrtpSuite } from '../../native/index.ts';
+import type { DtmfEvent } from './dtmf-receiver.ts';
+import type { MediaDirection, MediaRemote, MediaStreamStats } from './media-stream.ts';
+
+/** A MessagePort as the host sees it (Node's worker_threads port, Electron's MessagePortMain). */
+export type PortLike = import('./ports/device-bridge.ts').BridgeMessagePort;
+
+/** Where the audio we send comes from. */
+export type SourceSpec =
+  | { kind: 'silence' }
+  | { kind: 'tone'; frequencies: number[]; levelDb?: number; cadence?: { onMs: number; offMs: number } }
+  | { kind: 'wav'; path: string; loop?: boolean }
+  /** The app's capture worklet over `device.port` (see CreateStreamRequest.device). */
+  | { kind: 'device' };
+
+/** Where the audio we receive goes. */
+export type SinkSpec =
+  | { kind: 'silence' }
+  /** A mono PCM16 WAV file at `sampleRate` (default: the codec's rate). */
+  | { kind: 'wav'; path: string; sampleRate?: number }
+  | { kind: 'device' };
+
+export interface StreamSpec {
+  localAddress: string;
+  localPort?: number;
+  portRange?: { min: number; max: number };
+  remote: MediaRemote;
+  rtcpMux: boolean;
+  codec: { name: CodecName; payloadType: number; options?: CodecOptions };
+  telephoneEventPt?: number;
+  srtp?: { suite: SrtpSuite; localKey: Uint8Array; remoteKey: Uint8Array };
+  source: SourceSpec;
+  sink: SinkSpec;
+  ptime?: number;
+  direction?: MediaDirection;
+  cname?: string;
+  jitterBuffer?: { initialDelayMs?: number; minDelayMs?: number; maxDelayMs?: number };
+  relatchAfterMs?: number;
+  rtcpIntervalMs?: number;
+  statsIntervalMs?: number;
+  /** The audio device link, when source or sink is 'device'. */
+  device?: { port: PortLike; sampleRate: number };
+}
+
+export type MediaRequest =
+  | { type: 'create-stream'; streamId: string; spec: StreamSpec }
+  | { type: 'stop-stream'; streamId: string; reason?: string }
+  | { type: 'set-direction'; streamId: string; direction: MediaDirection }
+  | { type: 'send-dtmf'; streamId: string; digits: string }
+  | { type: 'update-remote'; streamId: string; remote: MediaRemote }
+  | { type: 'set-source'; streamId: string; source: SourceSpec; device?: { port: PortLike; sampleRate: number } }
+  | { type: 'set-sink'; streamId: string; sink: SinkSpec; device?: { port: PortLike; sampleRate: number } }
+  /** Stereo call recording (local left, remote right) to `path`; null stops it. */
+  | { type: 'record'; streamId: string; path: string | null }
+  /**
+   * Puts streams into a local conference (mix-minus). `local` is the user's own audio: the
+   * ports of one member stream (`fromStream`), or new ones. Calling again adds streams.
+   */
+  | { type: 'conference'; conferenceId: string; streamIds: string[]; local?: { fromStream: string } | { source: SourceSpec; sink: SinkSpec; device?: { port: PortLike; sampleRate: number } } }
+  /** Ends a conference: every member gets its own ports back. */
+  | { type: 'end-conference'; conferenceId: string }
+  | { type: 'get-stats'; streamId: string }
+  | { type: 'capabilities' }
+  | { type: 'shutdown' };
+
+export interface MediaResponses {
+  'create-stream': { streamId: string; localPort: number; localRtcpPort: number; ssrc: number; codecSampleRate: number };
+  'stop-stream': null;
+  'set-direction': null;
+  'send-dtmf': null;
+  'update-remote': null;
+  'set-source': null;
+  'set-sink': null;
+  record: null;
+  conference: { members: string[] };
+  'end-conference': null;
+  'get-stats': MediaStreamStats;
+  capabilities: { codecs: CodecName[]; srtpSuites: SrtpSuite[] };
+  shutdown: null;
+}
+
+export type MediaEvent =
+  | { type: 'stats'; streamId: string; stats: MediaStreamStats }
+  | { type: 'dtmf'; streamId: string; dtmf: DtmfEvent }
+  | { type: 'latched'; streamId: string; address: string; port: number; rtcp: boolean }
+  | { type: 'ssrc-changed'; streamId: string; previous?: number; ssrc: number }
+  | { type: 'bye'; streamId: string; ssrc: number; reason?: string }
+  | { type: 'source-ended'; streamId: string }
+  | { type: 'warning'; streamId?: string; code: string; message: string };
+
+export interface MediaErrorInfo {
+  /** 'bad-request' (argument), 'not-found' (unknown id), 'failed' (the operation failed). */
+  code: 'bad-request' | 'not-found' | 'failed';
+  message: string;
+}
+
+export type MediaReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: MediaErrorInfo };
+
+export type HostMessage = MediaReply | { event: MediaEvent };
+export type ClientMessage = { id: number; request: MediaRequest };
