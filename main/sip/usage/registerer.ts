@@ -237,6 +237,10 @@ export class Registerer {
           this.expires = min;
           req.setHeader('Expires', String(min));
           retry();
+          // Fresh credentials: the same nonce needs the next nonce count (RFC 7616 §3.4).
+          req.removeHeader('Authorization');
+          req.removeHeader('Proxy-Authorization');
+          this.auth.preAuthorize(req);
           continue;
         }
       }

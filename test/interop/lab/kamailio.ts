@@ -102,9 +102,8 @@ request_route {
     if (proto == TCP || proto == TLS) {
       add_contact_alias();
     }
-    if (!save("location")) {
-      sl_reply_error();
-    }
+    # save() answers by itself, errors (423 Interval Too Brief among them) included.
+    save("location");
     exit;
   }
   if (is_method("OPTIONS") && uri == myself && $rU == $null) {
