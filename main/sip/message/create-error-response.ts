@@ -7,6 +7,19 @@ import { formatVia, parseViaList } from './via.ts';
 
 const MAX_SCAN = 65536;
 
+/** `SIP/2.0/<transport> <sent-by>` and the branch, out of a Via the strict parser refused. */
+function salvageVia(value: string): string | undefined {
+  const head = /^\s*SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z0-9.!%*_+`'~-]+)\s+([^\s;,]+)/i.exec(value);
+  if (head === null) return undefined;
+  const branch = /;\s*branch\s*=\s*([A-Za-z0-9.!%*_+`'~-]+)/i.exec(value);
+  try {
+    const via = parseViaList(`SIP/2.0/${head[1]} ${head[2]}` + (branch ? `;branch=${branch[1]}` : ''))[0];
+    return formatVia(via);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * For a request that failed to parse: the bytes of the response that tells its sender
  * why (RFC 3261 §8.2.2, §16.3: 400 with a reason, 505 for the version), with the
@@ -59,7 +72,10 @@ function build(data: Uint8Array | string, err: SipParseError): Uint8Array | unde
       try {
         for (const v of parseViaList(value)) vias.push(formatVia(v));
       } catch {
-        // An unreadable Via cannot route a response: leave it and those below it out.
+        // Keep what routes a response (protocol, sent-by, branch) of a damaged top Via;
+        // leave out the rest, and every Via below it.
+        const top = vias.length === 0 ? salvageVia(value) : undefined;
+        if (top !== undefined) vias.push(top);
         viaBroken = true;
       }
     } else if (key === 'from') from ??= value;

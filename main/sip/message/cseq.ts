@@ -1,5 +1,6 @@
 import { skipWs, trimEnd } from './chars.ts';
 import { fail, tokenEnd } from './cursor.ts';
+import { methodAt } from './interner.ts';
 import type { CSeq } from './types.ts';
 
 /** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16); the number must fit in 32 bits (§8.1.1.5). */
@@ -21,7 +22,7 @@ export function parseCSeq(s: string, reason = 'Bad CSeq'): CSeq {
   if (m === i) fail(reason, 'no method');
   const mEnd = tokenEnd(s, m, end);
   if (mEnd === m || mEnd !== end) fail(reason, 'bad method');
-  return { seq, method: s.slice(m, end) };
+  return { seq, method: methodAt(s, m, end) };
 }
 
 /** Write a CSeq value. */

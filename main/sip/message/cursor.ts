@@ -1,4 +1,5 @@
 import { CHAR, TOKEN, skipWs } from './chars.ts';
+import { lowerName } from './interner.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
 /**
@@ -80,7 +81,7 @@ export function parseGenericParams(
     const nameStart = skipWs(s, semi + 1, end);
     const nameEnd = tokenEnd(s, nameStart, end);
     if (nameEnd === nameStart) fail(reason, 'empty parameter');
-    const name = s.slice(nameStart, nameEnd).toLowerCase();
+    const name = lowerName(s, nameStart, nameEnd);
     i = nameEnd;
     const eq = skipWs(s, i, end);
     let value: string | null = null;

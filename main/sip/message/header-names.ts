@@ -1,3 +1,5 @@
+import { Interner } from './interner.ts';
+
 /**
  * Header names: compact forms (RFC 3261 §7.3.3 and the extensions that define one),
  * canonical spelling, and which headers are comma-separated lists.
@@ -87,39 +89,35 @@ for (const name of ['Authorization', 'Proxy-Authorization', 'Proxy-Authenticate'
   'Priority', 'Reply-To', 'Retry-After', 'Content-Disposition', 'Refer-Sub', 'Replaces', 'Privacy',
   'Session-ID', 'Subscription-State']) register(name);
 
-/** Known keys by length, for keyAt (all lower-case letters, digits and '-'). */
-const BY_LENGTH: string[][] = [];
-for (const key of new Set(KEYS.values())) {
-  if (key.length < 2) continue;
-  (BY_LENGTH[key.length] ??= []).push(key);
-}
-const COMPACT_KEY: string[] = [];
+const COMPACT_KEY: Array<string | undefined> = new Array<string | undefined>(128).fill(undefined);
 for (const [letter, name] of Object.entries(COMPACT)) COMPACT_KEY[letter.charCodeAt(0)] = name.toLowerCase();
+const KNOWN = new Interner(
+  [...KEYS.values()].filter((k) => k.length > 1),
+  CANONICAL.values(),
+);
+
+/** After keyAt(): the name as written when it is a canonical spelling (no need to slice it), else undefined. */
+export let keyAtName: string | undefined;
 
 /**
  * headerKey of the name written at text[start, end) (a valid token), without slicing
- * it out first: the parser's hot path. Token characters OR 0x20 only land on a
- * lower-case letter, digit or '-' when they are that letter in either case (or that
- * digit or '-'), so one OR per character compares case-insensitively.
+ * it out first: the parser's hot path.
  */
 export function keyAt(text: string, start: number, end: number): string {
-  const len = end - start;
-  if (len === 1) {
-    const k = COMPACT_KEY[text.charCodeAt(start) | 0x20];
-    if (k !== undefined) return k;
+  if (end - start === 1) {
+    const k = COMPACT_KEY[(text.charCodeAt(start) | 0x20) & 0x7f];
+    if (k !== undefined) {
+      keyAtName = undefined;
+      return k;
+    }
   } else {
-    const candidates = BY_LENGTH[len];
-    if (candidates !== undefined) {
-      const c0 = text.charCodeAt(start) | 0x20;
-      for (let j = 0; j < candidates.length; j++) {
-        const k = candidates[j];
-        if (k.charCodeAt(0) !== c0) continue;
-        let i = 1;
-        while (i < len && (text.charCodeAt(start + i) | 0x20) === k.charCodeAt(i)) i++;
-        if (i === len) return k;
-      }
+    const k = KNOWN.find(text, start, end);
+    if (k !== undefined) {
+      keyAtName = KNOWN.exact;
+      return k;
     }
   }
+  keyAtName = undefined;
   return text.slice(start, end).toLowerCase();
 }
 

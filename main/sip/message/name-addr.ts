@@ -9,7 +9,7 @@ import type { NameAddr, Uri } from './types.ts';
 // Without angle brackets, every `;param` belongs to the header, not to the URI.
 
 function wildcardUri(): Uri {
-  return { scheme: '', user: '', host: '', port: undefined, params: new Map(), headers: new Map(), raw: '*' };
+  return { scheme: '', user: '', password: undefined, host: '', port: undefined, params: new Map(), headers: new Map(), raw: '*' };
 }
 
 /**
@@ -28,7 +28,7 @@ export function parseNameAddrAt(s: string, start: number, end: number, list: boo
     const params = new Map<string, string | null>();
     i = parseGenericParams(s, i + 1, end, params, reason);
     finishElement(s, i, end, list, reason);
-    return { uri: wildcardUri(), params, wildcard: true };
+    return { displayName: undefined, uri: wildcardUri(), params, wildcard: true };
   }
 
   if (c === 0x22) {
@@ -76,9 +76,7 @@ export function parseNameAddrAt(s: string, start: number, end: number, list: boo
   const params = new Map<string, string | null>();
   i = parseGenericParams(s, i, end, params, reason);
   finishElement(s, i, end, list, reason);
-  const out: NameAddr = { uri, params };
-  if (displayName !== undefined) out.displayName = displayName;
-  return out;
+  return { displayName, uri, params, wildcard: false };
 }
 
 /** Parse a single name-addr or addr-spec header value (From, To, Refer-To, one Contact…). */

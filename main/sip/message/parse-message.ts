@@ -1,12 +1,12 @@
 import { CHAR, TOKEN, parseDigits, skipWs, trimEnd } from './chars.ts';
 import { parseCSeq } from './cseq.ts';
-import { keyAt } from './header-names.ts';
+import { keyAt, keyAtName } from './header-names.ts';
+import { methodAt } from './interner.ts';
 import { Field, KIND_CSEQ, KIND_NAME_ADDR, KIND_NAME_ADDRS, KIND_VIAS, Request, Response } from './message.ts';
-import type { WireImage } from './message.ts';
 import { parseNameAddr, parseNameAddrList } from './name-addr.ts';
 import { SipParseError, badRequest } from './sip-parse-error.ts';
 import type { CSeq, SipMessage } from './types.ts';
-import { parseUri } from './uri.ts';
+import { checkRequestUri } from './uri.ts';
 import { parseViaList } from './via.ts';
 
 /**
@@ -18,7 +18,7 @@ import { parseViaList } from './via.ts';
  */
 
 const EMPTY = new Uint8Array(0);
-const BARE_CR = /\r(?!\n)/;
+const HEAD_END = Buffer.from('\r\n\r\n');
 
 /** Methods whose CSeq must name the same method (RFC 3261 §8.1.1.5; RFC 4475 §3.1.2.17/18). */
 const KNOWN_METHODS = new Set([
@@ -60,21 +60,21 @@ function isSipDate(v: string): boolean {
 }
 
 /** Split the header block (start line + header lines, each ending in CRLF) into fields. */
-function splitLines(text: string): { startLine: string; fields: Field[] } {
+export function splitLines(text: string, fields: Field[]): string {
   const len = text.length;
-  // Every line ends in CRLF; a CR anywhere else is a fault (a bare LF is caught below).
-  if (BARE_CR.test(text)) throw badRequest('Bad line ending', 'CR without LF');
   let lf = text.indexOf('\n');
   if (lf <= 0 || text.charCodeAt(lf - 1) !== 0x0d) throw badRequest('Bad line ending', 'LF without CR');
+  if (text.indexOf('\r') !== lf - 1) throw badRequest('Bad line ending', 'CR without LF');
   const startLine = text.slice(0, lf - 1);
   let pos = lf + 1;
-  const fields: Field[] = [];
   let last: Field | undefined;
   let folded = false;
   while (pos < len) {
     lf = text.indexOf('\n', pos);
     if (lf <= pos || text.charCodeAt(lf - 1) !== 0x0d) throw badRequest('Bad line ending', 'LF without CR');
     const eol = lf - 1;
+    // Every line ends in CRLF; a CR or LF anywhere else is a fault.
+    if (text.indexOf('\r', pos) !== eol) throw badRequest('Bad line ending', 'CR without LF');
     const c0 = text.charCodeAt(pos);
     if (c0 === 0x20 || c0 === 0x09) {
       // Folded continuation (RFC 3261 §7.3.1): CRLF + whitespace reads as one SP.
@@ -100,13 +100,14 @@ function splitLines(text: string): { startLine: string; fields: Field[] } {
       if (nameEnd === pos) throw badRequest('Bad header name');
       const vStart = skipWs(text, colon + 1, eol);
       const value = vStart === eol ? '' : text.slice(vStart, trimEnd(text, vStart, eol));
-      last = new Field(text.slice(pos, nameEnd), value, keyAt(text, pos, nameEnd), fields.length);
+      const key = keyAt(text, pos, nameEnd);
+      last = new Field(keyAtName ?? text.slice(pos, nameEnd), value, key, fields.length);
       fields.push(last);
     }
     pos = lf + 1;
   }
   if (folded) for (const f of fields) f.wireValue = f.value;
-  return { startLine, fields };
+  return startLine;
 }
 
 function parseStartLine(line: string, fields: Field[]): Request | Response {
@@ -144,7 +145,7 @@ function parseStartLine(line: string, fields: Field[]): Request | Response {
   }
   const uri = line.slice(sp1 + 1, sp2);
   if (uri.length === 0 || uri.includes(' ')) throw badRequest('Bad Request-Line', 'extra spaces');
-  const method = line.slice(0, sp1);
+  const method = methodAt(line, 0, sp1);
   const req = new Request(method, uri, fields);
   req.wireMethod = method;
   req.wireUri = uri;
@@ -205,7 +206,7 @@ function validate(msg: Request | Response, fields: Field[]): number {
         f.parsedKind = KIND_NAME_ADDRS;
         break;
       case 'max-forwards': {
-        const n = parseDigits(f.value, 0, f.value.length, 3);
+        const n = parseDigits(f.value, 0, f.value.length, 10);
         if (!(n <= 255)) throw badRequest('Bad Max-Forwards');
         break;
       }
@@ -223,20 +224,9 @@ function validate(msg: Request | Response, fields: Field[]): number {
   if (msg.kind === 'request') {
     // A known method must match its CSeq; an unknown one is left to the 501 of §8.2.1.
     if (cseq.method !== msg.method && KNOWN_METHODS.has(msg.method)) throw badRequest('CSeq method does not match');
-    msg.seedUri(parseUri(msg.uri, 'Bad Request-URI'));
-    const u = msg.parsedUri();
-    // §19.1.1 (table): headers are not allowed in a Request-URI.
-    if (u.headers.size > 0) throw badRequest('Bad Request-URI', 'headers in Request-URI');
+    checkRequestUri(msg.uri);
   }
   return contentLength;
-}
-
-function build(text: string, bodyFrom: (contentLength: number) => Uint8Array): { msg: Request | Response; contentLength: number } {
-  const { startLine, fields } = splitLines(text);
-  const msg = parseStartLine(startLine, fields);
-  const contentLength = validate(msg, fields);
-  msg.body = bodyFrom(contentLength);
-  return { msg, contentLength };
 }
 
 function frame(rest: Uint8Array, contentLength: number): Uint8Array {
@@ -258,17 +248,14 @@ export function parseMessage(data: Uint8Array | string): SipMessage {
   // §7.5: CRLFs before the start line are ignored.
   while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
   if (start >= buf.length) throw badRequest('Empty message');
-  const blank = buf.indexOf('\r\n\r\n', start, 'latin1');
+  const blank = buf.indexOf(HEAD_END, start);
   if (blank < 0) throw badRequest('Incomplete message', 'no empty line after the header fields');
   const bodyStart = blank + 4;
-  const text = buf.toString('utf8', start, blank + 2);
-  const { msg, contentLength } = build(text, (cl) =>
-    frame(bodyStart < buf.length ? buf.subarray(bodyStart) : EMPTY, cl),
-  );
-  if (contentLength >= 0) {
-    const wire: WireImage = { bytes: buf, start, end: bodyStart + contentLength, body: msg.body, fieldCount: msg.fields.length };
-    msg.wire = wire;
-  }
+  const fields: Field[] = [];
+  const msg = parseStartLine(splitLines(buf.toString('utf8', start, blank + 2), fields), fields);
+  const contentLength = validate(msg, fields);
+  msg.body = frame(bodyStart < buf.length ? buf.subarray(bodyStart) : EMPTY, contentLength);
+  if (contentLength >= 0) msg.wire = { bytes: buf, start, end: bodyStart + contentLength, body: msg.body, fieldCount: fields.length };
   return msg;
 }
 
@@ -278,7 +265,10 @@ function parseString(data: string): SipMessage {
   if (start >= data.length) throw badRequest('Empty message');
   const blank = data.indexOf('\r\n\r\n', start);
   if (blank < 0) throw badRequest('Incomplete message', 'no empty line after the header fields');
-  const text = data.slice(start, blank + 2);
   const bodyStart = blank + 4;
-  return build(text, (cl) => frame(bodyStart < data.length ? Buffer.from(data.slice(bodyStart), 'utf8') : EMPTY, cl)).msg;
+  const fields: Field[] = [];
+  const msg = parseStartLine(splitLines(data.slice(start, blank + 2), fields), fields);
+  const contentLength = validate(msg, fields);
+  msg.body = frame(bodyStart < data.length ? Buffer.from(data.slice(bodyStart), 'utf8') : EMPTY, contentLength);
+  return msg;
 }

@@ -1,4 +1,5 @@
 import { ALNUM, CHAR, HNV, HOST, PARAM, PASSWORD, USER, hexValue } from './chars.ts';
+import { lowerName } from './interner.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import type { Uri } from './types.ts';
 
@@ -16,8 +17,8 @@ function isTelChar(c: number): boolean {
   return hexValue(c) >= 0 || c === 0x2a || c === 0x23 || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29;
 }
 
-/** Validate s[start, end) against a class (escapes allowed); return its unescaped text. */
-function take(s: string, start: number, end: number, cls: number, reason: string, what: string): string {
+/** Validate s[start, end) against a class (escapes allowed); true when it holds an escape. */
+function check(s: string, start: number, end: number, cls: number, reason: string, what: string): boolean {
   let escaped = false;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
@@ -29,8 +30,17 @@ function take(s: string, start: number, end: number, cls: number, reason: string
       fail(reason, `bad character in ${what}`);
     }
   }
-  const raw = s.slice(start, end);
-  return escaped ? unescape(raw) : raw;
+  return escaped;
+}
+
+/** The unescaped text of s[start, end) (already checked). */
+function take(s: string, start: number, end: number): string {
+  return unescape(s.slice(start, end));
+}
+
+/** Check, then slice (unescaping when needed). */
+function text(s: string, start: number, end: number, cls: number, reason: string, what: string): string {
+  return check(s, start, end, cls, reason, what) ? take(s, start, end) : s.slice(start, end);
 }
 
 /** %XX decoding; the decoded bytes are read as UTF-8. The input's escapes are already checked. */
@@ -84,7 +94,7 @@ function lowerScheme(s: string, end: number): string {
 }
 
 /** Parse `;name[=value]` pairs from i until `?` or the end; returns where it stopped. */
-function parseParams(s: string, i: number, end: number, params: Map<string, string | null>, reason: string): number {
+function parseParams(s: string, i: number, end: number, params: Map<string, string | null> | undefined, reason: string): number {
   while (i < end && s.charCodeAt(i) === 0x3b) {
     const nameStart = ++i;
     while (i < end) {
@@ -93,7 +103,7 @@ function parseParams(s: string, i: number, end: number, params: Map<string, stri
       i++;
     }
     if (i === nameStart) fail(reason, 'empty URI parameter');
-    const name = take(s, nameStart, i, PARAM, reason, 'URI parameter').toLowerCase();
+    const name = check(s, nameStart, i, PARAM, reason, 'URI parameter') ? take(s, nameStart, i).toLowerCase() : lowerName(s, nameStart, i);
     let value: string | null = null;
     if (i < end && s.charCodeAt(i) === 0x3d) {
       const valueStart = ++i;
@@ -102,9 +112,9 @@ function parseParams(s: string, i: number, end: number, params: Map<string, stri
         if (c === 0x3b || c === 0x3f) break;
         i++;
       }
-      value = take(s, valueStart, i, PARAM, reason, 'URI parameter');
+      value = check(s, valueStart, i, PARAM, reason, 'URI parameter') ? take(s, valueStart, i) : s.slice(valueStart, i);
     }
-    if (!params.has(name)) params.set(name, value);
+    if (params !== undefined && !params.has(name)) params.set(name, value);
   }
   return i;
 }
@@ -114,6 +124,18 @@ function parseParams(s: string, i: number, end: number, params: Map<string, stri
  * tel: URI, or not even a plausible absoluteURI.
  */
 export function parseUri(s: string, reason = 'Bad URI'): Uri {
+  return scan(s, reason, true)!;
+}
+
+/**
+ * Validate a Request-URI as parseUri would, building nothing (it is parsed on first use),
+ * and refuse URI headers, which a Request-URI must not carry (RFC 3261 §19.1.1, table 1).
+ */
+export function checkRequestUri(s: string, reason = 'Bad Request-URI'): void {
+  scan(s, reason, false);
+}
+
+function scan(s: string, reason: string, build: boolean): Uri | undefined {
   const len = s.length;
   let i = 0;
   while (i < len) {
@@ -125,8 +147,8 @@ export function parseUri(s: string, reason = 'Bad URI'): Uri {
   const first = s.charCodeAt(0) | 0x20;
   if (i === 0 || i === len || first < 0x61 || first > 0x7a) fail(reason, 'no scheme');
   const scheme = lowerScheme(s, i);
-  const params = new Map<string, string | null>();
-  const headers = new Map<string, string>();
+  const params = build ? new Map<string, string | null>() : undefined;
+  const headers = build ? new Map<string, string>() : undefined;
   i++;
 
   if (scheme === 'sip' || scheme === 'sips') {
@@ -137,8 +159,9 @@ export function parseUri(s: string, reason = 'Bad URI'): Uri {
       const colon = s.indexOf(':', i);
       const userEnd = colon >= 0 && colon < at ? colon : at;
       if (userEnd === i) fail(reason, 'empty user');
-      user = take(s, i, userEnd, USER, reason, 'user');
-      if (userEnd < at) password = take(s, userEnd + 1, at, PASSWORD, reason, 'password');
+      if (build) user = text(s, i, userEnd, USER, reason, 'user');
+      else check(s, i, userEnd, USER, reason, 'user');
+      if (userEnd < at) password = text(s, userEnd + 1, at, PASSWORD, reason, 'password');
       i = at + 1;
     }
     // host (RFC 3261 §25.1 hostport)
@@ -163,14 +186,19 @@ export function parseUri(s: string, reason = 'Bad URI'): Uri {
       }
       if (i === hostStart) fail(reason, 'no host');
     }
-    const host = upper ? s.slice(hostStart, i).toLowerCase() : s.slice(hostStart, i);
+    const hostEnd = i;
     let port: number | undefined;
     if (i < len && s.charCodeAt(i) === 0x3a) {
       const portStart = ++i;
-      while (i < len && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
-      if (i === portStart || i - portStart > 5) fail(reason, 'bad port');
-      port = +s.slice(portStart, i);
-      if (port > 65535) fail(reason, 'bad port');
+      let n = 0;
+      while (i < len) {
+        const d = s.charCodeAt(i) - 0x30;
+        if (d < 0 || d > 9) break;
+        n = n * 10 + d;
+        i++;
+      }
+      if (i === portStart || i - portStart > 5 || n > 65535) fail(reason, 'bad port');
+      port = n;
     }
     i = parseParams(s, i, len, params, reason);
     if (i < len && s.charCodeAt(i) === 0x3f) {
@@ -179,16 +207,18 @@ export function parseUri(s: string, reason = 'Bad URI'): Uri {
         const nameStart = ++i;
         while (i < len && s.charCodeAt(i) !== 0x3d && s.charCodeAt(i) !== 0x26) i++;
         if (i === nameStart || i >= len || s.charCodeAt(i) !== 0x3d) fail(reason, 'bad URI header');
-        const name = take(s, nameStart, i, HNV, reason, 'URI header');
+        const name = text(s, nameStart, i, HNV, reason, 'URI header');
         const valueStart = ++i;
         while (i < len && s.charCodeAt(i) !== 0x26) i++;
-        headers.set(name, take(s, valueStart, i, HNV, reason, 'URI header'));
+        const value = text(s, valueStart, i, HNV, reason, 'URI header');
+        if (headers !== undefined) headers.set(name, value);
+        else if (!build) fail(reason, 'headers in Request-URI');
       } while (i < len);
     }
     if (i < len) fail(reason, 'unexpected character');
-    const uri: Uri = { scheme, user, host, port, params, headers, raw: s };
-    if (password !== undefined) uri.password = password;
-    return uri;
+    if (params === undefined || headers === undefined) return undefined;
+    const host = upper ? s.slice(hostStart, hostEnd).toLowerCase() : s.slice(hostStart, hostEnd);
+    return { scheme, user, password, host, port, params, headers, raw: s };
   }
 
   if (scheme === 'tel') {
@@ -196,10 +226,12 @@ export function parseUri(s: string, reason = 'Bad URI'): Uri {
     const numStart = i;
     while (i < len && s.charCodeAt(i) !== 0x3b) i++;
     if (i === numStart) fail(reason, 'empty telephone number');
-    const user = take(s, numStart, i, TEL, reason, 'telephone number');
+    const user = build ? text(s, numStart, i, TEL, reason, 'telephone number') : '';
+    if (!build) check(s, numStart, i, TEL, reason, 'telephone number');
     i = parseParams(s, i, len, params, reason);
     if (i < len) fail(reason, 'unexpected character');
-    return { scheme, user, host: '', port: undefined, params, headers, raw: s };
+    if (params === undefined || headers === undefined) return undefined;
+    return { scheme, user, password: undefined, host: '', port: undefined, params, headers, raw: s };
   }
 
   // absoluteURI (§25.1): kept as written, but never with whitespace, quotes or brackets.
@@ -208,7 +240,8 @@ export function parseUri(s: string, reason = 'Bad URI'): Uri {
     const c = s.charCodeAt(j);
     if (c <= 0x20 || c >= 0x7f || c === 0x3c || c === 0x3e || c === 0x22) fail(reason, 'bad character');
   }
-  return { scheme, user: '', host: '', port: undefined, params, headers, raw: s };
+  if (params === undefined || headers === undefined) return undefined;
+  return { scheme, user: '', password: undefined, host: '', port: undefined, params, headers, raw: s };
 }
 
 function formatParams(params: Map<string, string | null>): string {

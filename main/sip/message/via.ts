@@ -1,6 +1,10 @@
 import { CHAR, HOST, hexValue, skipWs } from './chars.ts';
 import { cursor, fail, finishElement, nextElement, parseGenericParams, tokenEnd } from './cursor.ts';
+import { TRANSPORTS } from './interner.ts';
 import type { Via } from './types.ts';
+
+const TRANSPORT_UPPER: Record<string, string> = {};
+for (const t of ['udp', 'tcp', 'tls', 'sctp', 'ws', 'wss', 'tls-sctp', 'dtls']) TRANSPORT_UPPER[t] = t.toUpperCase();
 
 // Via (RFC 3261 §20.42, §25.1):
 //   via-parm = sent-protocol LWS sent-by *( SEMI via-params )
@@ -32,14 +36,8 @@ export function parseViaAt(s: string, start: number, end: number, reason: string
   i = slash(s, j, end, reason);
   j = tokenEnd(s, i, end);
   if (j === i) fail(reason, 'no transport');
-  let transport = s.slice(i, j);
-  for (let k = i; k < j; k++) {
-    const c = s.charCodeAt(k);
-    if (c >= 0x61 && c <= 0x7a) {
-      transport = transport.toUpperCase();
-      break;
-    }
-  }
+  const known = TRANSPORTS.find(s, i, j);
+  const transport = known !== undefined ? TRANSPORT_UPPER[known] : s.slice(i, j).toUpperCase();
   i = skipWs(s, j, end);
   if (i === j || i >= end) fail(reason, 'no sent-by');
 
@@ -89,10 +87,8 @@ export function parseViaAt(s: string, start: number, end: number, reason: string
   const params = new Map<string, string | null>();
   i = parseGenericParams(s, i, end, params, reason);
   finishElement(s, i, end, true, reason);
-  const via: Via = { transport, host, port, params };
   const branch = params.get('branch');
-  if (branch != null) via.branch = branch;
-  return via;
+  return { transport, host, port, params, branch: branch ?? undefined };
 }
 
 /** Parse one Via value (a single via-parm). */
