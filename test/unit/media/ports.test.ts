@@ -236,3 +236,17 @@ describe('DeviceBridge', () => {
     port2.close();
   });
 });
+
+describe('ComfortNoise (RFC 3389 §3.1)', () => {
+  it('makes noise at the announced level in −dBov, and silence at 127', async () => {
+    const { ComfortNoise } = await import('../../../main/media/comfort-noise.ts');
+    const cn = new ComfortNoise();
+    for (const level of [30, 50, 70]) {
+      const noise = cn.frame(level, 8000);
+      // rmsDb reads a full-scale sine as 0 dB, i.e. 3 dB above an RMS of full scale.
+      expect(rmsDb(noise) - 20 * Math.log10(Math.SQRT2)).toBeCloseTo(-level, 0);
+      expect(peakFrequency(noise, 8000) === 1000 && goertzelPower(noise, 8000, 1000) > 0.01).toBe(false);
+    }
+    expect(cn.frame(127, 160).every((s) => s === 0)).toBe(true);
+  });
+});
