@@ -1,6 +1,7 @@
 import { skipWs, trimEnd } from './chars.ts';
 import { headerKey } from './header-names.ts';
 import { generateTag } from './ids.ts';
+import { parseCSeq } from './cseq.ts';
 import { parseNameAddr } from './name-addr.ts';
 import type { SipParseError } from './sip-parse-error.ts';
 import { formatVia, parseViaList } from './via.ts';
@@ -31,6 +32,15 @@ export function createErrorResponse(data: Uint8Array | string, err: SipParseErro
     return build(data, err);
   } catch {
     return undefined;
+  }
+}
+
+function readable(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -87,19 +97,19 @@ function build(data: Uint8Array | string, err: SipParseError): Uint8Array | unde
 
   let out = `SIP/2.0 ${err.status} ${err.reason.replace(/[\r\n]/g, ' ')}\r\n`;
   for (const v of vias) out += `Via: ${v}\r\n`;
-  if (from !== undefined) out += `From: ${from}\r\n`;
-  if (to !== undefined) {
-    // §8.2.6.2: add a To tag when the request had none (only when the To itself reads right).
-    let tagged = to;
-    try {
-      if (!parseNameAddr(to).params.has('tag')) tagged = `${to};tag=${generateTag()}`;
-    } catch {
-      // keep it as it came
-    }
-    out += `To: ${tagged}\r\n`;
+  // Copy what reads right, so the answer itself is well-formed (§8.2.6.2).
+  if (from !== undefined && readable(() => parseNameAddr(from))) out += `From: ${from}\r\n`;
+  if (to !== undefined && readable(() => parseNameAddr(to))) {
+    // Add a To tag when the request had none.
+    out += `To: ${parseNameAddr(to).params.has('tag') ? to : `${to};tag=${generateTag()}`}\r\n`;
   }
-  if (callId !== undefined) out += `Call-ID: ${callId}\r\n`;
-  if (cseq !== undefined) out += `CSeq: ${cseq}\r\n`;
+  if (callId !== undefined && callId !== '' && !/[\s\0]/.test(callId)) out += `Call-ID: ${callId}\r\n`;
+  if (cseq !== undefined && readable(() => parseCSeq(cseq))) out += `CSeq: ${cseq}\r\n`;
+  else {
+    // The client matches the answer by branch and CSeq method (§17.1.3): keep the method.
+    const method = /^([A-Za-z0-9.!%*_+`'~-]+) /.exec(start)?.[1];
+    if (method !== undefined) out += `CSeq: 0 ${method}\r\n`;
+  }
   out += 'Content-Length: 0\r\n\r\n';
   return Buffer.from(out, 'utf8');
 }
