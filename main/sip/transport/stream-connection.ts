@@ -93,8 +93,8 @@ export class StreamConnection {
     this.#lastActivity = this.#clock.now();
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    this.socket.on('error', () => this.#teardown());
-    this.socket.on('close', () => this.#teardown());
+    this.socket.on('error', (err: Error) => this.#lost(`connection failed: ${err.message}`));
+    this.socket.on('close', () => this.#lost('connection closed by the peer'));
     this.socket.on('end', () => this.socket.end());
     this.#armIdle();
   }
@@ -218,6 +218,17 @@ export class StreamConnection {
       }
       this.#armIdle();
     }, remaining > 0 ? remaining : this.#idleTimeout);
+  }
+
+  /**
+   * The peer closed the connection or it broke (not our own close()/destroy(), which tear
+   * down first). For a registration flow that is a flow failure too (RFC 5626 §4.4.1).
+   */
+  #lost(reason: string): void {
+    if (this.#closed) return;
+    const flow = this.persistent || this.#keepAlive !== undefined;
+    this.#teardown();
+    if (flow) this.#hooks.onFlowFailed(this, reason);
   }
 
   #teardown(): void {
