@@ -126,6 +126,18 @@ request_route {
     if (t_check_trans()) t_relay();
     exit;
   }
+  if (is_method("INVITE|MESSAGE") && uri == myself) {
+    # Failures and redirects on demand, for the call tests (user part of the Request-URI).
+    if ($rU == "busy") { sl_send_reply("486", "Busy Here"); exit; }
+    if ($rU == "decline") { sl_send_reply("603", "Decline"); exit; }
+    if ($rU == "away") { sl_send_reply("480", "Temporarily Unavailable"); exit; }
+    if ($rU =~ "^redirect-") {
+      $var(target) = $(rU{s.substr,9,0});
+      append_to_reply("Contact: <sip:$var(target)@${domain}>\r\n");
+      sl_send_reply("302", "Moved Temporarily");
+      exit;
+    }
+  }
   if (uri == myself) {
     if (!lookup("location")) {
       sl_send_reply("404", "Not Found");
