@@ -34,15 +34,19 @@ export class Interner {
       let i = 1;
       while (i < len && (text.charCodeAt(start + i) | 0x20) === w.charCodeAt(i)) i++;
       if (i < len) continue;
+      if (this.spelled.size === 0) {
+        if (text.charCodeAt(start) === c0) {
+          let k = 1;
+          while (k < len && text.charCodeAt(start + k) === w.charCodeAt(k)) k++;
+          if (k === len) this.exact = w;
+        }
+        return w;
+      }
       const spelling = this.spelled.get(w);
       if (spelling !== undefined) {
         let k = 0;
         while (k < len && text.charCodeAt(start + k) === spelling.charCodeAt(k)) k++;
         if (k === len) this.exact = spelling;
-      } else if (text.charCodeAt(start) === c0) {
-        let k = 1;
-        while (k < len && text.charCodeAt(start + k) === w.charCodeAt(k)) k++;
-        if (k === len) this.exact = w;
       }
       return w;
     }

@@ -88,7 +88,7 @@ const host = fc.oneof(
 const user = fc.stringMatching(/^[A-Za-z0-9_.!~*'()&=+$,;?/-]{1,12}$/);
 const uri = fc.record({ scheme: fc.constantFrom('sip', 'sips'), user: fc.option(user), host, port: fc.option(fc.integer({ min: 1, max: 65535 })), lr: fc.boolean() })
   .map((u) => `${u.scheme}:${u.user === null ? '' : u.user + '@'}${u.host}${u.port === null ? '' : ':' + u.port}${u.lr ? ';lr' : ''}`);
-const display = fc.option(fc.oneof(token, fc.string({ maxLength: 12 }).map((s) => JSON.stringify(s.replace(/[\u0000-\u001f\u007f]/g, '')))));
+const display = fc.option(fc.oneof(token, fc.string({ maxLength: 12 }).map((s) => JSON.stringify([...s].filter((ch) => ch >= ' ' && ch !== '\u007f').join('')))));
 const nameAddr = fc.record({ display, uri, tag: fc.option(token) })
   .map((n) => `${n.display === null ? '' : n.display + ' '}<${n.uri}>${n.tag === null ? '' : ';tag=' + n.tag}`);
 const via = fc.record({ transport: fc.constantFrom('UDP', 'TCP', 'TLS', 'WS'), host, port: fc.option(fc.integer({ min: 1, max: 65535 })), branch: token, rport: fc.boolean() })
