@@ -5,7 +5,8 @@
  * try, and the final response back. Implemented by `UserAgent`.
  */
 import type { SipRequest, SipResponse } from '../message/types.ts';
-import type { TransportProtocol } from '../transport/types.ts';
+import type { ClientTransaction } from '../transaction/transaction-layer.ts';
+import type { Target, TransportProtocol } from '../transport/types.ts';
 
 /** The flow a request went out on: what a Contact or a keep-alive needs to know. */
 export interface FlowInfo {
@@ -25,6 +26,17 @@ export interface SendOptions {
   proxy?: string;
   /** Transport to use when neither the URI nor DNS decides. */
   transport?: TransportProtocol;
+  /**
+   * A flow to reuse (a dialog's): a resolved target with the same protocol and address gets its
+   * `connectionId`, so an open connection carries the request (RFC 5626 §5.3, RFC 3261 §18.1.1).
+   */
+  flow?: Target;
+  /** Each client transaction as it starts, one per target tried (to CANCEL an INVITE, §9.1). */
+  onTransaction?: (tx: ClientTransaction) => void;
+  /** Every provisional response of each try (INVITE: 1xx; the final one is what `send` resolves with). */
+  onProvisional?: (response: SipResponse) => void;
+  /** Responses the transaction passes up after its first final one: 2xx retransmissions and forks (RFC 6026). */
+  onLateResponse?: (response: SipResponse) => void;
 }
 
 export interface OutOfDialogSender {

@@ -7,7 +7,8 @@
  *   `sendOutOfDialog()` builds a request (§8.1.1), answers one digest challenge (§22.2), and
  *   sends it.
  * - UAS side: the checks of §8.2 (method, URI scheme, Require), then OPTIONS (§11.2) and
- *   MESSAGE (RFC 3428 §7). Calls come with the INVITE usage; until then INVITE gets 480.
+ *   MESSAGE (RFC 3428 §7). Usages added with `addUsage()` (the INVITE usage, …) take their
+ *   requests first; an INVITE nobody takes gets 480.
  */
 import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
@@ -38,6 +39,18 @@ export interface UserAgentOptions {
   timers?: Partial<TimerSettings>;
   /** `User-Agent` / `Server` header value. */
   userAgent?: string;
+}
+
+/**
+ * A usage that takes requests from the UA core (INVITE sessions, subscriptions…): its methods join
+ * Allow, its option tags join Supported and pass the Require check (§8.2.2.3), and each request
+ * that passed the §8.2 checks is offered to it before the core's own handling.
+ */
+export interface UserAgentUsage {
+  readonly methods: readonly string[];
+  readonly extensions: readonly string[];
+  /** True when the usage took the request (it then responds); false leaves it to the core. */
+  handleRequest(tx: ServerTransaction, incoming: IncomingRequest): boolean;
 }
 
 export interface ReceivedMessage {
@@ -74,6 +87,7 @@ export class UserAgent implements OutOfDialogSender {
   private readonly opts: UserAgentOptions;
   private readonly clock: Clock;
   private messageHandlers: Array<(m: ReceivedMessage) => void> = [];
+  private readonly usages: UserAgentUsage[] = [];
 
   constructor(opts: UserAgentOptions) {
     this.opts = opts;
@@ -90,17 +104,43 @@ export class UserAgent implements OutOfDialogSender {
     this.transactions.close();
   }
 
-  /** Targets of the next hop (§8.1.2: the outbound proxy when configured, else the Request-URI). */
-  private async targets(request: SipRequest, options: SendOptions): Promise<Target[]> {
-    const hop = parseUri(options.proxy ?? request.uri);
+  /** Hand requests to a usage (tried in the order added, before the core's own handling). */
+  addUsage(usage: UserAgentUsage): void {
+    this.usages.push(usage);
+  }
+
+  /** Allow (§20.5): the core's methods and every usage's. */
+  allowedMethods(): string[] {
+    return [...new Set([...ALLOWED_METHODS, ...this.usages.flatMap((u) => u.methods)])];
+  }
+
+  /** Supported (§20.37): the core's option tags and every usage's. */
+  supportedExtensions(): string[] {
+    return [...new Set([...SUPPORTED, ...this.usages.flatMap((u) => u.extensions)])];
+  }
+
+  /**
+   * Targets of a next-hop URI (RFC 3263). With `flow`, a target of the same protocol and address
+   * gets the flow's connection id, so an open connection is reused.
+   */
+  async resolveNextHop(uri: string, options: { transport?: TransportProtocol; flow?: Target } = {}): Promise<Target[]> {
+    const hop = parseUri(uri);
     if (options.transport && !hop.params.has('transport') && hop.scheme !== 'sips') {
       hop.params.set('transport', options.transport.toLowerCase());
     }
-    return this.opts.resolver.resolveUri(hop);
+    const targets = await this.opts.resolver.resolveUri(hop);
+    const flow = options.flow;
+    if (flow?.connectionId === undefined) return targets;
+    return targets.map((t) => (t.protocol === flow.protocol && t.address === flow.address ? { ...t, connectionId: flow.connectionId } : t));
   }
 
-  /** Our address on the flow to a target: the listening socket, with a wildcard made concrete. */
-  private async flowFor(target: Target): Promise<FlowInfo> {
+  /** Targets of the next hop (§8.1.2: the outbound proxy when configured, else the Request-URI). */
+  private async targets(request: SipRequest, options: SendOptions): Promise<Target[]> {
+    return this.resolveNextHop(options.proxy ?? request.uri, { transport: options.transport, flow: options.flow });
+  }
+
+  /** Our address on the flow to a target: the listening socket, with a wildcard made concrete (for a Contact). */
+  async flowFor(target: Target): Promise<FlowInfo> {
     const family = isIP(target.address);
     const listening = this.opts.transport.localAddresses();
     // TLS and TCP share nothing but the protocol; a TLS target with no TLS listener still gets a
@@ -138,7 +178,7 @@ export class UserAgent implements OutOfDialogSender {
     for (const target of targets) {
       const flow = await this.flowFor(target);
       options.prepare?.(flow);
-      const outcome = await this.once(request, target);
+      const outcome = await this.once(request, target, options);
       last = { response: outcome.response, flow };
       // RFC 3263 §4.3: a transport error, a timeout or a 503 moves on to the next target.
       if (!(outcome.response.status === 503 || outcome.kind !== 'response')) break;
@@ -147,11 +187,12 @@ export class UserAgent implements OutOfDialogSender {
   }
 
   /** One client transaction to one target, its final response (provisional ones skipped). */
-  private once(request: SipRequest, target: Target): Promise<{ kind: 'response' | 'timeout' | 'transport-error'; response: SipResponse }> {
+  private once(request: SipRequest, target: Target, options: SendOptions = {}): Promise<{ kind: 'response' | 'timeout' | 'transport-error'; response: SipResponse }> {
     return new Promise((resolve) => {
       let cause: 'timeout' | 'transport-error' | undefined;
       let transportMessage = '';
-      this.transactions.request(request, target, {
+      let final = false;
+      const tx = this.transactions.request(request, target, {
         onTimeout: () => {
           cause = 'timeout';
         },
@@ -160,7 +201,15 @@ export class UserAgent implements OutOfDialogSender {
           transportMessage = err.message;
         },
         onResponse: (response) => {
-          if (response.status < 200) return;
+          if (final) {
+            options.onLateResponse?.(response);
+            return;
+          }
+          if (response.status < 200) {
+            options.onProvisional?.(response);
+            return;
+          }
+          final = true;
           if (cause === 'timeout') {
             const seconds = (64 * this.transactions.timers.T1) / 1000;
             response.reason = `no answer from ${hostPort(target.address, target.port)} over ${target.protocol} after ${seconds} s`;
@@ -170,6 +219,7 @@ export class UserAgent implements OutOfDialogSender {
           resolve({ kind: cause ?? 'response', response });
         },
       });
+      options.onTransaction?.(tx);
     });
   }
 
@@ -222,13 +272,14 @@ export class UserAgent implements OutOfDialogSender {
     const req = incoming.message;
     try {
       // §8.2.1: methods we do not know get 501, with Allow.
-      const known = [...ALLOWED_METHODS, 'REGISTER', 'PRACK', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH'];
+      const allowed = this.allowedMethods();
+      const known = [...allowed, 'REGISTER', 'PRACK', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH'];
       if (!known.includes(req.method)) {
-        this.respond(tx, req, 501, [['Allow', ALLOWED_METHODS.join(', ')]]);
+        this.respond(tx, req, 501, [['Allow', allowed.join(', ')]]);
         return;
       }
-      if (!ALLOWED_METHODS.includes(req.method)) {
-        this.respond(tx, req, 405, [['Allow', ALLOWED_METHODS.join(', ')]]);
+      if (!allowed.includes(req.method)) {
+        this.respond(tx, req, 405, [['Allow', allowed.join(', ')]]);
         return;
       }
       // §8.2.2.1: a Request-URI scheme we cannot handle gets 416.
@@ -238,11 +289,13 @@ export class UserAgent implements OutOfDialogSender {
         return;
       }
       // §8.2.2.3: Require with extensions we do not support gets 420 with Unsupported.
-      const unsupported = req.headers('Require').map((s) => s.trim()).filter((ext) => ext && !SUPPORTED.includes(ext.toLowerCase()));
+      const supported = this.supportedExtensions();
+      const unsupported = req.headers('Require').map((s) => s.trim()).filter((ext) => ext && !supported.includes(ext.toLowerCase()));
       if (unsupported.length > 0 && req.method !== 'CANCEL' && req.method !== 'ACK') {
         this.respond(tx, req, 420, [['Unsupported', unsupported.join(', ')]]);
         return;
       }
+      for (const usage of this.usages) if (usage.handleRequest(tx, incoming)) return;
       // §12.2.2: a request inside a dialog we do not have.
       if (req.to().params.get('tag')) {
         this.respond(tx, req, 481);
@@ -252,11 +305,11 @@ export class UserAgent implements OutOfDialogSender {
         case 'OPTIONS':
           // §11.2: what we would answer to an INVITE now, and our capabilities.
           this.respond(tx, req, 200, [
-            ['Allow', ALLOWED_METHODS.join(', ')],
+            ['Allow', allowed.join(', ')],
             ['Accept', 'application/sdp, text/plain'],
             ['Accept-Encoding', 'identity'],
             ['Accept-Language', 'en, fr'],
-            ['Supported', SUPPORTED.join(', ')],
+            ['Supported', supported.join(', ')],
           ]);
           return;
         case 'MESSAGE':
