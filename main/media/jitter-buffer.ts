@@ -7,7 +7,7 @@
  *
  * Target delay. For each packet the transit d = arrival − timestamp (ms, arbitrary origin)
  * goes into a window of the last `windowMs`. A packet is on time iff d ≤ offset; so the
- * target offset is a high percentile of d (default 95th) plus a small margin, clamped between
+ * target offset is a high percentile of d (default 98th) plus a small margin, clamped between
  * min(d) + minDelayMs and min(d) + maxDelayMs.
  *   - Grows quickly: whenever offset < target, `pop` inserts one concealment frame (the
  *     timeline does not advance), i.e. +1 frame of delay per pop until on target.
@@ -60,7 +60,7 @@ export interface JitterBufferOptions {
   minDelayMs?: number;
   /** Most buffering delay above the fastest packet of the window (ms). Default 400. */
   maxDelayMs?: number;
-  /** Percentile of transit times that must be on time. Default 0.95. */
+  /** Percentile of transit times that must be on time. Default 0.98. */
   percentile?: number;
   /** Headroom above that percentile (ms). Default 5. */
   marginMs?: number;
@@ -137,7 +137,7 @@ export class JitterBuffer {
       initialDelayMs: options.initialDelayMs ?? 40,
       minDelayMs: options.minDelayMs ?? 10,
       maxDelayMs: options.maxDelayMs ?? 400,
-      percentile: options.percentile ?? 0.95,
+      percentile: options.percentile ?? 0.98,
       marginMs: options.marginMs ?? 5,
       windowMs: options.windowMs ?? 5000,
       shrinkIntervalMs: options.shrinkIntervalMs ?? 1000,

@@ -96,7 +96,7 @@ export interface MediaStreamStats {
   bytesReceived: number;
   /** Cumulative packets lost (RFC 3550 A.3). */
   packetsLost: number;
-  /** Loss over the last 5 s, late packets included (percent). */
+  /** Loss over the last ~5 stats intervals (5 s), late packets included (percent). */
   lossPercent: number;
   /** Loss since the start (percent). */
   totalLossPercent: number;
@@ -482,6 +482,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       }
       if (dueMs >= this.#nextStatsMs) {
         this.#nextStatsMs += this.#opts.statsIntervalMs ?? 1000;
+        this.#snapshotLoss();
         this.#emitSafe('stats', this.stats());
       }
     });
@@ -637,7 +638,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       return;
     }
     const duration = isAudio ? (CodecInfo.payloadDuration(this.#codec!.name, packet.payload) ?? this.#frameTs) : 0;
-    // Copy: the datagram buffer is reused by nothing, but SRTP output and views stay small this way.
+    // The payload is a view into this datagram's own buffer (dgram allocates one per message).
     this.#jb!.push(
       { sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, ssrc: packet.ssrc, payload: packet.payload, duration, comfortNoise: isCn },
       now,
@@ -761,6 +762,12 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
 
   // ---- statistics -----------------------------------------------------------------------------
 
+  /** Keeps the counters of the last 5 stats intervals, for the recent loss figure. */
+  #snapshotLoss(): void {
+    this.#lossWindow.push({ expected: this.#rxStats?.expected ?? 0, received: this.#rxStats?.received ?? 0, late: this.#jb?.stats.late ?? 0 });
+    if (this.#lossWindow.length > 6) this.#lossWindow.shift();
+  }
+
   /** A snapshot of the stream's figures (also emitted as `stats` every second). */
   stats(): MediaStreamStats {
     const rx = this.#rxStats;
@@ -768,9 +775,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     const expected = rx?.expected ?? 0;
     const received = rx?.received ?? 0;
     const late = jb?.stats.late ?? 0;
-    this.#lossWindow.push({ expected, received, late });
-    if (this.#lossWindow.length > 6) this.#lossWindow.shift();
-    const oldest = this.#lossWindow[0];
+    const oldest = this.#lossWindow[0] ?? { expected: 0, received: 0, late: 0 };
     const dExpected = expected - oldest.expected;
     const dLost = dExpected - (received - oldest.received) + (late - oldest.late);
     const lossPercent = dExpected > 0 ? Math.max(0, Math.min(100, (dLost / dExpected) * 100)) : 0;

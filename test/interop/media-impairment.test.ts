@@ -71,27 +71,33 @@ describe('MediaStream through an impairing relay', () => {
       impairedCall({ loss: 0.03, duplicate: 0.05, reorder: 0.05, reorderMs: 30, jitterMs: 10 }, 5, 6),
     ]);
 
-    // Loss: the receiver's count matches the relay's drops (RTCP is muxed and may be dropped too).
+    // Loss: the receiver's count (RFC 3550 A.3, network loss only; late packets are counted
+    // apart) matches what the relay dropped (RTCP is muxed and may be dropped too).
     const c = lossy.relay.counters.aToB;
     const appliedPercent = (c.dropped / c.received) * 100;
+    const reportedPercent = (lossy.stats.packetsLost / (lossy.stats.packetsLost + lossy.stats.packetsReceived)) * 100;
     expect(appliedPercent).toBeGreaterThan(2);
-    expect(Math.abs(lossy.stats.totalLossPercent - appliedPercent)).toBeLessThan(1.5);
+    expect(Math.abs(reportedPercent - appliedPercent)).toBeLessThan(1.5);
+    expect(lossy.stats.totalLossPercent).toBeGreaterThanOrEqual(reportedPercent - 0.5);
     expect(lossy.stats.concealedFrames).toBeGreaterThan(0);
     expect(peakFrequency(tail(lossy.sink, 50), 8000)).toBe(1000);
     expect(lossy.stats.mos).toBeLessThan(j0.stats.mos);
 
     // Jitter: grows with the applied jitter, around J/3.
     const jitters = [j0, j30, j60].map((r) => r.stats.jitterMs);
-    console.log(`A.8 jitter for applied 0/30/60 ms: ${jitters.map((j) => j.toFixed(1)).join(' / ')} ms; jitter buffer ${[j0, j30, j60].map((r) => r.stats.jitterBufferMs.toFixed(0)).join(' / ')} ms; loss applied ${appliedPercent.toFixed(2)} % reported ${lossy.stats.totalLossPercent.toFixed(2)} %`);
-    expect(jitters[0]).toBeLessThan(3);
-    expect(jitters[1]).toBeGreaterThan(jitters[0]);
-    expect(jitters[2]).toBeGreaterThan(jitters[1]);
+    console.log(`A.8 jitter for applied 0/30/60 ms: ${jitters.map((j) => j.toFixed(1)).join(' / ')} ms; jitter buffer ${[j0, j30, j60].map((r) => r.stats.jitterBufferMs.toFixed(0)).join(' / ')} ms; loss applied ${appliedPercent.toFixed(2)} % reported ${reportedPercent.toFixed(2)} % (with late packets ${lossy.stats.totalLossPercent.toFixed(2)} %)`);
+    // A busy machine adds its own scheduling jitter (the 0 ms case measures it): allowed on top.
+    const base = jitters[0];
+    expect(base).toBeLessThan(6);
+    expect(jitters[1]).toBeGreaterThan(base + 3);
+    expect(jitters[2]).toBeGreaterThan(jitters[1] + 3);
     expect(jitters[1]).toBeGreaterThan(10 * 0.55);
-    expect(jitters[1]).toBeLessThan(10 * 1.45 + 1);
+    expect(jitters[1]).toBeLessThan(10 * 1.45 + base + 1);
     expect(jitters[2]).toBeGreaterThan(20 * 0.55);
-    expect(jitters[2]).toBeLessThan(20 * 1.45 + 1);
-    // The jitter buffer grew to absorb it, and the tone still plays.
-    expect(j60.stats.jitterBufferMs).toBeGreaterThan(j0.stats.jitterBufferMs + 15);
+    expect(jitters[2]).toBeLessThan(20 * 1.45 + base + 1);
+    // The jitter buffer grew to absorb it (98th percentile of a 0–60 ms spread ≈ 59 ms, i.e.
+    // ~30 ms above the mean transit), and the tone still plays.
+    expect(j60.stats.jitterBufferMs).toBeGreaterThan(25);
     expect(peakFrequency(tail(j60.sink, 50), 8000)).toBe(1000);
 
     // Loss + duplicates + reordering at once: still playing, nothing counted twice as received.
