@@ -53,12 +53,21 @@ export function isHeldBy(remote: SessionDescription): boolean {
 }
 
 /**
- * A hold re-offer (RFC 3264 §8.4): sendonly, or inactive when `remote` (the other side's last
- * SDP) shows that it already holds us, so that neither side sends.
+ * A hold re-offer (RFC 3264 §8.4): sendonly, or inactive when the other side already holds us,
+ * so that neither side sends. That is read from `remote` (the other side's last SDP) when given,
+ * else from `previous`: our last SDP was recvonly or inactive because we were held.
  */
 export function createHoldOffer(options: { previous: SessionDescription; remote?: SessionDescription }): SessionDescription {
-  const heldByRemote = options.remote !== undefined && isHeldBy(options.remote);
-  return withDirection(options.previous, heldByRemote ? 'inactive' : 'sendonly');
+  const { previous, remote } = options;
+  let heldByRemote: boolean;
+  if (remote !== undefined) {
+    heldByRemote = isHeldBy(remote);
+  } else {
+    const index = audioMediaIndex(previous);
+    const ours = index < 0 ? 'sendrecv' : mediaDirection(previous, previous.media[index]);
+    heldByRemote = ours === 'recvonly' || ours === 'inactive';
+  }
+  return withDirection(previous, heldByRemote ? 'inactive' : 'sendonly');
 }
 
 /** A resume re-offer: sendrecv again (`direction` to resume into something else, e.g. recvonly). */

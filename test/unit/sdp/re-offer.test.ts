@@ -112,6 +112,18 @@ describe('hold and resume (RFC 3264 §8.4)', () => {
     expect(hold.origin.sessionVersion).toBe(String(BigInt(aliceAnswer.origin.sessionVersion) + 1n));
   });
 
+  it('without the remote SDP, reads "we are held" from our own last SDP being recvonly', () => {
+    const bobHold = createOffer({ ...BOB, direction: 'sendonly' });
+    const aliceAnswer = createAnswer({ ...ALICE, offer: wire(bobHold) }).answer;
+    expect(audioDirection(createHoldOffer({ previous: aliceAnswer }))).toBe('inactive');
+    expect(audioDirection(createHoldOffer({ previous: createOffer(ALICE) }))).toBe('sendonly');
+  });
+
+  it('holding twice changes nothing: same SDP, same version', () => {
+    const hold = createHoldOffer({ previous: createOffer(ALICE) });
+    expect(createHoldOffer({ previous: hold })).toEqual(hold);
+  });
+
   it('reads c=0.0.0.0 and inactive as "the other side holds us"', () => {
     expect(isHeldBy(parsedFixture('rfc2543-hold-offer'))).toBe(true);
     expect(isHeldBy(parseSdp(audioSdp({ media: ['a=rtpmap:0 PCMU/8000', 'a=inactive'] })))).toBe(true);
