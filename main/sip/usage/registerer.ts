@@ -14,7 +14,7 @@
  */
 import { createRequest } from '../message/index.ts';
 import type { NameAddr, SipRequest, SipResponse, Uri } from '../message/types.ts';
-import { parseUri, formatUri, uriEquals, generateTag, generateCallId } from '../message/index.ts';
+import { parseUri, uriEquals, generateTag, generateCallId } from '../message/index.ts';
 import { DigestAuthenticator } from '../auth/index.ts';
 import type { Clock, TimerHandle } from '../transaction/timers.ts';
 import type { OutOfDialogSender, FlowInfo } from './out-of-dialog-sender.ts';
@@ -206,10 +206,9 @@ export class Registerer {
   private async transaction(expires: number, contact: (flow: FlowInfo) => string): Promise<{ res: SipResponse; flow: FlowInfo; contact: string; sentCredentials: boolean }> {
     let intervalRetried = false;
     let challenges = 0;
-    let sentCredentials = false;
     let usedContact = '';
     const req = this.buildRegister(expires);
-    sentCredentials = this.auth.preAuthorize(req) > 0;
+    let sentCredentials = this.auth.preAuthorize(req) > 0;
     for (;;) {
       const { response, flow } = await this.opts.sender.send(req, {
         prepare: (f) => {
