@@ -319,6 +319,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
   #bound = false;
   #minSE: number | undefined;
   #pendingRefresh: { interval: number; refresher: 'local' | 'remote' } | undefined;
+  #idleWaiters: Array<() => void> = [];
 
   private constructor(host: SessionHost, role: 'uac' | 'uas', callId: string, localTag: string, delegate: InviteSessionDelegate) {
     super();
@@ -443,6 +444,23 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
     if (this.#state === state) return;
     this.#state = state;
     this.#emit('state', state);
+    this.#checkIdle();
+  }
+
+  /** No INVITE transaction and no offer in progress, either way (§14.1, RFC 3311 §5.1). */
+  #idle(): boolean {
+    return !this.#clientInvite && !this.#serverInvite && this.#offerPending === 'none';
+  }
+
+  /** Resolves once the session is idle (or over): a modification waits its turn. */
+  #waitIdle(): Promise<void> {
+    if (this.#idle() || this.#over()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #checkIdle(): void {
+    if (!this.#idle() && !this.#over()) return;
+    for (const w of this.#idleWaiters.splice(0)) w();
   }
 
   /** Emit without letting a listener's exception into the stack (STYLE.md: callbacks never throw). */
@@ -1016,6 +1034,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
     if (!inv || !inv.answered || ack.cseq().seq !== inv.cseq) return;
     inv.retransmitter?.stop();
     this.#serverInvite = undefined;
+    queueMicrotask(() => this.#checkIdle());
     const body = bodyOf(ack);
     const initial = this.#state === 'Accepted' || (this.#state === 'Terminating' && this.#byePending !== undefined);
     if (inv.expectAnswer) {
@@ -1132,10 +1151,9 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
       const dialog = this.#dialog;
       const usable = this.#state === 'Confirmed' || (method === 'UPDATE' && this.#state === 'Early');
       if (!dialog || !usable) return { ok: false, status: 0, reason: `no call to modify (${this.#state})` };
-      if (this.#clientInvite || this.#serverInvite || this.#offerPending !== 'none') {
-        // §14.1: not while another INVITE or offer is in progress: wait a little, then try again.
-        if (attempt > 20) return { ok: false, status: 491, reason: describeFailure(491) };
-        await this.#sleep(glareBackoff(this.role === 'uac', this.#host.random));
+      if (!this.#idle()) {
+        // §14.1: never while another INVITE or offer is in progress: wait for it to end.
+        await this.#waitIdle();
         continue;
       }
       const headers: Array<[string, string]> = [...this.#commonHeaders()];
@@ -1158,6 +1176,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
       } finally {
         this.#clientInvite = false;
         if (this.#offerPending === 'local') this.#offerPending = 'none';
+        this.#checkIdle();
       }
       if (this.#state === 'Terminated') return { ok: false, status: response.status, reason: describeFailure(response.status, response.reason) };
       const status = response.status;
@@ -1349,6 +1368,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
       if (!body) {
         this.#serverInvite = undefined;
         reply(488);
+        this.#checkIdle();
         return;
       }
     } else {
@@ -1385,6 +1405,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
       this.#offerPending = 'remote';
       body = await this.#askOffer(offer, { method: 'UPDATE', early: dialog.state === 'early' });
       this.#offerPending = 'none';
+      this.#checkIdle();
       if (!body) {
         reply(488);
         return;
