@@ -14,3 +14,26 @@ export { UserAgent, ALLOWED_METHODS } from './usage/user-agent.ts';
 export type { ReceivedMessage, OutOfDialogRequest } from './usage/user-agent.ts';
 export { Registerer } from './usage/registerer.ts';
 export type { RegistrationSnapshot, RegistrationState, RegistererOptions } from './usage/registerer.ts';
+export type { UserAgentUsage } from './usage/user-agent.ts';
+export { Dialog, dialogIdOf, dialogKey } from './dialog/index.ts';
+export type { DialogId, DialogState } from './dialog/index.ts';
+export { InviteUsage } from './usage/invite-usage.ts';
+export type { InviteUsageOptions } from './usage/invite-usage.ts';
+export { InviteSession, bodyOf, glareBackoff } from './usage/invite-session.ts';
+export type {
+  Body,
+  Identity,
+  InviteOptions,
+  InviteSessionDelegate,
+  InviteSessionEvents,
+  InviteSessionState,
+  ModifyResult,
+  OfferContext,
+  ReplyOptions,
+  TerminationCause,
+  TerminationInfo,
+} from './usage/invite-session.ts';
+export type { ReasonValue } from './usage/invite-reason.ts';
+export { describeFailure } from './usage/invite-failure.ts';
+export { DEFAULT_SESSION_TIMER } from './usage/session-timer.ts';
+export type { SessionTimerConfig } from './usage/session-timer.ts';

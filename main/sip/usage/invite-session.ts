@@ -1279,8 +1279,13 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
         void this.#receiveUpdate(request, dialog, reply);
         return;
       case 'PRACK':
-        if (this.#reliable && this.#serverInvite && this.#reliable.receivePrack(request, this.#serverInvite.cseq)) reply(200);
-        else reply(481, { reason: 'No matching reliable provisional response' });
+        // RFC 3262 §3: 200 to a PRACK that matches the reliable 1xx in flight (then what waited for it), else 481.
+        if (this.#reliable && this.#serverInvite && this.#reliable.matches(request, this.#serverInvite.cseq)) {
+          reply(200);
+          this.#reliable.receivePrack(request, this.#serverInvite.cseq);
+        } else {
+          reply(481, { reason: 'No matching reliable provisional response' });
+        }
         return;
       case 'INFO':
         reply(200);

@@ -80,13 +80,17 @@ export class ReliableProvisionalSender {
   #inFlight: Pending | undefined;
   #queue: Pending[] = [];
   #interval = 0;
-  #started = 0;
   readonly #retransmit: Timer;
+  readonly #giveUp: Timer;
 
   constructor(opts: ReliableProvisionalSenderOptions) {
     this.#opts = opts;
     this.#nextRSeq = opts.firstRSeq ?? 1 + Math.floor(Math.random() * 0x7fffffff);
     this.#retransmit = new Timer(opts.clock, () => this.#fire());
+    this.#giveUp = new Timer(opts.clock, () => {
+      this.stop();
+      opts.onTimeout();
+    });
   }
 
   /** Whether a reliable provisional waits for its PRACK. */
@@ -113,10 +117,10 @@ export class ReliableProvisionalSender {
    * the next queued 1xx goes), false otherwise (the caller answers 481, §3).
    */
   receivePrack(prack: SipRequest, inviteCSeq: number): boolean {
-    const rack = readRAck(prack);
-    const p = this.#inFlight;
-    if (!rack || !p || rack.rseq !== p.rseq || rack.cseq !== inviteCSeq || rack.method !== 'INVITE') return false;
+    if (!this.matches(prack, inviteCSeq)) return false;
+    const p = this.#inFlight!;
     this.#retransmit.clear();
+    this.#giveUp.clear();
     this.#inFlight = undefined;
     try {
       p.acked(prack);
@@ -128,9 +132,17 @@ export class ReliableProvisionalSender {
     return true;
   }
 
+  /** Whether a PRACK's RAck names the reliable 1xx in flight (§7.2). */
+  matches(prack: SipRequest, inviteCSeq: number): boolean {
+    const rack = readRAck(prack);
+    const p = this.#inFlight;
+    return rack !== undefined && p !== undefined && rack.rseq === p.rseq && rack.cseq === inviteCSeq && rack.method === 'INVITE';
+  }
+
   /** The final response went: nothing more is retransmitted or queued. */
   stop(): void {
     this.#retransmit.clear();
+    this.#giveUp.clear();
     this.#inFlight = undefined;
     this.#queue = [];
   }
@@ -138,19 +150,14 @@ export class ReliableProvisionalSender {
   #start(p: Pending): void {
     this.#inFlight = p;
     this.#interval = this.#opts.T1;
-    this.#started = this.#opts.clock.now();
     this.#opts.send(p.response);
     this.#retransmit.start(this.#interval);
+    this.#giveUp.start(64 * this.#opts.T1);
   }
 
   #fire(): void {
     const p = this.#inFlight;
     if (!p) return;
-    if (this.#opts.clock.now() - this.#started >= 64 * this.#opts.T1) {
-      this.stop();
-      this.#opts.onTimeout();
-      return;
-    }
     this.#opts.send(p.response);
     this.#interval *= 2;
     this.#retransmit.start(this.#interval);

@@ -86,7 +86,8 @@ describe('a basic call (RFC 3261 §13)', () => {
     expect(count(bob, 'sent BYE')).toBe(1);
     expect(count(bob, 'sent')).toBeGreaterThan(before);
     // One TCP connection in all: the BYE did not open a second one.
-    expect(bob.transport.connections?.length ?? 1).toBeLessThanOrEqual(1);
+    expect(bob.transport.connections()).toHaveLength(1);
+    expect(alice.transport.connections()).toHaveLength(1);
   });
 
   it('an INVITE without an offer: the offer comes in the 200, the answer in the ACK (§13.2.1)', async () => {
