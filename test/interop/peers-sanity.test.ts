@@ -14,6 +14,7 @@ import { Kamailio } from './lab/kamailio.ts';
 import { Baresip, type BaresipCodec, type BaresipOptions } from './lab/baresip.ts';
 import { Linphone, type LinphoneOptions } from './lab/linphone.ts';
 import { makeAudioFixtures } from './lab/peers-audio-fixtures.ts';
+import { NetstringDecoder, encodeNetstring } from './lab/peers-netstring.ts';
 import { goertzelPower, readWav, rmsDb } from '../helpers/audio-analysis.ts';
 
 const USERS = ['alice', 'bob', 'carol', 'dave'].map((username) => ({ username, password: `${username}-secret` }));
@@ -101,8 +102,8 @@ describe('baresip ↔ baresip through Kamailio', () => {
     });
   }
 
-  it('controls: manual answer, DTMF, hold/resume, blind transfer to a phone without registrar', async () => {
-    const a = baresip({ user: 'alice', sipPort: 5082, ctrlPort: 6082 });
+  it('controls: manual answer, DTMF, hold/resume, blind transfer to a phone without registrar (A over TCP)', async () => {
+    const a = baresip({ user: 'alice', sipPort: 5082, ctrlPort: 6082, transport: 'tcp' });
     const b = baresip({ user: 'bob', sipPort: 5084, ctrlPort: 6084 });
     const c = baresip({ user: 'carol', sipPort: 5086, ctrlPort: 6086, registrar: null, autoAnswer: true });
     try {
@@ -112,6 +113,8 @@ describe('baresip ↔ baresip through Kamailio', () => {
       expect(incoming.peeruri).toBe('sip:alice@lab.test');
       await b.answer();
       await a.waitFor('CALL_ESTABLISHED', 10_000);
+      // Over TCP, baresip dials the AoR with ;transport=tcp added.
+      expect(await a.calls()).toEqual([{ line: 1, state: 'ESTABLISHED', peer: 'sip:bob@lab.test;transport=tcp' }]);
 
       let mark = b.eventCount;
       await a.sendDtmf('5#');
@@ -180,5 +183,51 @@ describe('baresip ↔ linphonec', () => {
     } finally {
       await stopAll(caller, callee);
     }
+  });
+
+  it('controls: linphone hears DTMF, holds and resumes, transfers to a baresip without registrar', async () => {
+    const a = baresip({ user: 'alice', sipPort: 5102, ctrlPort: 6102 });
+    const z = baresip({ user: 'zed', sipPort: 5104, ctrlPort: 6104, registrar: null, autoAnswer: true });
+    const l = linphone({ user: 'carol', sipPort: 5106, autoAnswer: true, codecs: ['PCMU'] });
+    try {
+      await Promise.all([a.start(), z.start(), l.start()]);
+      await a.dial('sip:carol@lab.test');
+      await a.waitFor('CALL_ESTABLISHED', 10_000);
+      await l.waitFor('streams', 10_000);
+
+      await a.sendDtmf('7');
+      expect((await l.waitFor('dtmf', 10_000)).detail).toBe('7');
+
+      let mark = a.eventCount;
+      await l.pause();
+      await l.waitFor('paused', 10_000);
+      await a.waitEvent((e) => e.type === 'CALL_REMOTE_SDP' && e.param === 'offer', 10_000, { since: mark, what: 'hold re-INVITE' });
+      mark = a.eventCount;
+      const lmark = l.eventCount;
+      await l.resume();
+      await l.waitFor('streams', 10_000, lmark);
+      await a.waitEvent((e) => e.type === 'CALL_REMOTE_SDP' && e.param === 'offer', 10_000, { since: mark, what: 'resume re-INVITE' });
+
+      await l.transfer(z.directUri);
+      await l.waitFor('transferred', 10_000);
+      expect((await z.waitFor('CALL_ESTABLISHED', 10_000)).peeruri).toBe('sip:alice@lab.test');
+      await a.hangup();
+      await z.waitFor('CALL_CLOSED', 10_000);
+    } finally {
+      await stopAll(a, z, l);
+    }
+  });
+});
+
+describe('ctrl_tcp framing', () => {
+  it('netstrings survive any chunking, and junk is refused', () => {
+    const messages = ['{"event":true,"type":"CALL_CLOSED"}', '', 'é\/ü'];
+    const bytes = Buffer.concat(messages.map(encodeNetstring));
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const d = new NetstringDecoder();
+      expect([...d.push(bytes.subarray(0, cut)), ...d.push(bytes.subarray(cut))]).toEqual(messages);
+    }
+    expect(() => new NetstringDecoder().push(Buffer.from('3:abc;'))).toThrow(/missing ','/);
+    expect(() => new NetstringDecoder().push(Buffer.from('x:'))).toThrow(/bad length/);
   });
 });

@@ -32,6 +32,7 @@ import { stopProcess } from './netns.ts';
 import { TcpBridge } from './peers-tcp-bridge.ts';
 import { NetstringDecoder, encodeNetstring } from './peers-netstring.ts';
 import { writeWav } from '../../helpers/audio-analysis.ts';
+import { PeerEventLog } from './peers-event-log.ts';
 import { wavClosed, wavSecondsWritten } from './peers-wav.ts';
 
 export type BaresipCodec = 'opus' | 'G722/16000/1' | 'PCMU' | 'PCMA' | 'GSM';
@@ -92,7 +93,6 @@ const CODEC_NAMES: Record<BaresipCodec, string> = { opus: 'opus/48000/2', 'G722/
 export class Baresip {
   readonly dir: string;
   readonly recDir: string;
-  readonly events: BaresipEvent[] = [];
   /** baresip's own stdout+stderr (last 200 kB), for failure messages. */
   log = '';
   private readonly ns: NetNs;
@@ -102,12 +102,13 @@ export class Baresip {
   private readonly decoder = new NetstringDecoder();
   private readonly pending = new Map<string, Pending>();
   private nextToken = 1;
-  private waiters: Array<{ test: (e: BaresipEvent) => boolean; resolve: (e: BaresipEvent) => void }> = [];
+  private readonly log$: PeerEventLog<BaresipEvent>;
 
   constructor(ns: NetNs, opts: BaresipOptions) {
     for (const c of opts.codecs ?? []) if (!(c in CODEC_NAMES)) throw new Error(`baresip: unknown codec ${c}`);
     this.ns = ns;
     this.opts = opts;
+    this.log$ = new PeerEventLog<BaresipEvent>({ name: `baresip ${opts.user}`, describe: (e) => `${e.type}${e.param ? `(${e.param})` : ''}` });
     this.dir = join(ns.dir, `baresip-${opts.user}-${opts.sipPort}`);
     this.recDir = join(this.dir, 'rec');
     mkdirSync(this.recDir, { recursive: true });
@@ -117,6 +118,11 @@ export class Baresip {
     if (!opts.playWav) {
       writeWav(join(this.dir, 'silence.wav'), { sampleRate: 8000, channels: [new Int16Array(8000 * 120)] });
     }
+  }
+
+  /** Every event ctrl_tcp pushed since `start()`, in order. */
+  get events(): readonly BaresipEvent[] {
+    return this.log$.events;
   }
 
   /** The AoR, `sip:user@domain`. */
@@ -188,8 +194,14 @@ export class Baresip {
     const timeoutMs = this.opts.startTimeoutMs ?? 10_000;
     const deadline = Date.now() + timeoutMs;
     this.log = '';
+    this.log$.reset();
     const child = this.ns.spawn('baresip', ['-f', this.dir]);
     this.child = child;
+    child.once('exit', (code, signal) => {
+      const err = new Error(`baresip ${this.opts.user} exited (${code ?? signal}):\n${this.log.slice(-2000)}`);
+      this.log$.fail(err);
+      this.failPending(err);
+    });
     const append = (d: Buffer) => {
       this.log += d.toString();
       if (this.log.length > 200_000) this.log = this.log.slice(-100_000);
@@ -214,16 +226,18 @@ export class Baresip {
   }
 
   private async waitRegistered(deadline: number): Promise<void> {
-    const since = 0;
     for (;;) {
       const failed = this.events.find((e) => e.type === 'REGISTER_FAIL');
       if (failed) throw new Error(`baresip ${this.opts.user}: registration failed: ${failed.param}`);
+      const since = this.log$.count;
       const info = stripAnsi(await this.command('reginfo', '', Math.max(100, deadline - Date.now())));
       // One line per UA: `> sip:alice@lab.test   OK  <server> Expires 600s` once registered.
       if (/\sOK\s/.test(info)) return;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`baresip ${this.opts.user}: not registered in time; reginfo: ${info}\n${this.log.slice(-2000)}`);
-      await this.waitEvent((e) => e.type === 'REGISTER_OK' || e.type === 'REGISTER_FAIL', Math.min(left, 250), { since, what: 'registration' }).catch(() => undefined);
+      // The REGISTER_OK event may have gone by before ctrl_tcp was connected: ask again after
+      // the next registration event, or after 250 ms at the latest.
+      await this.log$.wait((e) => e.type === 'REGISTER_OK' || e.type === 'REGISTER_FAIL', Math.min(left, 250), { since }).catch(() => undefined);
     }
   }
 
@@ -243,13 +257,7 @@ export class Baresip {
         continue;
       }
       if (msg.event === true || msg.event === 'true') {
-        const e = msg as unknown as BaresipEvent;
-        this.events.push(e);
-        this.waiters = this.waiters.filter((w) => {
-          if (!w.test(e)) return true;
-          w.resolve(e);
-          return false;
-        });
+        this.log$.push(msg as unknown as BaresipEvent);
       } else if (msg.response === true || msg.response === 'true') {
         const token = String(msg.token ?? '');
         const p = this.pending.get(token);
@@ -292,31 +300,15 @@ export class Baresip {
 
   /** Number of events seen so far: pass it as `since` to wait only for later ones. */
   get eventCount(): number {
-    return this.events.length;
+    return this.log$.count;
   }
 
   /**
    * The first event, from index `since` on (default 0: already seen ones count), that passes
-   * `test`; rejects after `timeoutMs` with the events seen so far.
+   * `test`; rejects after `timeoutMs` with the events seen so far, or at once if baresip exits.
    */
   waitEvent(test: (e: BaresipEvent) => boolean, timeoutMs: number, options: { since?: number; what?: string } = {}): Promise<BaresipEvent> {
-    const seen = this.events.slice(options.since ?? 0).find(test);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        test,
-        resolve: (e: BaresipEvent) => {
-          clearTimeout(timer);
-          resolve(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        const brief = this.events.filter((e) => !e.type.startsWith('VU_')).map((e) => `${e.type}${e.param ? `(${e.param})` : ''}`);
-        reject(new Error(`baresip ${this.opts.user}: no ${options.what ?? 'matching event'} within ${timeoutMs} ms; events: ${brief.join(', ')}`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return this.log$.wait(test, timeoutMs, options);
   }
 
   /** Shorthand: the first event of `type` from `since` on. */
@@ -327,6 +319,12 @@ export class Baresip {
   /** Places a call. Follow it with `waitFor('CALL_ESTABLISHED', …)`. */
   async dial(uri: string): Promise<void> {
     await this.command('dial', uri);
+  }
+
+  /** The calls baresip holds now (`listcalls`): line number, state (`ESTABLISHED`, `RINGING`…) and peer. */
+  async calls(): Promise<Array<{ line: number; state: string; peer: string }>> {
+    const out = stripAnsi(await this.command('listcalls'));
+    return [...out.matchAll(/\[line (\d+)\]\s+\S+\s+(\S+)\s+(\S+)/g)].map((m) => ({ line: Number(m[1]), state: m[2], peer: m[3] }));
   }
 
   /** Accepts the ringing incoming call. */

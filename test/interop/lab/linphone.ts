@@ -31,6 +31,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node
 import { basename, dirname, join } from 'node:path';
 import type { NetNs } from './netns.ts';
 import { wavClosed, wavSecondsWritten } from './peers-wav.ts';
+import { PeerEventLog } from './peers-event-log.ts';
 
 export type LinphoneCodec = 'opus' | 'speex' | 'PCMU' | 'PCMA' | 'GSM' | 'G722' | 'G729' | 'G726-32';
 
@@ -94,7 +95,6 @@ const EVENT_PATTERNS: Array<[RegExp, LinphoneEvent['type'], { call: number; peer
 export class Linphone {
   readonly dir: string;
   readonly recordWav: string;
-  readonly events: LinphoneEvent[] = [];
   /** linphonec's stdout+stderr (last 200 kB), for failure messages. */
   log = '';
   private readonly ns: NetNs;
@@ -104,11 +104,12 @@ export class Linphone {
   private child?: ChildProcess;
   private queue: Promise<unknown> = Promise.resolve();
   private partial = '';
-  private waiters: Array<{ test: (e: LinphoneEvent) => boolean; resolve: (e: LinphoneEvent) => void }> = [];
+  private readonly log$: PeerEventLog<LinphoneEvent>;
 
   constructor(ns: NetNs, opts: LinphoneOptions) {
     this.ns = ns;
     this.opts = opts;
+    this.log$ = new PeerEventLog<LinphoneEvent>({ name: `linphonec ${opts.user}`, describe: (e) => e.line });
     this.dir = join(ns.dir, `linphone-${opts.user}-${opts.sipPort}`);
     mkdirSync(join(this.dir, 'tmp'), { recursive: true });
     mkdirSync(join(this.dir, '.local/share/linphone'), { recursive: true });
@@ -121,6 +122,11 @@ export class Linphone {
     }
     if (!this.recordWav.startsWith(ns.dir + '/')) throw new Error(`linphone: recordWav must be under ${ns.dir}`);
     writeFileSync(join(this.dir, 'linphonerc'), this.config());
+  }
+
+  /** Every call event linphonec printed since `start()`, in order. */
+  get events(): readonly LinphoneEvent[] {
+    return this.log$.events;
   }
 
   /** The AoR, `sip:user@domain`. */
@@ -200,6 +206,8 @@ export class Linphone {
       env: { ...process.env, HOME: this.dir },
     });
     this.child = child;
+    this.log$.reset();
+    child.once('exit', (code, signal) => this.log$.fail(new Error(`linphonec ${this.opts.user} exited (${code ?? signal}):\n${this.log.slice(-2000)}`)));
     child.stdout!.on('data', (d: Buffer) => this.onOutput(d.toString()));
     child.stderr!.on('data', (d: Buffer) => this.appendLog(d.toString()));
     const exited = new Promise<never>((_, reject) =>
@@ -252,13 +260,7 @@ export class Linphone {
       const line = this.partial.slice(0, nl).replace(/^(linphonec> )+/, '').trim();
       this.partial = this.partial.slice(nl + 1);
       const e = parseEvent(line);
-      if (!e) continue;
-      this.events.push(e);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.test(e)) return true;
-        w.resolve(e);
-        return false;
-      });
+      if (e) this.log$.push(e);
     }
   }
 
@@ -297,27 +299,12 @@ export class Linphone {
 
   /** Number of events seen so far: pass it as `since` to wait only for later ones. */
   get eventCount(): number {
-    return this.events.length;
+    return this.log$.count;
   }
 
-  /** The first event, from index `since` on, that passes `test`; rejects after `timeoutMs`. */
+  /** The first event, from index `since` on, that passes `test`; rejects after `timeoutMs` or when linphonec exits. */
   waitEvent(test: (e: LinphoneEvent) => boolean, timeoutMs: number, options: { since?: number; what?: string } = {}): Promise<LinphoneEvent> {
-    const seen = this.events.slice(options.since ?? 0).find(test);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        test,
-        resolve: (e: LinphoneEvent) => {
-          clearTimeout(timer);
-          resolve(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`linphonec ${this.opts.user}: no ${options.what ?? 'matching event'} within ${timeoutMs} ms; events: ${this.events.map((e) => e.line).join(' | ')}`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return this.log$.wait(test, timeoutMs, options);
   }
 
   /** Shorthand: the first event of `type` from `since` on. */
@@ -364,6 +351,21 @@ export class Linphone {
   /** Hangs up the current call. */
   async terminate(): Promise<void> {
     await this.command('terminate');
+  }
+
+  /** Puts the current call on hold (`pause`: re-INVITE with a=sendonly); `paused` event follows. */
+  async pause(): Promise<void> {
+    await this.command('pause');
+  }
+
+  /** Takes the paused call off hold; `resuming`, then `streams` events follow. */
+  async resume(): Promise<void> {
+    await this.command('resume');
+  }
+
+  /** Blind transfer of the current call (REFER, RFC 3515); a `transferred` event follows. */
+  async transfer(uri: string): Promise<void> {
+    await this.command(`transfer ${uri}`);
   }
 
   /** Sets the auto-answer mode at run time. */
