@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { createSocket } from 'node:dgram';
 import { Phone } from '../../../main/phone/phone.ts';
 import type { MessageSnapshot } from '../../../main/phone/api.ts';
 import { makeTestPki, type TestPki } from '../../helpers/certs.ts';
@@ -70,11 +71,32 @@ describe('two Appel stacks over loopback', () => {
   });
 
   it('a MESSAGE that is too big for UDP goes over TCP (RFC 3261 §18.1.1) and still arrives', async () => {
-    const text = 'x'.repeat(3000);
-    const received = once(bob, 'message:received') as Promise<[MessageSnapshot]>;
-    const sent = await alice.sendMessage({ to: bobUri('UDP'), text });
-    expect(sent.status).toBe('sent');
-    expect((await received)[0].text).toBe(text);
+    // §18.1.1 switches to TCP toward the same address and port, so the receiver listens on one
+    // port number for both (as a phone on 5060 does).
+    const probe = createSocket('udp4');
+    await new Promise<void>((r) => probe.bind(0, '127.0.0.1', r));
+    const port = probe.address().port;
+    probe.close();
+    const carol = new Phone({
+      listen: [
+        { protocol: 'UDP', address: '127.0.0.1', port },
+        { protocol: 'TCP', address: '127.0.0.1', port },
+      ],
+      keepAlive: 0,
+    });
+    await carol.start();
+    try {
+      const seen: string[] = [];
+      carol.on('sip:trace', (t) => seen.push(`${t.direction} ${t.transport}`));
+      const text = 'x'.repeat(3000);
+      const received = once(carol, 'message:received') as Promise<[MessageSnapshot]>;
+      const sent = await alice.sendMessage({ to: `sip:carol@127.0.0.1:${port}`, text });
+      expect(sent.status).toBe('sent');
+      expect((await received)[0].text).toBe(text);
+      expect(seen).toContain('received TCP');
+    } finally {
+      await carol.stop();
+    }
   });
 
   it('an unreachable peer fails in words: TCP connection refused is a 503, not an exception', async () => {
