@@ -136,6 +136,15 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
     return this.request({ type: 'get-stats', streamId });
   }
 
+  /** Holds an RTP (and RTCP) port for a stream to come; `createStream({ localPort })` takes it over. */
+  reservePorts(options: { localAddress: string; portRange?: { min: number; max: number }; rtcpMux?: boolean }): Promise<MediaResponses['reserve-ports']> {
+    return this.request({ type: 'reserve-ports', ...options });
+  }
+
+  releasePorts(localPort: number): Promise<null> {
+    return this.request({ type: 'release-ports', localPort });
+  }
+
   capabilities(): Promise<MediaResponses['capabilities']> {
     return this.request({ type: 'capabilities' });
   }

@@ -3,6 +3,8 @@
  * requests of media-protocol.ts. It runs wherever its host puts it (worker-host.ts in a Node
  * worker thread; the same code in an Electron utilityProcess); it can also run in-process.
  */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import type { SrtpSuite } from '../../native/index.ts';
 import { MediaClock, type Scheduler } from './media-clock.ts';
 import { loadMediaNative, type MediaNative } from './media-native.ts';
@@ -54,6 +56,34 @@ export interface MediaEngineOptions {
 
 const MIX_RATE = 16000;
 
+/** Ports held for a stream to come (`reserve-ports`). */
+interface Reservation {
+  sockets: Socket[];
+  localRtcpPort: number;
+}
+
+function bindUdp(address: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false });
+    s.once('error', (err) => {
+      s.close();
+      reject(err);
+    });
+    s.bind(port, address, () => {
+      s.removeAllListeners('error');
+      // Datagrams that arrive before the stream takes over are dropped.
+      s.on('message', () => {});
+      s.on('error', () => {});
+      resolve(s);
+    });
+  });
+}
+
+/** Closes sockets; the kernel frees the ports at once (the close callback comes a tick later). */
+function closeSockets(sockets: Socket[]): Promise<void> {
+  return Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
+}
+
 /** The PCM rate a codec will run at (before the codec exists). */
 function codecRate(codec: StreamSpec['codec']): number {
   if (codec.name === 'opus') return codec.options?.sampleRate ?? 48000;
@@ -67,6 +97,7 @@ export class MediaEngine {
   readonly #scheduler: Scheduler | undefined;
   #native: MediaNative | undefined;
   readonly #srtpSuites: (() => Promise<SrtpSuite[]>) | undefined;
+  readonly #reserved = new Map<number, Reservation>();
 
   constructor(options: MediaEngineOptions) {
     this.#onEvent = options.onEvent;
@@ -157,6 +188,15 @@ export class MediaEngine {
         return null;
       case 'get-stats':
         return this.#entry(r.streamId).stream.stats();
+      case 'reserve-ports':
+        return this.#reservePorts(r);
+      case 'release-ports': {
+        const held = this.#reserved.get(r.localPort);
+        if (!held) throw new MediaEngineError('not-found', `localPort: no reservation of port ${r.localPort}`);
+        this.#reserved.delete(r.localPort);
+        await closeSockets(held.sockets);
+        return null;
+      }
       case 'capabilities': {
         const native = await this.#getNative();
         const srtpSuites = this.#srtpSuites ? await this.#srtpSuites() : (await import('../../native/index.ts')).srtpSuites();
@@ -174,6 +214,12 @@ export class MediaEngine {
     if (typeof streamId !== 'string' || streamId === '') throw new MediaEngineError('bad-request', 'streamId: expected a non-empty string');
     if (this.#streams.has(streamId)) throw new MediaEngineError('bad-request', `streamId: ${JSON.stringify(streamId)} already exists`);
     const native = await this.#getNative();
+    const held = spec.localPort ? this.#reserved.get(spec.localPort) : undefined;
+    if (held && spec.localPort) {
+      // The stream binds the reserved ports itself, right after they are let go.
+      this.#reserved.delete(spec.localPort);
+      await closeSockets(held.sockets);
+    }
     const entry = { owned: new Set<AudioPort>() } as StreamEntry;
     let source: AudioPort;
     let sink: AudioPort;
@@ -201,6 +247,34 @@ export class MediaEngine {
       for (const p of entry.owned) p.close();
       throw new MediaEngineError(err instanceof TypeError ? 'bad-request' : 'failed', (err as Error).message);
     }
+  }
+
+  /** RFC 3550 §11: an even RTP port and, without rtcp-mux, the odd one above it for RTCP. */
+  async #reservePorts(r: Extract<MediaRequest, { type: 'reserve-ports' }>): Promise<MediaResponses['reserve-ports']> {
+    if (typeof r.localAddress !== 'string' || r.localAddress === '') throw new MediaEngineError('bad-request', 'localAddress: expected an IP address');
+    const { min, max } = r.portRange ?? { min: 16384, max: 32766 };
+    if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1024 && max <= 65535 && min + 1 < max)) {
+      throw new MediaEngineError('bad-request', `portRange: expected 1024 ≤ min < max ≤ 65535, not ${min}-${max}`);
+    }
+    const evens = Math.floor((max - min - 1) / 2) + 1;
+    let lastErr: unknown;
+    for (let i = 0; i < 64; i++) {
+      const port = min + (min % 2) + 2 * Math.floor(Math.random() * evens);
+      if (port + (r.rtcpMux ? 0 : 1) > max || this.#reserved.has(port)) continue;
+      let rtp: Socket | undefined;
+      try {
+        rtp = await bindUdp(r.localAddress, port);
+        const sockets = [rtp];
+        if (!r.rtcpMux) sockets.push(await bindUdp(r.localAddress, port + 1));
+        const localRtcpPort = r.rtcpMux ? port : port + 1;
+        this.#reserved.set(port, { sockets, localRtcpPort });
+        return { localPort: port, localRtcpPort };
+      } catch (err) {
+        lastErr = err;
+        if (rtp) await closeSockets([rtp]);
+      }
+    }
+    throw new MediaEngineError('failed', `no free RTP port in ${min}-${max} on ${r.localAddress}: ${String(lastErr)}`);
   }
 
   #deviceBridge(entry: StreamEntry | undefined, device: { port: PortLike; sampleRate: number } | undefined): DeviceBridge {
@@ -377,5 +451,8 @@ export class MediaEngine {
   async shutdown(): Promise<void> {
     for (const id of [...this.#conferences.keys()]) this.#endConference(id);
     await Promise.all([...this.#streams.keys()].map((id) => this.#stopStream(id).catch(() => {})));
+    const held = [...this.#reserved.values()].flatMap((r) => r.sockets);
+    this.#reserved.clear();
+    await closeSockets(held);
   }
 }

@@ -35,7 +35,7 @@ export interface StreamSpec {
   portRange?: { min: number; max: number };
   remote: MediaRemote;
   rtcpMux: boolean;
-  codec: { name: CodecName; payloadType: number; options?: CodecOptions };
+  codec: { name: CodecName; payloadType: number; receivePayloadType?: number; options?: CodecOptions };
   telephoneEventPt?: number;
   srtp?: { suite: SrtpSuite; localKey: Uint8Array; remoteKey: Uint8Array };
   source: SourceSpec;
@@ -69,6 +69,14 @@ export type MediaRequest =
   /** Ends a conference: every member gets its own ports back. */
   | { type: 'end-conference'; conferenceId: string }
   | { type: 'get-stats'; streamId: string }
+  /**
+   * Binds an RTP port (even, RFC 3550 §11) and, without rtcp-mux, the RTCP port above it, and
+   * holds them for a stream to come: an SDP offer needs its port before the codec is known.
+   * `create-stream` with `localPort` set to a reserved port takes the reservation over.
+   */
+  | { type: 'reserve-ports'; localAddress: string; portRange?: { min: number; max: number }; rtcpMux?: boolean }
+  /** Frees a reservation no stream took (a call that failed before media). */
+  | { type: 'release-ports'; localPort: number }
   | { type: 'capabilities' }
   | { type: 'shutdown' };
 
@@ -84,6 +92,8 @@ export interface MediaResponses {
   conference: { members: string[] };
   'end-conference': null;
   'get-stats': MediaStreamStats;
+  'reserve-ports': { localPort: number; localRtcpPort: number };
+  'release-ports': null;
   capabilities: { codecs: CodecName[]; srtpSuites: SrtpSuite[] };
   shutdown: null;
 }

@@ -56,7 +56,11 @@ export interface MediaStreamOptions {
   portRange?: { min: number; max: number };
   remote: MediaRemote;
   rtcpMux: boolean;
-  codec: { name: CodecName; payloadType: number; options?: CodecOptions };
+  /**
+   * `receivePayloadType`: the number the peer sends the codec with, when it differs from the one
+   * we send with (an answer may renumber a dynamic payload type, RFC 3264 §6.1 says SHOULD).
+   */
+  codec: { name: CodecName; payloadType: number; receivePayloadType?: number; options?: CodecOptions };
   /** RFC 4733 payload type, when negotiated (at the codec's clock rate). */
   telephoneEventPt?: number;
   srtp?: { suite: SrtpSuite; localKey: Uint8Array; remoteKey: Uint8Array };
@@ -609,7 +613,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       return;
     }
     const pt = packet.payloadType;
-    const isAudio = pt === this.#opts.codec.payloadType;
+    const isAudio = pt === this.#opts.codec.payloadType || pt === this.#opts.codec.receivePayloadType;
     const isEvent = this.#opts.telephoneEventPt !== undefined && pt === this.#opts.telephoneEventPt;
     const isCn = pt === COMFORT_NOISE_PT && !isAudio;
     if (!isAudio && !isEvent && !isCn) {

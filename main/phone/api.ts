@@ -78,6 +78,103 @@ export interface MessageSnapshot {
   error?: string;
 }
 
+// ---- calls ---------------------------------------------------------------------------------------
+
+export type CallCodec = 'opus' | 'g722' | 'pcmu' | 'pcma' | 'g729' | 'gsm';
+export type SrtpMode = 'off' | 'optional' | 'mandatory';
+export type CallState = 'dialing' | 'ringing' | 'early' | 'connected' | 'held' | 'ended';
+
+/** What a call sends: a WAV file (16-bit PCM, any usual rate), a tone, or silence. */
+export type CallAudioSource = { wav: string; loop?: boolean } | { tone: number[]; levelDb?: number } | { silence: true };
+
+export interface DialRequest {
+  /** A sip:/sips: URI, or a user part alone (dialled at the account's domain). */
+  to: string;
+  /** The account to call from (its AOR, credentials and proxy); none: a direct call. */
+  accountId?: string;
+  /** Codecs in order of preference; default opus, g722, pcmu, pcma, g729, gsm (those the engine has). */
+  codecs?: CallCodec[];
+  /** SDES-SRTP (RFC 4568) policy; default 'off'. */
+  srtp?: SrtpMode;
+  /** What we send; default silence (the app: the microphone). */
+  play?: CallAudioSource;
+  /** A mono WAV file of what we hear (headless: the speaker). */
+  record?: string;
+  /** Without an account: the outbound proxy URI to send the INVITE through. */
+  proxy?: string;
+  /** DTMF as RFC 4733 events when the other side has them, else SIP INFO ('auto', default), or always INFO. */
+  dtmf?: 'auto' | 'info';
+}
+
+export interface AnswerRequest {
+  callId: string;
+  play?: CallAudioSource;
+  record?: string;
+}
+
+/** A call as the UI shows it. */
+export interface CallSnapshot {
+  id: string;
+  direction: 'incoming' | 'outgoing';
+  accountId?: string;
+  peer: { uri: string; displayName?: string };
+  state: CallState;
+  /** Who holds the call, while it is held. */
+  heldBy?: 'local' | 'remote' | 'both';
+  /** The codec in use once media flows (`opus`, `pcmu`…). */
+  codec?: CallCodec;
+  /** Media is encrypted (SDES-SRTP). */
+  srtp: boolean;
+  /** RFC 4733 DTMF was negotiated (else DTMF goes as SIP INFO). */
+  telephoneEvent?: boolean;
+  /** ms since the epoch. */
+  startedAt: number;
+  answeredAt?: number;
+  endedAt?: number;
+  /** Why the call ended, in words ("busy", "the other side hung up"…). */
+  endReason?: string;
+  /** The SIP status behind the end, when there was one (486, 487…). */
+  endStatus?: number;
+  /** Who ended it. */
+  endedBy?: 'local' | 'remote';
+}
+
+export interface CallStats {
+  callId: string;
+  codec: CallCodec;
+  srtp: boolean;
+  /** E-model estimate (G.107), 1..4.5. */
+  mos: number;
+  jitterMs: number;
+  /** Recent loss, percent. */
+  lossPercent: number;
+  rttMs?: number;
+  packetsSent: number;
+  packetsReceived: number;
+}
+
+export interface CallDtmf {
+  callId: string;
+  digit: string;
+  durationMs: number;
+  /** How it came: RFC 4733 in the media, or SIP INFO. */
+  via: 'rtp' | 'info';
+}
+
+export interface CallSettings {
+  /** Answer incoming calls by themselves (after `autoAnswerDelay` seconds). */
+  autoAnswer: boolean;
+  autoAnswerDelay: number;
+  /** What auto-answered calls play and record (see AnswerRequest). */
+  autoAnswerPlay?: CallAudioSource;
+  autoAnswerRecord?: string;
+  /** Refuse every incoming call with 486 (busy). */
+  doNotDisturb: boolean;
+  /** Codecs and SRTP policy for incoming calls (default: as for dial). */
+  codecs?: CallCodec[];
+  srtp?: SrtpMode;
+}
+
 /** Invokable calls: `channel → { req; res }`. */
 export interface ApiCalls {
   'account:add': { req: AccountConfig; res: AccountSnapshot };
@@ -88,6 +185,17 @@ export interface ApiCalls {
   /** Without an account, `proxy` (an outbound proxy URI) may say where to send. */
   'message:send': { req: { accountId?: string; to: string; text: string; proxy?: string }; res: MessageSnapshot };
   'options:ping': { req: { accountId?: string; to: string; proxy?: string }; res: { status: number; reason: string } };
+  'call:dial': { req: DialRequest; res: CallSnapshot };
+  'call:answer': { req: AnswerRequest; res: CallSnapshot };
+  'call:decline': { req: { callId: string; status?: 486 | 603 }; res: void };
+  'call:hangup': { req: { callId: string }; res: void };
+  'call:hold': { req: { callId: string }; res: CallSnapshot };
+  'call:resume': { req: { callId: string }; res: CallSnapshot };
+  'call:dtmf': { req: { callId: string; digits: string }; res: void };
+  /** Re-offer with these codecs only (RFC 3264 §8.3.2), e.g. to move from opus to pcmu. */
+  'call:codecs': { req: { callId: string; codecs: CallCodec[] }; res: CallSnapshot };
+  'call:list': { req: void; res: CallSnapshot[] };
+  'call:settings': { req: Partial<CallSettings>; res: CallSettings };
 }
 
 /** Pushed events: `channel → payload`. */
@@ -96,6 +204,12 @@ export interface ApiEvents {
   'message:received': MessageSnapshot;
   'message:state': MessageSnapshot;
   'sip:trace': SipTraceEntry;
+  /** A new incoming call (state `ringing`). */
+  'call:incoming': CallSnapshot;
+  /** Any change of a call: state, hold, codec, its end. */
+  'call:state': CallSnapshot;
+  'call:stats': CallStats;
+  'call:dtmf': CallDtmf;
 }
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };

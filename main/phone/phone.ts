@@ -5,20 +5,39 @@
  */
 import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
   SipTransport,
   SipResolver,
   UserAgent,
   Registerer,
+  InviteUsage,
+  DigestAuthenticator,
   parseUri,
   realClock,
   type Clock,
+  type InviteSession,
   type RegistrationSnapshot,
   type TraceEvent,
   type TransportProtocol,
 } from '../sip/index.ts';
-import type { AccountConfig, AccountSnapshot, ApiEvents, MessageSnapshot, SipTraceEntry } from './api.ts';
+import type {
+  AccountConfig,
+  AccountSnapshot,
+  AnswerRequest,
+  ApiEvents,
+  CallAudioSource,
+  CallCodec,
+  CallSettings,
+  CallSnapshot,
+  DialRequest,
+  MessageSnapshot,
+  SipTraceEntry,
+  SrtpMode,
+} from './api.ts';
+import { Call, CallError, DEFAULT_CODECS, type CallHost } from './call.ts';
+import { MediaHost } from './media-host.ts';
 
 export const USER_AGENT = 'Appel/0.1';
 
@@ -33,6 +52,18 @@ export interface PhoneOptions {
   /** RFC 5626 keep-alive interval on registration flows, seconds (default 30; 0 = off). */
   keepAlive?: number;
   clock?: Clock;
+  media?: {
+    /** Our RTP address; default the address the SIP flow toward the peer leaves from. */
+    address?: string;
+    /** RTP ports (default 16384-32766). */
+    portRange?: { min: number; max: number };
+    /** Another media engine entry point (tests). */
+    workerUrl?: URL;
+  };
+  /** Incoming-call behaviour (changeable later with `callSettings`). */
+  calls?: Partial<CallSettings>;
+  /** RFC 4028 session timers (default on: 1800 s asked, 90 s minimum; false: off). */
+  sessionTimer?: { expires?: number; minSE?: number } | false;
 }
 
 interface Account {
@@ -55,18 +86,61 @@ function toTransport(name?: string): TransportProtocol | undefined {
   return name ? (name.toUpperCase() as TransportProtocol) : undefined;
 }
 
+const CODEC_NAMES: readonly CallCodec[] = ['opus', 'g722', 'pcmu', 'pcma', 'g729', 'gsm'];
+const SRTP_MODES: readonly SrtpMode[] = ['off', 'optional', 'mandatory'];
+
+/** Checks a CallAudioSource at the boundary (a missing WAV fails the request, not the call). */
+function checkPlay(name: string, play: CallAudioSource | undefined): void {
+  if (play === undefined) return;
+  if (typeof play !== 'object' || play === null) throw new CallError('bad-request', `${name}: expected { wav }, { tone } or { silence }`);
+  if ('wav' in play) {
+    if (typeof play.wav !== 'string' || !existsSync(play.wav)) throw new CallError('bad-request', `${name}: no such WAV file '${String(play.wav)}'`);
+  } else if ('tone' in play) {
+    if (!Array.isArray(play.tone) || play.tone.length === 0 || play.tone.length > 2 || play.tone.some((f) => !(f > 0 && f < 24000))) {
+      throw new CallError('bad-request', `${name}: tone wants one or two frequencies in Hz`);
+    }
+  } else if (!('silence' in play)) {
+    throw new CallError('bad-request', `${name}: expected { wav }, { tone } or { silence }`);
+  }
+}
+
+function checkCodecs(codecs: CallCodec[] | undefined): void {
+  if (codecs === undefined) return;
+  if (!Array.isArray(codecs) || codecs.length === 0) throw new CallError('bad-request', 'codecs: expected a non-empty list');
+  for (const c of codecs) if (!CODEC_NAMES.includes(c)) throw new CallError('bad-request', `codecs: unknown codec '${String(c)}' (known: ${CODEC_NAMES.join(', ')})`);
+}
+
+function checkSrtp(srtp: SrtpMode | undefined): void {
+  if (srtp !== undefined && !SRTP_MODES.includes(srtp)) throw new CallError('bad-request', `srtp: expected off, optional or mandatory, not '${String(srtp)}'`);
+}
+
 export class Phone extends EventEmitter<Events> {
   private readonly opts: PhoneOptions;
   private readonly clock: Clock;
   private transport?: SipTransport;
   private ua?: UserAgent;
+  private usage?: InviteUsage;
+  private media?: MediaHost;
   private readonly accounts = new Map<string, Account>();
+  private readonly calls = new Map<string, Call>();
+  private settings: CallSettings;
+  private autoAnswered = 0;
   private nextId = 1;
 
   constructor(opts: PhoneOptions = {}) {
     super();
     this.opts = opts;
     this.clock = opts.clock ?? realClock;
+    this.settings = { autoAnswer: false, autoAnswerDelay: 0, doNotDisturb: false, ...opts.calls };
+  }
+
+  /** Emit without letting a listener's exception reach the stack (callbacks never throw). */
+  private publish<K extends keyof ApiEvents>(event: K, payload: ApiEvents[K]): void {
+    try {
+      (this.emit as (e: K, p: ApiEvents[K]) => boolean)(event, payload);
+    } catch {
+      // The listener's bug stays with the listener.
+    }
   }
 
   async start(): Promise<void> {
@@ -106,7 +180,18 @@ export class Phone extends EventEmitter<Events> {
         time: Date.now(),
         status: 'received',
       };
-      this.emit('message:received', snap);
+      this.publish('message:received', snap);
+    });
+    this.usage = new InviteUsage({
+      ua: this.ua,
+      clock: this.clock,
+      userAgent: USER_AGENT,
+      ...(this.opts.sessionTimer !== undefined ? { sessionTimer: this.opts.sessionTimer } : {}),
+    });
+    this.usage.onIncoming((session) => void this.onIncoming(session));
+    this.media = new MediaHost(this.opts.media?.workerUrl ? { workerUrl: this.opts.media.workerUrl } : {});
+    this.media.onExit((reason) => {
+      for (const c of this.calls.values()) c.failMedia(reason);
     });
     this.transport.onFlowFailed(() => {
       // RFC 5626 §4.4.1: a failed flow is replaced by registering again on a new one.
@@ -209,8 +294,211 @@ export class Phone extends EventEmitter<Events> {
     return snap;
   }
 
-  /** Unregister every account (bounded), then close every socket. */
+  // ───────────────────────────── calls ─────────────────────────────
+
+  private callHost(): CallHost {
+    return {
+      media: this.media!,
+      ...(this.opts.media?.portRange ? { portRange: this.opts.media.portRange } : {}),
+      changed: (call) => this.publish('call:state', call.snapshot),
+      stats: (stats) => this.publish('call:stats', stats),
+      dtmf: (dtmf) => this.publish('call:dtmf', dtmf),
+      message: (m) =>
+        this.publish('message:received', { id: randomUUID(), direction: 'incoming', peer: m.from, text: m.text, contentType: m.contentType, time: Date.now(), status: 'received' }),
+      ended: (call) => this.calls.delete(call.id),
+    };
+  }
+
+  private call(callId: string): Call {
+    const call = typeof callId === 'string' ? this.calls.get(callId) : undefined;
+    if (!call) throw new CallError('not-found', `callId: no call '${String(callId)}'`);
+    return call;
+  }
+
+  /** The address our RTP should use toward `uri`: where the SIP flow leaves from. */
+  private async mediaAddress(uri: string, proxy: string | undefined, transport: TransportProtocol | undefined): Promise<string> {
+    if (this.opts.media?.address) return this.opts.media.address;
+    try {
+      const targets = await this.ua!.resolveNextHop(proxy ?? uri, transport ? { transport } : {});
+      if (targets.length > 0) return (await this.ua!.flowFor(targets[0])).local.address;
+    } catch {
+      // The INVITE will say what is wrong with the address.
+    }
+    const first = this.localAddresses()[0]?.address;
+    return first && first !== '0.0.0.0' && first !== '::' ? first : '127.0.0.1';
+  }
+
+  /** Place a call. Resolves once the INVITE is sent (state `dialing`); `call:state` tells the rest. */
+  async dial(req: DialRequest): Promise<CallSnapshot> {
+    if (!this.usage) throw new Error('the phone is not started');
+    if (typeof req?.to !== 'string' || req.to.trim() === '') throw new CallError('bad-request', 'to: a sip: URI or a user name is needed');
+    const account = req.accountId !== undefined ? this.accounts.get(req.accountId) : undefined;
+    if (req.accountId !== undefined && !account) throw new CallError('not-found', `accountId: no account '${req.accountId}'`);
+    checkCodecs(req.codecs);
+    checkSrtp(req.srtp);
+    checkPlay('play', req.play);
+    if (req.dtmf !== undefined && req.dtmf !== 'auto' && req.dtmf !== 'info') throw new CallError('bad-request', `dtmf: auto or info, not '${String(req.dtmf)}'`);
+    let to = req.to.trim();
+    if (!/^sips?:/i.test(to)) {
+      if (!account) throw new CallError('bad-request', `to: '${to}' is not a sip: URI (and there is no account to dial it at)`);
+      to = `sip:${to}@${parseUri(account.config.aor).host}`;
+    }
+    try {
+      const uri = parseUri(to);
+      if (uri.scheme !== 'sip' && uri.scheme !== 'sips') throw new Error('scheme');
+    } catch {
+      throw new CallError('bad-request', `to: '${req.to}' is not a valid sip: URI`);
+    }
+    const config = account?.config;
+    const proxy = config?.proxy ?? req.proxy;
+    const transport = toTransport(config?.transport);
+    const call = Call.outgoing(this.callHost(), {
+      to,
+      ...(account ? { accountId: account.id } : {}),
+      media: {
+        codecs: req.codecs ?? DEFAULT_CODECS,
+        srtp: req.srtp ?? 'off',
+        telephoneEvent: req.dtmf !== 'info',
+        ...(req.play ? { play: req.play } : {}),
+        ...(req.record ? { record: req.record } : {}),
+      },
+    });
+    this.calls.set(call.id, call);
+    this.publish('call:state', call.snapshot);
+    const address = await this.mediaAddress(to, proxy, transport);
+    const host = address.includes(':') ? `[${address}]` : address;
+    const from = config?.aor ?? `sip:appel@${host}`;
+    const credentials =
+      config?.password !== undefined ? new DigestAuthenticator({ username: config.username ?? parseUri(config.aor).user, password: config.password }) : undefined;
+    await call.dial({
+      address,
+      invite: (offer, delegate) =>
+        this.usage!.invite({
+          to,
+          from,
+          ...(config?.displayName !== undefined ? { displayName: config.displayName } : {}),
+          offer,
+          delegate,
+          ...(proxy ? { proxy } : {}),
+          ...(transport ? { transport } : {}),
+          ...(credentials ? { credentials } : {}),
+        }),
+    });
+    return call.snapshot;
+  }
+
+  private accountFor(session: InviteSession): Account | undefined {
+    const user = session.request?.parsedUri().user;
+    const all = [...this.accounts.values()];
+    return all.find((a) => parseUri(a.config.aor).user === user) ?? all[0];
+  }
+
+  private async onIncoming(session: InviteSession): Promise<void> {
+    const account = this.accountFor(session);
+    const s = this.settings;
+    const call = Call.incoming(this.callHost(), session, {
+      ...(account ? { accountId: account.id } : {}),
+      media: {
+        codecs: s.codecs ?? DEFAULT_CODECS,
+        srtp: s.srtp ?? 'optional',
+        ...(s.autoAnswerPlay ? { play: s.autoAnswerPlay } : {}),
+      },
+    });
+    this.calls.set(call.id, call);
+    if (s.doNotDisturb) {
+      this.publish('call:incoming', call.snapshot);
+      call.decline(486, 'refused: do not disturb is on');
+      return;
+    }
+    let problem: string | undefined;
+    try {
+      problem = await call.check();
+    } catch (err) {
+      problem = (err as Error).message;
+    }
+    if (call.state !== 'ringing') return; // the caller gave up meanwhile
+    this.publish('call:incoming', call.snapshot);
+    if (problem) {
+      call.reject488(problem);
+      return;
+    }
+    call.ring();
+    if (s.autoAnswer) {
+      const n = ++this.autoAnswered;
+      const record = s.autoAnswerRecord?.replace('{n}', String(n));
+      const handle = this.clock.setTimeout(
+        () =>
+          void call.answer(record ? { record } : {}).catch((err: unknown) => call.failMedia(`auto-answer failed: ${(err as Error).message}`)),
+        Math.max(0, s.autoAnswerDelay) * 1000,
+      );
+      call.autoAnswerTimer = () => this.clock.clearTimeout(handle);
+    }
+  }
+
+  /** Answer a ringing incoming call. */
+  async answer(req: AnswerRequest): Promise<CallSnapshot> {
+    const call = this.call(req.callId);
+    checkPlay('play', req.play);
+    await call.answer({ ...(req.play ? { play: req.play } : {}), ...(req.record ? { record: req.record } : {}) });
+    return call.snapshot;
+  }
+
+  decline(req: { callId: string; status?: 486 | 603 }): void {
+    if (req.status !== undefined && req.status !== 486 && req.status !== 603) throw new CallError('bad-request', `status: 486 or 603, not ${String(req.status)}`);
+    this.call(req.callId).decline(req.status ?? 486);
+  }
+
+  /** End a call whatever its state; resolves once it has ended. */
+  async hangup(req: { callId: string }): Promise<void> {
+    await this.call(req.callId).hangup();
+  }
+
+  async hold(req: { callId: string }): Promise<CallSnapshot> {
+    const call = this.call(req.callId);
+    await call.hold();
+    return call.snapshot;
+  }
+
+  async resume(req: { callId: string }): Promise<CallSnapshot> {
+    const call = this.call(req.callId);
+    await call.resume();
+    return call.snapshot;
+  }
+
+  async sendDtmf(req: { callId: string; digits: string }): Promise<void> {
+    await this.call(req.callId).sendDtmf(req.digits);
+  }
+
+  async changeCodecs(req: { callId: string; codecs: CallCodec[] }): Promise<CallSnapshot> {
+    checkCodecs(req.codecs);
+    const call = this.call(req.callId);
+    await call.changeCodecs(req.codecs);
+    return call.snapshot;
+  }
+
+  listCalls(): CallSnapshot[] {
+    return [...this.calls.values()].map((c) => c.snapshot);
+  }
+
+  /** Read or change how incoming calls are handled (auto-answer, do-not-disturb, codecs, SRTP). */
+  callSettings(change: Partial<CallSettings> = {}): CallSettings {
+    checkCodecs(change.codecs);
+    checkSrtp(change.srtp);
+    checkPlay('autoAnswerPlay', change.autoAnswerPlay);
+    if (change.autoAnswerDelay !== undefined && !(change.autoAnswerDelay >= 0)) throw new CallError('bad-request', 'autoAnswerDelay: seconds ≥ 0');
+    this.settings = { ...this.settings, ...change };
+    return { ...this.settings };
+  }
+
+  /** End every call (BYE/CANCEL, bounded), unregister every account (bounded), close every socket. */
   async stop(): Promise<void> {
+    const calls = [...this.calls.values()];
+    if (calls.length > 0) {
+      const ended = Promise.all(calls.map((c) => c.hangup().catch(() => undefined).then(() => c.ended)));
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 3000).unref())]);
+    }
+    this.usage?.close();
+    await this.media?.close();
     const unregister = Promise.all([...this.accounts.values()].map((a) => a.registerer?.unregister()));
     await Promise.race([unregister, new Promise((r) => setTimeout(r, 5000).unref())]);
     for (const a of this.accounts.values()) a.registerer?.dispose();
@@ -219,6 +507,9 @@ export class Phone extends EventEmitter<Events> {
     await this.transport?.stop();
     this.transport = undefined;
     this.ua = undefined;
+    this.usage = undefined;
+    this.media = undefined;
+    this.calls.clear();
   }
 
   private updateAccount(account: Account, s: RegistrationSnapshot): void {
