@@ -1,11 +1,12 @@
-import { CHAR, TOKEN, skipWs } from './chars.ts';
+import { CHAR, TOKEN, skipWsAt } from './chars.ts';
 import { lowerName } from './interner.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
 /**
- * Shared pieces of the header-value scanners: each parses from an index and leaves the
- * index where it stopped in `cursor.pos`, so list headers are parsed in one pass
- * without splitting the line first.
+ * Shared pieces of the header-value scanners. Each reads character codes `b` (see
+ * codes.ts) and slices values out of the text `s` at the same offsets; each parses from
+ * an index and leaves the index where it stopped in `cursor.pos`, so list headers are
+ * parsed in one pass without splitting the line first.
  */
 export const cursor = { pos: 0 };
 
@@ -13,24 +14,14 @@ export function fail(reason: string, detail: string): never {
   throw new SipParseError(400, reason, detail);
 }
 
-/** End of the token starting at i. */
-export function tokenEnd(s: string, i: number, end: number): number {
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80 || (CHAR[c] & TOKEN) === 0) break;
-    i++;
-  }
-  return i;
-}
-
 /**
  * A quoted-string starting at the DQUOTE at i (RFC 3261 §25.1): returns the index just
  * after the closing quote. Throws on an unterminated string.
  */
-export function quotedEnd(s: string, i: number, end: number, reason: string): number {
+export function quotedEnd(b: Uint8Array, i: number, end: number, reason: string): number {
   i++;
   while (i < end) {
-    const c = s.charCodeAt(i);
+    const c = b[i];
     if (c === 0x22) return i + 1;
     if (c === 0x5c) i++;
     else if (c < 0x20 && c !== 0x09) fail(reason, 'control character in quoted string');
@@ -39,25 +30,25 @@ export function quotedEnd(s: string, i: number, end: number, reason: string): nu
   fail(reason, 'unterminated quoted string');
 }
 
-/** The text of a quoted-string (without its quotes), quoted-pairs undone. */
-export function unquote(s: string, start: number, end: number): string {
-  const inner = s.slice(start + 1, end - 1);
-  if (!inner.includes('\\')) return inner;
-  let out = '';
-  for (let i = 0; i < inner.length; i++) {
-    const ch = inner[i];
-    if (ch === '\\' && i + 1 < inner.length) out += inner[++i];
-    else out += ch;
+/** The text of the quoted-string at [start, end) (without its quotes), quoted-pairs undone. */
+export function unquote(b: Uint8Array, s: string, start: number, end: number): string {
+  let i = start + 1;
+  while (i < end - 1 && b[i] !== 0x5c) i++;
+  if (i >= end - 1) return s.slice(start + 1, end - 1);
+  let out = s.slice(start + 1, i);
+  for (; i < end - 1; i++) {
+    if (b[i] === 0x5c && i + 1 < end - 1) i++;
+    out += s[i];
   }
   return out;
 }
 
 /** A generic-param value: token, host (IPv6 too) or quoted-string (kept with its quotes). */
-function genValueEnd(s: string, i: number, end: number, reason: string): number {
-  if (i < end && s.charCodeAt(i) === 0x22) return quotedEnd(s, i, end, reason);
+function genValueEnd(b: Uint8Array, i: number, end: number, reason: string): number {
+  if (i < end && b[i] === 0x22) return quotedEnd(b, i, end, reason);
   while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80 || ((CHAR[c] & TOKEN) === 0 && c !== 0x3a && c !== 0x5b && c !== 0x5d)) break;
+    const c = b[i];
+    if ((CHAR[c] & TOKEN) === 0 && c !== 0x3a && c !== 0x5b && c !== 0x5d) break;
     i++;
   }
   return i;
@@ -69,6 +60,7 @@ function genValueEnd(s: string, i: number, end: number, reason: string): number 
  * the first character that is not `;` after whitespace; returns that index.
  */
 export function parseGenericParams(
+  b: Uint8Array,
   s: string,
   i: number,
   end: number,
@@ -76,18 +68,22 @@ export function parseGenericParams(
   reason: string,
 ): number {
   for (;;) {
-    const semi = skipWs(s, i, end);
-    if (semi >= end || s.charCodeAt(semi) !== 0x3b) return i === semi ? i : semi;
-    const nameStart = skipWs(s, semi + 1, end);
-    const nameEnd = tokenEnd(s, nameStart, end);
+    let semi = i;
+    while (semi < end && (b[semi] === 0x20 || b[semi] === 0x09)) semi++;
+    if (semi >= end || b[semi] !== 0x3b) return semi;
+    let nameStart = semi + 1;
+    while (nameStart < end && (b[nameStart] === 0x20 || b[nameStart] === 0x09)) nameStart++;
+    let nameEnd = nameStart;
+    while (nameEnd < end && (CHAR[b[nameEnd]] & TOKEN) !== 0) nameEnd++;
     if (nameEnd === nameStart) fail(reason, 'empty parameter');
-    const name = lowerName(s, nameStart, nameEnd);
+    const name = lowerName(b, s, nameStart, nameEnd);
     i = nameEnd;
-    const eq = skipWs(s, i, end);
+    let eq = i;
+    while (eq < end && (b[eq] === 0x20 || b[eq] === 0x09)) eq++;
     let value: string | null = null;
-    if (eq < end && s.charCodeAt(eq) === 0x3d) {
-      const valueStart = skipWs(s, eq + 1, end);
-      const valueEnd = genValueEnd(s, valueStart, end, reason);
+    if (eq < end && b[eq] === 0x3d) {
+      const valueStart = skipWsAt(b, eq + 1, end);
+      const valueEnd = genValueEnd(b, valueStart, end, reason);
       if (valueEnd === valueStart) fail(reason, 'empty parameter value');
       value = s.slice(valueStart, valueEnd);
       i = valueEnd;
@@ -97,16 +93,16 @@ export function parseGenericParams(
 }
 
 /** After an element: only whitespace, then the end or (in a list) a comma. Sets cursor.pos. */
-export function finishElement(s: string, i: number, end: number, list: boolean, reason: string): void {
-  i = skipWs(s, i, end);
-  if (i < end && !(list && s.charCodeAt(i) === 0x2c)) fail(reason, 'unexpected text after value');
+export function finishElement(b: Uint8Array, i: number, end: number, list: boolean, reason: string): void {
+  i = skipWsAt(b, i, end);
+  if (i < end && !(list && b[i] === 0x2c)) fail(reason, 'unexpected text after value');
   cursor.pos = i;
 }
 
 /** Start of the next list element after the comma at i (skipping empty elements), or end. */
-export function nextElement(s: string, i: number, end: number): number {
+export function nextElement(b: Uint8Array, i: number, end: number): number {
   while (i < end) {
-    const c = s.charCodeAt(i);
+    const c = b[i];
     if (c !== 0x2c && c !== 0x20 && c !== 0x09) break;
     i++;
   }

@@ -89,36 +89,63 @@ for (const name of ['Authorization', 'Proxy-Authorization', 'Proxy-Authenticate'
   'Priority', 'Reply-To', 'Retry-After', 'Content-Disposition', 'Refer-Sub', 'Replaces', 'Privacy',
   'Session-ID', 'Subscription-State']) register(name);
 
-const COMPACT_KEY: Array<string | undefined> = new Array<string | undefined>(128).fill(undefined);
-for (const [letter, name] of Object.entries(COMPACT)) COMPACT_KEY[letter.charCodeAt(0)] = name.toLowerCase();
+/**
+ * Every known header key, by id. The headers the parser checks come first, at fixed ids
+ * (H_VIA…), so the parser classifies a line by number, not by string.
+ */
+const FIXED = ['via', 'from', 'to', 'call-id', 'cseq', 'contact', 'content-length', 'max-forwards', 'date', 'record-route', 'route', 'www-authenticate'];
+export const H_VIA = 0;
+export const H_FROM = 1;
+export const H_TO = 2;
+export const H_CALL_ID = 3;
+export const H_CSEQ = 4;
+export const H_CONTACT = 5;
+export const H_CONTENT_LENGTH = 6;
+export const H_MAX_FORWARDS = 7;
+export const H_DATE = 8;
+
 const KNOWN = new Interner(
-  [...KEYS.values()].filter((k) => k.length > 1),
+  [...FIXED, ...[...KEYS.values()].filter((k) => k.length > 1)],
   CANONICAL.values(),
 );
+/** id -> key, and key -> id. */
+export const KEY_OF_ID: readonly string[] = KNOWN.words;
+const ID_OF_KEY = new Map<string, number>(KNOWN.words.map((k, id) => [k, id]));
+/** id -> canonical spelling. */
+export const NAME_OF_ID: readonly string[] = KNOWN.spellings;
+/** id -> is a list header. */
+export const LIST_ID: readonly boolean[] = KNOWN.words.map((k) => LIST.has(k));
 
-/** After keyAt(): the name as written when it is a canonical spelling (no need to slice it), else undefined. */
-export let keyAtName: string | undefined;
+const COMPACT_ID = new Int32Array(256).fill(-1);
+for (const [letter, name] of Object.entries(COMPACT)) {
+  const id = ID_OF_KEY.get(name.toLowerCase())!;
+  COMPACT_ID[letter.charCodeAt(0)] = id;
+  COMPACT_ID[letter.toUpperCase().charCodeAt(0)] = id;
+}
+
+/** After keyIdAt(): true when the name was written in its canonical spelling (no need to slice it). */
+export let keyIdExact = false;
 
 /**
- * headerKey of the name written at text[start, end) (a valid token), without slicing
- * it out first: the parser's hot path.
+ * Id of the header named at b[start, end) (a valid token), or -1 for a header we do not
+ * know: the parser's hot path, with no string made.
  */
-export function keyAt(text: string, start: number, end: number): string {
+export function keyIdAt(b: Uint8Array, start: number, end: number): number {
   if (end - start === 1) {
-    const k = COMPACT_KEY[(text.charCodeAt(start) | 0x20) & 0x7f];
-    if (k !== undefined) {
-      keyAtName = undefined;
-      return k;
-    }
-  } else {
-    const k = KNOWN.find(text, start, end);
-    if (k !== undefined) {
-      keyAtName = KNOWN.exact;
-      return k;
-    }
+    keyIdExact = false;
+    return COMPACT_ID[b[start]];
   }
-  keyAtName = undefined;
-  return text.slice(start, end).toLowerCase();
+  const id = KNOWN.find(b, start, end);
+  keyIdExact = KNOWN.exact;
+  return id;
+}
+
+// Lookups hand out the very strings the ids name, so keys compare by identity.
+for (const [name, key] of KEYS) KEYS.set(name, KEY_OF_ID[ID_OF_KEY.get(key)!]);
+
+/** Id of a lookup key (from headerKey), or -1. */
+export function idOfKey(key: string): number {
+  return ID_OF_KEY.get(key) ?? -1;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { isTokenString } from './chars.ts';
 import { parseAuthHeader } from './auth-header.ts';
 import { parseCSeq } from './cseq.ts';
-import { headerKey, isListHeader } from './header-names.ts';
+import { type Head, KIND_AUTH, KIND_CSEQ, KIND_NAME_ADDR, KIND_NAME_ADDRS, KIND_VIAS, SPAN, reasonFor } from './head.ts';
+import { headerKey, idOfKey, isListHeader } from './header-names.ts';
 import { parseNameAddr, parseNameAddrList } from './name-addr.ts';
 import { SipParseError } from './sip-parse-error.ts';
-import { firstListElement, splitHeaderList } from './split-header-list.ts';
+import { firstListElement, firstListElementAt, splitHeaderList, splitListAt } from './split-header-list.ts';
 import type { AuthHeader, CSeq, HeaderField, NameAddr, SipRequest, SipResponse, Uri, Via } from './types.ts';
 import { parseUri } from './uri.ts';
 import { parseViaList } from './via.ts';
@@ -42,26 +43,6 @@ export class Field implements HeaderField {
 
 export function keyOf(f: HeaderField): string {
   return f instanceof Field && f.keyName === f.name ? f.key : headerKey(f.name);
-}
-
-// Cache kinds: what a field's `parsed` holds.
-export const KIND_VIAS = 1;
-export const KIND_NAME_ADDR = 2;
-export const KIND_NAME_ADDRS = 3;
-export const KIND_CSEQ = 4;
-export const KIND_AUTH = 5;
-
-function reasonFor(key: string): string {
-  switch (key) {
-    case 'via': return 'Bad Via';
-    case 'from': return 'Bad From';
-    case 'to': return 'Bad To';
-    case 'contact': return 'Bad Contact';
-    case 'cseq': return 'Bad CSeq';
-    case 'route': return 'Bad Route';
-    case 'record-route': return 'Bad Record-Route';
-    default: return 'Bad header';
-  }
 }
 
 function parseFieldAs(f: HeaderField, key: string, kind: number): unknown {
@@ -119,15 +100,42 @@ export interface WireImage {
 }
 
 abstract class MessageBase {
-  readonly fields: HeaderField[];
   body: Uint8Array;
   /** @internal The bytes this message was parsed from, while nothing has changed. */
   wire: WireImage | undefined;
+  /** @internal The parsed header block, until `fields` is first asked for. */
+  head: Head | undefined;
+  /** The header lines once they exist as HeaderField objects (made from `head` on demand). */
+  private lines: HeaderField[] | undefined;
 
-  constructor(fields: HeaderField[], body: Uint8Array) {
-    this.fields = fields;
+  constructor(fields: HeaderField[] | undefined, body: Uint8Array, head?: Head) {
     this.body = body;
     this.wire = undefined;
+    this.head = head;
+    this.lines = fields;
+  }
+
+  /** All header lines, in order (made from the parsed header block on first use). */
+  get fields(): HeaderField[] {
+    return this.lines ?? this.materialize();
+  }
+
+  /** Turn the parsed lines into Field objects, keeping what was parsed already. */
+  private materialize(): HeaderField[] {
+    const h = this.head!;
+    const out = new Array<HeaderField>(h.count);
+    for (let i = 0; i < h.count; i++) {
+      const f = new Field(h.name(i), h.value(i), h.key(i), i);
+      const kind = h.cache[i * 2 + 1];
+      if (typeof kind === 'number') {
+        f.parsed = h.cache[i * 2];
+        f.parsedFor = f.value;
+        f.parsedKind = kind;
+      }
+      out[i] = f;
+    }
+    this.lines = out;
+    return out;
   }
 
   protected abstract startLine(): string;
@@ -136,6 +144,17 @@ abstract class MessageBase {
   header(name: string): string | undefined {
     const key = headerKey(name);
     const list = isListHeader(key);
+    const h = this.lines === undefined ? this.head : undefined;
+    if (h !== undefined) {
+      const id = idOfKey(key);
+      for (let i = 0; i < h.count; i++) {
+        if (!h.is(i, id, key)) continue;
+        if (!list) return h.value(i);
+        const first = firstListElementAt(h.codes, h.text, h.spans[i * SPAN + 2], h.spans[i * SPAN + 3]);
+        if (first !== '') return first;
+      }
+      return undefined;
+    }
     for (const f of this.fields) {
       if (keyOf(f) !== key) continue;
       if (!list) return f.value;
@@ -149,6 +168,16 @@ abstract class MessageBase {
     const key = headerKey(name);
     const list = isListHeader(key);
     const out: string[] = [];
+    const h = this.lines === undefined ? this.head : undefined;
+    if (h !== undefined) {
+      const id = idOfKey(key);
+      for (let i = 0; i < h.count; i++) {
+        if (!h.is(i, id, key)) continue;
+        if (list) splitListAt(h.codes, h.text, h.spans[i * SPAN + 2], h.spans[i * SPAN + 3], out);
+        else out.push(h.value(i));
+      }
+      return out;
+    }
     for (const f of this.fields) {
       if (keyOf(f) !== key) continue;
       if (list) for (const v of splitHeaderList(f.value)) out.push(v);
@@ -159,6 +188,8 @@ abstract class MessageBase {
 
   hasHeader(name: string): boolean {
     const key = headerKey(name);
+    const h = this.lines === undefined ? this.head : undefined;
+    if (h !== undefined) return h.find(key) >= 0;
     for (const f of this.fields) if (keyOf(f) === key) return true;
     return false;
   }
@@ -167,47 +198,51 @@ abstract class MessageBase {
     const values = typeof value === 'string' ? [value] : value;
     const lines = values.map((v) => newField(name, v));
     const key = headerKey(name);
+    const fields = this.fields;
     let at = -1;
-    for (let i = this.fields.length - 1; i >= 0; i--) {
-      if (keyOf(this.fields[i]) === key) {
-        this.fields.splice(i, 1);
+    for (let i = fields.length - 1; i >= 0; i--) {
+      if (keyOf(fields[i]) === key) {
+        fields.splice(i, 1);
         at = i;
       }
     }
-    this.fields.splice(at < 0 ? this.fields.length : at, 0, ...lines);
+    fields.splice(at < 0 ? fields.length : at, 0, ...lines);
     this.wire = undefined;
   }
 
   addHeader(name: string, value: string): void {
     const line = newField(name, value);
-    let at = this.fields.length;
-    for (let i = this.fields.length - 1; i >= 0; i--) {
-      if (keyOf(this.fields[i]) === line.key) {
+    const fields = this.fields;
+    let at = fields.length;
+    for (let i = fields.length - 1; i >= 0; i--) {
+      if (keyOf(fields[i]) === line.key) {
         at = i + 1;
         break;
       }
     }
-    this.fields.splice(at, 0, line);
+    fields.splice(at, 0, line);
     this.wire = undefined;
   }
 
   prependHeader(name: string, value: string): void {
     const line = newField(name, value);
+    const fields = this.fields;
     let at = 0;
-    for (let i = 0; i < this.fields.length; i++) {
-      if (keyOf(this.fields[i]) === line.key) {
+    for (let i = 0; i < fields.length; i++) {
+      if (keyOf(fields[i]) === line.key) {
         at = i;
         break;
       }
     }
-    this.fields.splice(at, 0, line);
+    fields.splice(at, 0, line);
     this.wire = undefined;
   }
 
   removeHeader(name: string): void {
     const key = headerKey(name);
-    for (let i = this.fields.length - 1; i >= 0; i--) {
-      if (keyOf(this.fields[i]) === key) this.fields.splice(i, 1);
+    const fields = this.fields;
+    for (let i = fields.length - 1; i >= 0; i--) {
+      if (keyOf(fields[i]) === key) fields.splice(i, 1);
     }
     this.wire = undefined;
   }
@@ -217,8 +252,24 @@ abstract class MessageBase {
     throw new SipParseError(400, missing);
   }
 
+  /** The parsed value of the first line of `key`, from the parsed header block (line found by the parser, or searched). */
+  private firstParsed<T>(line: number, key: string, kind: number, missing: string): T {
+    const h = this.head!;
+    const i = line >= 0 ? line : h.find(key);
+    if (i < 0) throw new SipParseError(400, missing);
+    return h.parsed<T>(i, kind, key);
+  }
+
   vias(): Via[] {
     const out: Via[] = [];
+    const h = this.lines === undefined ? this.head : undefined;
+    if (h !== undefined) {
+      const id = idOfKey('via');
+      for (let i = 0; i < h.count; i++) {
+        if (h.is(i, id, 'via')) for (const v of h.parsed<Via[]>(i, KIND_VIAS, 'via')) out.push(v);
+      }
+      return out;
+    }
     for (const f of this.fields) {
       if (keyOf(f) === 'via') for (const v of parsedField<Via[]>(f, 'via', KIND_VIAS)) out.push(v);
     }
@@ -226,22 +277,32 @@ abstract class MessageBase {
   }
 
   topVia(): Via {
+    if (this.lines === undefined && this.head !== undefined) return this.firstParsed<Via[]>(this.head.via, 'via', KIND_VIAS, 'Missing Via')[0];
     return parsedField<Via[]>(this.first('via', 'Missing Via'), 'via', KIND_VIAS)[0];
   }
 
   cseq(): CSeq {
+    if (this.lines === undefined && this.head !== undefined) return this.firstParsed<CSeq>(this.head.cseq, 'cseq', KIND_CSEQ, 'Missing CSeq');
     return parsedField<CSeq>(this.first('cseq', 'Missing CSeq'), 'cseq', KIND_CSEQ);
   }
 
   callId(): string {
+    const h = this.lines === undefined ? this.head : undefined;
+    if (h !== undefined) {
+      const i = h.callId >= 0 ? h.callId : h.find('call-id');
+      if (i < 0) throw new SipParseError(400, 'Missing Call-ID');
+      return h.value(i);
+    }
     return this.first('call-id', 'Missing Call-ID').value;
   }
 
   from(): NameAddr {
+    if (this.lines === undefined && this.head !== undefined) return this.firstParsed<NameAddr>(this.head.from, 'from', KIND_NAME_ADDR, 'Missing From');
     return parsedField<NameAddr>(this.first('from', 'Missing From'), 'from', KIND_NAME_ADDR);
   }
 
   to(): NameAddr {
+    if (this.lines === undefined && this.head !== undefined) return this.firstParsed<NameAddr>(this.head.to, 'to', KIND_NAME_ADDR, 'Missing To');
     return parsedField<NameAddr>(this.first('to', 'Missing To'), 'to', KIND_NAME_ADDR);
   }
 
@@ -253,13 +314,27 @@ abstract class MessageBase {
     const key = headerKey(header);
     let out: NameAddr[] | undefined;
     let only: NameAddr[] | undefined;
-    for (const f of this.fields) {
-      if (keyOf(f) !== key) continue;
-      const list = parsedField<NameAddr[]>(f, key, KIND_NAME_ADDRS);
-      if (only === undefined && out === undefined) only = list;
-      else {
-        out ??= only!.slice();
-        for (const n of list) out.push(n);
+    const h = this.lines === undefined ? this.head : undefined;
+    if (h !== undefined) {
+      const id = idOfKey(key);
+      for (let i = 0; i < h.count; i++) {
+        if (!h.is(i, id, key)) continue;
+        const list = h.parsed<NameAddr[]>(i, KIND_NAME_ADDRS, key);
+        if (only === undefined && out === undefined) only = list;
+        else {
+          out ??= only!.slice();
+          for (const n of list) out.push(n);
+        }
+      }
+    } else {
+      for (const f of this.fields) {
+        if (keyOf(f) !== key) continue;
+        const list = parsedField<NameAddr[]>(f, key, KIND_NAME_ADDRS);
+        if (only === undefined && out === undefined) only = list;
+        else {
+          out ??= only!.slice();
+          for (const n of list) out.push(n);
+        }
       }
     }
     // One line: hand out a copy of the cached list, so callers may push/splice freely.
@@ -269,6 +344,12 @@ abstract class MessageBase {
   auths(header: string): AuthHeader[] {
     const key = headerKey(header);
     const out: AuthHeader[] = [];
+    const h = this.lines === undefined ? this.head : undefined;
+    if (h !== undefined) {
+      const id = idOfKey(key);
+      for (let i = 0; i < h.count; i++) if (h.is(i, id, key)) out.push(h.parsed<AuthHeader>(i, KIND_AUTH, key));
+      return out;
+    }
     for (const f of this.fields) if (keyOf(f) === key) out.push(parsedField<AuthHeader>(f, key, KIND_AUTH));
     return out;
   }
@@ -276,18 +357,19 @@ abstract class MessageBase {
   /** True while the message is exactly what was parsed (then toBytes() returns those bytes). */
   private unchanged(): WireImage | undefined {
     const w = this.wire;
-    if (w === undefined || this.body !== w.body || this.fields.length !== w.fieldCount || this.startLineChanged()) {
-      return undefined;
-    }
-    for (let i = 0; i < this.fields.length; i++) {
-      const f = this.fields[i];
+    if (w === undefined || this.body !== w.body || this.startLineChanged()) return undefined;
+    const fields = this.lines;
+    if (fields === undefined) return w;
+    if (fields.length !== w.fieldCount) return undefined;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
       if (!(f instanceof Field) || f.wireIndex !== i || f.wireValue !== f.value || f.keyName !== f.name) return undefined;
     }
     return w;
   }
 
   /** The start line and header lines, Content-Length set from the body, ending with the empty line. */
-  private head(): string {
+  private headText(): string {
     let out = this.startLine() + '\r\n';
     let wroteLength = false;
     for (const f of this.fields) {
@@ -305,7 +387,7 @@ abstract class MessageBase {
   toBytes(): Uint8Array {
     const w = this.unchanged();
     if (w !== undefined) return w.bytes.subarray(w.start, w.end);
-    const head = this.head();
+    const head = this.headText();
     const body = this.body;
     if (body.length === 0) return Buffer.from(head, 'utf8');
     const size = Buffer.byteLength(head, 'utf8');
@@ -318,7 +400,7 @@ abstract class MessageBase {
   toString(): string {
     const w = this.unchanged();
     if (w !== undefined) return Buffer.from(w.bytes.buffer, w.bytes.byteOffset + w.start, w.end - w.start).toString('utf8');
-    return this.head() + (this.body.length === 0 ? '' : Buffer.from(this.body.buffer, this.body.byteOffset, this.body.length).toString('utf8'));
+    return this.headText() + (this.body.length === 0 ? '' : Buffer.from(this.body.buffer, this.body.byteOffset, this.body.length).toString('utf8'));
   }
 }
 
@@ -333,8 +415,8 @@ export class Request extends MessageBase implements SipRequest {
   private uriCache: Uri | undefined;
   private uriCacheFor: string | undefined;
 
-  constructor(method: string, uri: string, fields: HeaderField[], body: Uint8Array = EMPTY) {
-    super(fields, body);
+  constructor(method: string, uri: string, fields: HeaderField[] | undefined, body: Uint8Array = EMPTY, head?: Head) {
+    super(fields, body, head);
     this.method = method;
     this.uri = uri;
     this.wireMethod = undefined;
@@ -375,8 +457,8 @@ export class Response extends MessageBase implements SipResponse {
   /** @internal */
   wireReason: string | undefined;
 
-  constructor(status: number, reason: string, fields: HeaderField[], body: Uint8Array = EMPTY) {
-    super(fields, body);
+  constructor(status: number, reason: string, fields: HeaderField[] | undefined, body: Uint8Array = EMPTY, head?: Head) {
+    super(fields, body, head);
     this.status = status;
     this.reason = reason;
     this.wireStatus = -1;

@@ -1,24 +1,31 @@
-import { CHAR, TOKEN, parseDigits, skipWs, trimEnd } from './chars.ts';
-import { parseCSeq } from './cseq.ts';
-import { keyAt, keyAtName } from './header-names.ts';
+import { CHAR, TOKEN, digitsAt, parseDigits } from './chars.ts';
+import { ownCodes } from './codes.ts';
+import { parseCSeqAt } from './cseq.ts';
+import { Head, KIND_CSEQ, KIND_NAME_ADDR, KIND_NAME_ADDRS, KIND_VIAS, SPAN } from './head.ts';
+import {
+  H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS, H_TO, H_VIA, keyIdAt, keyIdExact,
+} from './header-names.ts';
 import { methodAt } from './interner.ts';
-import { Field, KIND_CSEQ, KIND_NAME_ADDR, KIND_NAME_ADDRS, KIND_VIAS, Request, Response } from './message.ts';
-import { parseNameAddr, parseNameAddrList } from './name-addr.ts';
+import { Request, Response } from './message.ts';
+import { parseNameAddrAt, parseNameAddrListAt } from './name-addr.ts';
 import { SipParseError, badRequest } from './sip-parse-error.ts';
-import type { CSeq, SipMessage } from './types.ts';
-import { checkRequestUri } from './uri.ts';
-import { parseViaList } from './via.ts';
+import type { SipMessage } from './types.ts';
+import { checkRequestUriAt } from './uri.ts';
+import { parseViaListAt } from './via.ts';
 
 /**
- * One pass over the bytes: the start line and every header line (name, value, folding
- * undone) are split out, the header block is decoded once, and only the headers every
- * layer needs and that decide whether the message is valid at all are parsed here
- * (Request-URI, top Via line, From, To, Call-ID, CSeq, Contact, Content-Length,
- * Max-Forwards, Date). The rest is parsed on first use, then cached.
+ * One pass over the bytes finds the start line and every header line (name, value,
+ * which header it is), checking the line structure as it goes; the header block is
+ * decoded once. Then only the headers every layer needs and that decide whether the
+ * message is valid at all are checked (Request-URI, top Via line, From, To, Call-ID,
+ * CSeq, Contact, Content-Length, Max-Forwards, Date); the values the layers read anyway
+ * (top Via, From, To, CSeq, Contact) are built while checking. Everything else is sliced
+ * or parsed on first use, then cached (see head.ts).
  */
 
 const EMPTY = new Uint8Array(0);
-const HEAD_END = Buffer.from('\r\n\r\n');
+const CR = 0x0d;
+const LF = 0x0a;
 
 /** Methods whose CSeq must name the same method (RFC 3261 §8.1.1.5; RFC 4475 §3.1.2.17/18). */
 const KNOWN_METHODS = new Set([
@@ -26,16 +33,16 @@ const KNOWN_METHODS = new Set([
   'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH',
 ]);
 
-function isSipVersion(s: string, start: number, end: number): boolean {
+function isSipVersion(b: Uint8Array, start: number, end: number): boolean {
   return (
     end - start === 7 &&
-    (s.charCodeAt(start) | 0x20) === 0x73 &&
-    (s.charCodeAt(start + 1) | 0x20) === 0x69 &&
-    (s.charCodeAt(start + 2) | 0x20) === 0x70 &&
-    s.charCodeAt(start + 3) === 0x2f &&
-    s.charCodeAt(start + 4) === 0x32 &&
-    s.charCodeAt(start + 5) === 0x2e &&
-    s.charCodeAt(start + 6) === 0x30
+    (b[start] | 0x20) === 0x73 &&
+    (b[start + 1] | 0x20) === 0x69 &&
+    (b[start + 2] | 0x20) === 0x70 &&
+    b[start + 3] === 0x2f &&
+    b[start + 4] === 0x32 &&
+    b[start + 5] === 0x2e &&
+    b[start + 6] === 0x30
   );
 }
 
@@ -59,96 +66,200 @@ function isSipDate(v: string): boolean {
   return day >= 1 && day <= 31 && year >= 0 && h <= 23 && m <= 59 && sec <= 60;
 }
 
-/** Split the header block (start line + header lines, each ending in CRLF) into fields. */
-export function splitLines(text: string, fields: Field[]): string {
-  const len = text.length;
-  let lf = text.indexOf('\n');
-  if (lf <= 0 || text.charCodeAt(lf - 1) !== 0x0d) throw badRequest('Bad line ending', 'LF without CR');
-  if (text.indexOf('\r') !== lf - 1) throw badRequest('Bad line ending', 'CR without LF');
-  const startLine = text.slice(0, lf - 1);
-  let pos = lf + 1;
-  let last: Field | undefined;
-  let folded = false;
-  while (pos < len) {
-    lf = text.indexOf('\n', pos);
-    if (lf <= pos || text.charCodeAt(lf - 1) !== 0x0d) throw badRequest('Bad line ending', 'LF without CR');
-    const eol = lf - 1;
-    // Every line ends in CRLF; a CR or LF anywhere else is a fault.
-    if (text.indexOf('\r', pos) !== eol) throw badRequest('Bad line ending', 'CR without LF');
-    const c0 = text.charCodeAt(pos);
-    if (c0 === 0x20 || c0 === 0x09) {
-      // Folded continuation (RFC 3261 §7.3.1): CRLF + whitespace reads as one SP.
-      if (last === undefined) throw badRequest('Bad header line', 'continuation line after the start line');
-      const a = skipWs(text, pos, eol);
-      if (a < eol) {
-        const more = text.slice(a, trimEnd(text, a, eol));
-        last.value = last.value === '' ? more : last.value + ' ' + more;
-        folded = true;
-      }
-    } else {
-      let nameEnd = pos;
-      while (nameEnd < eol) {
-        const c = text.charCodeAt(nameEnd);
-        if (c >= 0x80 || (CHAR[c] & TOKEN) === 0) break;
-        nameEnd++;
-      }
-      let colon = nameEnd;
-      while (colon < eol && (text.charCodeAt(colon) === 0x20 || text.charCodeAt(colon) === 0x09)) colon++;
-      if (colon >= eol || text.charCodeAt(colon) !== 0x3a) {
-        throw badRequest(text.indexOf(':', pos) < eol && text.indexOf(':', pos) > 0 ? 'Bad header name' : 'Bad header line');
-      }
-      if (nameEnd === pos) throw badRequest('Bad header name');
-      const vStart = skipWs(text, colon + 1, eol);
-      const value = vStart === eol ? '' : text.slice(vStart, trimEnd(text, vStart, eol));
-      const key = keyAt(text, pos, nameEnd);
-      last = new Field(keyAtName ?? text.slice(pos, nameEnd), value, key, fields.length);
-      fields.push(last);
-    }
-    pos = lf + 1;
+// ---------------------------------------------------------------------------------------------
+// The line scan
+
+/** SPAN numbers per header line, written by scanLines (grown when a message has more lines). */
+let spans = new Int32Array(SPAN * 64);
+
+/** What scanLines found besides the spans. */
+const found = {
+  /** The CR ending the start line. */
+  startLineEnd: 0,
+  /** Header lines. */
+  count: 0,
+  /** The first byte of the body (just after the empty line). */
+  bodyStart: 0,
+  /** A byte outside ASCII in the header block (then the block is decoded as UTF-8 and scanned again). */
+  nonAscii: false,
+  /** Folded lines (then the block is unfolded and scanned again). */
+  folded: false,
+};
+
+function hasEmptyLine(b: Uint8Array, start: number, limit: number): boolean {
+  for (let i = start; i + 3 < limit; i++) {
+    if (b[i] === CR && b[i + 1] === LF && b[i + 2] === CR && b[i + 3] === LF) return true;
   }
-  if (folded) for (const f of fields) f.wireValue = f.value;
-  return startLine;
+  return false;
 }
 
-function parseStartLine(line: string, fields: Field[]): Request | Response {
-  const sp1 = line.indexOf(' ');
-  if (sp1 <= 0) throw badRequest('Bad start line');
+function incomplete(): never {
+  throw badRequest('Incomplete message', 'no empty line after the header fields');
+}
+
+/**
+ * A fault in the header block; but a message without the empty line that ends the
+ * block is incomplete first of all.
+ */
+function lineFault(b: Uint8Array, start: number, limit: number, reason: string, detail?: string): never {
+  if (!hasEmptyLine(b, start, limit)) incomplete();
+  throw badRequest(reason, detail);
+}
+
+/**
+ * The CR that ends the line holding index i: every line ends in CRLF, and a CR or LF
+ * anywhere else is a fault (RFC 3261 §7.3.1). Notes any byte outside ASCII.
+ */
+function lineEnd(b: Uint8Array, i: number, start: number, limit: number): number {
+  for (;;) {
+    if (i >= limit) incomplete();
+    const c = b[i];
+    // One unsigned comparison catches the controls up to CR and every non-ASCII byte.
+    if ((c - 0x0e) >>> 0 > 0x71) {
+      if (c === CR) {
+        if (i + 1 < limit && b[i + 1] === LF) return i;
+        lineFault(b, start, limit, 'Bad line ending', 'CR without LF');
+      }
+      if (c === LF) lineFault(b, start, limit, 'Bad line ending', 'LF without CR');
+      if (c >= 0x80) found.nonAscii = true;
+    }
+    i++;
+  }
+}
+
+/** Find the lines of the header block starting at `start` (see `found` and `spans`). */
+function scanLines(b: Uint8Array, start: number, limit: number): void {
+  found.nonAscii = false;
+  found.folded = false;
+  const startLineEnd = lineEnd(b, start, start, limit);
+  if (startLineEnd === start) lineFault(b, start, limit, 'Bad line ending', 'LF without CR');
+  found.startLineEnd = startLineEnd;
+  let pos = startLineEnd + 2;
+  let count = 0;
+  for (;;) {
+    if (pos >= limit) incomplete();
+    const c0 = b[pos];
+    if (c0 === CR) {
+      if (pos + 1 < limit && b[pos + 1] === LF) break; // the empty line
+      lineFault(b, start, limit, 'Bad line ending', 'CR without LF');
+    }
+    if (c0 === 0x20 || c0 === 0x09) {
+      // Folded continuation (RFC 3261 §7.3.1): CRLF + whitespace reads as one SP.
+      const eol = lineEnd(b, pos, start, limit);
+      if (count === 0) lineFault(b, start, limit, 'Bad header line', 'continuation line after the start line');
+      found.folded = true;
+      pos = eol + 2;
+      continue;
+    }
+    let nameEnd = pos;
+    while (nameEnd < limit && (CHAR[b[nameEnd]] & TOKEN) !== 0) nameEnd++;
+    let colon = nameEnd;
+    while (colon < limit && (b[colon] === 0x20 || b[colon] === 0x09)) colon++;
+    if (colon >= limit || b[colon] !== 0x3a || nameEnd === pos) {
+      const eol = lineEnd(b, pos, start, limit);
+      if (colon < eol && b[colon] === 0x3a) lineFault(b, start, limit, 'Bad header name');
+      let k = pos;
+      while (k < eol && b[k] !== 0x3a) k++;
+      lineFault(b, start, limit, k < eol ? 'Bad header name' : 'Bad header line');
+    }
+    let valueStart = colon + 1;
+    while (valueStart < limit && (b[valueStart] === 0x20 || b[valueStart] === 0x09)) valueStart++;
+    const eol = lineEnd(b, valueStart, start, limit);
+    let valueEnd = eol;
+    while (valueEnd > valueStart && (b[valueEnd - 1] === 0x20 || b[valueEnd - 1] === 0x09)) valueEnd--;
+    const id = keyIdAt(b, pos, nameEnd);
+    if (count * SPAN + SPAN > spans.length) {
+      const more = new Int32Array(spans.length * 2);
+      more.set(spans);
+      spans = more;
+    }
+    const at = count * SPAN;
+    spans[at] = pos;
+    spans[at + 1] = nameEnd;
+    spans[at + 2] = valueStart;
+    spans[at + 3] = valueEnd;
+    spans[at + 4] = (id + 1) * 2 + (keyIdExact ? 1 : 0);
+    count++;
+    pos = eol + 2;
+  }
+  found.count = count;
+  found.bodyStart = pos + 2;
+}
+
+const WS_AROUND = /^[ \t]+|[ \t]+$/g;
+
+/** The header block with every folded line joined to the one before (already checked by scanLines). */
+function unfold(head: string): string {
+  const lines = head.split('\r\n');
+  const out: string[] = [lines[0]];
+  let name = '';
+  let value = '';
+  let open = false;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    const c0 = line.charCodeAt(0);
+    if (c0 === 0x20 || c0 === 0x09) {
+      const more = line.replace(WS_AROUND, '');
+      if (more !== '') value = value === '' ? more : value + ' ' + more;
+      continue;
+    }
+    if (open) out.push(name + value);
+    open = line !== '';
+    if (!open) {
+      out.push('');
+      continue;
+    }
+    const colon = line.indexOf(':');
+    let v = colon + 1;
+    while (v < line.length && (line.charCodeAt(v) === 0x20 || line.charCodeAt(v) === 0x09)) v++;
+    name = line.slice(0, v);
+    value = line.slice(v).replace(WS_AROUND, '');
+  }
+  if (open) out.push(name + value);
+  return out.join('\r\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start line and the checks
+
+function parseStartLine(b: Uint8Array, s: string, start: number, end: number, head: Head): Request | Response {
+  let sp1 = start;
+  while (sp1 < end && b[sp1] !== 0x20) sp1++;
+  if (sp1 === start || sp1 === end) throw badRequest('Bad start line');
   // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (§7.2)
-  if (sp1 >= 4 && line.charCodeAt(3) === 0x2f && (line.charCodeAt(0) | 0x20) === 0x73 && (line.charCodeAt(1) | 0x20) === 0x69 &&
-    (line.charCodeAt(2) | 0x20) === 0x70) {
-    if (!isSipVersion(line, 0, sp1)) throw badRequest('Bad SIP-Version', 'response with a version other than SIP/2.0');
-    const status = parseDigits(line, sp1 + 1, sp1 + 4, 3);
-    if (Number.isNaN(status) || status < 100 || status > 699 || (line.length > sp1 + 4 && line.charCodeAt(sp1 + 4) !== 0x20)) {
+  if (sp1 - start >= 4 && b[start + 3] === 0x2f && (b[start] | 0x20) === 0x73 && (b[start + 1] | 0x20) === 0x69 && (b[start + 2] | 0x20) === 0x70) {
+    if (!isSipVersion(b, start, sp1)) throw badRequest('Bad SIP-Version', 'response with a version other than SIP/2.0');
+    const status = sp1 + 4 <= end ? digitsAt(b, sp1 + 1, sp1 + 4, 3) : NaN;
+    if (Number.isNaN(status) || status < 100 || status > 699 || (end > sp1 + 4 && b[sp1 + 4] !== 0x20)) {
       throw badRequest('Bad Status-Line', 'bad status code');
     }
-    const reason = line.length > sp1 + 5 ? line.slice(sp1 + 5) : '';
-    for (let i = 0; i < reason.length; i++) {
-      const c = reason.charCodeAt(i);
+    for (let i = sp1 + 5; i < end; i++) {
+      const c = b[i];
       if ((c < 0x20 && c !== 0x09) || c === 0x7f) throw badRequest('Bad Status-Line', 'control character in reason phrase');
     }
-    const res = new Response(status, reason, fields);
+    const reason = end > sp1 + 5 ? s.slice(sp1 + 5, end) : '';
+    const res = new Response(status, reason, undefined, EMPTY, head);
     res.wireStatus = status;
     res.wireReason = reason;
     return res;
   }
   // Request-Line = Method SP Request-URI SP SIP-Version (§7.1)
-  for (let i = 0; i < sp1; i++) {
-    const c = line.charCodeAt(i);
-    if (c >= 0x80 || (CHAR[c] & TOKEN) === 0) throw badRequest('Bad Request-Line', 'bad method');
+  for (let i = start; i < sp1; i++) {
+    if ((CHAR[b[i]] & TOKEN) === 0) throw badRequest('Bad Request-Line', 'bad method');
   }
-  const sp2 = line.lastIndexOf(' ');
-  const version = line.slice(sp2 + 1);
+  let sp2 = end - 1;
+  while (b[sp2] !== 0x20) sp2--;
   if (sp2 === sp1) throw badRequest('Bad Request-Line', 'no SIP-Version');
-  if (!isSipVersion(line, sp2 + 1, line.length)) {
-    if (isOtherSipVersion(version)) throw new SipParseError(505, 'Version Not Supported');
+  if (!isSipVersion(b, sp2 + 1, end)) {
+    if (isOtherSipVersion(s.slice(sp2 + 1, end))) throw new SipParseError(505, 'Version Not Supported');
     throw badRequest('Bad Request-Line', 'bad SIP-Version');
   }
-  const uri = line.slice(sp1 + 1, sp2);
-  if (uri.length === 0 || uri.includes(' ')) throw badRequest('Bad Request-Line', 'extra spaces');
-  const method = methodAt(line, 0, sp1);
-  const req = new Request(method, uri, fields);
+  for (let i = sp1 + 1; i < sp2; i++) if (b[i] === 0x20) throw badRequest('Bad Request-Line', 'extra spaces');
+  if (sp2 === sp1 + 1) throw badRequest('Bad Request-Line', 'extra spaces');
+  const method = methodAt(b, s, start, sp1);
+  const req = new Request(method, s.slice(sp1 + 1, sp2), undefined, EMPTY, head);
   req.wireMethod = method;
-  req.wireUri = uri;
+  req.wireUri = req.uri;
   return req;
 }
 
@@ -156,75 +267,75 @@ function parseStartLine(line: string, fields: Field[]): Request | Response {
  * Check what every message must get right and pre-parse what every layer reads.
  * Returns the Content-Length (-1 when absent).
  */
-function validate(msg: Request | Response, fields: Field[]): number {
-  let via = 0, from = 0, to = 0, callId = 0, cseqs = 0, lengths = 0;
+function validate(msg: Request | Response, h: Head, uriStart: number, uriEnd: number): number {
+  const b = h.codes;
+  const s = h.text;
+  const sp = h.spans;
+  let from = 0, to = 0, callId = 0, cseqs = 0, lengths = 0;
   let contentLength = -1;
-  let cseq: CSeq | undefined;
-  for (const f of fields) {
-    switch (f.key) {
-      case 'via':
-        if (via++ === 0) {
-          f.parsed = parseViaList(f.value, 'Bad Via');
-          f.parsedFor = f.value;
-          f.parsedKind = KIND_VIAS;
+  for (let i = 0; i < h.count; i++) {
+    const at = i * SPAN;
+    const start = sp[at + 2];
+    const end = sp[at + 3];
+    switch ((sp[at + 4] >> 1) - 1) {
+      case H_VIA:
+        if (h.via < 0) {
+          h.via = i;
+          h.seed(i, KIND_VIAS, parseViaListAt(b, s, start, end, 'Bad Via', []));
         }
         break;
-      case 'from':
-      case 'to': {
-        if (f.key === 'from' ? from++ : to++) throw badRequest(f.key === 'from' ? 'Multiple From' : 'Multiple To');
-        f.parsed = parseNameAddr(f.value, f.key === 'from' ? 'Bad From' : 'Bad To');
-        f.parsedFor = f.value;
-        f.parsedKind = KIND_NAME_ADDR;
+      case H_FROM:
+        if (from++) throw badRequest('Multiple From');
+        h.from = i;
+        h.seed(i, KIND_NAME_ADDR, parseNameAddrAt(b, s, start, end, false, 'Bad From'));
         break;
-      }
-      case 'call-id': {
+      case H_TO:
+        if (to++) throw badRequest('Multiple To');
+        h.to = i;
+        h.seed(i, KIND_NAME_ADDR, parseNameAddrAt(b, s, start, end, false, 'Bad To'));
+        break;
+      case H_CALL_ID:
         if (callId++) throw badRequest('Multiple Call-ID');
         // callid = word [ "@" word ]: no whitespace, no control characters (§25.1)
-        const v = f.value;
-        if (v.length === 0) throw badRequest('Bad Call-ID', 'empty');
-        for (let i = 0; i < v.length; i++) {
-          const c = v.charCodeAt(i);
+        if (start === end) throw badRequest('Bad Call-ID', 'empty');
+        for (let k = start; k < end; k++) {
+          const c = b[k];
           if (c <= 0x20 || c === 0x7f) throw badRequest('Bad Call-ID', 'whitespace or control character');
         }
+        h.callId = i;
         break;
-      }
-      case 'cseq':
+      case H_CSEQ:
         if (cseqs++) throw badRequest('Multiple CSeq');
-        cseq = parseCSeq(f.value, 'Bad CSeq');
-        f.parsed = cseq;
-        f.parsedFor = f.value;
-        f.parsedKind = KIND_CSEQ;
+        h.cseq = i;
+        h.seed(i, KIND_CSEQ, parseCSeqAt(b, s, start, end, 'Bad CSeq'));
         break;
-      case 'content-length':
+      case H_CONTENT_LENGTH:
         if (lengths++) throw badRequest('Multiple Content-Length');
-        contentLength = parseDigits(f.value, 0, f.value.length, 10);
+        contentLength = digitsAt(b, start, end, 10);
         if (Number.isNaN(contentLength)) throw badRequest('Bad Content-Length');
         break;
-      case 'contact':
-        f.parsed = parseNameAddrList(f.value, 'Bad Contact');
-        f.parsedFor = f.value;
-        f.parsedKind = KIND_NAME_ADDRS;
+      case H_CONTACT:
+        h.seed(i, KIND_NAME_ADDRS, parseNameAddrListAt(b, s, start, end, 'Bad Contact', []));
         break;
-      case 'max-forwards': {
-        const n = parseDigits(f.value, 0, f.value.length, 10);
-        if (!(n <= 255)) throw badRequest('Bad Max-Forwards');
+      case H_MAX_FORWARDS:
+        if (!(digitsAt(b, start, end, 10) <= 255)) throw badRequest('Bad Max-Forwards');
         break;
-      }
-      case 'date':
-        if (!isSipDate(f.value)) throw badRequest('Bad Date');
+      case H_DATE:
+        if (!isSipDate(s.slice(start, end))) throw badRequest('Bad Date');
         break;
     }
   }
   // Mandatory in every request and response (RFC 3261 §8.1.1); Max-Forwards is a proxy's business.
-  if (via === 0) throw badRequest('Missing Via');
+  if (h.via < 0) throw badRequest('Missing Via');
   if (from === 0) throw badRequest('Missing From');
   if (to === 0) throw badRequest('Missing To');
   if (callId === 0) throw badRequest('Missing Call-ID');
-  if (cseq === undefined) throw badRequest('Missing CSeq');
+  if (h.cseq < 0) throw badRequest('Missing CSeq');
   if (msg.kind === 'request') {
     // A known method must match its CSeq; an unknown one is left to the 501 of §8.2.1.
+    const cseq = h.cached(h.cseq, KIND_CSEQ) as { method: string };
     if (cseq.method !== msg.method && KNOWN_METHODS.has(msg.method)) throw badRequest('CSeq method does not match');
-    checkRequestUri(msg.uri);
+    checkRequestUriAt(b, s, uriStart, uriEnd);
   }
   return contentLength;
 }
@@ -237,38 +348,80 @@ function frame(rest: Uint8Array, contentLength: number): Uint8Array {
 }
 
 /**
+ * Scan, decode, build: the header block of `b` from `start` (codes `b`, text `s` at the
+ * same offsets; scanned once already when `scanned`). Returns the message and its Content-Length.
+ */
+function build(b: Uint8Array, s: string, start: number, limit: number, scanned: boolean): Request | Response {
+  if (!scanned) scanLines(b, start, limit);
+  const count = found.count;
+  const lines = new Array<number>(count * SPAN);
+  for (let k = 0; k < count * SPAN; k++) lines[k] = spans[k];
+  const head = new Head(s, b, lines, count);
+  const end = found.startLineEnd;
+  const msg = parseStartLine(b, s, start, end, head);
+  let uriStart = 0, uriEnd = 0;
+  if (msg.kind === 'request') {
+    uriStart = start + msg.method.length + 1;
+    uriEnd = uriStart + msg.uri.length;
+  }
+  contentLengthOf = validate(msg, head, uriStart, uriEnd);
+  return msg;
+}
+
+/** The Content-Length build() found (-1 when absent). */
+let contentLengthOf = -1;
+
+interface FastBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/**
  * Parse one SIP message (a datagram, or one message framed out of a stream). Throws
  * SipParseError for invalid input: status 400 with a reason naming the fault, or 505
- * for a request in a SIP-Version other than 2.0. The body aliases the input bytes.
+ * for a request in a SIP-Version other than 2.0. The message keeps the input bytes
+ * (its body is a view of them, and header values are read from them on first use):
+ * do not change them afterwards.
  */
 export function parseMessage(data: Uint8Array | string): SipMessage {
   if (typeof data === 'string') return parseString(data);
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const buf = (Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)) as FastBuffer;
+  const limit = buf.length;
   let start = 0;
   // §7.5: CRLFs before the start line are ignored.
-  while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
-  if (start >= buf.length) throw badRequest('Empty message');
-  const blank = buf.indexOf(HEAD_END, start);
-  if (blank < 0) throw badRequest('Incomplete message', 'no empty line after the header fields');
-  const bodyStart = blank + 4;
-  const fields: Field[] = [];
-  const msg = parseStartLine(splitLines(buf.toString('utf8', start, blank + 2), fields), fields);
-  const contentLength = validate(msg, fields);
-  msg.body = frame(bodyStart < buf.length ? buf.subarray(bodyStart) : EMPTY, contentLength);
-  if (contentLength >= 0) msg.wire = { bytes: buf, start, end: bodyStart + contentLength, body: msg.body, fieldCount: fields.length };
+  while (start + 1 < limit && buf[start] === CR && buf[start + 1] === LF) start += 2;
+  if (start >= limit) throw badRequest('Empty message');
+  scanLines(buf, start, limit);
+  const bodyStart = found.bodyStart;
+  let msg: Request | Response;
+  if (!found.nonAscii && !found.folded) {
+    msg = build(buf, buf.latin1Slice(0, bodyStart - 2), start, limit, true);
+  } else {
+    let text = buf.toString(found.nonAscii ? 'utf8' : 'latin1', start, bodyStart);
+    if (found.folded) text = unfold(text);
+    msg = build(ownCodes(text), text, 0, text.length, false);
+  }
+  const contentLength = contentLengthOf;
+  msg.body = frame(bodyStart < limit ? buf.subarray(bodyStart) : EMPTY, contentLength);
+  if (contentLength >= 0) msg.wire = { bytes: buf, start, end: bodyStart + contentLength, body: msg.body, fieldCount: found.count };
   return msg;
 }
 
 function parseString(data: string): SipMessage {
   let start = 0;
-  while (data.charCodeAt(start) === 0x0d && data.charCodeAt(start + 1) === 0x0a) start += 2;
+  while (data.charCodeAt(start) === CR && data.charCodeAt(start + 1) === LF) start += 2;
   if (start >= data.length) throw badRequest('Empty message');
   const blank = data.indexOf('\r\n\r\n', start);
   if (blank < 0) throw badRequest('Incomplete message', 'no empty line after the header fields');
   const bodyStart = blank + 4;
-  const fields: Field[] = [];
-  const msg = parseStartLine(splitLines(data.slice(start, blank + 2), fields), fields);
-  const contentLength = validate(msg, fields);
+  let text = data.slice(start, bodyStart);
+  let codes = ownCodes(text);
+  scanLines(codes, 0, codes.length);
+  if (found.folded) {
+    text = unfold(text);
+    codes = ownCodes(text);
+  }
+  const msg = build(codes, text, 0, codes.length, !found.folded);
+  const contentLength = contentLengthOf;
   msg.body = frame(bodyStart < data.length ? Buffer.from(data.slice(bodyStart), 'utf8') : EMPTY, contentLength);
   return msg;
 }

@@ -1,4 +1,5 @@
 import { ALNUM, CHAR, HNV, HOST, PARAM, PASSWORD, USER, hexValue } from './chars.ts';
+import { codesOf } from './codes.ts';
 import { lowerName } from './interner.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import type { Uri } from './types.ts';
@@ -17,30 +18,25 @@ function isTelChar(c: number): boolean {
   return hexValue(c) >= 0 || c === 0x2a || c === 0x23 || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29;
 }
 
-/** Validate s[start, end) against a class (escapes allowed); true when it holds an escape. */
-function check(s: string, start: number, end: number, cls: number, reason: string, what: string): boolean {
+/** Validate [start, end) against a class (escapes allowed); true when it holds an escape. */
+function check(b: Uint8Array, start: number, end: number, cls: number, reason: string, what: string): boolean {
   let escaped = false;
   for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i];
     if (c === 0x25) {
-      if (i + 2 >= end || hexValue(s.charCodeAt(i + 1)) < 0 || hexValue(s.charCodeAt(i + 2)) < 0) fail(reason, `bad escape in ${what}`);
+      if (i + 2 >= end || hexValue(b[i + 1]) < 0 || hexValue(b[i + 2]) < 0) fail(reason, `bad escape in ${what}`);
       escaped = true;
       i += 2;
-    } else if (c >= 0x80 || (cls === TEL ? !isTelChar(c) : (CHAR[c] & cls) === 0)) {
+    } else if (cls === TEL ? !isTelChar(c) : (CHAR[c] & cls) === 0) {
       fail(reason, `bad character in ${what}`);
     }
   }
   return escaped;
 }
 
-/** The unescaped text of s[start, end) (already checked). */
-function take(s: string, start: number, end: number): string {
-  return unescape(s.slice(start, end));
-}
-
 /** Check, then slice (unescaping when needed). */
-function text(s: string, start: number, end: number, cls: number, reason: string, what: string): string {
-  return check(s, start, end, cls, reason, what) ? take(s, start, end) : s.slice(start, end);
+function text(b: Uint8Array, s: string, start: number, end: number, cls: number, reason: string, what: string): string {
+  return check(b, start, end, cls, reason, what) ? unescape(s.slice(start, end)) : s.slice(start, end);
 }
 
 /** %XX decoding; the decoded bytes are read as UTF-8. The input's escapes are already checked. */
@@ -81,38 +77,46 @@ export function escape(s: string, cls: number): string {
   return out;
 }
 
-function lowerScheme(s: string, end: number): string {
-  if (end === 3) {
-    const a = s.charCodeAt(0) | 0x20, b = s.charCodeAt(1) | 0x20, c = s.charCodeAt(2) | 0x20;
-    if (a === 0x73 && b === 0x69 && c === 0x70) return 'sip';
-    if (a === 0x74 && b === 0x65 && c === 0x6c) return 'tel';
-  } else if (end === 4) {
-    const a = s.charCodeAt(0) | 0x20, b = s.charCodeAt(1) | 0x20, c = s.charCodeAt(2) | 0x20, d = s.charCodeAt(3) | 0x20;
-    if (a === 0x73 && b === 0x69 && c === 0x70 && d === 0x73) return 'sips';
+function lowerScheme(b: Uint8Array, s: string, start: number, end: number): string {
+  const a = b[start] | 0x20, c1 = b[start + 1] | 0x20, c2 = b[start + 2] | 0x20;
+  if (end - start === 3) {
+    if (a === 0x73 && c1 === 0x69 && c2 === 0x70) return 'sip';
+    if (a === 0x74 && c1 === 0x65 && c2 === 0x6c) return 'tel';
+  } else if (end - start === 4) {
+    if (a === 0x73 && c1 === 0x69 && c2 === 0x70 && (b[start + 3] | 0x20) === 0x73) return 'sips';
   }
-  return s.slice(0, end).toLowerCase();
+  return s.slice(start, end).toLowerCase();
 }
 
 /** Parse `;name[=value]` pairs from i until `?` or the end; returns where it stopped. */
-function parseParams(s: string, i: number, end: number, params: Map<string, string | null> | undefined, reason: string): number {
-  while (i < end && s.charCodeAt(i) === 0x3b) {
+function parseParams(
+  b: Uint8Array,
+  s: string,
+  i: number,
+  end: number,
+  params: Map<string, string | null> | undefined,
+  reason: string,
+): number {
+  while (i < end && b[i] === 0x3b) {
     const nameStart = ++i;
     while (i < end) {
-      const c = s.charCodeAt(i);
+      const c = b[i];
       if (c === 0x3d || c === 0x3b || c === 0x3f) break;
       i++;
     }
     if (i === nameStart) fail(reason, 'empty URI parameter');
-    const name = check(s, nameStart, i, PARAM, reason, 'URI parameter') ? take(s, nameStart, i).toLowerCase() : lowerName(s, nameStart, i);
+    const escaped = check(b, nameStart, i, PARAM, reason, 'URI parameter');
+    const name = params === undefined ? '' : escaped ? unescape(s.slice(nameStart, i)).toLowerCase() : lowerName(b, s, nameStart, i);
     let value: string | null = null;
-    if (i < end && s.charCodeAt(i) === 0x3d) {
+    if (i < end && b[i] === 0x3d) {
       const valueStart = ++i;
       while (i < end) {
-        const c = s.charCodeAt(i);
+        const c = b[i];
         if (c === 0x3b || c === 0x3f) break;
         i++;
       }
-      value = check(s, valueStart, i, PARAM, reason, 'URI parameter') ? take(s, valueStart, i) : s.slice(valueStart, i);
+      const escapedValue = check(b, valueStart, i, PARAM, reason, 'URI parameter');
+      if (params !== undefined) value = escapedValue ? unescape(s.slice(valueStart, i)) : s.slice(valueStart, i);
     }
     if (params !== undefined && !params.has(name)) params.set(name, value);
   }
@@ -124,54 +128,61 @@ function parseParams(s: string, i: number, end: number, params: Map<string, stri
  * tel: URI, or not even a plausible absoluteURI.
  */
 export function parseUri(s: string, reason = 'Bad URI'): Uri {
-  return scan(s, reason, true)!;
+  return scan(codesOf(s), s, 0, s.length, reason, true)!;
+}
+
+/** parseUri over the codes `b` of the text `s`, between start and end. */
+export function parseUriAt(b: Uint8Array, s: string, start: number, end: number, reason: string): Uri {
+  return scan(b, s, start, end, reason, true)!;
 }
 
 /**
  * Validate a Request-URI as parseUri would, building nothing (it is parsed on first use),
  * and refuse URI headers, which a Request-URI must not carry (RFC 3261 §19.1.1, table 1).
  */
-export function checkRequestUri(s: string, reason = 'Bad Request-URI'): void {
-  scan(s, reason, false);
+export function checkRequestUriAt(b: Uint8Array, s: string, start: number, end: number, reason = 'Bad Request-URI'): void {
+  scan(b, s, start, end, reason, false);
 }
 
-function scan(s: string, reason: string, build: boolean): Uri | undefined {
-  const len = s.length;
-  let i = 0;
+function scan(b: Uint8Array, s: string, start: number, len: number, reason: string, build: boolean): Uri | undefined {
+  let i = start;
   while (i < len) {
-    const c = s.charCodeAt(i);
+    const c = b[i];
     if (c === 0x3a) break;
-    if (c >= 0x80 || ((CHAR[c] & ALNUM) === 0 && c !== 0x2b && c !== 0x2d && c !== 0x2e)) fail(reason, 'bad scheme');
+    if ((CHAR[c] & ALNUM) === 0 && c !== 0x2b && c !== 0x2d && c !== 0x2e) fail(reason, 'bad scheme');
     i++;
   }
-  const first = s.charCodeAt(0) | 0x20;
-  if (i === 0 || i === len || first < 0x61 || first > 0x7a) fail(reason, 'no scheme');
-  const scheme = lowerScheme(s, i);
-  const params = build ? new Map<string, string | null>() : undefined;
-  const headers = build ? new Map<string, string>() : undefined;
+  const first = b[start] | 0x20;
+  if (i === start || i === len || first < 0x61 || first > 0x7a) fail(reason, 'no scheme');
+  const scheme = lowerScheme(b, s, start, i);
   i++;
 
   if (scheme === 'sip' || scheme === 'sips') {
     let user = '';
     let password: string | undefined;
-    const at = s.indexOf('@', i);
-    if (at >= 0) {
-      const colon = s.indexOf(':', i);
-      const userEnd = colon >= 0 && colon < at ? colon : at;
+    let at = i;
+    let colon = -1;
+    while (at < len && b[at] !== 0x40) {
+      if (b[at] === 0x3a && colon < 0) colon = at;
+      at++;
+    }
+    if (at < len) {
+      const userEnd = colon >= 0 ? colon : at;
       if (userEnd === i) fail(reason, 'empty user');
-      if (build) user = text(s, i, userEnd, USER, reason, 'user');
-      else check(s, i, userEnd, USER, reason, 'user');
-      if (userEnd < at) password = text(s, userEnd + 1, at, PASSWORD, reason, 'password');
+      if (build) user = text(b, s, i, userEnd, USER, reason, 'user');
+      else check(b, i, userEnd, USER, reason, 'user');
+      if (userEnd < at) password = text(b, s, userEnd + 1, at, PASSWORD, reason, 'password');
       i = at + 1;
     }
     // host (RFC 3261 §25.1 hostport)
     const hostStart = i;
     let upper = false;
-    if (i < len && s.charCodeAt(i) === 0x5b) {
-      const close = s.indexOf(']', i);
-      if (close < 0) fail(reason, 'unterminated IPv6 reference');
+    if (i < len && b[i] === 0x5b) {
+      let close = i + 1;
+      while (close < len && b[close] !== 0x5d) close++;
+      if (close >= len) fail(reason, 'unterminated IPv6 reference');
       for (let j = i + 1; j < close; j++) {
-        const c = s.charCodeAt(j);
+        const c = b[j];
         if (hexValue(c) < 0 && c !== 0x3a && c !== 0x2e) fail(reason, 'bad IPv6 reference');
         if (c >= 0x41 && c <= 0x46) upper = true;
       }
@@ -179,8 +190,8 @@ function scan(s: string, reason: string, build: boolean): Uri | undefined {
       i = close + 1;
     } else {
       while (i < len) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80 || (CHAR[c] & HOST) === 0) break;
+        const c = b[i];
+        if ((CHAR[c] & HOST) === 0) break;
         if (c >= 0x41 && c <= 0x5a) upper = true;
         i++;
       }
@@ -188,11 +199,11 @@ function scan(s: string, reason: string, build: boolean): Uri | undefined {
     }
     const hostEnd = i;
     let port: number | undefined;
-    if (i < len && s.charCodeAt(i) === 0x3a) {
+    if (i < len && b[i] === 0x3a) {
       const portStart = ++i;
       let n = 0;
       while (i < len) {
-        const d = s.charCodeAt(i) - 0x30;
+        const d = b[i] - 0x30;
         if (d < 0 || d > 9) break;
         n = n * 10 + d;
         i++;
@@ -200,48 +211,56 @@ function scan(s: string, reason: string, build: boolean): Uri | undefined {
       if (i === portStart || i - portStart > 5 || n > 65535) fail(reason, 'bad port');
       port = n;
     }
-    i = parseParams(s, i, len, params, reason);
-    if (i < len && s.charCodeAt(i) === 0x3f) {
+    const params = build ? new Map<string, string | null>() : undefined;
+    i = parseParams(b, s, i, len, params, reason);
+    let headers: Map<string, string> | undefined;
+    if (i < len && b[i] === 0x3f) {
       // ?hname=hvalue&… (§19.1.1 headers)
+      if (build) headers = new Map<string, string>();
       do {
         const nameStart = ++i;
-        while (i < len && s.charCodeAt(i) !== 0x3d && s.charCodeAt(i) !== 0x26) i++;
-        if (i === nameStart || i >= len || s.charCodeAt(i) !== 0x3d) fail(reason, 'bad URI header');
-        const name = text(s, nameStart, i, HNV, reason, 'URI header');
+        while (i < len && b[i] !== 0x3d && b[i] !== 0x26) i++;
+        if (i === nameStart || i >= len || b[i] !== 0x3d) fail(reason, 'bad URI header');
+        const name = text(b, s, nameStart, i, HNV, reason, 'URI header');
         const valueStart = ++i;
-        while (i < len && s.charCodeAt(i) !== 0x26) i++;
-        const value = text(s, valueStart, i, HNV, reason, 'URI header');
+        while (i < len && b[i] !== 0x26) i++;
+        const value = text(b, s, valueStart, i, HNV, reason, 'URI header');
         if (headers !== undefined) headers.set(name, value);
-        else if (!build) fail(reason, 'headers in Request-URI');
+        else fail(reason, 'headers in Request-URI');
       } while (i < len);
     }
     if (i < len) fail(reason, 'unexpected character');
-    if (params === undefined || headers === undefined) return undefined;
+    if (params === undefined) return undefined;
     const host = upper ? s.slice(hostStart, hostEnd).toLowerCase() : s.slice(hostStart, hostEnd);
-    return { scheme, user, password, host, port, params, headers, raw: s };
+    return { scheme, user, password, host, port, params, headers: headers ?? new Map<string, string>(), raw: rawOf(s, start, len) };
   }
 
   if (scheme === 'tel') {
     // RFC 3966 §3: telephone-subscriber *par
     const numStart = i;
-    while (i < len && s.charCodeAt(i) !== 0x3b) i++;
+    while (i < len && b[i] !== 0x3b) i++;
     if (i === numStart) fail(reason, 'empty telephone number');
-    const user = build ? text(s, numStart, i, TEL, reason, 'telephone number') : '';
-    if (!build) check(s, numStart, i, TEL, reason, 'telephone number');
-    i = parseParams(s, i, len, params, reason);
+    const user = build ? text(b, s, numStart, i, TEL, reason, 'telephone number') : '';
+    if (!build) check(b, numStart, i, TEL, reason, 'telephone number');
+    const params = build ? new Map<string, string | null>() : undefined;
+    i = parseParams(b, s, i, len, params, reason);
     if (i < len) fail(reason, 'unexpected character');
-    if (params === undefined || headers === undefined) return undefined;
-    return { scheme, user, password: undefined, host: '', port: undefined, params, headers, raw: s };
+    if (params === undefined) return undefined;
+    return { scheme, user, password: undefined, host: '', port: undefined, params, headers: new Map(), raw: rawOf(s, start, len) };
   }
 
   // absoluteURI (§25.1): kept as written, but never with whitespace, quotes or brackets.
   if (i >= len) fail(reason, 'empty URI');
   for (let j = i; j < len; j++) {
-    const c = s.charCodeAt(j);
+    const c = b[j];
     if (c <= 0x20 || c >= 0x7f || c === 0x3c || c === 0x3e || c === 0x22) fail(reason, 'bad character');
   }
-  if (params === undefined || headers === undefined) return undefined;
-  return { scheme, user: '', password: undefined, host: '', port: undefined, params, headers, raw: s };
+  if (!build) return undefined;
+  return { scheme, user: '', password: undefined, host: '', port: undefined, params: new Map(), headers: new Map(), raw: rawOf(s, start, len) };
+}
+
+function rawOf(s: string, start: number, end: number): string {
+  return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
 function formatParams(params: Map<string, string | null>): string {

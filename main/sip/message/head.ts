@@ -1,0 +1,150 @@
+import { parseAuthHeaderAt } from './auth-header.ts';
+import { parseCSeqAt } from './cseq.ts';
+import { KEY_OF_ID, NAME_OF_ID, idOfKey } from './header-names.ts';
+import { parseNameAddrAt, parseNameAddrListAt } from './name-addr.ts';
+import { parseViaListAt } from './via.ts';
+
+// What a line's parsed value is: the cache of a Head line or of a Field.
+export const KIND_VIAS = 1;
+export const KIND_NAME_ADDR = 2;
+export const KIND_NAME_ADDRS = 3;
+export const KIND_CSEQ = 4;
+export const KIND_AUTH = 5;
+
+/** Numbers per line in Head.spans. */
+export const SPAN = 5;
+
+/** The reason of the 400 for a malformed header, by lookup key. */
+export function reasonFor(key: string): string {
+  switch (key) {
+    case 'via': return 'Bad Via';
+    case 'from': return 'Bad From';
+    case 'to': return 'Bad To';
+    case 'contact': return 'Bad Contact';
+    case 'cseq': return 'Bad CSeq';
+    case 'route': return 'Bad Route';
+    case 'record-route': return 'Bad Record-Route';
+    default: return 'Bad header';
+  }
+}
+
+/**
+ * The header block of a parsed message as the parser left it: the decoded text, its
+ * character codes (see codes.ts) and, per header line, where its name and value lie
+ * (value trimmed, folding already undone in `text`). Header values are sliced, and
+ * structured values parsed, only when someone reads them; the message turns the lines
+ * into HeaderField objects only when someone asks for `fields` or changes a header.
+ */
+export class Head {
+  readonly text: string;
+  readonly codes: Uint8Array;
+  /**
+   * SPAN numbers per line: name start, name end, value start, value end, and
+   * (header id + 1) * 2 + 1 when the name is written in its canonical spelling
+   * (id -1 for a header we do not know, see header-names.ts).
+   */
+  readonly spans: number[];
+  readonly count: number;
+  /** Per line: the parsed value and its kind (KIND_*), once parsed. */
+  readonly cache: unknown[];
+  /** Lines of the headers every layer reads (-1: none), found by the parser. */
+  via: number;
+  from: number;
+  to: number;
+  callId: number;
+  cseq: number;
+
+  constructor(text: string, codes: Uint8Array, spans: number[], count: number) {
+    this.text = text;
+    this.codes = codes;
+    this.spans = spans;
+    this.count = count;
+    this.cache = new Array<unknown>(count * 2);
+    this.via = -1;
+    this.from = -1;
+    this.to = -1;
+    this.callId = -1;
+    this.cseq = -1;
+  }
+
+  /** Header id of line i (-1 when unknown). */
+  id(i: number): number {
+    return (this.spans[i * SPAN + 4] >> 1) - 1;
+  }
+
+  /** The name of line i as written. */
+  name(i: number): string {
+    const meta = this.spans[i * SPAN + 4];
+    if ((meta & 1) !== 0) return NAME_OF_ID[(meta >> 1) - 1];
+    return this.text.slice(this.spans[i * SPAN], this.spans[i * SPAN + 1]);
+  }
+
+  /** The lookup key of line i (headerKey of its name). */
+  key(i: number): string {
+    const id = this.id(i);
+    return id >= 0 ? KEY_OF_ID[id] : this.name(i).toLowerCase();
+  }
+
+  value(i: number): string {
+    return this.text.slice(this.spans[i * SPAN + 2], this.spans[i * SPAN + 3]);
+  }
+
+  /**
+   * Does line i hold the header of this lookup key? `id` is idOfKey(key): known
+   * headers compare by id, others by name (ASCII case-insensitively).
+   */
+  is(i: number, id: number, key: string): boolean {
+    const lineId = (this.spans[i * SPAN + 4] >> 1) - 1;
+    if (id >= 0 || lineId >= 0) return lineId === id;
+    const start = this.spans[i * SPAN];
+    if (this.spans[i * SPAN + 1] - start !== key.length) return false;
+    const b = this.codes;
+    for (let k = 0; k < key.length; k++) {
+      let c = b[start + k];
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c !== key.charCodeAt(k)) return false;
+    }
+    return true;
+  }
+
+  /** First line of this lookup key at or after `from`, or -1. */
+  find(key: string, from = 0): number {
+    const id = idOfKey(key);
+    for (let i = from; i < this.count; i++) if (this.is(i, id, key)) return i;
+    return -1;
+  }
+
+  /** The parsed value of line i, parsed on first use and cached. */
+  parsed<T>(i: number, kind: number, key: string): T {
+    if (this.cache[i * 2 + 1] === kind) return this.cache[i * 2] as T;
+    const value = this.parse(i, kind, reasonFor(key));
+    this.cache[i * 2] = value;
+    this.cache[i * 2 + 1] = kind;
+    return value as T;
+  }
+
+  /** Remember a value the parser built while checking line i. */
+  seed(i: number, kind: number, value: unknown): void {
+    this.cache[i * 2] = value;
+    this.cache[i * 2 + 1] = kind;
+  }
+
+  /** The cached value of line i when it is of this kind, else undefined. */
+  cached(i: number, kind: number): unknown {
+    return this.cache[i * 2 + 1] === kind ? this.cache[i * 2] : undefined;
+  }
+
+  private parse(i: number, kind: number, reason: string): unknown {
+    const b = this.codes;
+    const s = this.text;
+    const start = this.spans[i * SPAN + 2];
+    const end = this.spans[i * SPAN + 3];
+    switch (kind) {
+      case KIND_VIAS: return parseViaListAt(b, s, start, end, reason, []);
+      case KIND_NAME_ADDR: return parseNameAddrAt(b, s, start, end, false, reason);
+      case KIND_NAME_ADDRS: return parseNameAddrListAt(b, s, start, end, reason, []);
+      case KIND_CSEQ: return parseCSeqAt(b, s, start, end, reason);
+      default: return parseAuthHeaderAt(b, s, start, end, reason);
+    }
+  }
+}
