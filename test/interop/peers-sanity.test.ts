@@ -169,15 +169,15 @@ describe('baresip ↔ linphonec', () => {
     const callee = linphone({ user: 'bob', sipPort: 5098, playWav: audio.tone(1000), codecs: ['G729'] });
     try {
       await Promise.all([caller.start(), callee.start()]);
-      await caller.call('sip:bob@lab.test');
+      const n = await caller.call('sip:bob@lab.test');
       const incoming = await callee.waitFor('incoming', 10_000);
       expect(incoming.peer).toContain('sip:dave@lab.test');
       await callee.answer();
-      await caller.waitFor('connected', 10_000);
+      await caller.waitCall(n, 'connected', 10_000);
       await callee.waitHeard(2, 10_000);
       await caller.terminate();
-      await callee.waitFor('ended', 10_000);
-      await caller.waitFor('ended', 10_000);
+      await callee.waitCall(incoming.call!, 'ended', 10_000);
+      await caller.waitCall(n, 'ended', 10_000);
       expectTone(await callee.recording(), 440, 1000);
       expectTone(await caller.recording(), 1000, 440);
     } finally {
@@ -221,7 +221,7 @@ describe('baresip ↔ linphonec', () => {
 
 describe('ctrl_tcp framing', () => {
   it('netstrings survive any chunking, and junk is refused', () => {
-    const messages = ['{"event":true,"type":"CALL_CLOSED"}', '', 'é\/ü'];
+    const messages = ['{"event":true,"type":"CALL_CLOSED"}', '', 'é\\/ü'];
     const bytes = Buffer.concat(messages.map(encodeNetstring));
     for (let cut = 0; cut <= bytes.length; cut++) {
       const d = new NetstringDecoder();

@@ -28,7 +28,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { NetNs } from './netns.ts';
 import { wavClosed, wavSecondsWritten } from './peers-wav.ts';
 import { PeerEventLog } from './peers-event-log.ts';
@@ -193,10 +193,10 @@ export class Linphone {
     this.log = '';
     const priv = join(this.dir, 'tmp');
     // Map the test's folder back in at its own path when it lives under /tmp.
-    const mapNsDir = dirname(this.ns.dir) === '/tmp';
+    const underTmp = this.ns.dir.startsWith('/tmp/') ? this.ns.dir.slice('/tmp/'.length) : undefined;
     const script = [
       'set -e',
-      ...(mapNsDir ? [`mkdir -p "$1/${basename(this.ns.dir)}"`, `mount --bind "$2" "$1/${basename(this.ns.dir)}"`] : []),
+      ...(underTmp ? [`mkdir -p "$1/${underTmp}"`, `mount --bind "$2" "$1/${underTmp}"`] : []),
       'mount --rbind "$1" /tmp',
       'shift 2',
       'exec "$@"',
@@ -307,9 +307,17 @@ export class Linphone {
     return this.log$.wait(test, timeoutMs, options);
   }
 
-  /** Shorthand: the first event of `type` from `since` on. */
+  /**
+   * Shorthand: the first event of `type` from `since` on. Events of earlier calls count too:
+   * when a phone makes several calls, pass `since` (an `eventCount` taken before) or use `waitCall`.
+   */
   waitFor(type: LinphoneEvent['type'], timeoutMs: number, since = 0): Promise<LinphoneEvent> {
     return this.waitEvent((e) => e.type === type, timeoutMs, { since, what: `'${type}' event` });
+  }
+
+  /** The first event of `type` for linphonec's call number `call`. */
+  waitCall(call: number, type: LinphoneEvent['type'], timeoutMs: number): Promise<LinphoneEvent> {
+    return this.waitEvent((e) => e.call === call && e.type === type, timeoutMs, { what: `'${type}' event of call ${call}` });
   }
 
   /** The calls liblinphone holds now (the `calls` table). */
@@ -334,18 +342,23 @@ export class Linphone {
     }
   }
 
-  /** Places a call (the record file is emptied first). */
-  async call(uri: string): Promise<void> {
+  /**
+   * Places a call (the record file is emptied first); resolves with linphonec's number for it,
+   * which its events carry (`waitCall(n, 'connected', …)`).
+   */
+  async call(uri: string): Promise<number> {
     this.clearRecording();
     const out = await this.command(`call ${uri}`);
-    if (/error|cannot|not/i.test(out) && !/in progress/i.test(out)) throw new Error(`linphonec ${this.opts.user}: call ${uri}: ${out.trim()}`);
+    const assigned = /Establishing call id to .*, assigned id (\d+)/.exec(out);
+    if (!assigned) throw new Error(`linphonec ${this.opts.user}: call ${uri}: ${out.trim()}`);
+    return Number(assigned[1]);
   }
 
   /** Answers the incoming call (the record file is emptied first). */
   async answer(): Promise<void> {
     this.clearRecording();
     const out = await this.command('answer');
-    if (/no|fail/i.test(out) && !/connected/i.test(out)) throw new Error(`linphonec ${this.opts.user}: answer: ${out.trim()}`);
+    if (/There are no calls to answer|Fail to accept/.test(out)) throw new Error(`linphonec ${this.opts.user}: answer: ${out.trim()}`);
   }
 
   /** Hangs up the current call. */
