@@ -7,16 +7,19 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createInterface } from 'node:readline';
+import { reasonPhrase } from './sip/index.ts';
 import { Phone, type PhoneOptions } from './phone/phone.ts';
-import type { AccountConfig, AccountSnapshot, SipTraceEntry } from './phone/api.ts';
+import type { AccountConfig, AccountSnapshot, CallAudioSource, CallCodec, CallSnapshot, SipTraceEntry, SrtpMode } from './phone/api.ts';
 
 const HELP = `Appel — a SIP softphone. Headless command line.
 
 Usage:
   npm run phone -- register --aor URI [options]     register an account, then exit (or stay --for S)
+  npm run phone -- call URI [options]               call, print what happens, hang up after --duration
+  npm run phone -- listen [options]                 take calls (ring, or --auto-answer), answer OPTIONS,
+                                                    print MESSAGEs received
   npm run phone -- options URI [options]            send OPTIONS and print the answer
   npm run phone -- message URI TEXT [options]       send an instant message (RFC 3428)
-  npm run phone -- listen [options]                 answer OPTIONS, print MESSAGEs received
   npm run phone -- help                             this text
 
 Account options:
@@ -42,14 +45,35 @@ Network options:
   --dns HOST:PORT      DNS server(s) for RFC 3263 look-ups (repeatable; default: the system's)
   --tls-cert FILE --tls-key FILE   certificate for a TLS listener
 
+Call options (call, listen):
+  --play FILE          send this WAV file (16-bit PCM) as the microphone; tone:HZ sends a tone
+                       (default: silence)
+  --record FILE        write what is heard to this WAV file (mono, 16 kHz); in listen, {n} in
+                       the name is replaced by the call's number
+  --codecs LIST        codecs in order of preference (default opus,g722,pcmu,pcma,g729,gsm)
+  --srtp MODE          off, optional or mandatory SDES-SRTP (default: off for call,
+                       optional for listen)
+  --duration S         call: hang up S seconds after the answer (default: when the other side does)
+  --dtmf DIGITS        call: send these digits (0-9 * # A-D) once media flows
+  --dtmf-info          call: DTMF by SIP INFO, not RFC 4733 events
+  --auto-answer        listen: answer every call; --delay S waits S seconds first
+  --dnd                listen: do not disturb (every call gets 486 Busy Here)
+
 Run options:
   --for S              stay S seconds (refreshing the registration), then unregister and exit
   --json               print events as JSON, one object per line
   --trace              print every SIP message sent and received (credentials masked)
   -h, --help           this text
 
+Call events (--json): calling, redirected, ringing, early-media, answered (codec, srtp), held,
+resumed, dtmf, message, stats (each second), ended (reason in words, status, duration); and
+incoming, for listen. Exit status of call: 0 when the call was answered and ended normally, else 1
+with the reason on one line ("sip:bob@lab.test is busy (486 Busy Here)").
+
 Examples:
   npm run phone -- register --aor sip:alice@lab.test --proxy 'sip:127.0.0.1:5061;transport=tls' --ca ca.pem
+  npm run phone -- call sip:bob@lab.test --aor sip:alice@lab.test --proxy sip:127.0.0.1 --play hello.wav --duration 10
+  npm run phone -- listen --listen udp:127.0.0.1:5070 --auto-answer --record 'heard-{n}.wav' --json
   APPEL_PASSWORD=secret npm run phone -- register --aor sip:alice@lab.test --for 60 --json
   npm run phone -- message sip:bob@lab.test 'Hello Bob' --aor sip:alice@lab.test
 `;
@@ -72,6 +96,16 @@ const OPTIONS = {
   dns: { type: 'string', multiple: true },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  play: { type: 'string' },
+  record: { type: 'string' },
+  codecs: { type: 'string' },
+  srtp: { type: 'string' },
+  duration: { type: 'string' },
+  dtmf: { type: 'string' },
+  'dtmf-info': { type: 'boolean' },
+  'auto-answer': { type: 'boolean' },
+  delay: { type: 'string' },
+  dnd: { type: 'boolean' },
   for: { type: 'string' },
   json: { type: 'boolean' },
   trace: { type: 'boolean' },
@@ -169,9 +203,10 @@ class Printer {
   constructor(json: boolean) {
     this.json = json;
   }
-  event(name: string, fields: Record<string, unknown>, sentence: string): void {
+  /** One event: a JSON line, or the sentence (none: nothing in sentence mode). */
+  event(name: string, fields: Record<string, unknown>, sentence?: string): void {
     if (this.json) process.stdout.write(JSON.stringify({ event: name, time: new Date().toISOString(), ...fields }) + '\n');
-    else process.stdout.write(sentence + '\n');
+    else if (sentence !== undefined) process.stdout.write(sentence + '\n');
   }
   trace(t: SipTraceEntry): void {
     if (this.json) {
@@ -208,6 +243,97 @@ function accountEvent(p: Printer, s: AccountSnapshot): void {
   }
 }
 
+
+const CODECS: readonly CallCodec[] = ['opus', 'g722', 'pcmu', 'pcma', 'g729', 'gsm'];
+
+function parseCodecs(value: string | undefined): CallCodec[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
+  for (const c of list) if (!CODECS.includes(c as CallCodec)) throw new UsageError(`--codecs: unknown codec '${c}' (known: ${CODECS.join(', ')})`);
+  if (list.length === 0) throw new UsageError('--codecs wants at least one codec, e.g. --codecs opus,pcmu');
+  return list as CallCodec[];
+}
+
+function parseSrtp(value: string | undefined): SrtpMode | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'off' && value !== 'optional' && value !== 'mandatory') throw new UsageError(`--srtp wants off, optional or mandatory, not '${value}'`);
+  return value;
+}
+
+function parsePlay(value: string | undefined): CallAudioSource | undefined {
+  if (value === undefined) return undefined;
+  const tone = /^tone:(\d+(?:\.\d+)?)(?:\+(\d+(?:\.\d+)?))?$/.exec(value);
+  if (tone) return { tone: tone[2] ? [Number(tone[1]), Number(tone[2])] : [Number(tone[1])] };
+  return { wav: value };
+}
+
+function heldWords(by: CallSnapshot['heldBy']): string {
+  return by === 'local' ? 'on hold (by us)' : by === 'remote' ? 'on hold (by the other side)' : 'on hold (both sides)';
+}
+
+/** Turns the engine's call snapshots into the CLI's events: what changed, in words or JSON. */
+function printCalls(p: Printer, phone: Phone): void {
+  const previous = new Map<string, CallSnapshot>();
+  phone.on('call:incoming', (s) =>
+    p.event('incoming', { callId: s.id, from: s.peer.uri, displayName: s.peer.displayName }, `incoming call from ${s.peer.displayName ? `"${s.peer.displayName}" ` : ''}${s.peer.uri}`),
+  );
+  phone.on('call:state', (s) => {
+    const before = previous.get(s.id);
+    previous.set(s.id, s);
+    if (s.state === 'ended') previous.delete(s.id);
+    const answered = before?.answeredAt !== undefined;
+    if (!before && s.direction === 'outgoing') p.event('calling', { callId: s.id, to: s.peer.uri }, `calling ${s.peer.uri} …`);
+    if (before && s.direction === 'outgoing' && !answered && s.state !== 'ended' && before.peer.uri !== s.peer.uri) {
+      p.event('redirected', { callId: s.id, to: s.peer.uri }, `redirected to ${s.peer.uri}`);
+    }
+    if (s.state === 'ringing' && s.direction === 'outgoing' && before?.state !== 'ringing') p.event('ringing', { callId: s.id }, `${s.peer.uri} is ringing`);
+    if (s.state === 'early' && before?.state !== 'early') p.event('early-media', { callId: s.id, codec: s.codec, srtp: s.srtp }, `early media (${s.codec}${s.srtp ? ', SRTP' : ''})`);
+    if ((s.state === 'connected' || s.state === 'held') && !answered) {
+      p.event('answered', { callId: s.id, peer: s.peer.uri, codec: s.codec, srtp: s.srtp }, `in call with ${s.peer.uri} (${s.codec}${s.srtp ? ', SRTP' : ''})`);
+    }
+    if (s.state === 'held' && (before?.state !== 'held' || before.heldBy !== s.heldBy)) p.event('held', { callId: s.id, by: s.heldBy }, heldWords(s.heldBy));
+    if (s.state === 'connected' && before?.state === 'held') p.event('resumed', { callId: s.id }, 'resumed');
+    if (s.state === 'ended') {
+      const duration = s.answeredAt !== undefined ? Math.round(((s.endedAt ?? Date.now()) - s.answeredAt) / 100) / 10 : 0;
+      p.event(
+        'ended',
+        { callId: s.id, reason: s.endReason, status: s.endStatus, by: s.endedBy, duration },
+        `call ended: ${s.endReason}${s.endStatus ? ` (${s.endStatus})` : ''}${s.answeredAt !== undefined ? ` after ${duration} s` : ''}`,
+      );
+    }
+  });
+  phone.on('call:dtmf', (d) => p.event('dtmf', { callId: d.callId, digit: d.digit, via: d.via, durationMs: d.durationMs }, `DTMF ${d.digit} (${d.via === 'rtp' ? 'RFC 4733' : 'SIP INFO'})`));
+  phone.on('call:stats', (st) => p.event('stats', { ...st }));
+}
+
+/** "sip:bob@lab.test is busy (486 Busy Here)": why a call did not go as asked, in one line. */
+export function callOutcomeLine(to: string, s: CallSnapshot): string {
+  const words = s.endReason ?? 'the call failed';
+  const status = s.endStatus !== undefined && s.endStatus >= 300 ? ` (${s.endStatus} ${reasonPhrase(s.endStatus)})` : '';
+  if (s.answeredAt !== undefined) return `the call with ${to} ended: ${words}${status}`;
+  if (/^(busy|busy everywhere|not available right now)$/.test(words)) return `${to} is ${words}${status}`;
+  if (words === 'declined') return `${to} declined the call${status}`;
+  if (words === 'not found') return `${to} was not found${status}`;
+  return `${to}: ${words}${status}`;
+}
+
+/** The next snapshot of `callId` that passes `test` (already seen ones are not replayed). */
+function nextCallState(phone: Phone, callId: string, test: (s: CallSnapshot) => boolean, signal?: AbortSignal): Promise<CallSnapshot | undefined> {
+  return new Promise((resolve) => {
+    const done = (s: CallSnapshot | undefined) => {
+      phone.off('call:state', listener);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(s);
+    };
+    const listener = (s: CallSnapshot) => {
+      if (s.id === callId && test(s)) done(s);
+    };
+    const onAbort = () => done(undefined);
+    phone.on('call:state', listener);
+    signal?.addEventListener('abort', onAbort);
+  });
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -216,6 +342,92 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     });
   });
+}
+
+interface CallArgs {
+  to: string;
+  accountId?: string;
+  proxy?: string;
+  codecs?: CallCodec[];
+  srtp?: SrtpMode;
+  play?: CallAudioSource;
+  record?: string;
+  duration?: number;
+  dtmf?: string;
+  dtmfInfo: boolean;
+}
+
+/** `call`: dial, wait for the answer, send DTMF, stay --duration, hang up; the exit status. */
+async function placeCall(phone: Phone, printer: Printer, signal: AbortSignal, a: CallArgs): Promise<number> {
+  const started = await phone.dial({
+    to: a.to,
+    ...(a.accountId ? { accountId: a.accountId } : {}),
+    ...(a.proxy && !a.accountId ? { proxy: a.proxy } : {}),
+    ...(a.codecs ? { codecs: a.codecs } : {}),
+    ...(a.srtp ? { srtp: a.srtp } : {}),
+    ...(a.play ? { play: a.play } : {}),
+    ...(a.record ? { record: a.record } : {}),
+    ...(a.dtmfInfo ? { dtmf: 'info' as const } : {}),
+  });
+  const id = started.id;
+  const current = () => phone.listCalls().find((c) => c.id === id);
+  const ended = new Promise<CallSnapshot>((resolve) => {
+    const listener = (s: CallSnapshot) => {
+      if (s.id !== id || s.state !== 'ended') return;
+      phone.off('call:state', listener);
+      resolve(s);
+    };
+    if (started.state === 'ended') resolve(started);
+    else phone.on('call:state', listener);
+  });
+  const upNow = current();
+  const answered =
+    upNow?.answeredAt !== undefined ? upNow : await nextCallState(phone, id, (s) => s.answeredAt !== undefined || s.state === 'ended', signal);
+  if (answered && answered.state !== 'ended') {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal.addEventListener('abort', onAbort);
+    void ended.then(() => stop.abort());
+    const hangupAt = a.duration === undefined ? undefined : Date.now() + a.duration * 1000;
+    if (a.dtmf) {
+      // Once media flows (its first statistics), so the other side's receiver is running.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, 2000);
+        function done() {
+          clearTimeout(t);
+          phone.off('call:stats', onStats);
+          resolve();
+        }
+        const onStats = (st: { callId: string; packetsReceived: number }) => {
+          if (st.callId === id) done();
+        };
+        phone.on('call:stats', onStats);
+        stop.signal.addEventListener('abort', done);
+      });
+      if (!stop.signal.aborted) {
+        try {
+          await phone.sendDtmf({ callId: id, digits: a.dtmf });
+          printer.event('dtmf-sent', { callId: id, digits: a.dtmf }, `sent DTMF ${a.dtmf}`);
+        } catch (err) {
+          process.stderr.write(`DTMF not sent: ${(err as Error).message}\n`);
+        }
+      }
+    }
+    await sleep(hangupAt === undefined ? 2 ** 31 - 1 : Math.max(0, hangupAt - Date.now()), stop.signal);
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (current()) await Promise.race([phone.hangup({ callId: id }), new Promise((r) => setTimeout(r, 5000).unref())]);
+  const final = await Promise.race([ended, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000).unref())]);
+  if (!final) {
+    process.stderr.write(`the call with ${a.to} did not end cleanly\n`);
+    return 1;
+  }
+  const normal = final.answeredAt !== undefined && (final.endStatus === undefined || final.endStatus < 300);
+  if (!normal) {
+    process.stderr.write(callOutcomeLine(a.to, final) + '\n');
+    return 1;
+  }
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -240,15 +452,23 @@ export async function main(argv: string[]): Promise<number> {
   let phone: Phone | undefined;
   try {
     const needAor = command === 'register';
-    if (!['register', 'options', 'message', 'listen'].includes(command)) {
+    if (!['register', 'options', 'message', 'listen', 'call'].includes(command)) {
       throw new UsageError(`unknown command '${command}'`);
     }
+    if (command === 'call' && positionals.length !== 1) throw new UsageError('call wants one URI: call sip:bob@example.com');
+    const codecs = parseCodecs(values.codecs);
+    const srtp = parseSrtp(values.srtp);
+    const play = parsePlay(values.play);
+    const duration = seconds('duration', values.duration);
+    const delay = seconds('delay', values.delay);
+    if (values.dtmf !== undefined && !/^[0-9*#A-Da-d]+$/.test(values.dtmf)) throw new UsageError(`--dtmf wants digits 0-9, *, #, A-D, not '${values.dtmf}'`);
     if (command === 'options' && positionals.length !== 1) throw new UsageError('options wants one URI: options sip:bob@example.com');
     if (command === 'message' && positionals.length !== 2) throw new UsageError("message wants a URI and a text: message sip:bob@example.com 'Hello'");
     const account = await accountFrom(values, needAor);
     const stayFor = seconds('for', values.for);
     phone = new Phone(phoneOptions(values, account));
     if (values.trace) phone.on('sip:trace', (t) => printer.trace(t));
+    printCalls(printer, phone);
     phone.on('message:received', (m) =>
       printer.event('message', { from: m.peer, text: m.text, contentType: m.contentType }, `message from ${m.peer}: ${m.text}`),
     );
@@ -275,6 +495,31 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
 
+    if (command === 'call') {
+      return await placeCall(phone, printer, stopSignal.signal, {
+        to: positionals[0],
+        accountId,
+        proxy: values.proxy,
+        codecs,
+        srtp,
+        play,
+        record: values.record,
+        duration,
+        dtmf: values.dtmf,
+        dtmfInfo: !!values['dtmf-info'],
+      });
+    }
+    if (command === 'listen') {
+      phone.callSettings({
+        autoAnswer: !!values['auto-answer'],
+        autoAnswerDelay: delay ?? 0,
+        doNotDisturb: !!values.dnd,
+        ...(play ? { autoAnswerPlay: play } : {}),
+        ...(values.record ? { autoAnswerRecord: values.record } : {}),
+        ...(codecs ? { codecs } : {}),
+        ...(srtp ? { srtp } : {}),
+      });
+    }
     if (command === 'options') {
       const res = await phone.options({ accountId, to: positionals[0], proxy: values.proxy });
       printer.event('options', { to: positionals[0], status: res.status, reason: res.reason }, `${res.status} ${res.reason}`);
