@@ -33,7 +33,7 @@ import { TcpBridge } from './peers-tcp-bridge.ts';
 import { NetstringDecoder, encodeNetstring } from './peers-netstring.ts';
 import { writeWav } from '../../helpers/audio-analysis.ts';
 import { PeerEventLog } from './peers-event-log.ts';
-import { wavClosed, wavSecondsWritten } from './peers-wav.ts';
+import { wavClosed, wavFormat, wavSecondsWritten } from './peers-wav.ts';
 
 export type BaresipCodec = 'opus' | 'G722/16000/1' | 'PCMU' | 'PCMA' | 'GSM';
 export type BaresipMediaEnc = 'srtp' | 'srtp-mand' | 'srtp-mandf' | 'dtls_srtp';
@@ -43,7 +43,10 @@ export interface BaresipOptions {
   password?: string;
   /** The AoR's domain, default `lab.test`. */
   domain?: string;
-  /** `host:port` of the registrar/outbound proxy (Kamailio: `127.0.0.1:5060`); null = no registration (direct calls). */
+  /**
+   * `host:port` of the registrar/outbound proxy, used with `transport` (Kamailio: `127.0.0.1:5060`,
+   * `127.0.0.1:5061` for TLS); null = no registration (direct calls to `directUri`).
+   */
   registrar: string | null;
   sipPort: number;
   transport?: 'udp' | 'tcp' | 'tls';
@@ -99,30 +102,35 @@ export class Baresip {
   private readonly opts: BaresipOptions;
   private child?: ChildProcess;
   private bridge?: TcpBridge;
-  private readonly decoder = new NetstringDecoder();
+  private decoder = new NetstringDecoder();
   private readonly pending = new Map<string, Pending>();
   private nextToken = 1;
-  private readonly log$: PeerEventLog<BaresipEvent>;
+  private readonly eventLog: PeerEventLog<BaresipEvent>;
 
   constructor(ns: NetNs, opts: BaresipOptions) {
     for (const c of opts.codecs ?? []) if (!(c in CODEC_NAMES)) throw new Error(`baresip: unknown codec ${c}`);
     this.ns = ns;
     this.opts = opts;
-    this.log$ = new PeerEventLog<BaresipEvent>({ name: `baresip ${opts.user}`, describe: (e) => `${e.type}${e.param ? `(${e.param})` : ''}` });
+    this.eventLog = new PeerEventLog<BaresipEvent>({ name: `baresip ${opts.user}`, describe: (e) => `${e.type}${e.param ? `(${e.param})` : ''}` });
     this.dir = join(ns.dir, `baresip-${opts.user}-${opts.sipPort}`);
     this.recDir = join(this.dir, 'rec');
     mkdirSync(this.recDir, { recursive: true });
     writeFileSync(join(this.dir, 'config'), this.config());
     writeFileSync(join(this.dir, 'accounts'), this.accountLine() + '\n');
     writeFileSync(join(this.dir, 'contacts'), '');
-    if (!opts.playWav) {
+    if (opts.playWav) {
+      const f = wavFormat(opts.playWav);
+      if (f.sampleRate !== 8000 || f.channels !== 1 || f.bits !== 16) {
+        throw new Error(`baresip: playWav must be 8 kHz mono 16-bit (aufile, PEERS.md), ${opts.playWav} is ${f.sampleRate} Hz, ${f.channels} ch, ${f.bits} bit`);
+      }
+    } else {
       writeWav(join(this.dir, 'silence.wav'), { sampleRate: 8000, channels: [new Int16Array(8000 * 120)] });
     }
   }
 
   /** Every event ctrl_tcp pushed since `start()`, in order. */
   get events(): readonly BaresipEvent[] {
-    return this.log$.events;
+    return this.eventLog.events;
   }
 
   /** The AoR, `sip:user@domain`. */
@@ -179,8 +187,7 @@ export class Baresip {
     const params = [`answermode=${o.autoAnswer ? 'auto' : 'manual'}`];
     if (o.password !== undefined) params.push(`auth_pass=${o.password}`);
     if (o.registrar) {
-      const port = t === 'tls' && o.registrar.endsWith(':5060') ? o.registrar.replace(/:5060$/, ':5061') : o.registrar;
-      params.push(`outbound="sip:${port}${uriParams}"`, 'regint=600');
+      params.push(`outbound="sip:${o.registrar}${uriParams}"`, 'regint=600');
     } else {
       params.push('regint=0');
     }
@@ -194,12 +201,12 @@ export class Baresip {
     const timeoutMs = this.opts.startTimeoutMs ?? 10_000;
     const deadline = Date.now() + timeoutMs;
     this.log = '';
-    this.log$.reset();
+    this.eventLog.reset();
     const child = this.ns.spawn('baresip', ['-f', this.dir]);
     this.child = child;
     child.once('exit', (code, signal) => {
       const err = new Error(`baresip ${this.opts.user} exited (${code ?? signal}):\n${this.log.slice(-2000)}`);
-      this.log$.fail(err);
+      this.eventLog.fail(err);
       this.failPending(err);
     });
     const append = (d: Buffer) => {
@@ -217,6 +224,7 @@ export class Baresip {
   }
 
   private async connect(timeoutMs: number): Promise<void> {
+    this.decoder = new NetstringDecoder();
     this.bridge = await TcpBridge.open(this.ns, {
       port: this.opts.ctrlPort,
       timeoutMs,
@@ -229,7 +237,7 @@ export class Baresip {
     for (;;) {
       const failed = this.events.find((e) => e.type === 'REGISTER_FAIL');
       if (failed) throw new Error(`baresip ${this.opts.user}: registration failed: ${failed.param}`);
-      const since = this.log$.count;
+      const since = this.eventLog.count;
       const info = stripAnsi(await this.command('reginfo', '', Math.max(100, deadline - Date.now())));
       // One line per UA: `> sip:alice@lab.test   OK  <server> Expires 600s` once registered.
       if (/\sOK\s/.test(info)) return;
@@ -237,7 +245,7 @@ export class Baresip {
       if (left <= 0) throw new Error(`baresip ${this.opts.user}: not registered in time; reginfo: ${info}\n${this.log.slice(-2000)}`);
       // The REGISTER_OK event may have gone by before ctrl_tcp was connected: ask again after
       // the next registration event, or after 250 ms at the latest.
-      await this.log$.wait((e) => e.type === 'REGISTER_OK' || e.type === 'REGISTER_FAIL', Math.min(left, 250), { since }).catch(() => undefined);
+      await this.eventLog.wait((e) => e.type === 'REGISTER_OK' || e.type === 'REGISTER_FAIL', Math.min(left, 250), { since }).catch(() => undefined);
     }
   }
 
@@ -257,7 +265,7 @@ export class Baresip {
         continue;
       }
       if (msg.event === true || msg.event === 'true') {
-        this.log$.push(msg as unknown as BaresipEvent);
+        this.eventLog.push(msg as unknown as BaresipEvent);
       } else if (msg.response === true || msg.response === 'true') {
         const token = String(msg.token ?? '');
         const p = this.pending.get(token);
@@ -300,7 +308,7 @@ export class Baresip {
 
   /** Number of events seen so far: pass it as `since` to wait only for later ones. */
   get eventCount(): number {
-    return this.log$.count;
+    return this.eventLog.count;
   }
 
   /**
@@ -308,7 +316,7 @@ export class Baresip {
    * `test`; rejects after `timeoutMs` with the events seen so far, or at once if baresip exits.
    */
   waitEvent(test: (e: BaresipEvent) => boolean, timeoutMs: number, options: { since?: number; what?: string } = {}): Promise<BaresipEvent> {
-    return this.log$.wait(test, timeoutMs, options);
+    return this.eventLog.wait(test, timeoutMs, options);
   }
 
   /** Shorthand: the first event of `type` from `since` on. */

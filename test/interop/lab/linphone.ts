@@ -44,7 +44,10 @@ export interface LinphoneOptions {
   registrar: string | null;
   sipPort: number;
   transport?: 'udp' | 'tcp';
-  /** The only codecs left enabled (names as `codec list` prints them). Default: linphonec's own set. */
+  /**
+   * The only codecs left enabled (names as `codec list` prints them; `speex` means its three
+   * rates). Default: linphonec's own set (opus, speex, PCMU, PCMA, G729).
+   */
   codecs?: LinphoneCodec[];
   /** Mono WAV used as the microphone (8 kHz is safest). */
   playWav?: string;
@@ -104,12 +107,12 @@ export class Linphone {
   private child?: ChildProcess;
   private queue: Promise<unknown> = Promise.resolve();
   private partial = '';
-  private readonly log$: PeerEventLog<LinphoneEvent>;
+  private readonly eventLog: PeerEventLog<LinphoneEvent>;
 
   constructor(ns: NetNs, opts: LinphoneOptions) {
     this.ns = ns;
     this.opts = opts;
-    this.log$ = new PeerEventLog<LinphoneEvent>({ name: `linphonec ${opts.user}`, describe: (e) => e.line });
+    this.eventLog = new PeerEventLog<LinphoneEvent>({ name: `linphonec ${opts.user}`, describe: (e) => e.line });
     this.dir = join(ns.dir, `linphone-${opts.user}-${opts.sipPort}`);
     mkdirSync(join(this.dir, 'tmp'), { recursive: true });
     mkdirSync(join(this.dir, '.local/share/linphone'), { recursive: true });
@@ -126,7 +129,7 @@ export class Linphone {
 
   /** Every call event linphonec printed since `start()`, in order. */
   get events(): readonly LinphoneEvent[] {
-    return this.log$.events;
+    return this.eventLog.events;
   }
 
   /** The AoR, `sip:user@domain`. */
@@ -206,8 +209,8 @@ export class Linphone {
       env: { ...process.env, HOME: this.dir },
     });
     this.child = child;
-    this.log$.reset();
-    child.once('exit', (code, signal) => this.log$.fail(new Error(`linphonec ${this.opts.user} exited (${code ?? signal}):\n${this.log.slice(-2000)}`)));
+    this.eventLog.reset();
+    child.once('exit', (code, signal) => this.eventLog.fail(new Error(`linphonec ${this.opts.user} exited (${code ?? signal}):\n${this.log.slice(-2000)}`)));
     child.stdout!.on('data', (d: Buffer) => this.onOutput(d.toString()));
     child.stderr!.on('data', (d: Buffer) => this.appendLog(d.toString()));
     const exited = new Promise<never>((_, reject) =>
@@ -230,7 +233,7 @@ export class Linphone {
     if (!this.opts.registrar) return;
     for (;;) {
       const status = await this.command('status register');
-      if (status.startsWith('registered,')) return;
+      if (/^registered,/m.test(status)) return;
       if (Date.now() > deadline) throw new Error(`linphonec ${this.opts.user}: not registered in time (${status.trim()})\n${this.log.slice(-2000)}`);
       await delay(50);
     }
@@ -260,7 +263,7 @@ export class Linphone {
       const line = this.partial.slice(0, nl).replace(/^(linphonec> )+/, '').trim();
       this.partial = this.partial.slice(nl + 1);
       const e = parseEvent(line);
-      if (e) this.log$.push(e);
+      if (e) this.eventLog.push(e);
     }
   }
 
@@ -299,12 +302,12 @@ export class Linphone {
 
   /** Number of events seen so far: pass it as `since` to wait only for later ones. */
   get eventCount(): number {
-    return this.log$.count;
+    return this.eventLog.count;
   }
 
   /** The first event, from index `since` on, that passes `test`; rejects after `timeoutMs` or when linphonec exits. */
   waitEvent(test: (e: LinphoneEvent) => boolean, timeoutMs: number, options: { since?: number; what?: string } = {}): Promise<LinphoneEvent> {
-    return this.log$.wait(test, timeoutMs, options);
+    return this.eventLog.wait(test, timeoutMs, options);
   }
 
   /**

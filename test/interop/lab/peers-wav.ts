@@ -32,6 +32,21 @@ export function wavClosed(path: string, sizes: 'exact' | 'nonzero'): boolean {
   return sizes === 'exact' ? riff === size - 8 : riff > 8;
 }
 
+/** The `fmt ` chunk of a finished WAV file (throws when there is none). */
+export function wavFormat(path: string): { sampleRate: number; channels: number; bits: number } {
+  const h = head(path, 512);
+  if (h.length < 12 || h.toString('latin1', 0, 4) !== 'RIFF' || h.toString('latin1', 8, 12) !== 'WAVE') throw new Error(`${path}: not a WAV file`);
+  let at = 12;
+  while (at + 24 <= h.length) {
+    const chunk = h.readUInt32LE(at + 4);
+    if (h.toString('latin1', at, at + 4) === 'fmt ') {
+      return { channels: h.readUInt16LE(at + 10), sampleRate: h.readUInt32LE(at + 12), bits: h.readUInt16LE(at + 22) };
+    }
+    at += 8 + chunk + (chunk & 1);
+  }
+  throw new Error(`${path}: no fmt chunk`);
+}
+
 /**
  * Seconds of PCM16 audio in the file so far. The format comes from its `fmt ` chunk when the
  * header is already there, else from `assumed` (a header-less file in progress: 44 bytes skipped).
