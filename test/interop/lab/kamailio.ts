@@ -111,12 +111,26 @@ request_route {
     exit;
   }
   if (has_totag()) {
+    # In-dialog requests whose target is a GRUU or AOR of ours (linphone's Contact is a GRUU,
+    # sip:carol@lab.test;gr=…) are looked up in the location table, never resolved by DNS.
     if (loose_route()) {
+      if (uri == myself && !lookup("location")) {
+        sl_send_reply("404", "Not here");
+        exit;
+      }
       t_relay();
       exit;
     }
     if (is_method("ACK")) {
-      if (t_check_trans()) t_relay();
+      if (t_check_trans()) {
+        t_relay();
+      } else if (uri == myself && lookup("location")) {
+        t_relay();
+      }
+      exit;
+    }
+    if (uri == myself && lookup("location")) {
+      t_relay();
       exit;
     }
     sl_send_reply("404", "Not here");
