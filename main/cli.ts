@@ -59,6 +59,9 @@ Call options (call, listen):
   --auto-answer        listen: answer every call; --delay S waits S seconds first
   --dnd                listen: do not disturb (every call gets 486 Busy Here)
 
+  While call or listen runs, lines on standard input act on the latest call: hold, resume,
+  hangup, answer, decline [486|603], dtmf DIGITS, codecs LIST, message TEXT (to its peer).
+
 Run options:
   --for S              stay S seconds (refreshing the registration), then unregister and exit
   --json               print events as JSON, one object per line
@@ -306,6 +309,59 @@ function printCalls(p: Printer, phone: Phone): void {
   phone.on('call:stats', (st) => p.event('stats', { ...st }));
 }
 
+/**
+ * Commands on standard input while `call` or `listen` runs, one per line, acting on the latest
+ * call still going: what a person at the keyboard (or a test driving the CLI) would press.
+ */
+function readCommands(phone: Phone, printer: Printer, message: (to: string, text: string) => Promise<void>): () => void {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  rl.on('line', (line) => {
+    const [verb = '', ...rest] = line.trim().split(/\s+/);
+    const arg = line.trim().slice(verb.length).trim();
+    if (verb === '') return;
+    const calls = phone.listCalls();
+    const call = calls.at(-1);
+    const run = async (): Promise<void> => {
+      if (!call) throw new Error('there is no call');
+      const callId = call.id;
+      switch (verb) {
+        case 'hold':
+          await phone.hold({ callId });
+          return;
+        case 'resume':
+          await phone.resume({ callId });
+          return;
+        case 'hangup':
+          await phone.hangup({ callId });
+          return;
+        case 'answer':
+          await phone.answer({ callId });
+          return;
+        case 'decline':
+          phone.decline({ callId, status: rest[0] === '603' ? 603 : 486 });
+          return;
+        case 'dtmf':
+          await phone.sendDtmf({ callId, digits: arg });
+          printer.event('dtmf-sent', { callId, digits: arg }, `sent DTMF ${arg}`);
+          return;
+        case 'codecs':
+          await phone.changeCodecs({ callId, codecs: parseCodecs(arg) ?? [] });
+          return;
+        case 'message':
+          await message(call.peer.uri, arg);
+          return;
+        default:
+          throw new Error(`unknown command '${verb}' (hold, resume, hangup, answer, decline, dtmf, codecs, message)`);
+      }
+    };
+    run().catch((err: unknown) => {
+      printer.event('command-failed', { command: verb, error: (err as Error).message });
+      process.stderr.write(`${verb}: ${(err as Error).message}\n`);
+    });
+  });
+  return () => rl.close();
+}
+
 /** "sip:bob@lab.test is busy (486 Busy Here)": why a call did not go as asked, in one line. */
 export function callOutcomeLine(to: string, s: CallSnapshot): string {
   const words = s.endReason ?? 'the call failed';
@@ -450,6 +506,7 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   let phone: Phone | undefined;
+  let stopCommands: (() => void) | undefined;
   try {
     const needAor = command === 'register';
     if (!['register', 'options', 'message', 'listen', 'call'].includes(command)) {
@@ -495,6 +552,12 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
 
+    if (command === 'call' || command === 'listen') {
+      stopCommands = readCommands(phone, printer, async (to, text) => {
+        const m = await phone!.sendMessage({ accountId, to, text, proxy: values.proxy });
+        printer.event('message-sent', { to: m.peer, status: m.status, error: m.error }, m.status === 'sent' ? `message delivered to ${m.peer}` : `message not delivered: ${m.error}`);
+      });
+    }
     if (command === 'call') {
       return await placeCall(phone, printer, stopSignal.signal, {
         to: positionals[0],
@@ -548,6 +611,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    stopCommands?.();
     if (phone) await phone.stop();
   }
 }
