@@ -175,6 +175,133 @@ export interface CallSettings {
   srtp?: SrtpMode;
 }
 
+// ---- store: contacts, history, messages, settings ------------------------------------------------
+
+export type AddressLabel = 'work' | 'home' | 'mobile' | 'other';
+
+/** One way to reach a contact. */
+export interface ContactAddress {
+  /** A `sip:`, `sips:` or `tel:` URI (checked by the store; a password in it is refused). */
+  uri: string;
+  label: AddressLabel;
+}
+
+export interface ContactSnapshot {
+  id: string;
+  displayName: string;
+  favourite: boolean;
+  notes: string;
+  addresses: ContactAddress[];
+  /** ms since the epoch. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What `contacts:save` takes: without `id` a new contact, with one the whole contact replaced. */
+export interface ContactInput {
+  id?: string;
+  displayName: string;
+  favourite?: boolean;
+  notes?: string;
+  addresses: ContactAddress[];
+}
+
+export interface ContactQuery {
+  /** Matches the name (no case, no accents), a URI, or a number by its digits ("+33 1 23"). */
+  text?: string;
+  favourites?: boolean;
+  limit?: number;
+}
+
+export interface VCardImportResult {
+  imported: number;
+  /** Ids of the contacts created or updated (a card whose UID is one of ours updates it). */
+  ids: string[];
+  /** Cards not imported, numbered from 1 in the order of the text, with why. */
+  skipped: Array<{ card: number; name?: string; reason: string }>;
+  /** Parts of imported cards that were left out (an `xmpp:` IMPP, a malformed number…). */
+  dropped: Array<{ card: number; name?: string; reason: string }>;
+}
+
+export type CallOutcome = 'answered' | 'missed' | 'declined' | 'failed' | 'cancelled' | 'busy' | 'interrupted';
+
+/** One call in the history. Written when the call starts, completed when it ends. */
+export interface HistoryEntry {
+  id: number;
+  direction: 'incoming' | 'outgoing';
+  peer: { uri: string; displayName?: string };
+  /** The contact the peer's address belongs to, when there is one. */
+  contactId?: string;
+  accountId?: string;
+  /** ms since the epoch. */
+  startedAt: number;
+  answeredAt?: number;
+  endedAt?: number;
+  /** Seconds of conversation (0 when never answered). */
+  duration: number;
+  /** Absent while the call goes on. */
+  outcome?: CallOutcome;
+  /** Why it ended, in words. */
+  endReason?: string;
+  codec?: CallCodec;
+}
+
+export interface HistoryFilter {
+  kind?: 'all' | 'incoming' | 'outgoing' | 'missed';
+  /** Calls with this peer only (any form of its URI). */
+  peer?: string;
+  limit?: number;
+  /** Entries older than this id (paging). */
+  before?: number;
+}
+
+export interface ConversationSummary {
+  /** The peer's URI, as one key (no display name or parameters). */
+  peer: string;
+  contactId?: string;
+  displayName?: string;
+  last: MessageSnapshot;
+  unread: number;
+}
+
+export interface AudioSettings {
+  /** Device ids as the renderer's `enumerateDevices()` gives them; 'default': the system's. */
+  inputDeviceId: string;
+  outputDeviceId: string;
+  ringingDeviceId: string;
+  echoCancellation: boolean;
+  noiseSuppression: boolean;
+  autoGainControl: boolean;
+}
+
+export interface NetworkSettings {
+  /** `host[:port]` of a STUN server; '' for none. */
+  stunServer: string;
+  rtpPortMin: number;
+  rtpPortMax: number;
+}
+
+export interface Settings {
+  language: 'system' | 'en' | 'fr';
+  theme: 'system' | 'light' | 'dark';
+  doNotDisturb: boolean;
+  /** Answer incoming calls after `delay` seconds. */
+  autoAnswer: { enabled: boolean; delay: number };
+  /** Codecs in order of preference. */
+  codecs: CallCodec[];
+  /** SDES-SRTP policy for new calls. */
+  srtp: SrtpMode;
+  audio: AudioSettings;
+  network: NetworkSettings;
+  closeToTray: boolean;
+  startMinimised: boolean;
+}
+
+/** A change of settings: any keys, and any keys of the grouped ones (`{ audio: { echoCancellation: false } }`). */
+export type SettingsChange = {
+  [K in keyof Settings]?: Settings[K] extends unknown[] ? Settings[K] : Settings[K] extends object ? Partial<Settings[K]> : Settings[K];
+};
+
 /** Invokable calls: `channel → { req; res }`. */
 export interface ApiCalls {
   'account:add': { req: AccountConfig; res: AccountSnapshot };
@@ -196,6 +323,26 @@ export interface ApiCalls {
   'call:codecs': { req: { callId: string; codecs: CallCodec[] }; res: CallSnapshot };
   'call:list': { req: void; res: CallSnapshot[] };
   'call:settings': { req: Partial<CallSettings>; res: CallSettings };
+  'contacts:list': { req: ContactQuery | void; res: ContactSnapshot[] };
+  'contacts:get': { req: { id: string }; res: ContactSnapshot };
+  /** Create (no id) or replace a contact. */
+  'contacts:save': { req: ContactInput; res: ContactSnapshot };
+  'contacts:delete': { req: { id: string }; res: void };
+  'contacts:favourite': { req: { id: string; favourite: boolean }; res: ContactSnapshot };
+  /** vCard 2.1, 3.0 or 4.0 text (one or many cards). */
+  'contacts:import-vcard': { req: { text: string }; res: VCardImportResult };
+  /** vCard 4.0 (RFC 6350) of these contacts, or of all. */
+  'contacts:export-vcard': { req: { ids?: string[] } | void; res: { text: string; count: number } };
+  'history:list': { req: HistoryFilter | void; res: HistoryEntry[] };
+  'history:delete': { req: { id: number }; res: void };
+  'history:clear': { req: void; res: void };
+  /** The last message with each peer, newest first, with unread counts. */
+  'messages:conversations': { req: void; res: ConversationSummary[] };
+  /** One conversation, oldest first; `before` (a time, ms) pages back. */
+  'messages:list': { req: { peer: string; limit?: number; before?: number }; res: MessageSnapshot[] };
+  'messages:mark-read': { req: { peer: string }; res: void };
+  'settings:get': { req: void; res: Settings };
+  'settings:set': { req: SettingsChange; res: Settings };
 }
 
 /** Pushed events: `channel → payload`. */
@@ -210,6 +357,10 @@ export interface ApiEvents {
   'call:state': CallSnapshot;
   'call:stats': CallStats;
   'call:dtmf': CallDtmf;
+  'contacts:changed': { saved: ContactSnapshot[]; removed: string[] };
+  /** A call row added or completed, rows deleted, or everything cleared. */
+  'history:changed': { saved: HistoryEntry[]; removed: number[]; cleared: boolean };
+  'settings:changed': Settings;
 }
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
