@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import vue from '@vitejs/plugin-vue';
 
 // One runner, several projects (STYLE.md "Tests"): `npm test` runs them all.
 export default defineConfig({
@@ -10,6 +11,7 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/unit/**/*.test.ts'],
+          exclude: ['test/unit/renderer/**'], // the `dom` project runs these
           // Unit tests first, then the interop suite (projects with different worker limits
           // must sit in different groups).
           sequence: { groupOrder: 0 },
@@ -28,6 +30,29 @@ export default defineConfig({
           hookTimeout: 120_000,
           fileParallelism: true,
           maxWorkers: 2,
+        },
+      },
+      {
+        // The renderer's stores and components in happy-dom (with the fake `window.appel`).
+        plugins: [vue()],
+        test: {
+          name: 'dom',
+          environment: 'happy-dom',
+          include: ['test/unit/renderer/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // The UI in Debian's Chromium against the real engine and bridge on loopback.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          sequence: { groupOrder: 3 },
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
     ],

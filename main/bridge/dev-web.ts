@@ -1,0 +1,190 @@
+/**
+ * `npm run dev:web`: the engine (Phone), the renderer and the WebSocket bridge on 127.0.0.1, for
+ * working on the UI in a plain browser and for the end-to-end tests. Prints
+ * `http://127.0.0.1:PORT/?token=…`; only a page holding that token reaches the engine.
+ *
+ *   node main/bridge/dev-web.ts [--built] [--port N] [--sip udp:127.0.0.1:5070]…
+ *
+ * Default: Vite in middleware mode (edits reload the page). `--built`: serve dist/renderer (the
+ * `vite build` output; built first when missing).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Phone, type PhoneOptions } from '../phone/phone.ts';
+import type { Handlers } from './dispatch.ts';
+import { phoneHandlers } from './phone-handlers.ts';
+import { WsBridge, isLoopbackHost, type EventSource } from './ws-bridge.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const BUILT_RENDERER = join(REPO, 'dist', 'renderer');
+
+/** The page's policy (the same as renderer/index.html's meta; `'self'` covers our own ws:). */
+export const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+export interface DevWebOptions {
+  /** HTTP port on 127.0.0.1 (default 0: any free port). */
+  port?: number;
+  /** `built`: serve dist/renderer (built first when missing); `vite`: Vite middleware mode. */
+  mode?: 'built' | 'vite';
+  /** A started engine to serve; default: a new Phone started with `phoneOptions`. */
+  phone?: Phone;
+  phoneOptions?: PhoneOptions;
+  /** Handlers for channels the Phone does not serve (the store's), merged over the phone's. */
+  extraHandlers?: Handlers;
+  /** Sources of more events (the store's `contacts:changed`…) and their names. */
+  extraEvents?: { sources: EventSource[]; names: string[] };
+  /** Default: 32 random bytes, hex. */
+  token?: string;
+}
+
+export interface DevWeb {
+  url: string;
+  port: number;
+  token: string;
+  phone: Phone;
+  bridge: WsBridge;
+  close(): Promise<void>;
+}
+
+/** Builds the renderer with Vite into dist/renderer. */
+export async function buildRenderer(): Promise<void> {
+  const vite = await import('vite');
+  await vite.build({ configFile: join(REPO, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+  let file = resolve(root, `.${path}`);
+  if (file !== root && !file.startsWith(root + sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
+  res.writeHead(200, {
+    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Cache-Control': 'no-store',
+  });
+  res.end(readFileSync(file));
+}
+
+export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
+  const mode = opts.mode ?? 'built';
+  const token = opts.token ?? randomBytes(32).toString('hex');
+  const ownPhone = !opts.phone;
+  const phone = opts.phone ?? new Phone(opts.phoneOptions);
+  if (ownPhone) await phone.start();
+
+  let handle: (req: IncomingMessage, res: ServerResponse) => void;
+  let server: Server;
+  let closeVite: (() => Promise<void>) | undefined;
+  const guard = (req: IncomingMessage, res: ServerResponse): boolean => {
+    // DNS rebinding: a page served under another name must not reach the engine or the page.
+    if (!isLoopbackHost(req.headers.host ?? '')) {
+      res.writeHead(403).end();
+      return false;
+    }
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    return true;
+  };
+
+  if (mode === 'built') {
+    if (!existsSync(join(BUILT_RENDERER, 'index.html'))) await buildRenderer();
+    handle = (req, res) => {
+      if (!guard(req, res)) return;
+      res.setHeader('Content-Security-Policy', CSP);
+      serveStatic(BUILT_RENDERER, req, res);
+    };
+    server = createServer((req, res) => handle(req, res));
+  } else {
+    server = createServer((req, res) => handle(req, res));
+    const vite = await import('vite');
+    const dev = await vite.createServer({
+      configFile: join(REPO, 'vite.config.ts'),
+      appType: 'spa',
+      server: { middlewareMode: true, hmr: { server } },
+    });
+    closeVite = () => dev.close();
+    handle = (req, res) => {
+      if (guard(req, res)) dev.middlewares(req, res);
+    };
+  }
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => ok());
+  });
+  const port = (server.address() as { port: number }).port;
+
+  const bridge = new WsBridge({
+    server,
+    token,
+    handlers: { ...phoneHandlers(phone), ...opts.extraHandlers },
+    events: [phone as unknown as EventSource, ...(opts.extraEvents?.sources ?? [])],
+    ...(opts.extraEvents ? { extraEvents: opts.extraEvents.names } : {}),
+    shareUpgrades: mode === 'vite',
+  });
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    phone,
+    bridge,
+    async close() {
+      bridge.close();
+      await closeVite?.();
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      if (ownPhone) await phone.stop();
+    },
+  };
+}
+
+function parseArgs(argv: string[]): DevWebOptions {
+  const opts: DevWebOptions = { mode: 'vite' };
+  const listen: NonNullable<PhoneOptions['listen']> = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--built') opts.mode = 'built';
+    else if (a === '--port') opts.port = Number(argv[++i]);
+    else if (a === '--sip') {
+      const m = /^(udp|tcp|tls):(.+):(\d+)$/i.exec(argv[++i] ?? '');
+      if (!m) throw new TypeError(`--sip: expected udp|tcp|tls:ADDRESS:PORT, not '${argv[i] ?? ''}'`);
+      listen.push({ protocol: m[1].toUpperCase() as 'UDP' | 'TCP' | 'TLS', address: m[2], port: Number(m[3]) });
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run dev:web -- [--built] [--port N] [--sip udp:127.0.0.1:5070]…');
+      process.exit(0);
+    } else throw new TypeError(`unknown option '${a}' (try --help)`);
+  }
+  if (listen.length > 0) opts.phoneOptions = { listen };
+  return opts;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const web = await startDevWeb(parseArgs(process.argv.slice(2)));
+    console.log(`Appel is at ${web.url}`);
+    const stop = () => void web.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (err) {
+    console.error(`dev-web: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The loopback WebSocket bridge: `window.appel` for a plain browser (development page, end-to-end
+ * tests), exactly what the Electron preload offers. It attaches to an HTTP server bound to
+ * 127.0.0.1 and accepts WebSocket upgrades on one path, only with the right token (and, from a
+ * browser, only from the server's own origin).
+ *
+ * Frames are JSON text: requests `{ id, channel, req }` → answers `{ id, result }` where result is
+ * an `ApiResult` (every request validated first, ./validate.ts); events `{ event, payload }`.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { timingSafeEqual } from 'node:crypto';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ApiEvents } from '../phone/api.ts';
+import { dispatch, type Handlers } from './dispatch.ts';
+
+/** Every engine event the UI hears; complete by type. */
+const EVENTS = {
+  'account:state': true,
+  'message:received': true,
+  'message:state': true,
+  'sip:trace': true,
+  'call:incoming': true,
+  'call:state': true,
+  'call:stats': true,
+  'call:dtmf': true,
+  'contacts:changed': true,
+  'history:changed': true,
+  'settings:changed': true,
+} as const satisfies Record<keyof ApiEvents, true>;
+
+export const EVENT_NAMES = Object.keys(EVENTS) as Array<keyof ApiEvents>;
+
+/** Where events come from: the Phone (an EventEmitter) or anything shaped like it. */
+export interface EventSource {
+  on(event: string, listener: (payload: unknown) => void): unknown;
+  off(event: string, listener: (payload: unknown) => void): unknown;
+}
+
+export interface WsBridgeOptions {
+  server: Server;
+  token: string;
+  handlers: Handlers;
+  /** Engine event sources (the phone, the store…); each forwards the events it has. */
+  events: EventSource[];
+  /** More event names to forward (channels that live outside ApiEvents' current list). */
+  extraEvents?: string[];
+  /** The upgrade path (default `/bridge`). */
+  path?: string;
+  /** Leave other upgrade paths alone (Vite's HMR socket shares the server). */
+  shareUpgrades?: boolean;
+}
+
+function sameToken(given: string | null, token: string): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function refuse(socket: Duplex, status: 401 | 403, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+export class WsBridge {
+  private readonly opts: WsBridgeOptions;
+  private readonly wss: WebSocketServer;
+  private readonly path: string;
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+  constructor(opts: WsBridgeOptions) {
+    this.opts = opts;
+    this.path = opts.path ?? '/bridge';
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+    this.wss.on('connection', (ws) => this.serve(ws));
+    this.onUpgrade = (req, socket, head) => this.upgrade(req, socket, head);
+    opts.server.on('upgrade', this.onUpgrade);
+    for (const name of [...EVENT_NAMES, ...(opts.extraEvents ?? [])]) {
+      const listener = (payload: unknown) => this.broadcast(name, payload);
+      for (const source of opts.events) {
+        source.on(name, listener);
+        this.unsubscribe.push(() => source.off(name, listener));
+      }
+    }
+  }
+
+  /** How many pages are connected. */
+  get clients(): number {
+    return this.wss.clients.size;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== this.path) {
+      if (!this.opts.shareUpgrades) refuse(socket, 403, 'Forbidden');
+      return;
+    }
+    if (!sameToken(url.searchParams.get('token'), this.opts.token)) return refuse(socket, 401, 'Unauthorized');
+    // A browser always sends Origin: only our own page may connect (other local pages may not,
+    // even if they learnt the port). Processes without Origin hold the token: that is enough.
+    const origin = req.headers.origin;
+    const host = req.headers.host;
+    if (origin !== undefined && (host === undefined || !isLoopbackHost(host) || origin !== `http://${host}`)) return refuse(socket, 403, 'Forbidden');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  private serve(ws: WebSocket): void {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      let msg: { id?: unknown; channel?: unknown; req?: unknown };
+      try {
+        msg = JSON.parse(data.toString());
+      } catch {
+        return;
+      }
+      if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number') return;
+      const id = msg.id;
+      void dispatch(this.opts.handlers, msg.channel, msg.req).then((result) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
+      });
+    });
+    ws.on('error', () => ws.terminate());
+  }
+
+  private broadcast(event: string, payload: unknown): void {
+    const frame = JSON.stringify({ event, payload });
+    for (const ws of this.wss.clients) if (ws.readyState === ws.OPEN) ws.send(frame);
+  }
+
+  close(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.opts.server.off('upgrade', this.onUpgrade);
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+}
+
+/** `127.0.0.1:PORT`, `localhost:PORT` or `[::1]:PORT` (a DNS-rebinding page has another name). */
+export function isLoopbackHost(host: string): boolean {
+  return /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host);
+}

@@ -1,0 +1,52 @@
+/**
+ * The renderer's one way to the engine: `window.appel`, which the Electron preload exposes and
+ * the loopback WebSocket bridge provides in a plain browser (./bridge-client.ts). Only TYPES come
+ * from main/: the renderer never imports the engine's code.
+ */
+import type { ApiCalls, ApiEvents, ApiResult } from '../../main/phone/api.ts';
+
+export type Calls = ApiCalls;
+export type Events = ApiEvents;
+
+export type Channel = keyof Calls & string;
+export type EventName = keyof Events & string;
+export type Req<K extends Channel> = Calls[K]['req'];
+export type Res<K extends Channel> = Calls[K]['res'];
+
+export interface AppelApi {
+  /** One request, one answer; failures come back as `{ ok: false, error }`, never as a rejection. */
+  invoke<K extends Channel>(channel: K, req: Req<K>): Promise<ApiResult<Res<K>>>;
+  /** Listen to an engine event; returns the function that stops listening. */
+  on<K extends EventName>(event: K, cb: (payload: Events[K]) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    appel?: AppelApi;
+  }
+}
+
+/** A failed call, as stores keep it for the UI (code for logic, message for people). */
+export class ApiFailure extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ApiFailure';
+    this.code = code;
+  }
+}
+
+export function appel(): AppelApi {
+  const api = window.appel;
+  if (!api) throw new ApiFailure('no-engine', 'window.appel is missing: the page runs neither in Electron nor through the bridge');
+  return api;
+}
+
+/** invoke() that unwraps the result: resolves with the value or rejects with an ApiFailure. */
+export async function call<K extends Channel>(channel: K, req: Req<K>): Promise<Res<K>> {
+  const result = await appel().invoke(channel, req);
+  if (result.ok) return result.value as Res<K>;
+  throw new ApiFailure(result.error.code, result.error.message);
+}
+
+export type { ApiResult };

@@ -1,0 +1,130 @@
+/**
+ * `window.appel` over the loopback WebSocket bridge (main/bridge/), for a plain browser: the
+ * development page of `npm run dev:web` and the end-to-end tests. It offers exactly what the
+ * Electron preload offers: `invoke(channel, req)` → ApiResult, and `on(event, cb)` → unsubscribe.
+ *
+ * Wire format (JSON text frames): the page sends `{ id, channel, req }`; the bridge answers
+ * `{ id, result }` and pushes `{ event, payload }`.
+ */
+import type { ApiResult, AppelApi, Channel, EventName, Events, Req, Res } from './api.ts';
+
+export interface BridgeClientOptions {
+  /** `ws://127.0.0.1:PORT/bridge?token=…` */
+  url: string;
+  /** The WebSocket constructor (tests pass their own). */
+  WebSocketImpl?: typeof WebSocket;
+  /** ms before a request without an answer fails (default 30 s). */
+  timeoutMs?: number;
+  /** First reconnection delay, ms (doubles up to 5 s). */
+  retryMs?: number;
+}
+
+interface Pending {
+  resolve: (r: ApiResult<unknown>) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export function createBridgeClient(opts: BridgeClientOptions): AppelApi & { close(): void } {
+  const WS = opts.WebSocketImpl ?? WebSocket;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const pending = new Map<number, Pending>();
+  let queue: string[] = [];
+  let nextId = 1;
+  let socket: WebSocket | undefined;
+  let closed = false;
+  let retry = opts.retryMs ?? 250;
+
+  const connect = () => {
+    const ws = new WS(opts.url);
+    socket = ws;
+    ws.addEventListener('open', () => {
+      retry = opts.retryMs ?? 250;
+      for (const frame of queue) ws.send(frame);
+      queue = [];
+    });
+    ws.addEventListener('message', (e: MessageEvent) => {
+      let msg: { id?: number; result?: ApiResult<unknown>; event?: string; payload?: unknown };
+      try {
+        msg = JSON.parse(String(e.data));
+      } catch {
+        return;
+      }
+      if (typeof msg.id === 'number' && msg.result) {
+        const p = pending.get(msg.id);
+        if (!p) return;
+        pending.delete(msg.id);
+        clearTimeout(p.timer);
+        p.resolve(msg.result);
+      } else if (typeof msg.event === 'string') {
+        for (const cb of listeners.get(msg.event) ?? []) {
+          try {
+            cb(msg.payload);
+          } catch (err) {
+            console.error(`appel: a listener of ${msg.event} failed`, err);
+          }
+        }
+      }
+    });
+    ws.addEventListener('close', () => {
+      if (socket === ws) socket = undefined;
+      // Requests in flight cannot be answered by a new connection: they fail in words.
+      for (const [id, p] of pending) {
+        clearTimeout(p.timer);
+        p.resolve({ ok: false, error: { code: 'disconnected', message: 'the connection to the engine was lost' } });
+        pending.delete(id);
+      }
+      if (!closed) {
+        setTimeout(() => !closed && connect(), retry);
+        retry = Math.min(retry * 2, 5000);
+      }
+    });
+  };
+  connect();
+
+  return {
+    invoke<K extends Channel>(channel: K, req: Req<K>): Promise<ApiResult<Res<K>>> {
+      const id = nextId++;
+      const frame = JSON.stringify({ id, channel, req: req === undefined ? null : req });
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          resolve({ ok: false, error: { code: 'timeout', message: `${channel}: the engine did not answer` } });
+        }, timeoutMs);
+        pending.set(id, { resolve: resolve as (r: ApiResult<unknown>) => void, timer });
+        if (socket && socket.readyState === WS.OPEN) socket.send(frame);
+        else queue.push(frame);
+      });
+    },
+    on<K extends EventName>(event: K, cb: (payload: Events[K]) => void): () => void {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const fn = cb as (payload: unknown) => void;
+      set.add(fn);
+      return () => set.delete(fn);
+    },
+    close() {
+      closed = true;
+      socket?.close();
+    },
+  };
+}
+
+/**
+ * In a browser without the preload: read the token from `?token=` (kept for reloads in
+ * sessionStorage, then removed from the address bar) and install `window.appel`.
+ */
+export function installBridgeClient(): void {
+  if (window.appel) return;
+  const params = new URLSearchParams(location.search);
+  const token = params.get('token') ?? sessionStorage.getItem('appel.token');
+  if (!token) return;
+  sessionStorage.setItem('appel.token', token);
+  if (params.has('token')) {
+    params.delete('token');
+    const rest = params.toString();
+    history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+  }
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  window.appel = createBridgeClient({ url: `${scheme}://${location.host}/bridge?token=${encodeURIComponent(token)}` });
+}
