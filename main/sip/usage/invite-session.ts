@@ -160,6 +160,8 @@ export interface SessionHost {
   bindDialog(dialog: Dialog, session: InviteSession): void;
   unbindDialog(dialog: Dialog): void;
   ended(session: InviteSession): void;
+  /** In-dialog requests an extension takes before the delegate (REFER and its NOTIFYs); true: taken and answered. */
+  dialogRequest?(session: InviteSession, request: SipRequest, reply: (status: number, opts?: ReplyOptions) => void): boolean;
 }
 
 export interface InviteOptions {
@@ -1295,6 +1297,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
         reply(200, { headers: [...this.#commonHeaders(), ['Accept', 'application/sdp, application/dtmf-relay, text/plain']] });
         return;
       default: {
+        if (this.#host.dialogRequest?.(this, request, reply)) return;
         const hook = this.delegate.onRequest;
         if (!hook) {
           reply(501);

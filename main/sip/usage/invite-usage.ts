@@ -7,6 +7,10 @@
  *   const session = usage.invite({ to, from, offer?, proxy?, credentials?, headers?, … });
  *   usage.sessions          the live sessions
  *   usage.close()           end every call (CANCEL / 480 / BYE) and stop routing
+ *   usage.onDialogRequest(handler)   in-dialog requests offered to an extension (transfer: REFER,
+ *                           NOTIFY) before `session.delegate.onRequest`; the handler returns true
+ *                           when it took the request (and answers it through `reply`)
+ *   usage.findDialog(id)    the session owning a dialog, early ones included (Replaces, RFC 3891 §3)
  *
  * Routing: an INVITE without To tag is a new call (482 for a merged request, §8.2.2.2; 422 when
  * its Session-Expires is too short; 480 when nobody listens); a request with a To tag goes to
@@ -18,7 +22,7 @@
  * NOTIFY, handed to `session.delegate.onRequest`). Option tags: 100rel, timer.
  */
 import { dialogIdOf, dialogKey } from '../dialog/dialog.ts';
-import type { Dialog } from '../dialog/dialog.ts';
+import type { Dialog, DialogId } from '../dialog/dialog.ts';
 import { createResponse, generateTag } from '../message/index.ts';
 import type { SipRequest } from '../message/types.ts';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';
@@ -27,7 +31,7 @@ import { realClock } from '../transaction/timers.ts';
 import type { Clock } from '../transaction/timers.ts';
 import type { Target } from '../transport/types.ts';
 import { contactFor, InviteSession } from './invite-session.ts';
-import type { InviteOptions, SessionHost } from './invite-session.ts';
+import type { InviteOptions, ReplyOptions, SessionHost } from './invite-session.ts';
 import { DEFAULT_SESSION_TIMER } from './session-timer.ts';
 import type { SessionTimerConfig } from './session-timer.ts';
 import type { UserAgent, UserAgentUsage } from './user-agent.ts';
@@ -46,6 +50,9 @@ export interface InviteUsageOptions {
   random?: () => number;
 }
 
+/** An extension's hook for in-dialog requests: true when it took the request. */
+export type DialogRequestHandler = (session: InviteSession, request: SipRequest, reply: (status: number, opts?: ReplyOptions) => void) => boolean;
+
 const METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'PRACK', 'UPDATE', 'INFO'];
 
 export class InviteUsage implements UserAgentUsage {
@@ -62,6 +69,7 @@ export class InviteUsage implements UserAgentUsage {
   /** Call-ID + From tag + CSeq of INVITEs being handled (merged requests, §8.2.2.2). */
   readonly #merged = new Map<string, InviteSession | null>();
   #onIncoming: ((session: InviteSession) => void) | undefined;
+  readonly #dialogHandlers: DialogRequestHandler[] = [];
   #closed = false;
 
   constructor(opts: InviteUsageOptions) {
@@ -79,6 +87,7 @@ export class InviteUsage implements UserAgentUsage {
         if (this.#dialogs.get(dialog.key)?.dialog === dialog) this.#dialogs.delete(dialog.key);
       },
       ended: (session) => this.#forget(session),
+      dialogRequest: (session, request, reply) => this.#dialogRequest(session, request, reply),
     };
     opts.ua.addUsage(this);
     const layer = opts.ua.transactions;
@@ -98,6 +107,28 @@ export class InviteUsage implements UserAgentUsage {
 
   get sessions(): ReadonlySet<InviteSession> {
     return this.#sessions;
+  }
+
+  /** In-dialog requests an extension answers before the session's delegate (tried in the order added). */
+  onDialogRequest(handler: DialogRequestHandler): void {
+    this.#dialogHandlers.push(handler);
+  }
+
+  /** The live session and dialog with this id as seen from our side (early dialogs included). */
+  findDialog(id: DialogId): { session: InviteSession; dialog: Dialog } | undefined {
+    return this.#dialogs.get(dialogKey(id));
+  }
+
+  #dialogRequest(session: InviteSession, request: SipRequest, reply: (status: number, opts?: ReplyOptions) => void): boolean {
+    for (const handler of this.#dialogHandlers) {
+      try {
+        if (handler(session, request, reply)) return true;
+      } catch {
+        reply(500);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** UAC: place a call. The session is returned at once (state Calling); listen to its events. */
