@@ -1,0 +1,136 @@
+/**
+ * Saved accounts: their `AccountConfig` without the password, which goes to the SecretStore.
+ * The config written is built key by key from a list that has no `password`, so no path can
+ * write one into the database.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { randomUUID } from 'node:crypto';
+import type { AccountConfig, TransportName } from '../phone/api.ts';
+import { checkAddress } from './check-address.ts';
+import type { SecretStore } from './secret-store.ts';
+import { StoreError } from './store-error.ts';
+
+export type StoredAccountConfig = Omit<AccountConfig, 'password'>;
+
+export interface StoredAccount {
+  id: string;
+  config: StoredAccountConfig;
+}
+
+type Check = (v: unknown, name: string) => unknown;
+const str: Check = (v, name) => {
+  if (typeof v !== 'string') throw new TypeError(`${name}: text is needed`);
+  return v;
+};
+const bool: Check = (v, name) => {
+  if (typeof v !== 'boolean') throw new TypeError(`${name}: true or false`);
+  return v;
+};
+const seconds: Check = (v, name) => {
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 86_400 * 7) throw new TypeError(`${name}: whole seconds from 0 to a week`);
+  return v;
+};
+const sipUri: Check = (v, name) => {
+  const uri = checkAddress(v, name);
+  if (uri.startsWith('tel:')) throw new TypeError(`${name}: a sip: or sips: URI is needed, not '${uri}'`);
+  return uri;
+};
+
+/** Every key of AccountConfig that may be stored — `password` is not one of them. */
+const STORED_KEYS: { [K in keyof StoredAccountConfig]-?: Check } = {
+  aor: sipUri,
+  username: str,
+  displayName: str,
+  proxy: sipUri,
+  transport: (v, name) => {
+    if (!(['udp', 'tcp', 'tls'] as TransportName[]).includes(v as TransportName)) throw new TypeError(`${name}: udp, tcp or tls`);
+    return v;
+  },
+  ca: str,
+  tlsVerify: bool,
+  expires: seconds,
+  outbound: bool,
+  keepAlive: seconds,
+  retryBase: seconds,
+  register: bool,
+};
+
+/** The boundary check: the config to store (no password) and the password, if one was given. */
+export function splitAccountConfig(config: unknown): { stored: StoredAccountConfig; password?: string } {
+  if (typeof config !== 'object' || config === null) throw new TypeError('config: an AccountConfig object is needed');
+  const c = config as Record<string, unknown>;
+  if (c.aor === undefined) throw new TypeError('aor: a sip: or sips: URI is needed');
+  const stored: Record<string, unknown> = {};
+  for (const [key, check] of Object.entries(STORED_KEYS)) {
+    if (c[key] !== undefined) stored[key] = check(c[key], key);
+  }
+  for (const key of Object.keys(c)) {
+    if (key !== 'password' && !(key in STORED_KEYS)) throw new TypeError(`${key}: not an account setting`);
+  }
+  if (c.password !== undefined && typeof c.password !== 'string') throw new TypeError('password: text is needed');
+  return { stored: stored as unknown as StoredAccountConfig, ...(typeof c.password === 'string' ? { password: c.password } : {}) };
+}
+
+export class Accounts {
+  readonly #db: DatabaseSync;
+  readonly #now: () => number;
+
+  constructor(opts: { db: DatabaseSync; now: () => number }) {
+    this.#db = opts.db;
+    this.#now = opts.now;
+  }
+
+  list(): StoredAccount[] {
+    const rows = this.#db.prepare('SELECT id, config FROM accounts ORDER BY position, created_at').all() as Array<{ id: string; config: string }>;
+    return rows.map((r) => ({ id: r.id, config: JSON.parse(r.config) as StoredAccountConfig }));
+  }
+
+  get(id: string): StoredAccount {
+    const row = this.#db.prepare('SELECT id, config FROM accounts WHERE id = :id').get({ id }) as { id: string; config: string } | undefined;
+    if (!row) throw new StoreError('not-found', `id: no account '${id}'`);
+    return { id: row.id, config: JSON.parse(row.config) as StoredAccountConfig };
+  }
+
+  /**
+   * Create (no id) or replace an account. A password in `config` goes to `secrets` first (so a
+   * keychain that refuses leaves the database unchanged); none given keeps the one stored.
+   */
+  async save(req: { id?: string; config: AccountConfig }, secrets: SecretStore): Promise<StoredAccount> {
+    const { stored, password } = splitAccountConfig(req.config);
+    const exists = req.id !== undefined && this.#db.prepare('SELECT 1 FROM accounts WHERE id = :id').get({ id: req.id }) !== undefined;
+    if (req.id !== undefined && !exists) throw new StoreError('not-found', `id: no account '${req.id}'`);
+    const id = req.id ?? randomUUID();
+    if (password !== undefined) await secrets.set(id, password);
+    const now = this.#now();
+    const values = { id, aor: stored.aor, config: JSON.stringify(stored), now };
+    try {
+      if (exists) {
+        this.#db.prepare('UPDATE accounts SET aor = :aor, config = :config, updated_at = :now WHERE id = :id').run(values);
+      } else {
+        this.#db
+          .prepare(
+            `INSERT INTO accounts (id, position, aor, config, created_at, updated_at)
+             VALUES (:id, (SELECT COALESCE(MAX(position), -1) + 1 FROM accounts), :aor, :config, :now, :now)`,
+          )
+          .run(values);
+      }
+    } catch (err) {
+      if (!exists && password !== undefined) await secrets.delete(id).catch(() => undefined);
+      throw err;
+    }
+    return { id, config: stored };
+  }
+
+  async delete(id: string, secrets: SecretStore): Promise<void> {
+    const { changes } = this.#db.prepare('DELETE FROM accounts WHERE id = :id').run({ id });
+    if (changes === 0) throw new StoreError('not-found', `id: no account '${id}'`);
+    await secrets.delete(id);
+  }
+
+  /** The config the phone registers with: the stored one plus its password from the keychain. */
+  async config(id: string, secrets: SecretStore): Promise<AccountConfig> {
+    const { config } = this.get(id);
+    const password = await secrets.get(id);
+    return { ...config, ...(password !== undefined ? { password } : {}) };
+  }
+}
