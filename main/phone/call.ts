@@ -665,10 +665,6 @@ export class Call {
     s.state = state;
     if (state === 'held' && heldBy) s.heldBy = heldBy;
     else delete s.heldBy;
-    if (state === 'connected' || state === 'held') {
-      const who = this.#session?.remoteIdentity;
-      if (who?.uri) s.peer = who.displayName !== undefined ? { uri: who.uri, displayName: who.displayName } : { uri: who.uri };
-    }
     this.#publish();
   }
 

@@ -23,7 +23,7 @@ export async function startPhone(name: string, opts: PhoneOptions = {}): Promise
   });
   const events: TestPhone['events'] = [];
   for (const name of ['call:incoming', 'call:state', 'call:stats', 'call:dtmf', 'message:received'] as const) {
-    phone.on(name, (payload: never) => events.push({ name, payload } as never));
+    (phone.on as (e: string, l: (payload: unknown) => void) => Phone)(name, (payload) => void events.push({ name, payload } as never));
   }
   await phone.start();
   return {
