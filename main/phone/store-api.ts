@@ -1,0 +1,276 @@
+/**
+ * The store's side of `api.ts`: handlers for the `contacts:*`, `history:*`, `messages:*` and
+ * `settings:*` calls, and a recorder that writes the phone's calls and messages into the store.
+ *
+ * Wiring (the engine owner's part):
+ *
+ *     const store = Store.open({ path });
+ *     const handlers = createStoreApi({ store, publish: (e, p) => phone.emit(e, p) });
+ *     // IPC: handlers[channel](req) — throws TypeError (bad request) or StoreError; toApiError() maps both.
+ *     const stop = recordPhone({ store, phone, publish });   // history rows + messages, live
+ *     phone.callSettings(callSettingsOf(store.settings.get()));
+ *
+ * Handlers check their request at the boundary (a TypeError names the argument), call the store,
+ * and push `contacts:changed` / `history:changed` / `settings:changed` after a change.
+ */
+import type { EventEmitter } from 'node:events';
+import type { ApiCalls, ApiEvents, CallOutcome, CallSettings, CallSnapshot, ContactQuery, MessageSnapshot, Settings } from './api.ts';
+import { checkHistoryFilter, StoreError, type Store } from '../store/index.ts';
+
+export type StoreChannel =
+  | 'contacts:list'
+  | 'contacts:get'
+  | 'contacts:save'
+  | 'contacts:delete'
+  | 'contacts:favourite'
+  | 'contacts:import-vcard'
+  | 'contacts:export-vcard'
+  | 'history:list'
+  | 'history:delete'
+  | 'history:clear'
+  | 'messages:conversations'
+  | 'messages:list'
+  | 'messages:mark-read'
+  | 'settings:get'
+  | 'settings:set';
+
+export type StoreHandlers = { [K in StoreChannel]: (req: ApiCalls[K]['req']) => ApiCalls[K]['res'] };
+
+export type Publish = <K extends keyof ApiEvents>(event: K, payload: ApiEvents[K]) => void;
+
+export interface StoreApiOptions {
+  store: Store;
+  /** Push an event to every UI; a listener's exception is kept away from the store. */
+  publish: Publish;
+}
+
+function object(req: unknown, shape: string): Record<string, unknown> {
+  if (typeof req !== 'object' || req === null || Array.isArray(req)) throw new TypeError(`request: ${shape} is needed`);
+  return req as Record<string, unknown>;
+}
+
+function id(req: unknown): string {
+  const r = object(req, '{ id }');
+  if (typeof r.id !== 'string' || r.id === '') throw new TypeError('id: a contact id is needed');
+  return r.id;
+}
+
+function peer(req: unknown): string {
+  const r = object(req, '{ peer }');
+  if (typeof r.peer !== 'string' || r.peer.trim() === '') throw new TypeError('peer: a URI is needed');
+  return r.peer;
+}
+
+function optionalCount(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new TypeError(`${name}: a whole number above 0`);
+  return v as number;
+}
+
+function contactQuery(req: unknown): ContactQuery {
+  if (req === undefined || req === null) return {};
+  const r = object(req, '{ text?, favourites?, limit? }');
+  if (r.text !== undefined && typeof r.text !== 'string') throw new TypeError('text: text to search for is needed');
+  if (r.favourites !== undefined && typeof r.favourites !== 'boolean') throw new TypeError('favourites: true or false');
+  const limit = optionalCount(r.limit, 'limit');
+  return {
+    ...(r.text !== undefined ? { text: r.text as string } : {}),
+    ...(r.favourites !== undefined ? { favourites: r.favourites as boolean } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  };
+}
+
+/** Keep a listener's exception away from the store's caller. */
+function safe(publish: Publish): Publish {
+  return (event, payload) => {
+    try {
+      publish(event, payload);
+    } catch {
+      // The listener's bug stays with the listener.
+    }
+  };
+}
+
+export function createStoreApi(opts: StoreApiOptions): StoreHandlers {
+  const { store } = opts;
+  const publish = safe(opts.publish);
+  return {
+    'contacts:list': (req) => store.contacts.list(contactQuery(req)),
+    'contacts:get': (req) => store.contacts.get(id(req)),
+    'contacts:save': (req) => {
+      const saved = store.contacts.save(object(req, '{ displayName, addresses }') as unknown as ApiCalls['contacts:save']['req']);
+      publish('contacts:changed', { saved: [saved], removed: [] });
+      return saved;
+    },
+    'contacts:delete': (req) => {
+      const contactId = id(req);
+      store.contacts.delete(contactId);
+      publish('contacts:changed', { saved: [], removed: [contactId] });
+    },
+    'contacts:favourite': (req) => {
+      const r = object(req, '{ id, favourite }');
+      if (typeof r.favourite !== 'boolean') throw new TypeError('favourite: true or false');
+      const saved = store.contacts.setFavourite(id(req), r.favourite);
+      publish('contacts:changed', { saved: [saved], removed: [] });
+      return saved;
+    },
+    'contacts:import-vcard': (req) => {
+      const r = object(req, '{ text }');
+      if (typeof r.text !== 'string') throw new TypeError('text: vCard text is needed');
+      const result = store.importVCard(r.text);
+      if (result.ids.length > 0) publish('contacts:changed', { saved: result.ids.map((i) => store.contacts.get(i)), removed: [] });
+      return result;
+    },
+    'contacts:export-vcard': (req) => {
+      if (req === undefined || req === null) return store.exportVCard();
+      const r = object(req, '{ ids? }');
+      if (r.ids !== undefined && (!Array.isArray(r.ids) || r.ids.some((i) => typeof i !== 'string'))) throw new TypeError('ids: a list of contact ids is needed');
+      return store.exportVCard(r.ids as string[] | undefined);
+    },
+    'history:list': (req) => store.history.list(checkHistoryFilter(req)),
+    'history:delete': (req) => {
+      const r = object(req, '{ id }');
+      if (!Number.isInteger(r.id)) throw new TypeError('id: a history entry id (a whole number) is needed');
+      store.history.delete(r.id as number);
+      publish('history:changed', { saved: [], removed: [r.id as number], cleared: false });
+    },
+    'history:clear': () => {
+      const removed = store.history.clear();
+      publish('history:changed', { saved: [], removed, cleared: true });
+    },
+    'messages:conversations': () => store.messages.conversations(),
+    'messages:list': (req) => {
+      const r = object(req, '{ peer, limit?, before? }');
+      if (r.before !== undefined && !Number.isFinite(r.before)) throw new TypeError('before: a time in ms since the epoch');
+      const limit = optionalCount(r.limit, 'limit');
+      return store.messages.list(peer(req), { ...(limit !== undefined ? { limit } : {}), ...(r.before !== undefined ? { before: r.before as number } : {}) });
+    },
+    'messages:mark-read': (req) => {
+      store.messages.markRead(peer(req));
+    },
+    'settings:get': () => store.settings.get(),
+    'settings:set': (req) => {
+      const settings = store.settings.set(object(req, 'an object of the settings to change'));
+      publish('settings:changed', settings);
+      return settings;
+    },
+  };
+}
+
+/** The `{ code, message }` of an ApiResult for what a handler threw. */
+export function toApiError(err: unknown): { code: string; message: string } {
+  if (err instanceof StoreError) return { code: err.code, message: err.message };
+  if (err instanceof TypeError) return { code: 'bad-request', message: err.message };
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * How a call ended, for the history. Incoming: answered, else declined (we refused it: 486/603
+ * from our side), else missed. Outgoing: answered, busy (486/600), declined (603), cancelled
+ * (487, or ended on our side with no answer at all), else failed.
+ */
+export function callOutcome(s: CallSnapshot): CallOutcome {
+  if (s.answeredAt !== undefined) return 'answered';
+  if (s.direction === 'incoming') {
+    return s.endedBy === 'local' && s.endStatus !== undefined && s.endStatus >= 400 ? 'declined' : 'missed';
+  }
+  if (s.endStatus === 486 || s.endStatus === 600) return 'busy';
+  if (s.endStatus === 603) return 'declined';
+  if (s.endStatus === 487 || (s.endStatus === undefined && s.endedBy === 'local')) return 'cancelled';
+  return 'failed';
+}
+
+/** The part of the settings the phone applies to incoming calls. */
+export function callSettingsOf(s: Settings): Partial<CallSettings> {
+  return { autoAnswer: s.autoAnswer.enabled, autoAnswerDelay: s.autoAnswer.delay, doNotDisturb: s.doNotDisturb, codecs: s.codecs, srtp: s.srtp };
+}
+
+/** The phone's events as an EventEmitter map (the Phone is one). */
+export type PhoneEventMap = { [K in keyof ApiEvents]: [ApiEvents[K]] };
+
+/** What `recordPhone` listens to: the Phone, or any emitter of its events. */
+export type PhoneEvents = Pick<EventEmitter<PhoneEventMap>, 'on' | 'off'>;
+
+export interface RecordPhoneOptions {
+  store: Store;
+  phone: PhoneEvents;
+  publish: Publish;
+  /** Clock for the keep-alive marks (default Date.now). */
+  now?: () => number;
+  /** At most one "still alive" write per call per this many ms (default 15 000). */
+  touchEvery?: number;
+}
+
+/**
+ * Write the phone's calls and messages into the store as they happen: a history row when a call
+ * appears (its first `call:state` or `call:incoming`), its answer, a mark on `call:stats` now and
+ * then (where a crash will be said to have ended it), its end; every message received or sent.
+ * Returns the function that stops recording. Store failures are kept from the phone's events.
+ */
+export function recordPhone(opts: RecordPhoneOptions): () => void {
+  const { store, phone } = opts;
+  const publish = safe(opts.publish);
+  const now = opts.now ?? Date.now;
+  const touchEvery = opts.touchEvery ?? 15_000;
+  const rows = new Map<string, { id: number; answered: boolean; touchedAt: number }>();
+  const guard =
+    <T>(fn: (p: T) => void) =>
+    (p: T) => {
+      try {
+        fn(p);
+      } catch {
+        // A store failure (disk full, locked) must not break the call; the row stays as it was.
+      }
+    };
+
+  const onCall = guard((s: CallSnapshot) => {
+    let row = rows.get(s.id);
+    if (!row) {
+      const entry = store.history.start({
+        direction: s.direction,
+        peer: s.peer,
+        ...(s.accountId !== undefined ? { accountId: s.accountId } : {}),
+        startedAt: s.startedAt,
+      });
+      row = { id: entry.id, answered: false, touchedAt: now() };
+      rows.set(s.id, row);
+      publish('history:changed', { saved: [entry], removed: [], cleared: false });
+    }
+    if (s.state === 'ended') {
+      rows.delete(s.id);
+      const entry = store.history.end(row.id, {
+        outcome: callOutcome(s),
+        ...(s.endReason !== undefined ? { endReason: s.endReason } : {}),
+        ...(s.endedAt !== undefined ? { endedAt: s.endedAt } : {}),
+        ...(s.answeredAt !== undefined ? { answeredAt: s.answeredAt } : {}),
+        ...(s.codec !== undefined ? { codec: s.codec } : {}),
+      });
+      publish('history:changed', { saved: [entry], removed: [], cleared: false });
+    } else if (s.answeredAt !== undefined && !row.answered) {
+      row.answered = true;
+      const entry = store.history.answered(row.id, s.answeredAt, s.codec);
+      publish('history:changed', { saved: [entry], removed: [], cleared: false });
+    }
+  });
+  const onStats = guard((st: ApiEvents['call:stats']) => {
+    const row = rows.get(st.callId);
+    const t = now();
+    if (!row || t - row.touchedAt < touchEvery) return;
+    row.touchedAt = t;
+    store.history.touch(row.id, t, st.codec);
+  });
+  const onMessage = guard((m: MessageSnapshot) => store.messages.save(m));
+
+  phone.on('call:incoming', onCall);
+  phone.on('call:state', onCall);
+  phone.on('call:stats', onStats);
+  phone.on('message:received', onMessage);
+  phone.on('message:state', onMessage);
+  return () => {
+    phone.off('call:incoming', onCall);
+    phone.off('call:state', onCall);
+    phone.off('call:stats', onStats);
+    phone.off('message:received', onMessage);
+    phone.off('message:state', onMessage);
+  };
+}
