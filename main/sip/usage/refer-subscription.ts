@@ -131,8 +131,10 @@ export class ReferSubscription extends EventEmitter<ReferSubscriptionEvents> {
    * The CSeq the REFER carries is known as soon as the request is built.
    */
   start(headers: Array<[string, string]>): void {
-    if (this.session.state === 'Terminated') {
-      this.#finish({ ok: false, cause: 'ended', reason: 'the call has ended' });
+    if (this.session.state !== 'Confirmed' || !this.session.dialog) {
+      // Done on the next tick, so that listeners attached after refer() hear it.
+      const reason = `the call is not connected (${this.session.state}), so it cannot be transferred`;
+      queueMicrotask(() => this.#finish({ ok: false, cause: 'ended', reason }));
       return;
     }
     this.session.once('terminated', this.#onEnded);

@@ -28,6 +28,11 @@ export interface TransferOptions {
   onProgress?: (progress: ReferProgress) => void;
   /** Attended: how long the target has to end our call with it after success. Default 5000 ms. */
   replacedGrace?: number;
+  /**
+   * Attended: the URI the transferee is to call. Default the target's Contact (its remote target,
+   * a GRUU when it gave one, RFC 5589 §7); give its AOR when only a proxy can reach it.
+   */
+  targetUri?: string;
 }
 
 export interface TransferOutcome {
@@ -84,7 +89,7 @@ export async function attendedTransfer(refers: ReferUsage, transferee: InviteSes
     if (!connected(session)) return { ok: false, cause: 'not-connected', reason: `${who} is not connected (${session.state})` };
   }
   const dialog = target.dialog!;
-  const referTo = formatReferTo({ uri: dialog.remoteTarget, replaces: replacesFor(dialog) });
+  const referTo = formatReferTo({ uri: opts.targetUri ?? dialog.remoteTarget, replaces: replacesFor(dialog) });
   const outcome = await run(refers, transferee, referTo, opts);
   if (!outcome.ok) return outcome;
   if (transferee.state === 'Confirmed') void transferee.bye();

@@ -21,8 +21,9 @@
  *       …                                          // gets BYE/CANCEL once it is confirmed) | 'rejected'
  *     });
  *
- * A REFER is checked before the handler sees it: exactly one Refer-To (400, §2.4.1), a readable
- * one (400), a sip:/sips: URI (603) asking for INVITE (603). With no handler, REFERs get 603.
+ * A REFER is checked before the handler sees it: a connected call (603), exactly one Refer-To
+ * (400, §2.4.1), a readable one (400), a sip:/sips: URI (603) asking for INVITE (603). With no
+ * handler, REFERs get 603.
  * Out of a dialog, REFER gets 403: we only transfer calls.
  */
 import { createResponse, generateTag, SipParseError } from '../message/index.ts';
@@ -126,10 +127,6 @@ export class ReferUsage implements UserAgentUsage {
   refer(session: InviteSession, opts: ReferOptions): ReferSubscription {
     const referTo = opts.referTo.includes('<') ? opts.referTo.trim() : `<${opts.referTo.trim()}>`;
     const sub = new ReferSubscription({ session, referTo, clock: this.clock, timeout: opts.timeout ?? this.#timeout });
-    if (session.state !== 'Confirmed') {
-      queueMicrotask(() => sub.cancel(`the call is not connected (${session.state}), so it cannot be transferred`));
-      return sub;
-    }
     const headers: Array<[string, string]> = [['Refer-To', referTo]];
     const by = opts.referredBy === undefined ? session.localIdentity.uri : opts.referredBy;
     if (by) headers.push(['Referred-By', formatReferredBy(by)]);
@@ -202,6 +199,10 @@ export class ReferUsage implements UserAgentUsage {
   }
 
   #receiveRefer(session: InviteSession, request: SipRequest, reply: Reply): void {
+    if (session.state !== 'Confirmed' && session.state !== 'Accepted') {
+      reply(603, { reason: 'Decline: the call is not connected' });
+      return;
+    }
     const referTos = request.headers('Refer-To');
     if (referTos.length !== 1) {
       // RFC 3515 §2.4.1: exactly one Refer-To.

@@ -190,6 +190,23 @@ describe('refusing a REFER', () => {
     }
   });
 
+  it('only a connected call is transferred: refer() on a ringing call is done at once, a REFER in an early dialog gets 603', async () => {
+    const ringing = nextIncoming(carol);
+    const b2 = bob.usage.invite({ to: carol.uri(), from: 'sip:bob@127.0.0.1', offer: sdp('o') });
+    const c2 = await ringing;
+    const early = next(b2, 'ringing');
+    c2.ringing();
+    await early;
+    const sub = bob.refers.refer(b2, { referTo: alice.uri() });
+    expect(await sub.finished()).toEqual({ ok: false, cause: 'ended', reason: 'the call is not connected (Early), so it cannot be transferred' });
+    expect(count(bob, 'sent REFER')).toBe(0);
+    expect(await bob.refers.blindTransfer(b2, alice.uri())).toMatchObject({ ok: false, cause: 'not-connected' });
+    // Carol (ringing, so she has the early dialog) sends a REFER anyway.
+    const r = await c2.sendRequest('REFER', { headers: [['Refer-To', `<${alice.uri()}>`]] });
+    expect(r).toMatchObject({ status: 603, reason: 'Decline: the call is not connected' });
+    expect(b2.state).toBe('Early');
+  });
+
   it('"MUST contain exactly one Refer-To" (RFC 3515 §2.4.1): none or two is a 400; a malformed one too', async () => {
     const { uas: b } = await call(alice, bob);
     expect((await b.sendRequest('REFER')).status).toBe(400);
