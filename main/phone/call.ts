@@ -146,6 +146,9 @@ export class Call {
   #heldRemote = false;
 
   #ended = false;
+  #answering = false;
+  /** Why an incoming offer could not be read, when it could not. */
+  #offerError: string | undefined;
   #endReason: string | undefined;
   #lastPublished = '';
   readonly #endedPromise: Promise<void>;
@@ -225,30 +228,38 @@ export class Call {
     if (!session || this.#snapshot.direction !== 'incoming' || this.#snapshot.state !== 'ringing') {
       throw new CallError('wrong-state', `call ${this.id} is ${this.#snapshot.state}, not a ringing incoming call`);
     }
+    if (this.#answering) throw new CallError('wrong-state', `call ${this.id} is already being answered`);
+    this.#answering = true;
     this.autoAnswerTimer?.();
     this.autoAnswerTimer = undefined;
     this.#media = { ...this.#media, ...(opts.play ? { play: opts.play } : {}), ...(opts.record ? { record: opts.record } : {}) };
-    const address = hostOfContact(session.dialog?.localContact ?? '') ?? '127.0.0.1';
-    await this.#prepareMedia(address);
-    if (this.#ended) return;
-    const offer = this.#remoteOffer;
-    if (offer) {
-      const result = createAnswer({ ...this.#localMedia(), offer });
-      if (!result.negotiated) {
-        this.#reject488(result.rejected ?? 'no common codec/media');
-        return;
-      }
-      this.#localSdp = result.answer;
-      this.#remoteSdp = offer;
-      this.#heldRemote = isHeldBy(offer);
-      await this.#applyMedia(result.negotiated);
+    try {
+      const address = hostOfContact(session.dialog?.localContact ?? '') ?? '127.0.0.1';
+      await this.#prepareMedia(address);
       if (this.#ended) return;
-      session.accept(sdpBody(result.answer));
-    } else {
-      // §13.2.1: an INVITE without an offer: ours goes in the 200, the answer comes in the ACK.
-      const ours = createOffer(this.#localMedia());
-      this.#pendingOffer = ours;
-      session.accept(sdpBody(ours));
+      const offer = this.#remoteOffer;
+      if (offer) {
+        const result = createAnswer({ ...this.#localMedia(), offer });
+        if (!result.negotiated) {
+          this.reject488(result.rejected ?? 'no common codec/media');
+          return;
+        }
+        this.#localSdp = result.answer;
+        this.#remoteSdp = offer;
+        this.#heldRemote = isHeldBy(offer);
+        await this.#applyMedia(result.negotiated);
+        if (this.#ended) return;
+        session.accept(sdpBody(result.answer));
+      } else {
+        // §13.2.1: an INVITE without an offer: ours goes in the 200, the answer comes in the ACK.
+        const ours = createOffer(this.#localMedia());
+        this.#pendingOffer = ours;
+        session.accept(sdpBody(ours));
+      }
+    } catch (err) {
+      // The caller still deserves an answer: the call ends (480) with the reason in words.
+      this.failMedia(`the call could not be answered: ${(err as Error).message}`);
+      throw err;
     }
   }
 
@@ -276,17 +287,11 @@ export class Call {
     this.#session?.ringing();
   }
 
-  /** RFC 3261 §21.4.27 answer with a Warning (399: in words) that says why. */
-  #reject488(reason: string): void {
+  /** 488 Not Acceptable Here with a Warning (RFC 3261 §20.43, code 399) that says why in words. */
+  reject488(reason: string): void {
     this.#endReason = `refused: ${reason}`;
     this.#session?.reject(488, { headers: [['Warning', `399 appel "${reason.replace(/["\\]/g, "'")}"`]] });
   }
-
-  reject488(reason: string): void {
-    this.#reject488(reason);
-  }
-
-  #offerError: string | undefined;
 
   /** The offer of an incoming INVITE, parsed (undefined: none, or unreadable: see #offerError). */
   get #remoteOffer(): SessionDescription | undefined {
