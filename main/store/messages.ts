@@ -70,8 +70,8 @@ export class Messages {
   list(peer: string, opts: { limit?: number; before?: number } = {}): MessageSnapshot[] {
     const rows = this.#db
       .prepare(
-        `SELECT * FROM (SELECT * FROM messages WHERE peer_key = :key AND time < :before ORDER BY time DESC, rowid DESC LIMIT :limit)
-         ORDER BY time, rowid`,
+        `SELECT * FROM (SELECT rowid AS seq, * FROM messages WHERE peer_key = :key AND time < :before ORDER BY time DESC, rowid DESC LIMIT :limit)
+         ORDER BY time, seq`,
       )
       .all({ key: peerKey(peer), before: opts.before ?? Number.MAX_SAFE_INTEGER, limit: opts.limit ?? -1 }) as unknown as MessageRow[];
     return rows.map(toSnapshot);
