@@ -7,7 +7,9 @@
  * see exactly what they would see in the string.
  */
 
-let scratch = new Uint8Array(4096);
+// Always Buffers, like the datagrams the scanners mostly read: one kind of array keeps
+// their element loads monomorphic.
+let scratch: Uint8Array = Buffer.alloc(4096);
 
 function fill(s: string, out: Uint8Array): Uint8Array {
   for (let i = 0; i < s.length; i++) {
@@ -19,19 +21,19 @@ function fill(s: string, out: Uint8Array): Uint8Array {
 
 /**
  * Codes of `s` in a buffer shared by every caller: valid until the next call. For the
- * string entry points (parseUri, parseVia, …), which scan and return before anything
- * else can ask for codes.
+ * string entry points whose results keep nothing of the codes (parseCSeq, parseAuthHeader,
+ * splitHeaderList), which scan and return before anything else can ask for codes.
  */
 export function codesOf(s: string): Uint8Array {
   if (s.length > scratch.length) {
-    if (s.length > 1 << 20) return fill(s, new Uint8Array(s.length));
-    scratch = new Uint8Array(s.length * 2);
+    if (s.length > 1 << 20) return fill(s, Buffer.allocUnsafe(s.length));
+    scratch = Buffer.alloc(s.length * 2);
   }
   return fill(s, scratch);
 }
 
-/** Codes of `s` in an array of its own (kept by a parsed message for its lazy reads). */
+/** Codes of `s` in an array of its own, for what reads them later (a message's lazy reads, a ParamMap). */
 export function ownCodes(s: string): Uint8Array {
   if (Buffer.byteLength(s, 'utf8') === s.length) return Buffer.from(s, 'latin1');
-  return fill(s, new Uint8Array(s.length));
+  return fill(s, Buffer.allocUnsafe(s.length));
 }

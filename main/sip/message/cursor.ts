@@ -1,5 +1,4 @@
 import { CHAR, TOKEN, skipWsAt } from './chars.ts';
-import { lowerName } from './interner.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
 /**
@@ -8,7 +7,7 @@ import { SipParseError } from './sip-parse-error.ts';
  * an index and leaves the index where it stopped in `cursor.pos`, so list headers are
  * parsed in one pass without splitting the line first.
  */
-export const cursor = { pos: 0 };
+export const cursor = { pos: 0, branchStart: -1, branchEnd: -1, tagStart: -1, tagEnd: -1 };
 
 export function fail(reason: string, detail: string): never {
   throw new SipParseError(400, reason, detail);
@@ -55,18 +54,14 @@ function genValueEnd(b: Uint8Array, i: number, end: number, reason: string): num
 }
 
 /**
- * `*( SEMI generic-param )` from i (RFC 3261 §25.1, SEMI = SWS ";" SWS, EQUAL = SWS "=" SWS).
- * Names are lower-cased; a flag has value null; quoted values keep their quotes. Stops at
- * the first character that is not `;` after whitespace; returns that index.
+ * Check `*( SEMI generic-param )` from i (RFC 3261 §25.1, SEMI = SWS ";" SWS, EQUAL =
+ * SWS "=" SWS), building nothing (see ParamMap); returns where they stop: the first
+ * character that is not `;` after whitespace. Notes in `cursor` where the values of the
+ * first `branch` and the first `tag` parameter lie (start -1: none; -2: a flag).
  */
-export function parseGenericParams(
-  b: Uint8Array,
-  s: string,
-  i: number,
-  end: number,
-  params: Map<string, string | null>,
-  reason: string,
-): number {
+export function checkGenericParams(b: Uint8Array, i: number, end: number, reason: string): number {
+  cursor.branchStart = -1;
+  cursor.tagStart = -1;
   for (;;) {
     let semi = i;
     while (semi < end && (b[semi] === 0x20 || b[semi] === 0x09)) semi++;
@@ -76,20 +71,35 @@ export function parseGenericParams(
     let nameEnd = nameStart;
     while (nameEnd < end && (CHAR[b[nameEnd]] & TOKEN) !== 0) nameEnd++;
     if (nameEnd === nameStart) fail(reason, 'empty parameter');
-    const name = lowerName(b, s, nameStart, nameEnd);
     i = nameEnd;
     let eq = i;
     while (eq < end && (b[eq] === 0x20 || b[eq] === 0x09)) eq++;
-    let value: string | null = null;
+    let valueStart = -2; // a flag
+    let valueEnd = -2;
     if (eq < end && b[eq] === 0x3d) {
-      const valueStart = skipWsAt(b, eq + 1, end);
-      const valueEnd = genValueEnd(b, valueStart, end, reason);
+      valueStart = skipWsAt(b, eq + 1, end);
+      valueEnd = genValueEnd(b, valueStart, end, reason);
       if (valueEnd === valueStart) fail(reason, 'empty parameter value');
-      value = s.slice(valueStart, valueEnd);
       i = valueEnd;
     }
-    if (!params.has(name)) params.set(name, value);
+    // The first `branch` and the first `tag`, in any case, are what every layer reads.
+    const len = nameEnd - nameStart;
+    if (len === 6 && cursor.branchStart === -1 && isBranch(b, nameStart)) {
+      cursor.branchStart = valueStart;
+      cursor.branchEnd = valueEnd;
+    } else if (len === 3 && cursor.tagStart === -1 && (b[nameStart] | 0x20) === 0x74 && (b[nameStart + 1] | 0x20) === 0x61 && (b[nameStart + 2] | 0x20) === 0x67) {
+      cursor.tagStart = valueStart;
+      cursor.tagEnd = valueEnd;
+    }
   }
+}
+
+/** `branch`, in any case, at i. */
+function isBranch(b: Uint8Array, i: number): boolean {
+  return (
+    (b[i] | 0x20) === 0x62 && (b[i + 1] | 0x20) === 0x72 && (b[i + 2] | 0x20) === 0x61 &&
+    (b[i + 3] | 0x20) === 0x6e && (b[i + 4] | 0x20) === 0x63 && (b[i + 5] | 0x20) === 0x68
+  );
 }
 
 /** After an element: only whitespace, then the end or (in a list) a comma. Sets cursor.pos. */

@@ -107,11 +107,22 @@ export class Head {
     return true;
   }
 
-  /** First line of this lookup key at or after `from`, or -1. */
-  find(key: string, from = 0): number {
-    const id = idOfKey(key);
-    for (let i = from; i < this.count; i++) if (this.is(i, id, key)) return i;
+  /** First line at or after `from` of the header with this id (idOfKey(key)) and lookup key, or -1. */
+  next(from: number, id: number, key: string): number {
+    const spans = this.spans;
+    const count = this.count;
+    if (id >= 0) {
+      const want = (id + 1) * 2;
+      for (let i = from; i < count; i++) if ((spans[i * SPAN + 4] & ~1) === want) return i;
+      return -1;
+    }
+    for (let i = from; i < count; i++) if (this.is(i, id, key)) return i;
     return -1;
+  }
+
+  /** First line of this lookup key, or -1. */
+  find(key: string): number {
+    return this.next(0, idOfKey(key), key);
   }
 
   /** The parsed value of line i, parsed on first use and cached. */

@@ -123,21 +123,70 @@ for (const [letter, name] of Object.entries(COMPACT)) {
   COMPACT_ID[letter.toUpperCase().charCodeAt(0)] = id;
 }
 
-/** After keyIdAt(): true when the name was written in its canonical spelling (no need to slice it). */
-export let keyIdExact = false;
+/**
+ * Known names (two characters and more) by hash, for the parser: the hash of a name is
+ * computed while its characters are scanned (nameHashStep), then one table slot and
+ * one comparison decide. The table is sized and seeded at load so that no two known
+ * names share a slot.
+ */
+export function nameHashStep(hash: number, c: number): number {
+  return ((hash << 5) - hash + (c | 0x20)) | 0;
+}
+
+const WORDS = KNOWN.words;
+/** Spelling and lower-case codes of every known name, one after another, and where each starts. */
+const SPELLED = Buffer.from(KNOWN.spellings.join(''), 'latin1');
+const LOWER = Buffer.from(WORDS.join(''), 'latin1');
+const OFFSET = new Int32Array(WORDS.length);
+for (let id = 1; id < WORDS.length; id++) OFFSET[id] = OFFSET[id - 1] + WORDS[id - 1].length;
+const SLOT_BITS = 10;
+const BY_SLOT = new Int16Array(1 << SLOT_BITS);
+let SEED = 1;
+
+function hashOf(word: string): number {
+  let h = 0;
+  for (let i = 0; i < word.length; i++) h = nameHashStep(h, word.charCodeAt(i));
+  return h;
+}
+
+function slotOf(hash: number, length: number): number {
+  return Math.imul(hash ^ length, SEED) >>> (32 - SLOT_BITS);
+}
+
+for (;; SEED += 2) {
+  BY_SLOT.fill(-1);
+  let clash = false;
+  for (let id = 0; id < WORDS.length && !clash; id++) {
+    if (WORDS[id].length < 2) continue;
+    const slot = slotOf(hashOf(WORDS[id]), WORDS[id].length);
+    if (BY_SLOT[slot] >= 0) clash = true;
+    else BY_SLOT[slot] = id;
+  }
+  if (!clash) break;
+}
+
+/** After headerIdAt(): true when the name was written in its canonical spelling (no need to slice it). */
+export let headerIdExact = false;
 
 /**
- * Id of the header named at b[start, end) (a valid token), or -1 for a header we do not
- * know: the parser's hot path, with no string made.
+ * Id of the header named at b[start, end) (a valid token) whose nameHashStep hash is
+ * `hash`, or -1 for a header we do not know: the parser's hot path, with no string made.
  */
-export function keyIdAt(b: Uint8Array, start: number, end: number): number {
-  if (end - start === 1) {
-    keyIdExact = false;
-    return COMPACT_ID[b[start]];
+export function headerIdAt(b: Uint8Array, start: number, end: number, hash: number): number {
+  const len = end - start;
+  headerIdExact = false;
+  if (len === 1) return COMPACT_ID[b[start]];
+  const id = BY_SLOT[slotOf(hash, len)];
+  if (id < 0 || WORDS[id].length !== len) return -1;
+  const at = OFFSET[id];
+  let k = 0;
+  while (k < len && b[start + k] === SPELLED[at + k]) k++;
+  if (k === len) {
+    headerIdExact = true;
+    return id;
   }
-  const id = KNOWN.find(b, start, end);
-  keyIdExact = KNOWN.exact;
-  return id;
+  while (k < len && (b[start + k] | 0x20) === LOWER[at + k]) k++;
+  return k === len ? id : -1;
 }
 
 // Lookups hand out the very strings the ids name, so keys compare by identity.
@@ -159,6 +208,26 @@ export function headerKey(name: string): string {
   const key = lower.length === 1 ? (KEYS.get(lower) ?? lower) : lower;
   if (KEYS.size < KEYS_MAX) KEYS.set(name, key);
   return key;
+}
+
+/** What a lookup by header name needs: its key, its id (-1 when unknown) and whether it is a list. */
+export interface HeaderLookup {
+  readonly key: string;
+  readonly id: number;
+  readonly list: boolean;
+}
+
+const LOOKUPS = new Map<string, HeaderLookup>();
+
+/** headerKey, idOfKey and isListHeader of a name at once (remembered per spelling, bounded). */
+export function lookupHeader(name: string): HeaderLookup {
+  let found = LOOKUPS.get(name);
+  if (found === undefined) {
+    const key = headerKey(name);
+    found = { key, id: idOfKey(key), list: LIST.has(key) };
+    if (LOOKUPS.size < KEYS_MAX) LOOKUPS.set(name, found);
+  }
+  return found;
 }
 
 /** Canonical spelling: 'v' → 'Via', 'call-id' → 'Call-ID', 'x-foo' → 'X-Foo'. */

@@ -49,15 +49,18 @@ export class Interner {
     if (ids === undefined) return -1;
     for (let j = 0; j < ids.length; j++) {
       const id = ids[j];
-      const w = this.codes[id];
-      let i = 1;
-      while (i < len && (b[start + i] | 0x20) === w[i]) i++;
-      if (i < len) continue;
+      // The preferred spelling first (the usual case), then the rest case-insensitively:
+      // what matched exactly matches case-insensitively too.
       const spelling = this.spellingCodes[id];
-      let k = 0;
-      while (k < len && b[start + k] === spelling[k]) k++;
-      this.exact = k === len;
-      return id;
+      let i = 0;
+      while (i < len && b[start + i] === spelling[i]) i++;
+      if (i === len) {
+        this.exact = true;
+        return id;
+      }
+      const w = this.codes[id];
+      while (i < len && (b[start + i] | 0x20) === w[i]) i++;
+      if (i === len) return id;
     }
     return -1;
   }

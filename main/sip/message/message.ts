@@ -2,7 +2,7 @@ import { isTokenString } from './chars.ts';
 import { parseAuthHeader } from './auth-header.ts';
 import { parseCSeq } from './cseq.ts';
 import { type Head, KIND_AUTH, KIND_CSEQ, KIND_NAME_ADDR, KIND_NAME_ADDRS, KIND_VIAS, SPAN, reasonFor } from './head.ts';
-import { headerKey, idOfKey, isListHeader } from './header-names.ts';
+import { H_VIA, headerKey, isListHeader, lookupHeader } from './header-names.ts';
 import { parseNameAddr, parseNameAddrList } from './name-addr.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { firstListElement, firstListElementAt, splitHeaderList, splitListAt } from './split-header-list.ts';
@@ -142,19 +142,18 @@ abstract class MessageBase {
   protected abstract startLineChanged(): boolean;
 
   header(name: string): string | undefined {
-    const key = headerKey(name);
-    const list = isListHeader(key);
     const h = this.lines === undefined ? this.head : undefined;
     if (h !== undefined) {
-      const id = idOfKey(key);
-      for (let i = 0; i < h.count; i++) {
-        if (!h.is(i, id, key)) continue;
+      const { key, id, list } = lookupHeader(name);
+      for (let i = h.next(0, id, key); i >= 0; i = h.next(i + 1, id, key)) {
         if (!list) return h.value(i);
         const first = firstListElementAt(h.codes, h.text, h.spans[i * SPAN + 2], h.spans[i * SPAN + 3]);
         if (first !== '') return first;
       }
       return undefined;
     }
+    const key = headerKey(name);
+    const list = isListHeader(key);
     for (const f of this.fields) {
       if (keyOf(f) !== key) continue;
       if (!list) return f.value;
@@ -165,19 +164,18 @@ abstract class MessageBase {
   }
 
   headers(name: string): string[] {
-    const key = headerKey(name);
-    const list = isListHeader(key);
     const out: string[] = [];
     const h = this.lines === undefined ? this.head : undefined;
     if (h !== undefined) {
-      const id = idOfKey(key);
-      for (let i = 0; i < h.count; i++) {
-        if (!h.is(i, id, key)) continue;
+      const { key, id, list } = lookupHeader(name);
+      for (let i = h.next(0, id, key); i >= 0; i = h.next(i + 1, id, key)) {
         if (list) splitListAt(h.codes, h.text, h.spans[i * SPAN + 2], h.spans[i * SPAN + 3], out);
         else out.push(h.value(i));
       }
       return out;
     }
+    const key = headerKey(name);
+    const list = isListHeader(key);
     for (const f of this.fields) {
       if (keyOf(f) !== key) continue;
       if (list) for (const v of splitHeaderList(f.value)) out.push(v);
@@ -187,9 +185,12 @@ abstract class MessageBase {
   }
 
   hasHeader(name: string): boolean {
-    const key = headerKey(name);
     const h = this.lines === undefined ? this.head : undefined;
-    if (h !== undefined) return h.find(key) >= 0;
+    if (h !== undefined) {
+      const { key, id } = lookupHeader(name);
+      return h.next(0, id, key) >= 0;
+    }
+    const key = headerKey(name);
     for (const f of this.fields) if (keyOf(f) === key) return true;
     return false;
   }
@@ -264,9 +265,8 @@ abstract class MessageBase {
     const out: Via[] = [];
     const h = this.lines === undefined ? this.head : undefined;
     if (h !== undefined) {
-      const id = idOfKey('via');
-      for (let i = 0; i < h.count; i++) {
-        if (h.is(i, id, 'via')) for (const v of h.parsed<Via[]>(i, KIND_VIAS, 'via')) out.push(v);
+      for (let i = h.next(0, H_VIA, 'via'); i >= 0; i = h.next(i + 1, H_VIA, 'via')) {
+        for (const v of h.parsed<Via[]>(i, KIND_VIAS, 'via')) out.push(v);
       }
       return out;
     }
@@ -311,14 +311,12 @@ abstract class MessageBase {
   }
 
   nameAddrs(header: 'Route' | 'Record-Route' | 'Contact' | 'Path' | 'Service-Route'): NameAddr[] {
-    const key = headerKey(header);
+    const { key, id } = lookupHeader(header);
     let out: NameAddr[] | undefined;
     let only: NameAddr[] | undefined;
     const h = this.lines === undefined ? this.head : undefined;
     if (h !== undefined) {
-      const id = idOfKey(key);
-      for (let i = 0; i < h.count; i++) {
-        if (!h.is(i, id, key)) continue;
+      for (let i = h.next(0, id, key); i >= 0; i = h.next(i + 1, id, key)) {
         const list = h.parsed<NameAddr[]>(i, KIND_NAME_ADDRS, key);
         if (only === undefined && out === undefined) only = list;
         else {
@@ -342,12 +340,11 @@ abstract class MessageBase {
   }
 
   auths(header: string): AuthHeader[] {
-    const key = headerKey(header);
+    const { key, id } = lookupHeader(header);
     const out: AuthHeader[] = [];
     const h = this.lines === undefined ? this.head : undefined;
     if (h !== undefined) {
-      const id = idOfKey(key);
-      for (let i = 0; i < h.count; i++) if (h.is(i, id, key)) out.push(h.parsed<AuthHeader>(i, KIND_AUTH, key));
+      for (let i = h.next(0, id, key); i >= 0; i = h.next(i + 1, id, key)) out.push(h.parsed<AuthHeader>(i, KIND_AUTH, key));
       return out;
     }
     for (const f of this.fields) if (keyOf(f) === key) out.push(parsedField<AuthHeader>(f, key, KIND_AUTH));

@@ -1,6 +1,7 @@
 import { CHAR, TOKEN, skipWsAt, trimEndAt } from './chars.ts';
-import { codesOf } from './codes.ts';
-import { cursor, fail, finishElement, nextElement, parseGenericParams, quotedEnd, unquote } from './cursor.ts';
+import { ownCodes } from './codes.ts';
+import { checkGenericParams, cursor, fail, finishElement, nextElement, quotedEnd, unquote } from './cursor.ts';
+import { GENERIC_PARAMS, ParamMap } from './param-map.ts';
 import { formatUri, parseUriAt } from './uri.ts';
 import type { NameAddr, Uri } from './types.ts';
 
@@ -10,7 +11,7 @@ import type { NameAddr, Uri } from './types.ts';
 // Without angle brackets, every `;param` belongs to the header, not to the URI.
 
 function wildcardUri(): Uri {
-  return { scheme: '', user: '', password: undefined, host: '', port: undefined, params: new Map(), headers: new Map(), raw: '*' };
+  return { scheme: '', user: '', password: undefined, host: '', port: undefined, params: ParamMap.empty(), headers: ParamMap.empty<string>(), raw: '*' };
 }
 
 /**
@@ -26,10 +27,9 @@ export function parseNameAddrAt(b: Uint8Array, s: string, start: number, end: nu
 
   if (c === 0x2a) {
     // Contact: * (§10.2.2)
-    const params = new Map<string, string | null>();
-    i = parseGenericParams(b, s, i + 1, end, params, reason);
-    finishElement(b, i, end, list, reason);
-    return { displayName: undefined, uri: wildcardUri(), params, wildcard: true };
+    const paramsEnd = checkGenericParams(b, i + 1, end, reason);
+    finishElement(b, paramsEnd, end, list, reason);
+    return { displayName: undefined, uri: wildcardUri(), params: new ParamMap(b, s, i + 1, paramsEnd, GENERIC_PARAMS), wildcard: true };
   }
 
   if (c === 0x22) {
@@ -73,15 +73,15 @@ export function parseNameAddrAt(b: Uint8Array, s: string, start: number, end: nu
     if (uri.headers.size > 0) fail(reason, 'URI with headers must be enclosed in <>');
   }
 
-  const params = new Map<string, string | null>();
-  i = parseGenericParams(b, s, i, end, params, reason);
-  finishElement(b, i, end, list, reason);
+  const paramsEnd = checkGenericParams(b, i, end, reason);
+  finishElement(b, paramsEnd, end, list, reason);
+  const params = new ParamMap(b, s, i, paramsEnd, GENERIC_PARAMS).remember('tag', cursor.tagStart, cursor.tagEnd);
   return { displayName, uri, params, wildcard: false };
 }
 
 /** Parse a single name-addr or addr-spec header value (From, To, Refer-To, one Contact…). */
 export function parseNameAddr(s: string, reason = 'Bad address'): NameAddr {
-  return parseNameAddrAt(codesOf(s), s, 0, s.length, false, reason);
+  return parseNameAddrAt(ownCodes(s), s, 0, s.length, false, reason);
 }
 
 /** Parse the comma-separated name-addrs at [start, end) (Contact, Route, Record-Route, Path…), appending to `out`. */
@@ -96,7 +96,7 @@ export function parseNameAddrListAt(b: Uint8Array, s: string, start: number, end
 
 /** Parse a comma-separated list of name-addrs (Contact, Route, Record-Route, Path…). */
 export function parseNameAddrList(s: string, reason = 'Bad address', out: NameAddr[] = []): NameAddr[] {
-  return parseNameAddrListAt(codesOf(s), s, 0, s.length, reason, out);
+  return parseNameAddrListAt(ownCodes(s), s, 0, s.length, reason, out);
 }
 
 function quoteDisplayName(name: string): string {

@@ -3,7 +3,7 @@ import { ownCodes } from './codes.ts';
 import { parseCSeqAt } from './cseq.ts';
 import { Head, KIND_CSEQ, KIND_NAME_ADDR, KIND_NAME_ADDRS, KIND_VIAS, SPAN } from './head.ts';
 import {
-  H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS, H_TO, H_VIA, keyIdAt, keyIdExact,
+  H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS, H_TO, H_VIA, headerIdAt, headerIdExact, nameHashStep,
 } from './header-names.ts';
 import { methodAt } from './interner.ts';
 import { Request, Response } from './message.ts';
@@ -69,11 +69,10 @@ function isSipDate(v: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // The line scan
 
-/** SPAN numbers per header line, written by scanLines (grown when a message has more lines). */
-let spans = new Int32Array(SPAN * 64);
-
-/** What scanLines found besides the spans. */
+/** What scanLines found. */
 const found = {
+  /** SPAN numbers per header line (see Head.spans). */
+  spans: [] as number[],
   /** The CR ending the start line. */
   startLineEnd: 0,
   /** Header lines. */
@@ -86,8 +85,8 @@ const found = {
   folded: false,
 };
 
-function hasEmptyLine(b: Uint8Array, start: number, limit: number): boolean {
-  for (let i = start; i + 3 < limit; i++) {
+function hasEmptyLine(b: Uint8Array, start: number): boolean {
+  for (let i = start; i + 3 < b.length; i++) {
     if (b[i] === CR && b[i + 1] === LF && b[i + 2] === CR && b[i + 3] === LF) return true;
   }
   return false;
@@ -101,8 +100,8 @@ function incomplete(): never {
  * A fault in the header block; but a message without the empty line that ends the
  * block is incomplete first of all.
  */
-function lineFault(b: Uint8Array, start: number, limit: number, reason: string, detail?: string): never {
-  if (!hasEmptyLine(b, start, limit)) incomplete();
+function lineFault(b: Uint8Array, start: number, reason: string, detail?: string): never {
+  if (!hasEmptyLine(b, start)) incomplete();
   throw badRequest(reason, detail);
 }
 
@@ -110,79 +109,89 @@ function lineFault(b: Uint8Array, start: number, limit: number, reason: string, 
  * The CR that ends the line holding index i: every line ends in CRLF, and a CR or LF
  * anywhere else is a fault (RFC 3261 §7.3.1). Notes any byte outside ASCII.
  */
-function lineEnd(b: Uint8Array, i: number, start: number, limit: number): number {
+function lineEnd(b: Uint8Array, i: number, start: number): number {
+  const n = b.length;
+  let high = 0;
   for (;;) {
-    if (i >= limit) incomplete();
-    const c = b[i];
-    // One unsigned comparison catches the controls up to CR and every non-ASCII byte.
-    if ((c - 0x0e) >>> 0 > 0x71) {
-      if (c === CR) {
-        if (i + 1 < limit && b[i + 1] === LF) return i;
-        lineFault(b, start, limit, 'Bad line ending', 'CR without LF');
-      }
-      if (c === LF) lineFault(b, start, limit, 'Bad line ending', 'LF without CR');
-      if (c >= 0x80) found.nonAscii = true;
+    let c = 0;
+    // The hot loop: stop at a control character up to CR; OR every byte into `high`.
+    while (i < n && (c = b[i]) >= 0x0e) {
+      high |= c;
+      i++;
     }
+    if (i >= n) incomplete();
+    if (c === CR) {
+      if (i + 1 < n && b[i + 1] === LF) break;
+      lineFault(b, start, 'Bad line ending', 'CR without LF');
+    }
+    if (c === LF) lineFault(b, start, 'Bad line ending', 'LF without CR');
     i++;
   }
+  if (high >= 0x80) found.nonAscii = true;
+  return i;
 }
 
-/** Find the lines of the header block starting at `start` (see `found` and `spans`). */
-function scanLines(b: Uint8Array, start: number, limit: number): void {
+/** Find the lines of the header block of `b` starting at `start` (see `found`). */
+function scanLines(b: Uint8Array, start: number): void {
+  const n = b.length;
   found.nonAscii = false;
   found.folded = false;
-  const startLineEnd = lineEnd(b, start, start, limit);
-  if (startLineEnd === start) lineFault(b, start, limit, 'Bad line ending', 'LF without CR');
+  const startLineEnd = lineEnd(b, start, start);
+  if (startLineEnd === start) lineFault(b, start, 'Bad line ending', 'LF without CR');
   found.startLineEnd = startLineEnd;
   let pos = startLineEnd + 2;
   let count = 0;
+  // Room for the usual number of lines; writing past the end grows the array.
+  const spans = new Array<number>(SPAN * 24);
   for (;;) {
-    if (pos >= limit) incomplete();
+    if (pos >= n) incomplete();
     const c0 = b[pos];
     if (c0 === CR) {
-      if (pos + 1 < limit && b[pos + 1] === LF) break; // the empty line
-      lineFault(b, start, limit, 'Bad line ending', 'CR without LF');
+      if (pos + 1 < n && b[pos + 1] === LF) break; // the empty line
+      lineFault(b, start, 'Bad line ending', 'CR without LF');
     }
     if (c0 === 0x20 || c0 === 0x09) {
       // Folded continuation (RFC 3261 §7.3.1): CRLF + whitespace reads as one SP.
-      const eol = lineEnd(b, pos, start, limit);
-      if (count === 0) lineFault(b, start, limit, 'Bad header line', 'continuation line after the start line');
+      const eol = lineEnd(b, pos, start);
+      if (count === 0) lineFault(b, start, 'Bad header line', 'continuation line after the start line');
       found.folded = true;
       pos = eol + 2;
       continue;
     }
     let nameEnd = pos;
-    while (nameEnd < limit && (CHAR[b[nameEnd]] & TOKEN) !== 0) nameEnd++;
+    let hash = 0;
+    while (nameEnd < n) {
+      const c = b[nameEnd];
+      if ((CHAR[c] & TOKEN) === 0) break;
+      hash = nameHashStep(hash, c);
+      nameEnd++;
+    }
     let colon = nameEnd;
-    while (colon < limit && (b[colon] === 0x20 || b[colon] === 0x09)) colon++;
-    if (colon >= limit || b[colon] !== 0x3a || nameEnd === pos) {
-      const eol = lineEnd(b, pos, start, limit);
-      if (colon < eol && b[colon] === 0x3a) lineFault(b, start, limit, 'Bad header name');
+    while (colon < n && (b[colon] === 0x20 || b[colon] === 0x09)) colon++;
+    if (colon >= n || b[colon] !== 0x3a || nameEnd === pos) {
+      const eol = lineEnd(b, pos, start);
+      if (colon < eol && b[colon] === 0x3a) lineFault(b, start, 'Bad header name');
       let k = pos;
       while (k < eol && b[k] !== 0x3a) k++;
-      lineFault(b, start, limit, k < eol ? 'Bad header name' : 'Bad header line');
+      lineFault(b, start, k < eol ? 'Bad header name' : 'Bad header line');
     }
     let valueStart = colon + 1;
-    while (valueStart < limit && (b[valueStart] === 0x20 || b[valueStart] === 0x09)) valueStart++;
-    const eol = lineEnd(b, valueStart, start, limit);
+    while (valueStart < n && (b[valueStart] === 0x20 || b[valueStart] === 0x09)) valueStart++;
+    const eol = lineEnd(b, valueStart, start);
     let valueEnd = eol;
     while (valueEnd > valueStart && (b[valueEnd - 1] === 0x20 || b[valueEnd - 1] === 0x09)) valueEnd--;
-    const id = keyIdAt(b, pos, nameEnd);
-    if (count * SPAN + SPAN > spans.length) {
-      const more = new Int32Array(spans.length * 2);
-      more.set(spans);
-      spans = more;
-    }
+    const id = headerIdAt(b, pos, nameEnd, hash);
     const at = count * SPAN;
     spans[at] = pos;
     spans[at + 1] = nameEnd;
     spans[at + 2] = valueStart;
     spans[at + 3] = valueEnd;
-    spans[at + 4] = (id + 1) * 2 + (keyIdExact ? 1 : 0);
+    spans[at + 4] = (id + 1) * 2 + (headerIdExact ? 1 : 0);
     count++;
     pos = eol + 2;
   }
   found.count = count;
+  found.spans = spans;
   found.bodyStart = pos + 2;
 }
 
@@ -351,12 +360,9 @@ function frame(rest: Uint8Array, contentLength: number): Uint8Array {
  * Scan, decode, build: the header block of `b` from `start` (codes `b`, text `s` at the
  * same offsets; scanned once already when `scanned`). Returns the message and its Content-Length.
  */
-function build(b: Uint8Array, s: string, start: number, limit: number, scanned: boolean): Request | Response {
-  if (!scanned) scanLines(b, start, limit);
-  const count = found.count;
-  const lines = new Array<number>(count * SPAN);
-  for (let k = 0; k < count * SPAN; k++) lines[k] = spans[k];
-  const head = new Head(s, b, lines, count);
+function build(b: Uint8Array, s: string, start: number, scanned: boolean): Request | Response {
+  if (!scanned) scanLines(b, start);
+  const head = new Head(s, b, found.spans, found.count);
   const end = found.startLineEnd;
   const msg = parseStartLine(b, s, start, end, head);
   let uriStart = 0, uriEnd = 0;
@@ -390,15 +396,15 @@ export function parseMessage(data: Uint8Array | string): SipMessage {
   // §7.5: CRLFs before the start line are ignored.
   while (start + 1 < limit && buf[start] === CR && buf[start + 1] === LF) start += 2;
   if (start >= limit) throw badRequest('Empty message');
-  scanLines(buf, start, limit);
+  scanLines(buf, start);
   const bodyStart = found.bodyStart;
   let msg: Request | Response;
   if (!found.nonAscii && !found.folded) {
-    msg = build(buf, buf.latin1Slice(0, bodyStart - 2), start, limit, true);
+    msg = build(buf, buf.latin1Slice(0, bodyStart - 2), start, true);
   } else {
     let text = buf.toString(found.nonAscii ? 'utf8' : 'latin1', start, bodyStart);
     if (found.folded) text = unfold(text);
-    msg = build(ownCodes(text), text, 0, text.length, false);
+    msg = build(ownCodes(text), text, 0, false);
   }
   const contentLength = contentLengthOf;
   msg.body = frame(bodyStart < limit ? buf.subarray(bodyStart) : EMPTY, contentLength);
@@ -415,13 +421,20 @@ function parseString(data: string): SipMessage {
   const bodyStart = blank + 4;
   let text = data.slice(start, bodyStart);
   let codes = ownCodes(text);
-  scanLines(codes, 0, codes.length);
+  scanLines(codes, 0);
   if (found.folded) {
     text = unfold(text);
     codes = ownCodes(text);
   }
-  const msg = build(codes, text, 0, codes.length, !found.folded);
+  const msg = build(codes, text, 0, !found.folded);
   const contentLength = contentLengthOf;
   msg.body = frame(bodyStart < data.length ? Buffer.from(data.slice(bodyStart), 'utf8') : EMPTY, contentLength);
   return msg;
+}
+export function __phase(buf: Buffer, upto: number): unknown {
+  scanLines(buf, 0);
+  if (upto === 1) return found;
+  const text = (buf as FastBuffer).latin1Slice(0, found.bodyStart - 2);
+  const head = new Head(text, buf, found.spans, found.count);
+  return parseStartLine(buf, text, 0, found.startLineEnd, head);
 }

@@ -1,5 +1,7 @@
 import { ALNUM, CHAR, HNV, HOST, PARAM, PASSWORD, USER, hexValue } from './chars.ts';
-import { codesOf } from './codes.ts';
+import { ownCodes } from './codes.ts';
+import { ParamMap, URI_PARAMS } from './param-map.ts';
+import { unescape } from './unescape.ts';
 import { lowerName } from './interner.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import type { Uri } from './types.ts';
@@ -37,23 +39,6 @@ function check(b: Uint8Array, start: number, end: number, cls: number, reason: s
 /** Check, then slice (unescaping when needed). */
 function text(b: Uint8Array, s: string, start: number, end: number, cls: number, reason: string, what: string): string {
   return check(b, start, end, cls, reason, what) ? unescape(s.slice(start, end)) : s.slice(start, end);
-}
-
-/** %XX decoding; the decoded bytes are read as UTF-8. The input's escapes are already checked. */
-export function unescape(s: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x25 && i + 2 < s.length && hexValue(s.charCodeAt(i + 1)) >= 0 && hexValue(s.charCodeAt(i + 2)) >= 0) {
-      bytes.push(hexValue(s.charCodeAt(i + 1)) * 16 + hexValue(s.charCodeAt(i + 2)));
-      i += 2;
-    } else if (c < 0x80) {
-      bytes.push(c);
-    } else {
-      for (const b of Buffer.from(s[i], 'utf8')) bytes.push(b);
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
 }
 
 const HEX = '0123456789ABCDEF';
@@ -128,7 +113,7 @@ function parseParams(
  * tel: URI, or not even a plausible absoluteURI.
  */
 export function parseUri(s: string, reason = 'Bad URI'): Uri {
-  return scan(codesOf(s), s, 0, s.length, reason, true)!;
+  return scan(ownCodes(s), s, 0, s.length, reason, true)!;
 }
 
 /** parseUri over the codes `b` of the text `s`, between start and end. */
@@ -211,9 +196,10 @@ function scan(b: Uint8Array, s: string, start: number, len: number, reason: stri
       if (i === portStart || i - portStart > 5 || n > 65535) fail(reason, 'bad port');
       port = n;
     }
-    const params = build ? new Map<string, string | null>() : undefined;
-    i = parseParams(b, s, i, len, params, reason);
+    const paramsStart = i;
+    i = parseParams(b, s, i, len, undefined, reason);
     let headers: Map<string, string> | undefined;
+    const paramsEnd = i;
     if (i < len && b[i] === 0x3f) {
       // ?hname=hvalue&… (§19.1.1 headers)
       if (build) headers = new Map<string, string>();
@@ -230,9 +216,10 @@ function scan(b: Uint8Array, s: string, start: number, len: number, reason: stri
       } while (i < len);
     }
     if (i < len) fail(reason, 'unexpected character');
-    if (params === undefined) return undefined;
+    if (!build) return undefined;
+    const params = new ParamMap(b, s, paramsStart, paramsEnd, URI_PARAMS);
     const host = upper ? s.slice(hostStart, hostEnd).toLowerCase() : s.slice(hostStart, hostEnd);
-    return { scheme, user, password, host, port, params, headers: headers ?? new Map<string, string>(), raw: rawOf(s, start, len) };
+    return { scheme, user, password, host, port, params, headers: headers ?? ParamMap.empty<string>(), raw: rawOf(s, start, len) };
   }
 
   if (scheme === 'tel') {
@@ -242,11 +229,12 @@ function scan(b: Uint8Array, s: string, start: number, len: number, reason: stri
     if (i === numStart) fail(reason, 'empty telephone number');
     const user = build ? text(b, s, numStart, i, TEL, reason, 'telephone number') : '';
     if (!build) check(b, numStart, i, TEL, reason, 'telephone number');
-    const params = build ? new Map<string, string | null>() : undefined;
-    i = parseParams(b, s, i, len, params, reason);
+    const paramsStart = i;
+    i = parseParams(b, s, i, len, undefined, reason);
     if (i < len) fail(reason, 'unexpected character');
-    if (params === undefined) return undefined;
-    return { scheme, user, password: undefined, host: '', port: undefined, params, headers: new Map(), raw: rawOf(s, start, len) };
+    if (!build) return undefined;
+    const params = new ParamMap(b, s, paramsStart, i, URI_PARAMS);
+    return { scheme, user, password: undefined, host: '', port: undefined, params, headers: ParamMap.empty<string>(), raw: rawOf(s, start, len) };
   }
 
   // absoluteURI (§25.1): kept as written, but never with whitespace, quotes or brackets.
@@ -256,7 +244,9 @@ function scan(b: Uint8Array, s: string, start: number, len: number, reason: stri
     if (c <= 0x20 || c >= 0x7f || c === 0x3c || c === 0x3e || c === 0x22) fail(reason, 'bad character');
   }
   if (!build) return undefined;
-  return { scheme, user: '', password: undefined, host: '', port: undefined, params: new Map(), headers: new Map(), raw: rawOf(s, start, len) };
+  return {
+    scheme, user: '', password: undefined, host: '', port: undefined, params: ParamMap.empty(), headers: ParamMap.empty<string>(), raw: rawOf(s, start, len),
+  };
 }
 
 function rawOf(s: string, start: number, end: number): string {

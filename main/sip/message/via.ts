@@ -1,6 +1,7 @@
 import { CHAR, HOST, TOKEN, hexValue, skipWsAt, tokenEndAt } from './chars.ts';
-import { codesOf } from './codes.ts';
-import { cursor, fail, finishElement, nextElement, parseGenericParams } from './cursor.ts';
+import { ownCodes } from './codes.ts';
+import { checkGenericParams, cursor, fail, finishElement, nextElement } from './cursor.ts';
+import { GENERIC_PARAMS, ParamMap } from './param-map.ts';
 import { TRANSPORTS } from './interner.ts';
 import type { Via } from './types.ts';
 
@@ -99,16 +100,15 @@ export function parseViaAt(b: Uint8Array, s: string, start: number, end: number,
     i = q;
   }
 
-  const params = new Map<string, string | null>();
-  i = parseGenericParams(b, s, i, end, params, reason);
-  finishElement(b, i, end, true, reason);
-  const branch = params.get('branch');
-  return { transport, host, port, params, branch: branch ?? undefined };
+  const paramsEnd = checkGenericParams(b, i, end, reason);
+  const params = new ParamMap(b, s, i, paramsEnd, GENERIC_PARAMS).remember('branch', cursor.branchStart, cursor.branchEnd);
+  finishElement(b, paramsEnd, end, true, reason);
+  return { transport, host, port, params, branch: params.get('branch') ?? undefined };
 }
 
 /** Parse one Via value (a single via-parm). */
 export function parseVia(s: string, reason = 'Bad Via'): Via {
-  const via = parseViaAt(codesOf(s), s, 0, s.length, reason);
+  const via = parseViaAt(ownCodes(s), s, 0, s.length, reason);
   if (cursor.pos < s.length) fail(reason, 'more than one via-parm');
   return via;
 }
@@ -126,7 +126,7 @@ export function parseViaListAt(b: Uint8Array, s: string, start: number, end: num
 
 /** Parse every via-parm of one Via header line, appending to `out`. */
 export function parseViaList(s: string, reason = 'Bad Via', out: Via[] = []): Via[] {
-  return parseViaListAt(codesOf(s), s, 0, s.length, reason, out);
+  return parseViaListAt(ownCodes(s), s, 0, s.length, reason, out);
 }
 
 /** Write a via-parm: `SIP/2.0/UDP host:port;branch=…` (IPv6 hosts bracketed). */

@@ -1,0 +1,238 @@
+import { CHAR, TOKEN } from './chars.ts';
+import { unescape } from './unescape.ts';
+
+/** `*( SEMI generic-param )` of a header (RFC 3261 §25.1): Via, From, To, Contact, … */
+export const GENERIC_PARAMS = 0;
+/** `*( ";" uri-parameter )` of a SIP or tel URI (RFC 3261 §19.1.1, RFC 3966 §3). */
+export const URI_PARAMS = 1;
+
+const NO_CODES: Uint8Array = Buffer.alloc(0);
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/**
+ * Parameters as a Map, read from the text they were written in. The parser has already
+ * checked the text against its grammar, so making the Map is left until someone needs it:
+ * `get` and `has` read the text directly; anything else (size, iteration, changes) builds
+ * a real Map once and works on it from then on. It reads exactly what the eager parse
+ * would have put in a Map: names lower-cased (and unescaped in a URI), the first of two
+ * equal names wins, a flag has value null, a generic-param value keeps its quotes, a
+ * URI parameter value is unescaped.
+ */
+export class ParamMap<V extends string | null = string | null> implements Map<string, V> {
+  /** Character codes of `text` (see codes.ts); never changed while this map reads them. */
+  private codes: Uint8Array;
+  private text: string;
+  private start: number;
+  private end: number;
+  private readonly grammar: number;
+  private map: Map<string, V> | undefined;
+  /** One parameter name the parser already looked for (or undefined), and its value (undefined: absent). */
+  private known: string | undefined;
+  private knownValue: V | undefined;
+  /** Where the last `next` found a parameter (value start -1: a flag). */
+  private nameStart: number;
+  private nameEnd: number;
+  private valueStart: number;
+  private valueEnd: number;
+
+  /** The parameters written in text[start, end) (codes `codes`), already checked against `grammar`. */
+  constructor(codes: Uint8Array, text: string, start: number, end: number, grammar: number) {
+    this.codes = codes;
+    this.text = text;
+    this.start = start;
+    this.end = end;
+    this.grammar = grammar;
+    this.map = undefined;
+    this.known = undefined;
+    this.knownValue = undefined;
+    this.nameStart = 0;
+    this.nameEnd = 0;
+    this.valueStart = 0;
+    this.valueEnd = 0;
+  }
+
+  /**
+   * Tell the map what the parser already read: the first parameter named `name` (none
+   * when `valueStart` is -1; a flag when it is -2) has its value at text[valueStart, valueEnd).
+   */
+  remember(name: string, valueStart: number, valueEnd: number): this {
+    this.known = name;
+    if (valueStart !== -1) this.knownValue = (valueStart === -2 ? null : this.text.slice(valueStart, valueEnd)) as V;
+    return this;
+  }
+
+  /** An empty map that makes its Map only when something is added. */
+  static empty<V extends string | null>(): ParamMap<V> {
+    return new ParamMap<V>(NO_CODES, '', 0, 0, GENERIC_PARAMS);
+  }
+
+  /** Read the parameter at or after i into name/value positions; returns where the next one starts, or -1. */
+  private next(i: number): number {
+    const b = this.codes;
+    const end = this.end;
+    if (this.grammar === URI_PARAMS) {
+      // ";" pname [ "=" pvalue ], up to the end of the parameters
+      if (i >= end) return -1;
+      const nameStart = ++i;
+      while (i < end) {
+        const c = b[i];
+        if (c === 0x3d || c === 0x3b) break;
+        i++;
+      }
+      this.nameStart = nameStart;
+      this.nameEnd = i;
+      this.valueStart = -1;
+      if (i < end && b[i] === 0x3d) {
+        this.valueStart = ++i;
+        while (i < end && b[i] !== 0x3b) i++;
+        this.valueEnd = i;
+      }
+      return i;
+    }
+    // SEMI generic-param: SWS ";" SWS token [ SWS "=" SWS ( token / host / quoted-string ) ]
+    while (i < end && isWs(b[i])) i++;
+    if (i >= end || b[i] !== 0x3b) return -1;
+    i++;
+    while (i < end && isWs(b[i])) i++;
+    this.nameStart = i;
+    while (i < end) {
+      const c = b[i];
+      if ((CHAR[c] & TOKEN) === 0) break;
+      i++;
+    }
+    this.nameEnd = i;
+    this.valueStart = -1;
+    let eq = i;
+    while (eq < end && isWs(b[eq])) eq++;
+    if (eq < end && b[eq] === 0x3d) {
+      eq++;
+      while (eq < end && isWs(b[eq])) eq++;
+      this.valueStart = eq;
+      if (eq < end && b[eq] === 0x22) {
+        eq++;
+        while (eq < end) {
+          const c = b[eq];
+          if (c === 0x22) break;
+          eq += c === 0x5c ? 2 : 1;
+        }
+        eq++;
+      } else {
+        while (eq < end) {
+          const c = b[eq];
+          if ((CHAR[c] & TOKEN) === 0 && c !== 0x3a && c !== 0x5b && c !== 0x5d) break;
+          eq++;
+        }
+      }
+      this.valueEnd = eq;
+      i = eq;
+    }
+    return i;
+  }
+
+  /** Does the name just read by `next` equal `key` once lower-cased? (undefined: cannot tell without unescaping) */
+  private nameIs(key: string): boolean | undefined {
+    const b = this.codes;
+    const start = this.nameStart;
+    const len = this.nameEnd - start;
+    if (this.grammar === URI_PARAMS) {
+      for (let k = 0; k < len; k++) if (b[start + k] === 0x25) return undefined;
+    }
+    if (len !== key.length) return false;
+    for (let k = 0; k < len; k++) {
+      let c = b[start + k];
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c !== key.charCodeAt(k)) return false;
+    }
+    return true;
+  }
+
+  private value(): V {
+    if (this.valueStart < 0) return null as V;
+    const raw = this.text.slice(this.valueStart, this.valueEnd);
+    return (this.grammar === URI_PARAMS && raw.includes('%') ? unescape(raw) : raw) as V;
+  }
+
+  /** The Map, made from the text on first use. */
+  private built(): Map<string, V> {
+    if (this.map !== undefined) return this.map;
+    const map = new Map<string, V>();
+    for (let i = this.next(this.start); i >= 0; i = this.next(i)) {
+      let name = this.text.slice(this.nameStart, this.nameEnd);
+      if (this.grammar === URI_PARAMS && name.includes('%')) name = unescape(name);
+      name = name.toLowerCase();
+      if (!map.has(name)) map.set(name, this.value());
+    }
+    this.map = map;
+    this.codes = NO_CODES;
+    this.text = '';
+    this.start = this.end = 0;
+    return map;
+  }
+
+  get(key: string): V | undefined {
+    if (this.map !== undefined) return this.map.get(key);
+    if (key === this.known) return this.knownValue;
+    for (let i = this.next(this.start); i >= 0; i = this.next(i)) {
+      const same = this.nameIs(key);
+      if (same === undefined) return this.built().get(key);
+      if (same) return this.value();
+    }
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    if (this.map !== undefined) return this.map.has(key);
+    if (key === this.known) return this.knownValue !== undefined;
+    for (let i = this.next(this.start); i >= 0; i = this.next(i)) {
+      const same = this.nameIs(key);
+      if (same === undefined) return this.built().has(key);
+      if (same) return true;
+    }
+    return false;
+  }
+
+  get size(): number {
+    if (this.map === undefined && this.start >= this.end) return 0;
+    return this.built().size;
+  }
+
+  set(key: string, value: V): this {
+    this.built().set(key, value);
+    return this;
+  }
+
+  delete(key: string): boolean {
+    return this.built().delete(key);
+  }
+
+  clear(): void {
+    this.built().clear();
+  }
+
+  forEach(callback: (value: V, key: string, map: Map<string, V>) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.built()) callback.call(thisArg, value, key, this);
+  }
+
+  entries(): MapIterator<[string, V]> {
+    return this.built().entries();
+  }
+
+  keys(): MapIterator<string> {
+    return this.built().keys();
+  }
+
+  values(): MapIterator<V> {
+    return this.built().values();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.built()[Symbol.iterator]();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Map';
+  }
+}
