@@ -3,7 +3,7 @@
  * working on the UI in a plain browser and for the end-to-end tests. Prints
  * `http://127.0.0.1:PORT/?token=…`; only a page holding that token reaches the engine.
  *
- *   node main/bridge/dev-web.ts [--built] [--port N] [--sip udp:127.0.0.1:5070]…
+ *   node main/bridge/dev-web.ts [--built] [--port N] [--database FILE] [--sip udp:127.0.0.1:5070]…
  *
  * Default: Vite in middleware mode (edits reload the page). `--built`: serve dist/renderer (the
  * `vite build` output; built first when missing).
@@ -14,6 +14,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Phone, type PhoneOptions } from '../phone/phone.ts';
+import { createStoreApi, recordPhone, callSettingsOf } from '../phone/store-api.ts';
+import { Store } from '../store/index.ts';
 import type { Handlers } from './dispatch.ts';
 import { phoneHandlers } from './phone-handlers.ts';
 import { WsBridge, isLoopbackHost, type EventSource } from './ws-bridge.ts';
@@ -44,10 +46,10 @@ export interface DevWebOptions {
   /** A started engine to serve; default: a new Phone started with `phoneOptions`. */
   phone?: Phone;
   phoneOptions?: PhoneOptions;
-  /** Handlers for channels the Phone does not serve (the store's), merged over the phone's. */
+  /** The SQLite file of contacts, history, messages and settings (default ':memory:'). */
+  database?: string;
+  /** More handlers, merged over the phone's and the store's (tests). */
   extraHandlers?: Handlers;
-  /** Sources of more events (the store's `contacts:changed`…) and their names. */
-  extraEvents?: { sources: EventSource[]; names: string[] };
   /** Default: 32 random bytes, hex. */
   token?: string;
 }
@@ -57,6 +59,7 @@ export interface DevWeb {
   port: number;
   token: string;
   phone: Phone;
+  store: Store;
   bridge: WsBridge;
   close(): Promise<void>;
 }
@@ -88,6 +91,12 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
   const ownPhone = !opts.phone;
   const phone = opts.phone ?? new Phone(opts.phoneOptions);
   if (ownPhone) await phone.start();
+  // The store's calls and events, wired as the app will: its events leave through the phone's.
+  const store = Store.open({ path: opts.database ?? ':memory:' });
+  const publish = (event: string, payload: unknown) => void (phone.emit as (e: string, p: unknown) => boolean)(event, payload);
+  const storeHandlers = createStoreApi({ store, publish });
+  const stopRecording = recordPhone({ store, phone, publish });
+  phone.callSettings(callSettingsOf(store.settings.get()));
 
   let handle: (req: IncomingMessage, res: ServerResponse) => void;
   let server: Server;
@@ -134,9 +143,8 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
   const bridge = new WsBridge({
     server,
     token,
-    handlers: { ...phoneHandlers(phone), ...opts.extraHandlers },
-    events: [phone as unknown as EventSource, ...(opts.extraEvents?.sources ?? [])],
-    ...(opts.extraEvents ? { extraEvents: opts.extraEvents.names } : {}),
+    handlers: { ...phoneHandlers(phone), ...(storeHandlers as Handlers), ...opts.extraHandlers },
+    events: [phone as unknown as EventSource],
     shareUpgrades: mode === 'vite',
   });
 
@@ -145,13 +153,16 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
     port,
     token,
     phone,
+    store,
     bridge,
     async close() {
       bridge.close();
+      stopRecording();
       await closeVite?.();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
       if (ownPhone) await phone.stop();
+      store.close();
     },
   };
 }
@@ -163,16 +174,18 @@ function parseArgs(argv: string[]): DevWebOptions {
     const a = argv[i];
     if (a === '--built') opts.mode = 'built';
     else if (a === '--port') opts.port = Number(argv[++i]);
+    else if (a === '--database') opts.database = argv[++i];
     else if (a === '--sip') {
       const m = /^(udp|tcp|tls):(.+):(\d+)$/i.exec(argv[++i] ?? '');
       if (!m) throw new TypeError(`--sip: expected udp|tcp|tls:ADDRESS:PORT, not '${argv[i] ?? ''}'`);
       listen.push({ protocol: m[1].toUpperCase() as 'UDP' | 'TCP' | 'TLS', address: m[2], port: Number(m[3]) });
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run dev:web -- [--built] [--port N] [--sip udp:127.0.0.1:5070]…');
+      console.log('usage: npm run dev:web -- [--built] [--port N] [--database FILE] [--sip udp:127.0.0.1:5070]…');
       process.exit(0);
     } else throw new TypeError(`unknown option '${a}' (try --help)`);
   }
   if (listen.length > 0) opts.phoneOptions = { listen };
+  opts.database ??= join(REPO, '.tmp', 'dev-web', 'appel.db');
   return opts;
 }
 

@@ -1,0 +1,30 @@
+import { onMounted, onUnmounted, ref } from 'vue';
+
+export interface AudioDevice {
+  id: string;
+  label: string;
+}
+
+/** The machine's audio inputs and outputs (labels appear once the microphone was allowed once). */
+export function useAudioDevices() {
+  const inputs = ref<AudioDevice[]>([]);
+  const outputs = ref<AudioDevice[]>([]);
+
+  async function refresh(): Promise<void> {
+    const media = typeof navigator !== 'undefined' ? navigator.mediaDevices : undefined;
+    if (!media?.enumerateDevices) return;
+    const all = await media.enumerateDevices();
+    const pick = (kind: MediaDeviceKind) =>
+      all.filter((d) => d.kind === kind && d.deviceId && d.deviceId !== 'default' && d.deviceId !== 'communications').map((d, i) => ({ id: d.deviceId, label: d.label || `#${i + 1}` }));
+    inputs.value = pick('audioinput');
+    outputs.value = pick('audiooutput');
+  }
+
+  const onChange = () => void refresh().catch(() => undefined);
+  onMounted(() => {
+    onChange();
+    navigator.mediaDevices?.addEventListener?.('devicechange', onChange);
+  });
+  onUnmounted(() => navigator.mediaDevices?.removeEventListener?.('devicechange', onChange));
+  return { inputs, outputs, refresh };
+}

@@ -1,0 +1,152 @@
+import { computed, ref } from 'vue';
+import { defineStore } from 'pinia';
+import type { CallSnapshot, CallStats } from '../../../main/phone/api.ts';
+import { appel, call } from '../api.ts';
+import { useSettingsStore } from './settings.ts';
+
+/**
+ * The calls, as the engine pushes them (`call:incoming`, `call:state`, `call:stats`). Actions ask
+ * the engine and apply the snapshot it answers; nothing here guesses a call's state.
+ *
+ * Mute is the one local state: the microphone belongs to the renderer (DESIGN.md, data flow 4),
+ * so muting stops our capture rather than asking the engine.
+ */
+export const useCallsStore = defineStore('calls', () => {
+  const calls = ref<CallSnapshot[]>([]);
+  const stats = ref<Record<string, CallStats>>({});
+  /** The call the call screen shows. */
+  const activeId = ref<string>();
+  /** The last call that ended, for the call screen to say how. */
+  const lastEnded = ref<CallSnapshot>();
+  const muted = ref(false);
+  /** Digits sent during each call (shown above the keypad). */
+  const sentDigits = ref<Record<string, string>>({});
+
+  const live = computed(() => calls.value.filter((c) => c.state !== 'ended'));
+  const ringing = computed(() => live.value.filter((c) => c.direction === 'incoming' && c.state === 'ringing'));
+  /** Calls in progress or being placed (not the ones still ringing here). */
+  const ongoing = computed(() => live.value.filter((c) => !(c.direction === 'incoming' && c.state === 'ringing')));
+  const active = computed<CallSnapshot | undefined>(() => ongoing.value.find((c) => c.id === activeId.value) ?? ongoing.value[ongoing.value.length - 1]);
+  /** The other call when there are two (for swap). */
+  const other = computed<CallSnapshot | undefined>(() => ongoing.value.find((c) => c.id !== active.value?.id));
+
+  function apply(snapshot: CallSnapshot): void {
+    const i = calls.value.findIndex((c) => c.id === snapshot.id);
+    if (snapshot.state === 'ended') {
+      if (i >= 0) calls.value.splice(i, 1);
+      lastEnded.value = snapshot;
+      delete stats.value[snapshot.id];
+      if (activeId.value === snapshot.id) activeId.value = undefined;
+      if (live.value.length === 0) muted.value = false;
+      return;
+    }
+    if (i >= 0) calls.value[i] = snapshot;
+    else calls.value.push(snapshot);
+  }
+
+  /** The connected call to put on hold before another one takes the line. */
+  async function holdActive(except?: string): Promise<void> {
+    const current = active.value;
+    if (current && current.id !== except && current.state === 'connected') apply(await call('call:hold', { callId: current.id }));
+  }
+
+  async function dial(to: string, accountId?: string): Promise<CallSnapshot> {
+    const { codecs, srtp } = useSettingsStore().settings;
+    await holdActive();
+    const snapshot = await call('call:dial', { to, codecs, srtp, ...(accountId ? { accountId } : {}) });
+    apply(snapshot);
+    activeId.value = snapshot.id;
+    return snapshot;
+  }
+
+  async function answer(callId: string): Promise<void> {
+    await holdActive(callId);
+    apply(await call('call:answer', { callId }));
+    activeId.value = callId;
+  }
+
+  async function decline(callId: string, status?: 486 | 603): Promise<void> {
+    await call('call:decline', { callId, ...(status ? { status } : {}) });
+  }
+
+  async function hangup(callId: string): Promise<void> {
+    await call('call:hangup', { callId });
+  }
+
+  async function hold(callId: string): Promise<void> {
+    apply(await call('call:hold', { callId }));
+  }
+
+  async function resume(callId: string): Promise<void> {
+    await holdActive(callId);
+    apply(await call('call:resume', { callId }));
+    activeId.value = callId;
+  }
+
+  async function dtmf(callId: string, digits: string): Promise<void> {
+    await call('call:dtmf', { callId, digits });
+    sentDigits.value[callId] = (sentDigits.value[callId] ?? '') + digits;
+  }
+
+  /** Two calls: the active one goes on hold, the other comes back. */
+  async function swap(): Promise<void> {
+    const target = other.value;
+    if (target) await resume(target.id);
+  }
+
+  function show(callId: string): void {
+    activeId.value = callId;
+  }
+
+  function toggleMute(): void {
+    muted.value = !muted.value;
+  }
+
+  function forgetEnded(): void {
+    lastEnded.value = undefined;
+  }
+
+  async function load(): Promise<void> {
+    for (const c of await call('call:list', undefined)) apply(c);
+  }
+
+  function listen(): () => void {
+    const api = appel();
+    const offs = [
+      api.on('call:incoming', apply),
+      api.on('call:state', apply),
+      api.on('call:stats', (s) => {
+        if (calls.value.some((c) => c.id === s.callId)) stats.value[s.callId] = s;
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  }
+
+  return {
+    calls,
+    stats,
+    activeId,
+    lastEnded,
+    muted,
+    sentDigits,
+    live,
+    ringing,
+    ongoing,
+    active,
+    other,
+    apply,
+    dial,
+    answer,
+    decline,
+    hangup,
+    hold,
+    resume,
+    dtmf,
+    swap,
+    show,
+    toggleMute,
+    forgetEnded,
+    load,
+    listen,
+  };
+});

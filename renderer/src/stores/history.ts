@@ -1,0 +1,52 @@
+import { computed, ref } from 'vue';
+import { defineStore } from 'pinia';
+import type { HistoryEntry, HistoryFilter } from '../../../main/phone/api.ts';
+import { appel, call } from '../api.ts';
+
+export type HistoryKind = NonNullable<HistoryFilter['kind']>;
+
+function fits(entry: HistoryEntry, kind: HistoryKind): boolean {
+  if (kind === 'all') return true;
+  if (kind === 'missed') return entry.direction === 'incoming' && entry.outcome === 'missed';
+  return entry.direction === kind;
+}
+
+/** The call history, kept by the engine's store; `history:changed` keeps it current. */
+export const useHistoryStore = defineStore('history', () => {
+  const entries = ref<HistoryEntry[]>([]);
+  const kind = ref<HistoryKind>('all');
+  const loaded = ref(false);
+
+  const missed = computed(() => entries.value.filter((e) => e.outcome === 'missed').length);
+
+  async function load(next: HistoryKind = kind.value): Promise<void> {
+    kind.value = next;
+    const list = await call('history:list', { kind: next, limit: 500 });
+    if (kind.value === next) entries.value = list;
+    loaded.value = true;
+  }
+
+  async function remove(id: number): Promise<void> {
+    await call('history:delete', { id });
+    entries.value = entries.value.filter((e) => e.id !== id);
+  }
+
+  async function clear(): Promise<void> {
+    await call('history:clear', undefined);
+    entries.value = [];
+  }
+
+  function listen(): () => void {
+    return appel().on('history:changed', (change) => {
+      if (change.cleared) entries.value = [];
+      let list = entries.value.filter((e) => !change.removed.includes(e.id));
+      for (const e of change.saved) {
+        list = list.filter((x) => x.id !== e.id);
+        if (fits(e, kind.value)) list.push(e);
+      }
+      entries.value = list.sort((a, b) => b.startedAt - a.startedAt);
+    });
+  }
+
+  return { entries, kind, loaded, missed, load, remove, clear, listen };
+});

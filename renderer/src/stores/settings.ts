@@ -1,0 +1,58 @@
+import { computed, ref } from 'vue';
+import { defineStore } from 'pinia';
+import type { Settings, SettingsChange } from '../../../main/phone/api.ts';
+import { appel, call } from '../api.ts';
+
+/** What the UI assumes until the engine has answered (the store's own defaults). */
+export const DEFAULT_SETTINGS: Settings = {
+  language: 'system',
+  theme: 'system',
+  doNotDisturb: false,
+  autoAnswer: { enabled: false, delay: 0 },
+  codecs: ['opus', 'g722', 'pcmu', 'pcma', 'g729', 'gsm'],
+  srtp: 'off',
+  audio: { inputDeviceId: 'default', outputDeviceId: 'default', ringingDeviceId: 'default', echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+  network: { stunServer: '', rtpPortMin: 16384, rtpPortMax: 32766 },
+  closeToTray: true,
+  startMinimised: false,
+};
+
+/** The user's settings, kept by the engine's store (`settings:get`/`settings:set`/`settings:changed`). */
+export const useSettingsStore = defineStore('settings', () => {
+  const stored = ref<Settings>();
+  const loaded = ref(false);
+  const settings = computed<Settings>(() => stored.value ?? DEFAULT_SETTINGS);
+  const language = computed(() => settings.value.language);
+  const theme = computed(() => settings.value.theme);
+
+  function apply(next: Settings): void {
+    stored.value = next;
+  }
+
+  async function load(): Promise<void> {
+    apply(await call('settings:get', undefined));
+    loaded.value = true;
+  }
+
+  /** Saves a change; incoming-call behaviour is also handed to the running engine at once. */
+  async function set(change: SettingsChange): Promise<Settings> {
+    const next = await call('settings:set', change);
+    apply(next);
+    const live: { doNotDisturb?: boolean; autoAnswer?: boolean; autoAnswerDelay?: number; codecs?: Settings['codecs']; srtp?: Settings['srtp'] } = {};
+    if (change.doNotDisturb !== undefined) live.doNotDisturb = next.doNotDisturb;
+    if (change.autoAnswer !== undefined) {
+      live.autoAnswer = next.autoAnswer.enabled;
+      live.autoAnswerDelay = next.autoAnswer.delay;
+    }
+    if (change.codecs !== undefined) live.codecs = next.codecs;
+    if (change.srtp !== undefined) live.srtp = next.srtp;
+    if (Object.keys(live).length > 0) await call('call:settings', live);
+    return next;
+  }
+
+  function listen(): () => void {
+    return appel().on('settings:changed', apply);
+  }
+
+  return { stored, loaded, settings, language, theme, apply, load, set, listen };
+});
