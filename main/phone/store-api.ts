@@ -157,10 +157,17 @@ export function createStoreApi(opts: StoreApiOptions): StoreHandlers {
   };
 }
 
+const DAMAGED: Record<number, true> = { 11: true, 26: true };
+
 /** The `{ code, message }` of an ApiResult for what a handler threw. */
 export function toApiError(err: unknown): { code: string; message: string } {
   if (err instanceof StoreError) return { code: err.code, message: err.message };
   if (err instanceof TypeError) return { code: 'bad-request', message: err.message };
+  // SQLITE_CORRUPT / SQLITE_NOTADB while running: the next opening sets the file aside (open-database.ts).
+  const sqlite = (err as { errcode?: unknown } | null)?.errcode;
+  if (typeof sqlite === 'number' && (sqlite & 0xff) in DAMAGED) {
+    return { code: 'corrupt', message: 'the database of contacts, history and settings is damaged; restart Appel: it will keep a copy and start a new one' };
+  }
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 

@@ -11,6 +11,7 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import { existsSync, renameSync, statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts';
 import { StoreError } from './store-error.ts';
 
@@ -48,7 +49,14 @@ function probe(path: string): Probe {
   if (path === ':memory:' || !existsSync(path) || statSync(path).size === 0) return { kind: 'absent' };
   let db: DatabaseSync | undefined;
   try {
-    db = new DatabaseSync(path, { readOnly: true });
+    // Without a -wal beside it, everything is in the file: read it as immutable, so the look
+    // creates no -wal/-shm either. With one, SQLite must read it (committed pages may be there).
+    let target: string | URL = path;
+    if (!existsSync(`${path}-wal`)) {
+      target = pathToFileURL(path);
+      target.searchParams.set('immutable', '1');
+    }
+    db = new DatabaseSync(target, { readOnly: true });
     const version = schemaVersion(db);
     const check = db.prepare('PRAGMA quick_check(1)').get() as { quick_check: string };
     if (check.quick_check !== 'ok') return { kind: 'damaged', why: check.quick_check };

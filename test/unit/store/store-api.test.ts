@@ -73,6 +73,8 @@ describe('store API handlers', () => {
     expect(error).toBeInstanceOf(StoreError);
     expect(toApiError(error)).toEqual({ code: 'not-found', message: "id: no contact 'missing'" });
     expect(toApiError(new Error('disk I/O error'))).toEqual({ code: 'internal', message: 'disk I/O error' });
+    const corrupt = Object.assign(new Error('database disk image is malformed'), { code: 'ERR_SQLITE_ERROR', errcode: 11 });
+    expect(toApiError(corrupt)).toEqual({ code: 'corrupt', message: expect.stringMatching(/^the database of contacts, history and settings is damaged; restart Appel/) });
   });
 
   it('vCard import and export; settings get and set push settings:changed', () => {
