@@ -127,6 +127,13 @@ export function applySettingsChange(current: Settings, change: unknown): { setti
   return { settings: next as Settings, changed };
 }
 
+/** `defaults` with the values of `stored` for the keys `defaults` has. */
+function knownKeys(defaults: object, stored: object): object {
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [k, v] of Object.entries(stored)) if (k in defaults) out[k] = v;
+  return out;
+}
+
 export class SettingsStore {
   readonly #db: DatabaseSync;
 
@@ -143,7 +150,8 @@ export class SettingsStore {
         const k = key as keyof Settings;
         const parsed: unknown = JSON.parse(value);
         // Groups gain the keys a newer version added, from the defaults.
-        const merged = GROUPS.has(k) && typeof parsed === 'object' && parsed !== null ? { ...(DEFAULT_SETTINGS[k] as object), ...parsed } : parsed;
+        // (and drop those it removed).
+        const merged = GROUPS.has(k) && typeof parsed === 'object' && parsed !== null ? knownKeys(DEFAULT_SETTINGS[k] as object, parsed) : parsed;
         (out as unknown as Record<string, unknown>)[k] = CHECKS[k](merged, k);
       } catch {
         // Unreadable: the default stands.

@@ -66,7 +66,7 @@ describe('settings', () => {
     openStore({ path }).close();
     const db = new DatabaseSync(path);
     db.exec(`INSERT INTO settings VALUES ('theme', '"neon"'), ('language', 'not json'), ('fromTheFuture', '1'), ('closeToTray', 'false'),
-             ('audio', '{"echoCancellation": false}')`);
+             ('audio', '{"echoCancellation": false, "spatial": true}')`);
     db.close();
     const store = openStore({ path });
     expect(store.settings.get()).toEqual({ ...DEFAULT_SETTINGS, closeToTray: false, audio: { ...DEFAULT_SETTINGS.audio, echoCancellation: false } });
