@@ -58,6 +58,8 @@ Call options (call, listen):
   --dtmf-info          call: DTMF by SIP INFO, not RFC 4733 events
   --auto-answer        listen: answer every call; --delay S waits S seconds first
   --dnd                listen: do not disturb (every call gets 486 Busy Here)
+  --session-expires S  RFC 4028 session interval asked for, and the shortest accepted when
+                       below 90 (default 1800; short values are for tests)
 
   While call or listen runs, lines on standard input act on the latest call: hold, resume,
   hangup, answer, decline [486|603], dtmf DIGITS, codecs LIST, message TEXT (to its peer).
@@ -69,8 +71,8 @@ Run options:
   -h, --help           this text
 
 Call events (--json): calling, redirected, ringing, early-media, answered (codec, srtp), held,
-resumed, dtmf, message, stats (each second), ended (reason in words, status, duration); and
-incoming, for listen. Exit status of call: 0 when the call was answered and ended normally, else 1
+resumed, dtmf, message, stats (each second), latched (where RTP now goes, learned from what
+arrived), ended (reason in words, status, duration); and incoming, for listen. Exit status of call: 0 when the call was answered and ended normally, else 1
 with the reason on one line ("sip:bob@lab.test is busy (486 Busy Here)").
 
 Examples:
@@ -109,6 +111,7 @@ const OPTIONS = {
   'auto-answer': { type: 'boolean' },
   delay: { type: 'string' },
   dnd: { type: 'boolean' },
+  'session-expires': { type: 'string' },
   for: { type: 'string' },
   json: { type: 'boolean' },
   trace: { type: 'boolean' },
@@ -187,7 +190,9 @@ async function accountFrom(values: Values, needAor: boolean): Promise<AccountCon
 }
 
 function phoneOptions(values: Values, account?: AccountConfig): PhoneOptions {
+  const sessionExpires = seconds('session-expires', values['session-expires'], 1);
   return {
+    ...(sessionExpires !== undefined ? { sessionTimer: { expires: Math.round(sessionExpires), minSE: Math.min(90, Math.round(sessionExpires)) } } : {}),
     listen: values.listen?.map(parseListen),
     dnsServers: values.dns,
     keepAlive: account?.keepAlive,
@@ -307,6 +312,7 @@ function printCalls(p: Printer, phone: Phone): void {
   });
   phone.on('call:dtmf', (d) => p.event('dtmf', { callId: d.callId, digit: d.digit, via: d.via, durationMs: d.durationMs }, `DTMF ${d.digit} (${d.via === 'rtp' ? 'RFC 4733' : 'SIP INFO'})`));
   phone.on('call:stats', (st) => p.event('stats', { ...st }));
+  phone.onLatched((l) => p.event('latched', { ...l }, `${l.rtcp ? 'RTCP' : 'media'} now goes to ${l.address}:${l.port}`));
 }
 
 /**

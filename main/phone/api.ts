@@ -153,6 +153,14 @@ export interface CallStats {
   packetsReceived: number;
 }
 
+/** Symmetric RTP: a call now sends its RTP (or RTCP) where the peer's really came from (Phone's 'call:latched'; the CLI prints it). */
+export interface CallLatched {
+  callId: string;
+  address: string;
+  port: number;
+  rtcp: boolean;
+}
+
 export interface CallDtmf {
   callId: string;
   digit: string;

@@ -38,7 +38,7 @@ import {
 } from '../sdp/index.ts';
 import type { SinkSpec, SourceSpec, StreamSpec } from '../media/media-protocol.ts';
 import type { MediaStreamStats } from '../media/media-engine-client.ts';
-import type { CallAudioSource, CallCodec, CallDtmf, CallSnapshot, CallState, CallStats } from './api.ts';
+import type { CallAudioSource, CallCodec, CallDtmf, CallLatched, CallSnapshot, CallState, CallStats } from './api.ts';
 import { DTMF_DIGITS, formatDtmfRelay, parseDtmfInfo } from './call-dtmf.ts';
 import type { MediaHost } from './media-host.ts';
 
@@ -57,6 +57,8 @@ export interface CallHost {
   changed(call: Call): void;
   stats(stats: CallStats): void;
   dtmf(dtmf: CallDtmf): void;
+  /** The stream latched onto where the peer's media really comes from (optional). */
+  latched?(latched: CallLatched): void;
   /** A MESSAGE inside the call's dialog. */
   message(m: { from: string; text: string; contentType: string }): void;
   /** The call is over (after its last `changed`). */
@@ -504,6 +506,9 @@ export class Call {
       this.#host.media.listen(streamId, {
         stats: (s) => this.#onStats(s),
         dtmf: (d) => this.#host.dtmf({ callId: this.id, digit: d.digit, durationMs: d.durationMs, via: 'rtp' }),
+        latched: (l) => {
+          if (!this.#ended) this.#host.latched?.({ callId: this.id, ...l });
+        },
       });
       this.#reserved = false;
       try {

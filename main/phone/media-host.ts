@@ -12,6 +12,7 @@ export interface StreamListener {
   stats?(stats: MediaStreamStats): void;
   dtmf?(dtmf: DtmfEvent): void;
   sourceEnded?(): void;
+  latched?(to: { address: string; port: number; rtcp: boolean }): void;
 }
 
 export interface MediaHostOptions {
@@ -39,6 +40,7 @@ export class MediaHost {
       const client = new MediaEngineClient(this.#opts.workerUrl ? { workerUrl: this.#opts.workerUrl } : {});
       client.on('stats', (e) => this.#guard(() => this.#streams.get(e.streamId)?.stats?.(e.stats)));
       client.on('dtmf', (e) => this.#guard(() => this.#streams.get(e.streamId)?.dtmf?.(e.dtmf)));
+      client.on('latched', (e) => this.#guard(() => this.#streams.get(e.streamId)?.latched?.({ address: e.address, port: e.port, rtcp: e.rtcp })));
       client.on('source-ended', (e) => this.#guard(() => this.#streams.get(e.streamId)?.sourceEnded?.()));
       client.on('exit', ({ code }) => {
         if (this.#client !== client) return;

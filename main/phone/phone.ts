@@ -29,6 +29,7 @@ import type {
   ApiEvents,
   CallAudioSource,
   CallCodec,
+  CallLatched,
   CallSettings,
   CallSnapshot,
   DialRequest,
@@ -125,6 +126,7 @@ export class Phone extends EventEmitter<Events> {
   private readonly calls = new Map<string, Call>();
   private settings: CallSettings;
   private autoAnswered = 0;
+  private readonly latchedListeners: Array<(latched: CallLatched) => void> = [];
   private nextId = 1;
 
   constructor(opts: PhoneOptions = {}) {
@@ -197,6 +199,11 @@ export class Phone extends EventEmitter<Events> {
       // RFC 5626 §4.4.1: a failed flow is replaced by registering again on a new one.
       for (const a of this.accounts.values()) void a.registerer?.refreshNow();
     });
+  }
+
+  /** Engine-only (not an IPC event): a call's RTP now goes where the peer's really came from. */
+  onLatched(listener: (latched: CallLatched) => void): void {
+    this.latchedListeners.push(listener);
   }
 
   localAddresses(): Array<{ protocol: TransportProtocol; address: string; port: number }> {
@@ -303,6 +310,15 @@ export class Phone extends EventEmitter<Events> {
       changed: (call) => this.publish('call:state', call.snapshot),
       stats: (stats) => this.publish('call:stats', stats),
       dtmf: (dtmf) => this.publish('call:dtmf', dtmf),
+      latched: (latched) => {
+        for (const l of this.latchedListeners) {
+          try {
+            l(latched);
+          } catch {
+            // The listener's bug stays with the listener.
+          }
+        }
+      },
       message: (m) =>
         this.publish('message:received', { id: randomUUID(), direction: 'incoming', peer: m.from, text: m.text, contentType: m.contentType, time: Date.now(), status: 'received' }),
       ended: (call) => this.calls.delete(call.id),
