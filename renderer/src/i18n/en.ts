@@ -64,7 +64,7 @@ export const en = {
   contacts: {
     title: 'Contacts',
     search: 'Search contacts',
-    searchPlaceholder: 'Search by name, address or number',
+    searchPlaceholder: 'Name, address or number',
     add: 'New contact',
     favourites: 'Favourites',
     all: 'All contacts',
