@@ -25,14 +25,9 @@ export const useContactsStore = defineStore('contacts', () => {
     return map;
   });
 
-  /** The contact an address belongs to, if any. */
-  function findByUri(uri: string): ContactSnapshot | undefined {
-    return byAddress.value.get(addressKey(uri));
-  }
-
-  function byId(id: string): ContactSnapshot | undefined {
-    return contacts.value.find((c) => c.id === id);
-  }
+  /** The contact an address belongs to, if any (a getter: lookups are state, not actions). */
+  const findByUri = computed(() => (uri: string): ContactSnapshot | undefined => byAddress.value.get(addressKey(uri)));
+  const byId = computed(() => (id: string): ContactSnapshot | undefined => contacts.value.find((c) => c.id === id));
 
   function upsert(list: ContactSnapshot[], c: ContactSnapshot): ContactSnapshot[] {
     const rest = list.filter((x) => x.id !== c.id);

@@ -1,0 +1,294 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CallSnapshot, ContactSnapshot } from '../../../main/phone/api.ts';
+import ContactEditor from '../../../renderer/src/components/contacts/ContactEditor.vue';
+import CallIncomingPanel from '../../../renderer/src/components/call/CallIncomingPanel.vue';
+import SettingsAccounts from '../../../renderer/src/components/settings/SettingsAccounts.vue';
+import SettingsAppearance from '../../../renderer/src/components/settings/SettingsAppearance.vue';
+import SettingsAccountForm from '../../../renderer/src/components/settings/SettingsAccountForm.vue';
+import DialpadView from '../../../renderer/src/views/DialpadView.vue';
+import CallView from '../../../renderer/src/views/CallView.vue';
+import HistoryView from '../../../renderer/src/views/HistoryView.vue';
+import ContactsView from '../../../renderer/src/views/ContactsView.vue';
+import { useContactsStore } from '../../../renderer/src/stores/contacts.ts';
+import { useCallsStore } from '../../../renderer/src/stores/calls.ts';
+import { useHistoryStore } from '../../../renderer/src/stores/history.ts';
+import { useAccountsStore } from '../../../renderer/src/stores/accounts.ts';
+import { useSettingsStore } from '../../../renderer/src/stores/settings.ts';
+import { flushPromises, mountWith } from './mount.ts';
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+const snapshot = (over: Partial<CallSnapshot> = {}): CallSnapshot => ({
+  id: 'c1',
+  direction: 'outgoing',
+  peer: { uri: 'sip:bob@lab.test', displayName: 'Bob' },
+  state: 'connected',
+  srtp: true,
+  codec: 'opus',
+  startedAt: Date.now() - 70_000,
+  answeredAt: Date.now() - 65_000,
+  ...over,
+});
+
+const alice: ContactSnapshot = { id: 'a1', displayName: 'Alice Martin', favourite: true, notes: 'Team lead', addresses: [{ uri: 'sip:alice@lab.test', label: 'work' }], createdAt: 1, updatedAt: 1 };
+
+describe('ContactEditor', () => {
+  it('shows an inline error under a bad address and does not save', async () => {
+    const { wrapper } = await mountWith(ContactEditor);
+    const contacts = useContactsStore();
+    await wrapper.get('[data-testid=contact-name] input').setValue('Bob');
+    const uri = wrapper.get('[data-testid=contact-uri] input');
+    await uri.setValue('bob@example.com');
+    await uri.trigger('blur');
+    expect(wrapper.text()).toContain('Start with sip:, sips: or tel: — for example sip:alice@example.com.');
+    expect(uri.attributes('aria-invalid')).toBe('true');
+    expect(uri.attributes('aria-describedby')).toBeTruthy();
+    await wrapper.get('form').trigger('submit');
+    expect(contacts.save).not.toHaveBeenCalled();
+    expect(wrapper.text()).toContain('Some fields need a look');
+  });
+
+  it('says what is wrong with a tel: number or a missing name', async () => {
+    const { wrapper } = await mountWith(ContactEditor);
+    await wrapper.get('[data-testid=contact-uri] input').setValue('tel:0123');
+    await wrapper.get('form').trigger('submit');
+    expect(wrapper.text()).toContain('Enter a name.');
+    expect(wrapper.text()).toContain('A tel: number starts with + and the country code');
+  });
+
+  it('saves a good contact, several addresses and favourite, and says so', async () => {
+    const { wrapper } = await mountWith(ContactEditor);
+    const contacts = useContactsStore();
+    vi.mocked(contacts.save).mockResolvedValue({ ...alice, id: 'new' });
+    await wrapper.get('[data-testid=contact-name] input').setValue('  Bob Dupont ');
+    await wrapper.get('[data-testid=contact-uri] input').setValue('sip:bob@lab.test');
+    await wrapper.findAll('button').find((b) => b.text() === 'Add an address')!.trigger('click');
+    await wrapper.findAll('[data-testid=contact-uri] input')[1].setValue('tel:+33123456789');
+    await wrapper.get('[role=switch]').trigger('click');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(contacts.save).toHaveBeenCalledWith({
+      displayName: 'Bob Dupont',
+      favourite: true,
+      notes: '',
+      addresses: [
+        { uri: 'sip:bob@lab.test', label: 'work' },
+        { uri: 'tel:+33123456789', label: 'mobile' },
+      ],
+    });
+    expect(wrapper.emitted('saved')?.[0]).toEqual([{ ...alice, id: 'new' }]);
+  });
+
+  it("shows the engine's refusal in words", async () => {
+    const { wrapper } = await mountWith(ContactEditor, { props: { contact: alice } });
+    const contacts = useContactsStore();
+    vi.mocked(contacts.save).mockRejectedValue(new Error("uri: 'sip:alice:pw@x' carries a password"));
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(wrapper.get('[role=alert]').text()).toBe("The contact could not be saved: uri: 'sip:alice:pw@x' carries a password");
+    expect(vi.mocked(contacts.save).mock.calls[0][0]).toMatchObject({ id: 'a1', displayName: 'Alice Martin' });
+  });
+});
+
+describe('ContactsView', () => {
+  it('lists favourites first and opens a contact with call and message buttons', async () => {
+    const bob: ContactSnapshot = { ...alice, id: 'b1', displayName: 'Bob', favourite: false, addresses: [{ uri: 'tel:+331234', label: 'mobile' }] };
+    const { wrapper, router } = await mountWith(ContactsView, { route: '/contacts/a1', initialState: { contacts: { contacts: [alice, bob], loaded: true } } });
+    const groups = wrapper.findAll('h2.contacts-view__group').map((h) => h.text());
+    expect(groups).toEqual(['Favourites', 'All contacts']);
+    const detail = wrapper.get('[data-testid=contact-detail]');
+    expect(detail.text()).toContain('Alice Martin');
+    expect(detail.text()).toContain('Team lead');
+    expect(detail.find('[aria-label="Call alice@lab.test"]').exists()).toBe(true);
+    await detail.get('[aria-label="Send a message to alice@lab.test"]').trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.fullPath).toBe('/messages/sip%3Aalice%40lab.test');
+  });
+});
+
+describe('CallIncomingPanel', () => {
+  it('shows who calls and answers', async () => {
+    const { wrapper, router } = await mountWith(CallIncomingPanel, {
+      initialState: { calls: { calls: [snapshot({ id: 'in1', direction: 'incoming', state: 'ringing', answeredAt: undefined })] } },
+    });
+    const calls = useCallsStore();
+    expect(wrapper.text()).toContain('Incoming call');
+    expect(wrapper.text()).toContain('Bob');
+    expect(wrapper.text()).toContain('bob@lab.test');
+    await wrapper.get('[aria-label=Answer]').trigger('click');
+    await flushPromises();
+    expect(calls.answer).toHaveBeenCalledWith('in1');
+    expect(router.currentRoute.value.path).toBe('/call');
+  });
+
+  it('declines, and shows nothing without a ringing call', async () => {
+    const { wrapper } = await mountWith(CallIncomingPanel, {
+      initialState: { calls: { calls: [snapshot({ id: 'in1', direction: 'incoming', state: 'ringing', answeredAt: undefined })] } },
+    });
+    await wrapper.get('[aria-label=Decline]').trigger('click');
+    expect(useCallsStore().decline).toHaveBeenCalledWith('in1');
+    const empty = await mountWith(CallIncomingPanel);
+    expect(empty.wrapper.find('[data-testid=incoming-call]').exists()).toBe(false);
+  });
+});
+
+describe('DialpadView', () => {
+  const account = { accounts: { accounts: [{ id: '1', aor: 'sip:alice@lab.test', state: 'registered' }], loaded: true } };
+
+  it("completes a number with the account's domain and calls it with Enter", async () => {
+    const { wrapper } = await mountWith(DialpadView, { initialState: account });
+    const input = wrapper.get('[data-testid=dialpad-input]');
+    await input.setValue('10');
+    await wrapper.get('[aria-label="Key 0"]').trigger('click');
+    await wrapper.get('[aria-label="Key 1"]').trigger('click');
+    expect((input.element as HTMLInputElement).value).toBe('1001');
+    expect(wrapper.get('#dialpad-preview').text()).toBe('Calls 1001@lab.test');
+    await input.trigger('keydown', { key: 'Enter' });
+    await flushPromises();
+    expect(useCallsStore().dial).toHaveBeenCalledWith('sip:1001@lab.test', '1');
+  });
+
+  it('says when a number needs an account, and disables the call button', async () => {
+    const { wrapper } = await mountWith(DialpadView, { initialState: { accounts: { accounts: [], loaded: true } } });
+    expect(wrapper.text()).toContain('No account yet');
+    await wrapper.get('[data-testid=dialpad-input]').setValue('1001');
+    expect(wrapper.get('#dialpad-preview').text()).toBe('Choose an account to call a number, or type a full sip: address.');
+    expect(wrapper.get('[data-testid=dialpad-call]').attributes('disabled')).toBeDefined();
+    await wrapper.get('[data-testid=dialpad-input]').setValue('sip:bob@192.0.2.1');
+    expect(wrapper.get('[data-testid=dialpad-call]').attributes('disabled')).toBeUndefined();
+  });
+
+  it('suggests contacts by name, accents aside', async () => {
+    const elodie: ContactSnapshot = { ...alice, id: 'e', displayName: 'Élodie Roux', addresses: [{ uri: 'sip:elodie@lab.test', label: 'home' }] };
+    const { wrapper } = await mountWith(DialpadView, { initialState: { ...account, contacts: { contacts: [elodie] } } });
+    await wrapper.get('[data-testid=dialpad-input]').setValue('elo');
+    const list = wrapper.get('[aria-label=Suggestions]');
+    expect(list.text()).toContain('Élodie Roux');
+    expect(list.text()).toContain('elodie@lab.test · Home');
+    await list.get('button').trigger('click');
+    expect(useCallsStore().dial).toHaveBeenCalledWith('sip:elodie@lab.test', '1');
+  });
+});
+
+describe('CallView', () => {
+  it('shows who, state with timer, codec, SRTP and live quality', async () => {
+    const { wrapper } = await mountWith(CallView, {
+      route: '/call',
+      initialState: {
+        calls: { calls: [snapshot()], stats: { c1: { callId: 'c1', codec: 'opus', srtp: true, mos: 4.32, jitterMs: 2.6, lossPercent: 0.4, rttMs: 18, packetsSent: 1, packetsReceived: 1 } } },
+      },
+    });
+    expect(wrapper.get('h1').text()).toBe('Bob');
+    expect(wrapper.get('[data-testid=call-state]').text()).toMatch(/^Connected · 1:0[5-6]$/);
+    expect(wrapper.text()).toContain('OPUS');
+    expect(wrapper.text()).toContain('Encrypted');
+    const quality = wrapper.get('[data-testid=call-quality]').text();
+    expect(quality).toContain('Good');
+    expect(quality).toContain('4.3');
+    expect(quality).toContain('3 ms');
+    expect(quality).toContain('0.4 %');
+    await wrapper.findAll('button').find((b) => b.text() === 'Hold')!.trigger('click');
+    expect(useCallsStore().hold).toHaveBeenCalledWith('c1');
+    await wrapper.get('[data-testid=call-hangup]').trigger('click');
+    expect(useCallsStore().hangup).toHaveBeenCalledWith('c1');
+  });
+
+  it('sends DTMF from the keypad and offers swap with a second call', async () => {
+    const { wrapper } = await mountWith(CallView, {
+      route: '/call',
+      initialState: { calls: { calls: [snapshot({ id: 'h', state: 'held', heldBy: 'local', peer: { uri: 'sip:carol@lab.test' } }), snapshot()], activeId: 'c1' } },
+    });
+    await wrapper.findAll('button').find((b) => b.text() === 'Keypad')!.trigger('click');
+    await wrapper.get('[aria-label="Key 5"]').trigger('click');
+    expect(useCallsStore().dtmf).toHaveBeenCalledWith('c1', '5');
+    expect(wrapper.text()).toContain('Other call — carol@lab.test');
+    await wrapper.findAll('button').find((b) => b.text() === 'Swap')!.trigger('click');
+    expect(useCallsStore().swap).toHaveBeenCalled();
+  });
+
+  it('says how the last call ended', async () => {
+    const { wrapper } = await mountWith(CallView, {
+      route: '/call',
+      initialState: { calls: { lastEnded: snapshot({ state: 'ended', endReason: 'sip:bob@lab.test is busy (486 Busy Here)', answeredAt: undefined }) } },
+    });
+    expect(wrapper.get('[data-testid=call-ended]').text()).toContain('Call ended: sip:bob@lab.test is busy (486 Busy Here)');
+  });
+});
+
+describe('HistoryView', () => {
+  it('lists calls with their outcome and filters through the store', async () => {
+    const { wrapper } = await mountWith(HistoryView, {
+      route: '/history',
+      initialState: {
+        history: {
+          loaded: true,
+          entries: [
+            { id: 2, direction: 'incoming', peer: { uri: 'sip:carol@lab.test' }, startedAt: Date.now(), duration: 0, outcome: 'missed' },
+            { id: 1, direction: 'outgoing', peer: { uri: 'sip:alice@lab.test' }, startedAt: Date.now() - 1000, duration: 95, outcome: 'answered' },
+          ],
+        },
+        contacts: { contacts: [alice] },
+      },
+    });
+    const items = wrapper.findAll('[data-testid=history-item]');
+    expect(items[0].text()).toContain('carol@lab.test');
+    expect(items[0].text()).toContain('Incoming call · Missed');
+    expect(items[1].text()).toContain('Alice Martin');
+    expect(items[1].text()).toContain('Outgoing call · Answered · 1:35');
+    expect(items[0].find('[aria-label="Add carol@lab.test to contacts"]').exists()).toBe(true);
+    expect(items[1].find('[aria-label="Add Alice Martin to contacts"]').exists()).toBe(false);
+    await wrapper.get('[role=radio][aria-checked=false]').trigger('click');
+    expect(useHistoryStore().load).toHaveBeenCalledWith('incoming');
+  });
+});
+
+describe('Settings', () => {
+  it('shows registration states and the last error in words', async () => {
+    const { wrapper } = await mountWith(SettingsAccounts, {
+      initialState: {
+        accounts: {
+          accounts: [
+            { id: '1', aor: 'sip:alice@lab.test', state: 'failed', error: { status: 403, reason: 'wrong password or user name' } },
+            { id: '2', aor: 'sip:bob@lab.test', state: 'registered', expires: 600 },
+          ],
+        },
+      },
+    });
+    const items = wrapper.findAll('[data-testid=account-item]');
+    expect(items[0].text()).toContain('Registration failed');
+    expect(items[0].text()).toContain('Last error: wrong password or user name (403)');
+    expect(items[1].text()).toContain('Registered');
+    expect(items[1].text()).toContain('Renewed every 600 s');
+    await items[0].findAll('button').find((b) => b.text() === 'Test account')!.trigger('click');
+    expect(useAccountsStore().test).toHaveBeenCalledWith('1');
+  });
+
+  it('checks the account address before adding it, and never keeps the password', async () => {
+    const { wrapper } = await mountWith(SettingsAccountForm);
+    const [aor, , password] = wrapper.findAll('input');
+    await aor.setValue('alice@lab.test');
+    await aor.trigger('blur');
+    expect(wrapper.text()).toContain('Enter a sip: address with a user and a domain');
+    await wrapper.get('form').trigger('submit');
+    expect(useAccountsStore().add).not.toHaveBeenCalled();
+    await aor.setValue('sip:alice@lab.test');
+    await password.setValue('s3cret');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(useAccountsStore().add).toHaveBeenCalledWith({ aor: 'sip:alice@lab.test', password: 's3cret', register: true });
+    expect((password.element as HTMLInputElement).value).toBe('');
+  });
+
+  it('speaks French and switches language and theme through the settings', async () => {
+    const { wrapper } = await mountWith(SettingsAppearance, { locale: 'fr' });
+    expect(wrapper.text()).toContain('Langue');
+    expect(wrapper.text()).toContain('Thème');
+    expect(wrapper.text()).toContain('Démarrer réduit');
+    await wrapper.get('select').setValue('en');
+    expect(useSettingsStore().set).toHaveBeenCalledWith({ language: 'en' });
+    await wrapper.findAll('[role=radio]').find((b) => b.text() === 'Sombre')!.trigger('click');
+    expect(useSettingsStore().set).toHaveBeenCalledWith({ theme: 'dark' });
+  });
+});
