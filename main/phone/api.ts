@@ -310,6 +310,30 @@ export type SettingsChange = {
   [K in keyof Settings]?: Settings[K] extends unknown[] ? Settings[K] : Settings[K] extends object ? Partial<Settings[K]> : Settings[K];
 };
 
+// ---- the desktop shell ---------------------------------------------------------------------------
+
+/** Something the person should know about the engine itself, in words (not about a call). */
+export interface AppNotice {
+  /** Stable per kind: 'database-damaged', 'database-unavailable', 'calls-interrupted', 'passwords-not-kept'… */
+  id: string;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  /** ms since the epoch. */
+  time: number;
+}
+
+export interface AppStatus {
+  notices: AppNotice[];
+}
+
+/** A `sip:`/`sips:`/`tel:`/`callto:` link opened with Appel (main/app/protocol.ts parsed it). */
+export interface AppLink {
+  /** What to put in the dialpad: a `sip:`/`sips:` URI, or a number (`+33123456789`). */
+  target: string;
+  /** The link as it was given. */
+  link: string;
+}
+
 /** Invokable calls: `channel → { req; res }`. */
 export interface ApiCalls {
   'account:add': { req: AccountConfig; res: AccountSnapshot };
@@ -351,6 +375,8 @@ export interface ApiCalls {
   'messages:mark-read': { req: { peer: string }; res: void };
   'settings:get': { req: void; res: Settings };
   'settings:set': { req: SettingsChange; res: Settings };
+  /** The shell's notices (a damaged database set aside, passwords not kept…). */
+  'app:status': { req: void; res: AppStatus };
 }
 
 /** Pushed events: `channel → payload`. */
@@ -369,6 +395,16 @@ export interface ApiEvents {
   /** A call row added or completed, rows deleted, or everything cleared. */
   'history:changed': { saved: HistoryEntry[]; removed: number[]; cleared: boolean };
   'settings:changed': Settings;
+  /** A notice was added to the shell's status. */
+  'app:status': AppStatus;
+  /** A link was opened with Appel (protocol handler, second instance): put `target` in the dialpad. */
+  'app:link': AppLink;
 }
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+/** What serves one call. Requests reaching it were validated at the boundary (main/bridge/validate.ts). */
+export type ApiHandler<K extends keyof ApiCalls> = (req: ApiCalls[K]['req']) => ApiCalls[K]['res'] | Promise<ApiCalls[K]['res']>;
+
+/** The engine's calls for both UI boundaries (IPC, bridge); a channel without one answers 'unavailable'. */
+export type ApiHandlers = { [K in keyof ApiCalls]?: ApiHandler<K> };
