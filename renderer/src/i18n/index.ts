@@ -15,6 +15,11 @@ export function systemLocale(languages: readonly string[] = typeof navigator ===
   return 'en';
 }
 
+/** The tag dates and numbers use: the system's own (`en-GB`, `fr-CA`) when it is in the UI's language. */
+export function formatLocale(ui: string, languages: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages): string {
+  return languages.find((tag) => tag.toLowerCase().split('-')[0] === ui) ?? ui;
+}
+
 export function resolveLocale(setting: 'system' | Locale): Locale {
   return setting === 'system' ? systemLocale() : setting;
 }

@@ -17,7 +17,14 @@ export const useHistoryStore = defineStore('history', () => {
   const kind = ref<HistoryKind>('all');
   const loaded = ref(false);
 
-  const missed = computed(() => entries.value.filter((e) => e.outcome === 'missed').length);
+  /** When the person last looked at the history (kept by this window): the badge counts after it. */
+  const seenAt = ref(Number(globalThis.localStorage?.getItem('appel.history.seenAt') ?? 0) || 0);
+  const missed = computed(() => entries.value.filter((e) => e.outcome === 'missed' && e.startedAt > seenAt.value).length);
+
+  function markSeen(at = Date.now()): void {
+    seenAt.value = at;
+    globalThis.localStorage?.setItem('appel.history.seenAt', String(at));
+  }
 
   async function load(next: HistoryKind = kind.value): Promise<void> {
     kind.value = next;
@@ -48,5 +55,5 @@ export const useHistoryStore = defineStore('history', () => {
     });
   }
 
-  return { entries, kind, loaded, missed, load, remove, clear, listen };
+  return { entries, kind, loaded, seenAt, missed, markSeen, load, remove, clear, listen };
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en } from '../../../renderer/src/i18n/en.ts';
 import { fr } from '../../../renderer/src/i18n/fr.ts';
-import { systemLocale } from '../../../renderer/src/i18n/index.ts';
+import { formatLocale, systemLocale } from '../../../renderer/src/i18n/index.ts';
 
 function leaves(obj: object, prefix = ''): Map<string, string> {
   const out = new Map<string, string>();
@@ -52,5 +52,11 @@ describe('the language follows the system', () => {
     expect(systemLocale(['en-GB'])).toBe('en');
     expect(systemLocale(['ja'])).toBe('en');
     expect(systemLocale([])).toBe('en');
+  });
+
+  it("formats dates with the system's regional tag when it speaks the UI's language", () => {
+    expect(formatLocale('en', ['en-GB', 'fr'])).toBe('en-GB');
+    expect(formatLocale('fr', ['en-GB', 'fr-CA'])).toBe('fr-CA');
+    expect(formatLocale('fr', ['de-DE'])).toBe('fr');
   });
 });
