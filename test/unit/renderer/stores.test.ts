@@ -230,9 +230,9 @@ describe('history store', () => {
     fake.emit('history:changed', { saved: [entry(3), entry(4, { direction: 'outgoing', outcome: 'answered' })], removed: [], cleared: false });
     expect(history.entries.map((e) => e.id)).toEqual([3, 2]);
     expect(history.missed).toBe(2);
-    history.markSeen(3500);
+    history.markSeen(2500);
     expect(history.missed).toBe(1);
-    expect(localStorage.getItem('appel.history.seenAt')).toBe('3500');
+    expect(localStorage.getItem('appel.history.seenAt')).toBe('2500');
     fake.emit('history:changed', { saved: [], removed: [], cleared: true });
     expect(history.entries).toEqual([]);
   });
