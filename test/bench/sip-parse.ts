@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseMessage } from '../../main/sip/message/index.ts';
-import type { SipMessage } from '../../main/sip/message/index.ts';
+import type { AuthHeader, SipMessage } from '../../main/sip/message/index.ts';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -168,7 +168,7 @@ interface Library {
 
 function appelRead(m: SipMessage): Read {
   const contacts = m.contacts();
-  const auth = m.hasHeader('WWW-Authenticate') ? m.auths('WWW-Authenticate')[0] : undefined;
+  const auth = m.auths('WWW-Authenticate')[0] as AuthHeader | undefined;
   return {
     branch: m.topVia().branch,
     callId: m.callId(),

@@ -138,7 +138,11 @@ const WORDS = KNOWN.words;
 const SPELLED = Buffer.from(KNOWN.spellings.join(''), 'latin1');
 const LOWER = Buffer.from(WORDS.join(''), 'latin1');
 const OFFSET = new Int32Array(WORDS.length);
-for (let id = 1; id < WORDS.length; id++) OFFSET[id] = OFFSET[id - 1] + WORDS[id - 1].length;
+const LENGTH = new Int32Array(WORDS.length);
+for (let id = 0; id < WORDS.length; id++) {
+  LENGTH[id] = WORDS[id].length;
+  if (id > 0) OFFSET[id] = OFFSET[id - 1] + WORDS[id - 1].length;
+}
 const SLOT_BITS = 10;
 const BY_SLOT = new Int16Array(1 << SLOT_BITS);
 let SEED = 1;
@@ -177,7 +181,7 @@ export function headerIdAt(b: Uint8Array, start: number, end: number, hash: numb
   headerIdExact = false;
   if (len === 1) return COMPACT_ID[b[start]];
   const id = BY_SLOT[slotOf(hash, len)];
-  if (id < 0 || WORDS[id].length !== len) return -1;
+  if (id < 0 || LENGTH[id] !== len) return -1;
   const at = OFFSET[id];
   let k = 0;
   while (k < len && b[start + k] === SPELLED[at + k]) k++;

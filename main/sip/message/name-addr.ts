@@ -55,9 +55,8 @@ export function parseNameAddrAt(b: Uint8Array, s: string, start: number, end: nu
   }
 
   if (c === 0x3c) {
-    let close = i + 1;
-    while (close < end && b[close] !== 0x3e) close++;
-    if (close >= end) fail(reason, '< without >');
+    const close = s.indexOf('>', i + 1);
+    if (close < 0 || close >= end) fail(reason, '< without >');
     uri = parseUriAt(b, s, i + 1, close, reason);
     i = close + 1;
   } else {

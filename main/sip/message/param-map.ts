@@ -235,4 +235,14 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
   get [Symbol.toStringTag](): string {
     return 'Map';
   }
+
+  /** What JSON.stringify makes of a Map: `{}` (never the text this map reads, which holds the whole header block). */
+  toJSON(): Record<string, never> {
+    return {};
+  }
+
+  /** Shown as the Map it stands for (console.log, util.inspect). */
+  [Symbol.for('nodejs.util.inspect.custom')](): Map<string, V> {
+    return this.built();
+  }
 }

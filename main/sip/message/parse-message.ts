@@ -407,7 +407,10 @@ export function parseMessage(data: Uint8Array | string): SipMessage {
     msg = build(ownCodes(text), text, 0, false);
   }
   const contentLength = contentLengthOf;
-  msg.body = frame(bodyStart < limit ? buf.subarray(bodyStart) : EMPTY, contentLength);
+  // §18.3: a body shorter than Content-Length is an error; extra bytes on a datagram are dropped.
+  if (contentLength > limit - bodyStart) throw badRequest('Content-Length larger than body');
+  const bodyEnd = contentLength < 0 ? limit : bodyStart + contentLength;
+  msg.body = bodyEnd > bodyStart ? buf.subarray(bodyStart, bodyEnd) : EMPTY;
   if (contentLength >= 0) msg.wire = { bytes: buf, start, end: bodyStart + contentLength, body: msg.body, fieldCount: found.count };
   return msg;
 }

@@ -6,7 +6,7 @@ import { codesOf } from './codes.ts';
  * inside quoted strings (with quoted-pairs) and inside <…> do not count (RFC 3261 §7.3.1).
  * An unterminated quote or `<` runs to the end; the element parsers report that fault.
  */
-export function listElementEnd(b: Uint8Array, start: number, end: number): number {
+export function listElementEnd(b: Uint8Array, s: string, start: number, end: number): number {
   let i = start;
   while (i < end) {
     const c = b[i];
@@ -21,9 +21,8 @@ export function listElementEnd(b: Uint8Array, start: number, end: number): numbe
         else i++;
       }
     } else if (c === 0x3c) {
-      let close = i + 1;
-      while (close < end && b[close] !== 0x3e) close++;
-      if (close >= end) return end;
+      const close = s.indexOf('>', i + 1);
+      if (close < 0 || close >= end) return end;
       i = close;
     }
     i++;
@@ -35,7 +34,7 @@ export function listElementEnd(b: Uint8Array, start: number, end: number): numbe
 export function splitListAt(b: Uint8Array, s: string, start: number, end: number, out: string[]): string[] {
   let i = start;
   while (i <= end) {
-    const stop = listElementEnd(b, i, end);
+    const stop = listElementEnd(b, s, i, end);
     const a = skipWsAt(b, i, stop);
     const z = trimEndAt(b, a, stop);
     if (z > a) out.push(a === 0 && z === s.length ? s : s.slice(a, z));
@@ -48,7 +47,7 @@ export function splitListAt(b: Uint8Array, s: string, start: number, end: number
 export function firstListElementAt(b: Uint8Array, s: string, start: number, end: number): string {
   let i = start;
   while (i <= end) {
-    const stop = listElementEnd(b, i, end);
+    const stop = listElementEnd(b, s, i, end);
     const a = skipWsAt(b, i, stop);
     const z = trimEndAt(b, a, stop);
     if (z > a) return a === 0 && z === s.length ? s : s.slice(a, z);

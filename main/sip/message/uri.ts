@@ -145,18 +145,30 @@ function scan(b: Uint8Array, s: string, start: number, len: number, reason: stri
   if (scheme === 'sip' || scheme === 'sips') {
     let user = '';
     let password: string | undefined;
+    // userinfo: what runs up to an "@" over user characters, escapes and ":" (a user part
+    // holding anything else is refused: the "@" is then refused where it stands).
     let at = i;
     let colon = -1;
-    while (at < len && b[at] !== 0x40) {
-      if (b[at] === 0x3a && colon < 0) colon = at;
-      at++;
+    let plain = true;
+    while (at < len) {
+      const c = b[at];
+      if ((CHAR[c] & USER) !== 0) at++;
+      else if (c === 0x3a || c === 0x25) {
+        if (c === 0x3a && colon < 0) colon = at;
+        plain = false;
+        at++;
+      } else break;
     }
-    if (at < len) {
+    if (at < len && b[at] === 0x40) {
       const userEnd = colon >= 0 ? colon : at;
       if (userEnd === i) fail(reason, 'empty user');
-      if (build) user = text(b, s, i, userEnd, USER, reason, 'user');
-      else check(b, i, userEnd, USER, reason, 'user');
-      if (userEnd < at) password = text(b, s, userEnd + 1, at, PASSWORD, reason, 'password');
+      if (plain) {
+        if (build) user = s.slice(i, userEnd);
+      } else {
+        if (build) user = text(b, s, i, userEnd, USER, reason, 'user');
+        else check(b, i, userEnd, USER, reason, 'user');
+        if (userEnd < at) password = text(b, s, userEnd + 1, at, PASSWORD, reason, 'password');
+      }
       i = at + 1;
     }
     // host (RFC 3261 §25.1 hostport)
