@@ -137,6 +137,60 @@ export interface CallSnapshot {
   endStatus?: number;
   /** Who ended it. */
   endedBy?: 'local' | 'remote';
+  /** A transfer of this call under way or just done (see CallTransferState). */
+  transfer?: CallTransferState;
+  /** This call took the place of another of ours (a transfer, RFC 3891 Replaces): that call's id. */
+  replacesCallId?: string;
+  /** The local conference this call is part of, while it is. */
+  conferenceId?: string;
+  /** The WAV file this call records to, when it records (another call's file is never shared: `-2`, `-3`… are added). */
+  record?: string;
+}
+
+/**
+ * A transfer as the UI shows it on the call concerned (RFC 5589 roles):
+ *   transferor  we asked the other side to call `to` (blind or attended);
+ *   transferee  the other side asked us to call `to` (our new call is `newCallId`);
+ *   target      a call from `to` replaced this one (the new call is `newCallId`).
+ * `state` goes trying → ringing → transferred, or → failed (with `reason` in words).
+ */
+export interface CallTransferState {
+  role: 'transferor' | 'transferee' | 'target';
+  to: string;
+  kind: 'blind' | 'attended';
+  state: 'trying' | 'ringing' | 'transferred' | 'failed';
+  reason?: string;
+  /** The last status reported (NOTIFY sipfrag, RFC 3515), e.g. 100, 180, 200, 486. */
+  status?: number;
+  newCallId?: string;
+}
+
+/** The outcome of a transfer we asked for (`call:transfer`, `call:attended-transfer`). */
+export interface CallTransferOutcome {
+  ok: boolean;
+  /** In words: "transferred", "the transfer target is busy (486)"… */
+  reason: string;
+  status?: number;
+}
+
+/** `call:transferred`: a transfer ended, whichever role we had. */
+export interface CallTransferred extends CallTransferOutcome {
+  callId: string;
+  role: CallTransferState['role'];
+  kind: CallTransferState['kind'];
+  to: string;
+  outcome: 'transferred' | 'failed';
+  newCallId?: string;
+}
+
+/** A local three-way conference (mixed here, mix-minus: nobody hears themselves). */
+export interface ConferenceSnapshot {
+  id: string;
+  /** The calls in it, the first one lends the local user's audio (microphone/speaker, or --play/--record). */
+  members: string[];
+  state: 'active' | 'ended';
+  /** Why it ended, in words ("split", "sip:bob@… hung up"…). */
+  endReason?: string;
 }
 
 export interface CallStats {
@@ -355,6 +409,17 @@ export interface ApiCalls {
   'call:codecs': { req: { callId: string; codecs: CallCodec[] }; res: CallSnapshot };
   'call:list': { req: void; res: CallSnapshot[] };
   'call:settings': { req: Partial<CallSettings>; res: CallSettings };
+  /**
+   * Blind transfer (RFC 5589 §6): the call is held, its peer is REFERred to `to`; on success the
+   * call ends, on failure it is resumed. Resolves once the transfer succeeded or failed.
+   */
+  'call:transfer': { req: { callId: string; to: string }; res: CallTransferOutcome };
+  /** Attended transfer (RFC 5589 §7): connect the peer of `callId` with the peer of `targetCallId` (Replaces); both calls end on success. */
+  'call:attended-transfer': { req: { callId: string; targetCallId: string }; res: CallTransferOutcome };
+  /** Two calls into a local three-way conference (held ones are resumed). */
+  'conference:merge': { req: { callIds: string[] }; res: ConferenceSnapshot };
+  /** Back to separate calls: the first member stays active, the others are put on hold. */
+  'conference:split': { req: { conferenceId: string }; res: CallSnapshot[] };
   'contacts:list': { req: ContactQuery | void; res: ContactSnapshot[] };
   'contacts:get': { req: { id: string }; res: ContactSnapshot };
   /** Create (no id) or replace a contact. */
@@ -391,6 +456,10 @@ export interface ApiEvents {
   'call:state': CallSnapshot;
   'call:stats': CallStats;
   'call:dtmf': CallDtmf;
+  /** A transfer ended (we transferred, were transferred, or a call of ours was replaced). */
+  'call:transferred': CallTransferred;
+  /** A conference started, changed or ended. */
+  'conference:state': ConferenceSnapshot;
   'contacts:changed': { saved: ContactSnapshot[]; removed: string[] };
   /** A call row added or completed, rows deleted, or everything cleared. */
   'history:changed': { saved: HistoryEntry[]; removed: number[]; cleared: boolean };

@@ -38,7 +38,7 @@ import {
 } from '../sdp/index.ts';
 import type { SinkSpec, SourceSpec, StreamSpec } from '../media/media-protocol.ts';
 import type { MediaStreamStats } from '../media/media-engine-client.ts';
-import type { CallAudioSource, CallCodec, CallDtmf, CallLatched, CallSnapshot, CallState, CallStats } from './api.ts';
+import type { CallAudioSource, CallCodec, CallDtmf, CallLatched, CallSnapshot, CallState, CallStats, CallTransferState } from './api.ts';
 import { DTMF_DIGITS, formatDtmfRelay, parseDtmfInfo } from './call-dtmf.ts';
 import type { MediaHost } from './media-host.ts';
 
@@ -63,6 +63,8 @@ export interface CallHost {
   message(m: { from: string; text: string; contentType: string }): void;
   /** The call is over (after its last `changed`). */
   ended(call: Call): void;
+  /** The call's media stream was replaced by a new one (codec or keys changed): a conference must let go of it. */
+  streamReplaced?(call: Call): void;
 }
 
 export interface CallMedia {
@@ -169,6 +171,7 @@ export class Call {
       state: init.direction === 'outgoing' ? 'dialing' : 'ringing',
       srtp: false,
       startedAt: Date.now(),
+      ...(init.media.record ? { record: init.media.record } : {}),
     };
     this.#endedPromise = new Promise((resolve) => (this.#resolveEnded = resolve));
   }
@@ -235,6 +238,7 @@ export class Call {
     this.autoAnswerTimer?.();
     this.autoAnswerTimer = undefined;
     this.#media = { ...this.#media, ...(opts.play ? { play: opts.play } : {}), ...(opts.record ? { record: opts.record } : {}) };
+    if (opts.record) this.#snapshot.record = opts.record;
     try {
       const address = hostOfContact(session.dialog?.localContact ?? '') ?? '127.0.0.1';
       await this.#prepareMedia(address);
@@ -451,6 +455,7 @@ export class Call {
     const s = this.#snapshot;
     s.state = 'ended';
     delete s.heldBy;
+    delete s.conferenceId;
     s.endedAt = Date.now();
     s.endReason = end.reason;
     if (end.status !== undefined) s.endStatus = end.status;
@@ -496,6 +501,7 @@ export class Call {
         if (previous.direction !== n.direction) await client.setDirection(this.#streamId, n.direction);
         return;
       }
+      const replacing = this.#streamId !== undefined;
       if (this.#streamId) {
         const old = this.#streamId;
         this.#streamId = undefined;
@@ -520,6 +526,7 @@ export class Call {
       this.#streamId = streamId;
       this.#streamKey = key;
       if (this.#ended) await this.#releaseMedia();
+      else if (replacing) this.#host.streamReplaced?.(this);
     };
     const p = this.#mediaChain.then(run);
     this.#mediaChain = p.catch(() => undefined);
@@ -635,6 +642,19 @@ export class Call {
 
   /** §14.1: a re-INVITE; on a failure nothing changes (the session stays as it was). */
   async #reoffer(session: InviteSession, offer: SessionDescription, onSuccess: () => void): Promise<void> {
+    // An incoming call is 'connected' from our 200 on; a re-INVITE waits for the ACK (§14.1),
+    // which the session's own timers bound (no ACK: the call ends).
+    if (session.state === 'Accepted') {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          session.off('confirmed', done);
+          session.off('terminated', done);
+          resolve();
+        };
+        session.once('confirmed', done);
+        session.once('terminated', done);
+      });
+    }
     this.#reoffering = true;
     let result;
     try {
@@ -667,6 +687,45 @@ export class Call {
       const r = await session.info({ contentType: 'application/dtmf-relay', body: formatDtmfRelay(digit) });
       if (r.status >= 300) throw new Error(`the other side refused DTMF by INFO (${r.status} ${r.reason})`);
     }
+  }
+
+  // ───────────────────────────── transfer and conference (phone/transfers.ts, conference.ts) ─────────────────────────────
+
+  /** What the call sends and records, its codecs and SRTP policy: a call that takes over from it starts from these. */
+  get media(): CallMedia {
+    return { ...this.#media };
+  }
+
+  /** The running media stream's id once the pending media changes are done (undefined: no stream). */
+  async streamId(): Promise<string | undefined> {
+    await this.#mediaChain;
+    return this.#ended ? undefined : this.#streamId;
+  }
+
+  /** The reason the call will end with (a transfer ends it by BYE, which alone would say "call ended"); undefined: forget it. */
+  endWith(reason: string | undefined): void {
+    if (!this.#ended) this.#endReason = reason;
+  }
+
+  /** Show a transfer (or clear it): the snapshot changes, `call:state` tells the UI. */
+  setTransfer(transfer: CallTransferState | undefined): void {
+    if (this.#ended) return;
+    if (transfer) this.#snapshot.transfer = { ...transfer };
+    else delete this.#snapshot.transfer;
+    this.#publish();
+  }
+
+  setConference(conferenceId: string | undefined): void {
+    if (this.#ended) return;
+    if (conferenceId) this.#snapshot.conferenceId = conferenceId;
+    else delete this.#snapshot.conferenceId;
+    this.#publish();
+  }
+
+  /** This call took the place of `callId` (a transfer): said once, in the snapshot. */
+  setReplaces(callId: string): void {
+    this.#snapshot.replacesCallId = callId;
+    this.#publish();
   }
 
   #setState(state: CallState): void {

@@ -13,6 +13,7 @@ import {
   UserAgent,
   Registerer,
   InviteUsage,
+  ReferUsage,
   DigestAuthenticator,
   parseUri,
   realClock,
@@ -32,13 +33,17 @@ import type {
   CallLatched,
   CallSettings,
   CallSnapshot,
+  CallTransferOutcome,
+  ConferenceSnapshot,
   DialRequest,
   MessageSnapshot,
   SipTraceEntry,
   SrtpMode,
 } from './api.ts';
-import { Call, CallError, DEFAULT_CODECS, type CallHost } from './call.ts';
+import { Call, CallError, DEFAULT_CODECS, type CallHost, type CallMedia } from './call.ts';
 import { MediaHost } from './media-host.ts';
+import { Transfers } from './transfers.ts';
+import { Conference } from './conference.ts';
 
 export const USER_AGENT = 'Appel/0.1';
 
@@ -124,6 +129,11 @@ export class Phone extends EventEmitter<Events> {
   private media?: MediaHost;
   private readonly accounts = new Map<string, Account>();
   private readonly calls = new Map<string, Call>();
+  private refers?: ReferUsage;
+  private transfers?: Transfers;
+  private readonly conferences = new Map<string, Conference>();
+  /** The outbound proxy a direct call (no account) was placed through: a transfer's new call goes the same way. */
+  private readonly callProxies = new WeakMap<Call, string>();
   private settings: CallSettings;
   private autoAnswered = 0;
   private readonly latchedListeners: Array<(latched: CallLatched) => void> = [];
@@ -191,6 +201,17 @@ export class Phone extends EventEmitter<Events> {
       ...(this.opts.sessionTimer !== undefined ? { sessionTimer: this.opts.sessionTimer } : {}),
     });
     this.usage.onIncoming((session) => void this.onIncoming(session));
+    // Transfer (RFC 3515 REFER, RFC 3891 Replaces) over the same INVITE usage: phone/transfers.ts.
+    this.refers = new ReferUsage({ ua: this.ua, invite: this.usage, clock: this.clock });
+    this.transfers = new Transfers({
+      refers: this.refers,
+      clock: this.clock,
+      call: (id) => this.call(id),
+      callOf: (session) => [...this.calls.values()].find((c) => c.session === session),
+      resolveTarget: (to, accountId) => this.targetUri(to, accountId !== undefined ? this.accounts.get(accountId) : undefined),
+      followUp: (from, o) => this.followUp(from, o),
+      transferred: (e) => this.publish('call:transferred', e),
+    });
     this.media = new MediaHost(this.opts.media?.workerUrl ? { workerUrl: this.opts.media.workerUrl } : {});
     this.media.onExit((reason) => {
       for (const c of this.calls.values()) c.failMedia(reason);
@@ -321,7 +342,13 @@ export class Phone extends EventEmitter<Events> {
       },
       message: (m) =>
         this.publish('message:received', { id: randomUUID(), direction: 'incoming', peer: m.from, text: m.text, contentType: m.contentType, time: Date.now(), status: 'received' }),
-      ended: (call) => this.calls.delete(call.id),
+      ended: (call) => {
+        this.calls.delete(call.id);
+        for (const conf of this.conferences.values()) conf.memberLeft(call, `${call.snapshot.peer.uri} left`);
+      },
+      streamReplaced: (call) => {
+        for (const conf of this.conferences.values()) conf.memberLeft(call, `the audio of ${call.snapshot.peer.uri} changed`);
+      },
     };
   }
 
@@ -344,6 +371,32 @@ export class Phone extends EventEmitter<Events> {
     return first && first !== '0.0.0.0' && first !== '::' ? first : '127.0.0.1';
   }
 
+  /** `to` as a sip:/sips: URI: a user part alone is dialled at the account's domain (CallError otherwise). */
+  private targetUri(raw: string, account: Account | undefined): string {
+    let to = raw.trim();
+    if (!/^sips?:/i.test(to)) {
+      if (!account) throw new CallError('bad-request', `to: '${to}' is not a sip: URI (and there is no account to dial it at)`);
+      to = `sip:${to}@${parseUri(account.config.aor).host}`;
+    }
+    try {
+      const uri = parseUri(to);
+      if (uri.scheme !== 'sip' && uri.scheme !== 'sips') throw new Error('scheme');
+    } catch {
+      throw new CallError('bad-request', `to: '${raw}' is not a valid sip: URI`);
+    }
+    return to;
+  }
+
+  /** `path`, or `name-2.wav`, `name-3.wav`… when a live call of ours already records to it (two calls never share a file). */
+  private freeRecordPath(path: string): string {
+    const used = new Set([...this.calls.values()].map((c) => c.snapshot.record));
+    if (!used.has(path)) return path;
+    for (let k = 2; ; k++) {
+      const candidate = path.replace(/(\.[^./\\]*)?$/, (ext) => `-${k}${ext}`);
+      if (!used.has(candidate)) return candidate;
+    }
+  }
+
   /** Place a call. Resolves once the INVITE is sent (state `dialing`); `call:state` tells the rest. */
   async dial(req: DialRequest): Promise<CallSnapshot> {
     if (!this.usage) throw new Error('the phone is not started');
@@ -354,53 +407,76 @@ export class Phone extends EventEmitter<Events> {
     checkSrtp(req.srtp);
     checkPlay('play', req.play);
     if (req.dtmf !== undefined && req.dtmf !== 'auto' && req.dtmf !== 'info') throw new CallError('bad-request', `dtmf: auto or info, not '${String(req.dtmf)}'`);
-    let to = req.to.trim();
-    if (!/^sips?:/i.test(to)) {
-      if (!account) throw new CallError('bad-request', `to: '${to}' is not a sip: URI (and there is no account to dial it at)`);
-      to = `sip:${to}@${parseUri(account.config.aor).host}`;
-    }
-    try {
-      const uri = parseUri(to);
-      if (uri.scheme !== 'sip' && uri.scheme !== 'sips') throw new Error('scheme');
-    } catch {
-      throw new CallError('bad-request', `to: '${req.to}' is not a valid sip: URI`);
-    }
-    const config = account?.config;
-    const proxy = config?.proxy ?? req.proxy;
-    const transport = toTransport(config?.transport);
-    const call = Call.outgoing(this.callHost(), {
+    const to = this.targetUri(req.to, account);
+    const call = await this.place({
       to,
-      ...(account ? { accountId: account.id } : {}),
+      account,
+      proxy: account?.config.proxy ?? req.proxy,
       media: {
         codecs: req.codecs ?? DEFAULT_CODECS,
         srtp: req.srtp ?? 'off',
         telephoneEvent: req.dtmf !== 'info',
         ...(req.play ? { play: req.play } : {}),
-        ...(req.record ? { record: req.record } : {}),
+        ...(req.record ? { record: this.freeRecordPath(req.record) } : {}),
       },
     });
+    return call.snapshot;
+  }
+
+  /** Create, announce and dial an outgoing call (dial, and a transfer's new call). */
+  private async place(o: {
+    to: string;
+    account: Account | undefined;
+    proxy: string | undefined;
+    media: CallMedia;
+    headers?: Array<[string, string]>;
+    onSession?: (session: InviteSession) => void;
+  }): Promise<Call> {
+    const config = o.account?.config;
+    const transport = toTransport(config?.transport);
+    const call = Call.outgoing(this.callHost(), { to: o.to, ...(o.account ? { accountId: o.account.id } : {}), media: o.media });
+    if (o.proxy && !config?.proxy) this.callProxies.set(call, o.proxy);
     this.calls.set(call.id, call);
     this.publish('call:state', call.snapshot);
-    const address = await this.mediaAddress(to, proxy, transport);
+    const address = await this.mediaAddress(o.to, o.proxy, transport);
     const host = address.includes(':') ? `[${address}]` : address;
     const from = config?.aor ?? `sip:appel@${host}`;
     const credentials =
       config?.password !== undefined ? new DigestAuthenticator({ username: config.username ?? parseUri(config.aor).user, password: config.password }) : undefined;
     await call.dial({
       address,
-      invite: (offer, delegate) =>
-        this.usage!.invite({
-          to,
+      invite: (offer, delegate) => {
+        const session = this.usage!.invite({
+          to: o.to,
           from,
           ...(config?.displayName !== undefined ? { displayName: config.displayName } : {}),
           offer,
           delegate,
-          ...(proxy ? { proxy } : {}),
+          ...(o.proxy ? { proxy: o.proxy } : {}),
           ...(transport ? { transport } : {}),
           ...(credentials ? { credentials } : {}),
-        }),
+          ...(o.headers?.length ? { headers: o.headers } : {}),
+        });
+        o.onSession?.(session);
+        return session;
+      },
     });
-    return call.snapshot;
+    return call;
+  }
+
+  /** A transfer's new call (we are the transferee): from the old call's account and proxy, with its media settings. */
+  private followUp(from: Call, o: { to: string; headers: Array<[string, string]>; onSession: (session: InviteSession) => void }): Promise<Call> {
+    const accountId = from.snapshot.accountId;
+    const account = accountId !== undefined ? this.accounts.get(accountId) : undefined;
+    const media = from.media;
+    return this.place({
+      to: o.to,
+      account,
+      proxy: account?.config.proxy ?? this.callProxies.get(from),
+      media: { ...media, ...(media.record ? { record: this.freeRecordPath(media.record) } : {}) },
+      headers: o.headers,
+      onSession: o.onSession,
+    });
   }
 
   private accountFor(session: InviteSession): Account | undefined {
@@ -411,6 +487,13 @@ export class Phone extends EventEmitter<Events> {
 
   private async onIncoming(session: InviteSession): Promise<void> {
     const account = this.accountFor(session);
+    // RFC 3891 §3: an INVITE whose Replaces names a call of ours takes that call's place.
+    const replacing = this.transfers!.incoming(session);
+    if (replacing.kind === 'rejected') return; // answered 400/481/486/603 already
+    if (replacing.kind === 'replace') {
+      await this.answerReplacing(session, replacing.replaced, account);
+      return;
+    }
     const s = this.settings;
     const call = Call.incoming(this.callHost(), session, {
       ...(account ? { accountId: account.id } : {}),
@@ -451,11 +534,38 @@ export class Phone extends EventEmitter<Events> {
     }
   }
 
+  /**
+   * The transfer target's side (RFC 5589 §7): the new call is answered at once, with the audio
+   * of the call it replaces (whatever do-not-disturb and auto-answer say: that call is up already).
+   */
+  private async answerReplacing(session: InviteSession, replaced: Call, account: Account | undefined): Promise<void> {
+    const media = replaced.media;
+    const call = Call.incoming(this.callHost(), session, {
+      ...(account ? { accountId: account.id } : {}),
+      media: { ...media, ...(media.record ? { record: this.freeRecordPath(media.record) } : {}) },
+    });
+    this.calls.set(call.id, call);
+    let problem: string | undefined;
+    try {
+      problem = await call.check();
+    } catch (err) {
+      problem = (err as Error).message;
+    }
+    if (call.state !== 'ringing') return;
+    this.publish('call:incoming', call.snapshot);
+    if (problem) {
+      call.reject488(problem);
+      return;
+    }
+    this.transfers!.replacing(replaced, call);
+    await call.answer().catch((err: unknown) => call.failMedia(`the replacing call could not be answered: ${(err as Error).message}`));
+  }
+
   /** Answer a ringing incoming call. */
   async answer(req: AnswerRequest): Promise<CallSnapshot> {
     const call = this.call(req.callId);
     checkPlay('play', req.play);
-    await call.answer({ ...(req.play ? { play: req.play } : {}), ...(req.record ? { record: req.record } : {}) });
+    await call.answer({ ...(req.play ? { play: req.play } : {}), ...(req.record ? { record: this.freeRecordPath(req.record) } : {}) });
     return call.snapshot;
   }
 
@@ -490,6 +600,51 @@ export class Phone extends EventEmitter<Events> {
     const call = this.call(req.callId);
     await call.changeCodecs(req.codecs);
     return call.snapshot;
+  }
+
+  // ───────────────────────────── transfer and conference ─────────────────────────────
+
+  /** Blind transfer (RFC 5589 §6): see phone/transfers.ts. Resolves with the outcome; a failure keeps the call. */
+  async transfer(req: { callId: string; to: string }): Promise<CallTransferOutcome> {
+    if (!this.transfers) throw new Error('the phone is not started');
+    return this.transfers.blind(req);
+  }
+
+  /** Attended transfer (RFC 5589 §7): the peer of `callId` is connected to the peer of `targetCallId`; both calls end. */
+  async attendedTransfer(req: { callId: string; targetCallId: string }): Promise<CallTransferOutcome> {
+    if (!this.transfers) throw new Error('the phone is not started');
+    return this.transfers.attended(req);
+  }
+
+  /** Mix two calls into a local three-way conference (phone/conference.ts); held calls are resumed. */
+  async merge(req: { callIds: string[] }): Promise<ConferenceSnapshot> {
+    if (!this.media) throw new Error('the phone is not started');
+    if (!Array.isArray(req?.callIds)) throw new CallError('bad-request', 'callIds: expected a list of two call ids');
+    const calls = req.callIds.map((id) => this.call(id));
+    const conf = await Conference.merge(
+      {
+        media: this.media,
+        changed: (snap) => {
+          if (snap.state === 'ended') this.conferences.delete(snap.id);
+          this.publish('conference:state', snap);
+        },
+      },
+      calls,
+    );
+    if (conf.active) this.conferences.set(conf.id, conf);
+    return conf.snapshot;
+  }
+
+  /** Back to separate calls: the first member goes on, the other is put on hold. */
+  async split(req: { conferenceId: string }): Promise<CallSnapshot[]> {
+    const conf = typeof req?.conferenceId === 'string' ? this.conferences.get(req.conferenceId) : undefined;
+    if (!conf) throw new CallError('not-found', `conferenceId: no conference '${String(req?.conferenceId)}'`);
+    const calls = await conf.split();
+    return calls.map((c) => c.snapshot);
+  }
+
+  listConferences(): ConferenceSnapshot[] {
+    return [...this.conferences.values()].map((c) => c.snapshot);
   }
 
   listCalls(): CallSnapshot[] {
