@@ -150,7 +150,12 @@ describe('header lines read from offsets, then as fields', () => {
     const m = parseMessage(Buffer.from(MESSAGE));
     if (m.kind !== 'response') throw new Error('not a response');
     m.reason = 'Okay';
-    const again = parseMessage(m.toBytes());
+    const lazyBytes = Buffer.from(m.toBytes()).toString();
+    expect(m.fields).toHaveLength(14);
+    // Written from the offsets exactly as from the fields: "Name: value", Content-Length from the body.
+    expect(Buffer.from(m.toBytes()).toString()).toBe(lazyBytes);
+    expect(lazyBytes).toContain('\r\nX-Empty: \r\nContent-Length: 0\r\n\r\n');
+    const again = parseMessage(lazyBytes);
     expect(reads(again)).toEqual(reads(parseMessage(MESSAGE)));
     expect(again.kind === 'response' && again.reason).toBe('Okay');
   });
