@@ -61,8 +61,19 @@ Call options (call, listen):
   --session-expires S  RFC 4028 session interval asked for, and the shortest accepted when
                        below 90 (default 1800; short values are for tests)
 
-  While call or listen runs, lines on standard input act on the latest call: hold, resume,
-  hangup, answer, decline [486|603], dtmf DIGITS, codecs LIST, message TEXT (to its peer).
+  While call or listen runs, lines on standard input act on the current call (the latest one,
+  or the one 'swap' or 'call' moved to): hold, resume, hangup, answer, decline [486|603],
+  dtmf DIGITS, codecs LIST, message TEXT (to its peer), and
+    transfer URI        blind transfer (RFC 5589 §6): the call is held, its peer REFERred to URI
+    call URI            a second call (the current one is put on hold first); it records to
+                        the --record name with -2 (then -3…) before the extension
+    swap                hold the current call and take the other one off hold
+    attended-transfer   connect the first call's peer with the second call's (Replaces)
+    merge               the two calls into a three-way conference (mixed here; the first
+                        call's --play and --record are our voice and ears)
+    split               back to two calls (the second one held)
+  A transfer the other side asks for (REFER) is followed: a new call to the target, which
+  replaces the old call once answered; 'call' runs until every call is over.
 
 Run options:
   --for S              stay S seconds (refreshing the registration), then unregister and exit
@@ -72,7 +83,8 @@ Run options:
 
 Call events (--json): calling, redirected, ringing, early-media, answered (codec, srtp), held,
 resumed, dtmf, message, stats (each second), latched (where RTP now goes, learned from what
-arrived), ended (reason in words, status, duration); and incoming, for listen. Exit status of call: 0 when the call was answered and ended normally, else 1
+arrived), ended (reason in words, status, duration), transfer (progress: trying, ringing),
+transferred (to, outcome, reason), conference (members, state); and incoming, for listen. Exit status of call: 0 when the call was answered and ended normally, else 1
 with the reason on one line ("sip:bob@lab.test is busy (486 Busy Here)").
 
 Examples:
@@ -313,24 +325,107 @@ function printCalls(p: Printer, phone: Phone): void {
   phone.on('call:dtmf', (d) => p.event('dtmf', { callId: d.callId, digit: d.digit, via: d.via, durationMs: d.durationMs }, `DTMF ${d.digit} (${d.via === 'rtp' ? 'RFC 4733' : 'SIP INFO'})`));
   phone.on('call:stats', (st) => p.event('stats', { ...st }));
   phone.onLatched((l) => p.event('latched', { ...l }, `${l.rtcp ? 'RTCP' : 'media'} now goes to ${l.address}:${l.port}`));
+  printTransfers(p, phone, previous);
+}
+
+/** Transfer progress (from the snapshots), transfer outcomes, and conferences. */
+function printTransfers(p: Printer, phone: Phone, previous: Map<string, CallSnapshot>): void {
+  const shown = new Map<string, string>();
+  phone.on('call:state', (s) => {
+    const t = s.transfer;
+    const key = t ? `${t.role}/${t.state}/${t.status ?? ''}` : '';
+    if (!t || shown.get(s.id) === key || t.state === 'transferred' || t.state === 'failed') {
+      if (s.state === 'ended') shown.delete(s.id);
+      return;
+    }
+    shown.set(s.id, key);
+    if (s.state === 'ended') shown.delete(s.id);
+    p.event('transfer', { callId: s.id, role: t.role, kind: t.kind, to: t.to, state: t.state, status: t.status }, `transfer ${t.role === 'transferee' ? 'asked by the other side' : ''} to ${t.to}: ${t.state}`);
+  });
+  phone.on('call:transferred', (e) =>
+    p.event(
+      'transferred',
+      { callId: e.callId, role: e.role, kind: e.kind, to: e.to, outcome: e.outcome, reason: e.reason, status: e.status, newCallId: e.newCallId },
+      e.ok ? (e.role === 'target' ? `the call was replaced by a call with ${e.to}` : `transferred to ${e.to}`) : `the transfer to ${e.to} failed: ${e.reason}`,
+    ),
+  );
+  phone.on('conference:state', (c) =>
+    p.event(
+      'conference',
+      { conferenceId: c.id, members: c.members, peers: c.members.map((id) => previous.get(id)?.peer.uri), state: c.state, reason: c.endReason },
+      c.state === 'active' ? `in a conference with ${c.members.map((id) => previous.get(id)?.peer.uri ?? id).join(' and ')}` : `the conference ended (${c.endReason})`,
+    ),
+  );
 }
 
 /**
  * Commands on standard input while `call` or `listen` runs, one per line, acting on the latest
  * call still going: what a person at the keyboard (or a test driving the CLI) would press.
  */
-function readCommands(phone: Phone, printer: Printer, message: (to: string, text: string) => Promise<void>): () => void {
+function readCommands(
+  phone: Phone,
+  printer: Printer,
+  message: (to: string, text: string) => Promise<void>,
+  dial: (to: string) => Promise<CallSnapshot>,
+): () => void {
   const rl = createInterface({ input: process.stdin, terminal: false });
+  /** The call `swap` or `call` moved to (the latest call otherwise). */
+  let focus: string | undefined;
   rl.on('line', (line) => {
     const [verb = '', ...rest] = line.trim().split(/\s+/);
     const arg = line.trim().slice(verb.length).trim();
     if (verb === '') return;
     const calls = phone.listCalls();
-    const call = calls.at(-1);
+    const ringing = verb === 'answer' || verb === 'decline' ? calls.filter((c) => c.direction === 'incoming' && c.state === 'ringing').at(-1) : undefined;
+    const call = ringing ?? calls.find((c) => c.id === focus) ?? calls.at(-1);
+    /** The calls that are up (connected or held), oldest first. */
+    const up = calls.filter((c) => c.state === 'connected' || c.state === 'held');
+    const two = (what: string): [CallSnapshot, CallSnapshot] => {
+      if (up.length !== 2) throw new Error(`${what} needs two calls that are up, not ${up.length}`);
+      return [up[0], up[1]];
+    };
     const run = async (): Promise<void> => {
+      switch (verb) {
+        case 'call': {
+          if (!/^\S+$/.test(arg)) throw new Error('call wants one URI: call sip:carol@example.com');
+          if (call?.state === 'connected') await phone.hold({ callId: call.id });
+          focus = (await dial(arg)).id;
+          return;
+        }
+        case 'swap': {
+          const [a, b] = two('swap');
+          const [from, to] = call?.id === b.id ? [b, a] : [a, b];
+          if (from.state === 'connected') await phone.hold({ callId: from.id });
+          if (to.heldBy === 'local' || to.heldBy === 'both') await phone.resume({ callId: to.id });
+          focus = to.id;
+          printer.event('swapped', { callId: to.id, peer: to.peer.uri }, `now with ${to.peer.uri}`);
+          return;
+        }
+        case 'attended-transfer': {
+          const [a, b] = two('attended-transfer');
+          await phone.attendedTransfer({ callId: a.id, targetCallId: b.id });
+          return;
+        }
+        case 'merge': {
+          const [a, b] = two('merge');
+          await phone.merge({ callIds: [a.id, b.id] });
+          return;
+        }
+        case 'split': {
+          const conf = phone.listConferences()[0];
+          if (!conf) throw new Error('there is no conference');
+          await phone.split({ conferenceId: conf.id });
+          focus = conf.members[0];
+          return;
+        }
+      }
       if (!call) throw new Error('there is no call');
       const callId = call.id;
       switch (verb) {
+        case 'transfer':
+          if (!/^\S+$/.test(arg)) throw new Error('transfer wants one URI: transfer sip:carol@example.com');
+          await phone.transfer({ callId, to: arg });
+          return;
         case 'hold':
           await phone.hold({ callId });
           return;
@@ -357,7 +452,9 @@ function readCommands(phone: Phone, printer: Printer, message: (to: string, text
           await message(call.peer.uri, arg);
           return;
         default:
-          throw new Error(`unknown command '${verb}' (hold, resume, hangup, answer, decline, dtmf, codecs, message)`);
+          throw new Error(
+            `unknown command '${verb}' (hold, resume, hangup, answer, decline, dtmf, codecs, message, transfer, call, swap, attended-transfer, merge, split)`,
+          );
       }
     };
     run().catch((err: unknown) => {
@@ -404,6 +501,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     });
   });
+}
+
+/** Until no call is left, `until` (ms since the epoch) has passed, or `signal` aborts. */
+async function whileCalls(phone: Phone, until: number | undefined, signal: AbortSignal): Promise<void> {
+  while (phone.listCalls().length > 0 && !signal.aborted && (until === undefined || Date.now() < until)) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, until === undefined ? 2 ** 31 - 1 : Math.max(0, until - Date.now()));
+      function done(): void {
+        clearTimeout(timer);
+        phone.off('call:state', onState);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      const onState = (s: CallSnapshot): void => {
+        if (s.state === 'ended') done();
+      };
+      phone.on('call:state', onState);
+      signal.addEventListener('abort', done);
+    });
+  }
 }
 
 interface CallArgs {
@@ -477,8 +594,11 @@ async function placeCall(phone: Phone, printer: Printer, signal: AbortSignal, a:
     }
     await sleep(hangupAt === undefined ? 2 ** 31 - 1 : Math.max(0, hangupAt - Date.now()), stop.signal);
     signal.removeEventListener('abort', onAbort);
+    // The call ended but others go on (a transfer's new call, a second call): wait for them too.
+    if (!current()) await whileCalls(phone, hangupAt, signal);
   }
-  if (current()) await Promise.race([phone.hangup({ callId: id }), new Promise((r) => setTimeout(r, 5000).unref())]);
+  const left = phone.listCalls();
+  if (left.length > 0) await Promise.race([Promise.all(left.map((c) => phone.hangup({ callId: c.id }).catch(() => undefined))), new Promise((r) => setTimeout(r, 5000).unref())]);
   const final = await Promise.race([ended, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000).unref())]);
   if (!final) {
     process.stderr.write(`the call with ${a.to} did not end cleanly\n`);
@@ -559,10 +679,29 @@ export async function main(argv: string[]): Promise<number> {
     }
 
     if (command === 'call' || command === 'listen') {
-      stopCommands = readCommands(phone, printer, async (to, text) => {
-        const m = await phone!.sendMessage({ accountId, to, text, proxy: values.proxy });
-        printer.event('message-sent', { to: m.peer, status: m.status, error: m.error }, m.status === 'sent' ? `message delivered to ${m.peer}` : `message not delivered: ${m.error}`);
-      });
+      let dialled = 1;
+      stopCommands = readCommands(
+        phone,
+        printer,
+        async (to, text) => {
+          const m = await phone!.sendMessage({ accountId, to, text, proxy: values.proxy });
+          printer.event('message-sent', { to: m.peer, status: m.status, error: m.error }, m.status === 'sent' ? `message delivered to ${m.peer}` : `message not delivered: ${m.error}`);
+        },
+        (to) => {
+          // `call URI` on standard input: a call like the first (the engine numbers its record file).
+          const record = values.record?.replace('{n}', `out-${++dialled}`);
+          return phone!.dial({
+            to,
+            ...(accountId ? { accountId } : {}),
+            ...(values.proxy && !accountId ? { proxy: values.proxy } : {}),
+            ...(codecs ? { codecs } : {}),
+            ...(srtp ? { srtp } : {}),
+            ...(play ? { play } : {}),
+            ...(record ? { record } : {}),
+            ...(values['dtmf-info'] ? { dtmf: 'info' as const } : {}),
+          });
+        },
+      );
     }
     if (command === 'call') {
       return await placeCall(phone, printer, stopSignal.signal, {
