@@ -1,0 +1,117 @@
+/**
+ * The one place that registers IPC handlers (STYLE.md "Electron"): `ipcMain.handle` per channel of
+ * the contract, each going through the same `dispatch()` as the WebSocket bridge (validation,
+ * `{ ok, value } | { ok: false, error: { code, message } }`, never a throw), and the engine's
+ * events pushed to our window with `webContents.send`.
+ *
+ * Every call's sender frame is checked: only our page (the `app://appel` origin, top frame) is
+ * answered; anything else — another origin after a navigation we failed to stop, an iframe — gets
+ * `{ ok: false, error: { code: 'forbidden' } }` and the engine never sees the request.
+ *
+ * Electron is injected (its `ipcMain` and the window's `webContents`), so this runs in plain Node
+ * with fakes (test/unit/app/ipc.test.ts).
+ */
+import type { ApiHandlers, ApiResult } from '../phone/api.ts';
+import { dispatch } from '../bridge/dispatch.ts';
+import { CONTRACT_CHANNEL, contract, type Contract } from './contract.ts';
+
+/** The parts of Electron's WebFrameMain we read. */
+export interface SenderFrame {
+  url: string;
+  /** null for a window's top frame. */
+  parent: unknown;
+}
+
+export interface IpcEventLike {
+  senderFrame: SenderFrame | null;
+  returnValue?: unknown;
+}
+
+/** The parts of Electron's `ipcMain` we use. */
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => unknown): void;
+  removeHandler(channel: string): void;
+  on(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => void): unknown;
+  removeListener(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => void): unknown;
+}
+
+/** Where events go: our window's webContents. */
+export interface EventTarget {
+  send(channel: string, payload: unknown): void;
+  isDestroyed(): boolean;
+}
+
+/** An emitter of the engine's events (engine.events). */
+export interface EventSourceLike {
+  on(event: string, listener: (payload: unknown) => void): unknown;
+  off(event: string, listener: (payload: unknown) => void): unknown;
+}
+
+export interface RegisterIpcOptions {
+  ipcMain: IpcMainLike;
+  handlers: ApiHandlers;
+  events: EventSourceLike;
+  /** The windows that hear events (the main window, the incoming-call window). */
+  targets: () => EventTarget[];
+  /** Our page's origin, `app://appel` (app-protocol.ts). */
+  origin: string;
+  /** The names to serve (default: contract()). */
+  contract?: Contract;
+}
+
+/**
+ * `scheme://host` of a URL as written. (WHATWG `URL.origin` is 'null' for schemes it does not
+ * know, such as our `app:`.)
+ */
+export function originOf(url: string): string | undefined {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(url);
+  return m ? `${m[1].toLowerCase()}://${m[2].toLowerCase()}` : undefined;
+}
+
+/** Only our page's top frame may call the engine. */
+export function isTrustedSender(frame: SenderFrame | null | undefined, origin: string): boolean {
+  if (!frame || frame.parent) return false;
+  return originOf(frame.url) === origin.toLowerCase();
+}
+
+const FORBIDDEN: ApiResult<never> = { ok: false, error: { code: 'forbidden', message: 'this page may not use Appel’s engine' } };
+
+/** Registers everything; returns the function that removes it all again. */
+export function registerIpc(opts: RegisterIpcOptions): () => void {
+  const { ipcMain, handlers, origin } = opts;
+  const names = opts.contract ?? contract();
+  const undo: Array<() => void> = [];
+
+  const onContract = (event: IpcEventLike) => {
+    // A foreign frame learns no names (and its preload, if it had ours, exposes nothing).
+    event.returnValue = isTrustedSender(event.senderFrame, origin) ? names : { channels: [], events: [] };
+  };
+  ipcMain.on(CONTRACT_CHANNEL, onContract);
+  undo.push(() => ipcMain.removeListener(CONTRACT_CHANNEL, onContract));
+
+  for (const channel of names.channels) {
+    ipcMain.handle(channel, async (event, req) => {
+      if (!isTrustedSender(event.senderFrame, origin)) return FORBIDDEN;
+      return dispatch(handlers, channel, req);
+    });
+    undo.push(() => ipcMain.removeHandler(channel));
+  }
+
+  for (const name of names.events) {
+    const listener = (payload: unknown) => {
+      for (const target of opts.targets()) {
+        try {
+          if (!target.isDestroyed()) target.send(name, payload);
+        } catch {
+          // A window closing meanwhile: it no longer listens.
+        }
+      }
+    };
+    opts.events.on(name, listener);
+    undo.push(() => opts.events.off(name, listener));
+  }
+
+  return () => {
+    for (const u of undo.splice(0)) u();
+  };
+}
