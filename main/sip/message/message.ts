@@ -2,7 +2,7 @@ import { isTokenString } from './chars.ts';
 import { parseAuthHeader } from './auth-header.ts';
 import { parseCSeq } from './cseq.ts';
 import { type Head, KIND_AUTH, KIND_CSEQ, KIND_NAME_ADDR, KIND_NAME_ADDRS, KIND_VIAS, SPAN, reasonFor } from './head.ts';
-import { H_CONTENT_LENGTH, H_VIA, headerKey, isListHeader, lookupHeader } from './header-names.ts';
+import { H_VIA, headerKey, isListHeader, lookupHeader } from './header-names.ts';
 import { parseNameAddr, parseNameAddrList } from './name-addr.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { firstListElement, firstListElementAt, splitHeaderList, splitListAt } from './split-header-list.ts';
@@ -369,20 +369,6 @@ abstract class MessageBase {
   private headText(): string {
     let out = this.startLine() + '\r\n';
     let wroteLength = false;
-    const h = this.lines === undefined ? this.head : undefined;
-    if (h !== undefined) {
-      // Straight from the parsed lines, as the fields would write them.
-      for (let i = 0; i < h.count; i++) {
-        if (h.id(i) === H_CONTENT_LENGTH) {
-          if (!wroteLength) out += h.name(i) + ': ' + this.body.length + '\r\n';
-          wroteLength = true;
-        } else {
-          out += h.name(i) + ': ' + h.value(i) + '\r\n';
-        }
-      }
-      if (!wroteLength) out += 'Content-Length: ' + this.body.length + '\r\n';
-      return out + '\r\n';
-    }
     for (const f of this.fields) {
       if (keyOf(f) === 'content-length') {
         if (!wroteLength) out += f.name + ': ' + this.body.length + '\r\n';
