@@ -151,8 +151,8 @@ function notifierWith(platform: NodeJS.Platform, supported = true) {
     constructor(opts: NotificationConstructorOptions) {
       this.opts = { ...opts, fire: (e, i) => this.listeners[e]?.({}, i) };
     }
-    on(event: string, listener: (...a: unknown[]) => void) {
-      this.listeners[event] = listener;
+    on(event: string, listener: (...a: never[]) => void) {
+      this.listeners[event] = listener as (...a: unknown[]) => void;
       return this;
     }
     show() {
