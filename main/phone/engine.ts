@@ -301,6 +301,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'call:dtmf': (req) => phone.sendDtmf(req),
     'call:codecs': async (req) => outCall(await phone.changeCodecs(req)),
     'call:list': () => phone.listCalls().map(outCall),
+    'call:transfer': (req) => phone.transfer(req),
+    'call:attended-transfer': (req) => phone.attendedTransfer(req),
+    'conference:merge': (req) => phone.merge(req),
+    'conference:split': async (req) => (await phone.split(req)).map(outCall),
     // The running phone only (auto-answer audio, say); `settings:set` is the kept way.
     'call:settings': (req) => phone.callSettings(req ?? {}),
     ...storeHandlers,
