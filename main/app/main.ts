@@ -20,7 +20,7 @@ import { linkFromArgv, type ParsedLink } from './protocol.ts';
 import { keychainProblem, safeStorageSecrets } from './secrets.ts';
 import { shellLanguage, TEXT } from './shell-text.ts';
 import { AppTray } from './tray.ts';
-import { closeAction, externalUrl, incomingRoute, incomingWindowOptions, mainWindowOptions, startHidden } from './window-state.ts';
+import { closeAction, externalUrl, incomingRoute, incomingWindowOptions, mainWindowOptions, permissionAllowed, startHidden } from './window-state.ts';
 
 const LINK_SCHEMES = ['sip', 'sips', 'tel', 'callto'] as const;
 
@@ -158,10 +158,13 @@ if (!app.requestSingleInstanceLock()) {
   const start = async () => {
     protocol.handle(APP_SCHEME, (request) => appResponse(request, { renderer: paths.renderer, sounds: paths.sounds }));
 
-    // The page may use the microphone (calls) and nothing else the browser could grant.
-    const ours = (url: string) => url.startsWith(`${APP_ORIGIN}/`);
-    session.defaultSession.setPermissionRequestHandler((contents, permission, grant) => grant(permission === 'media' && ours(contents.getURL())));
-    session.defaultSession.setPermissionCheckHandler((_contents, permission, origin) => permission === 'media' && origin === APP_ORIGIN);
+    // The page may use the microphone (calls) and pick the speaker; nothing else is granted.
+    session.defaultSession.setPermissionRequestHandler((contents, permission, grant, details) =>
+      grant(permissionAllowed({ permission, url: contents.getURL(), origin: APP_ORIGIN, mediaTypes: 'mediaTypes' in details ? details.mediaTypes : undefined })),
+    );
+    session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+      permissionAllowed({ permission, url: requestingOrigin, origin: APP_ORIGIN }),
+    );
 
     for (const scheme of LINK_SCHEMES) {
       // While developing (`electron .`), the OS must start Electron with our folder.
@@ -209,7 +212,10 @@ if (!app.requestSingleInstanceLock()) {
       missedChanged: () => redrawTray(),
       icon: paths.icon,
     });
-    e.events.on('call:incoming', (call) => notifier?.incoming(call));
+    // Under do not disturb the phone refuses the call at once: nothing rings on the screen.
+    e.events.on('call:incoming', (call) => {
+      if (!settings?.doNotDisturb) notifier?.incoming(call);
+    });
     e.events.on('call:state', (call) => notifier?.callState(call));
     e.events.on('history:changed', (change) => notifier?.history(change));
     e.events.on('settings:changed', (next) => {

@@ -82,3 +82,14 @@ export function startHidden(opts: { startMinimised: boolean; argv: readonly stri
 export function externalUrl(url: string): string | undefined {
   return /^https:\/\/[^\s]+$/i.test(url) ? url : undefined;
 }
+
+/**
+ * What our page may be granted (Electron's permission handlers deny everything else): the
+ * microphone — audio only, no camera or screen — and choosing the speaker, for our origin only.
+ */
+export function permissionAllowed(opts: { permission: string; url: string; origin: string; mediaTypes?: readonly string[] }): boolean {
+  if (opts.url !== opts.origin && !opts.url.startsWith(`${opts.origin}/`)) return false;
+  if (opts.permission === 'speaker-selection') return true;
+  if (opts.permission !== 'media') return false;
+  return (opts.mediaTypes ?? ['audio']).every((t) => t === 'audio');
+}

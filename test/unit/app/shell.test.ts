@@ -14,7 +14,7 @@ import { networkFingerprint, watchPower, type PowerWatchDeps } from '../../../ma
 import { keychainProblem, safeStorageCipher, type SafeStorageLike } from '../../../main/app/secrets.ts';
 import { TEXT, shellLanguage } from '../../../main/app/shell-text.ts';
 import { AppTray, trayMenuTemplate, trayState, trayTooltip } from '../../../main/app/tray.ts';
-import { closeAction, externalUrl, incomingRoute, incomingWindowOptions, mainWindowOptions, secureWebPreferences, startHidden } from '../../../main/app/window-state.ts';
+import { closeAction, externalUrl, incomingRoute, incomingWindowOptions, mainWindowOptions, permissionAllowed, secureWebPreferences, startHidden } from '../../../main/app/window-state.ts';
 import type { AccountSnapshot, ApiEvents, CallSnapshot, HistoryEntry } from '../../../main/phone/api.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'appel-shell-'));
@@ -260,6 +260,17 @@ describe('windows', () => {
     expect(startHidden({ startMinimised: true, argv: [], hasTray: true })).toBe(true);
     expect(startHidden({ startMinimised: false, argv: ['appel', '--hidden'], hasTray: true })).toBe(true);
     expect(startHidden({ startMinimised: true, argv: [], hasTray: false })).toBe(false);
+  });
+
+  it('grant our page the microphone and the speaker choice, and nothing else to anyone', () => {
+    const ours = { url: 'app://appel/index.html#/call', origin: 'app://appel' };
+    expect(permissionAllowed({ ...ours, permission: 'media', mediaTypes: ['audio'] })).toBe(true);
+    expect(permissionAllowed({ ...ours, permission: 'media', mediaTypes: ['audio', 'video'] })).toBe(false);
+    expect(permissionAllowed({ ...ours, permission: 'speaker-selection' })).toBe(true);
+    for (const permission of ['geolocation', 'notifications', 'clipboard-read', 'display-capture', 'openExternal', 'hid']) expect(permissionAllowed({ ...ours, permission })).toBe(false);
+    expect(permissionAllowed({ permission: 'media', url: 'app://appel', origin: 'app://appel' })).toBe(true); // a check handler's origin
+    expect(permissionAllowed({ permission: 'media', url: 'https://evil.example/', origin: 'app://appel', mediaTypes: ['audio'] })).toBe(false);
+    expect(permissionAllowed({ permission: 'media', url: 'app://appel.evil/', origin: 'app://appel', mediaTypes: ['audio'] })).toBe(false);
   });
 
   it('open https links outside, and nothing else', () => {
