@@ -38,12 +38,12 @@ const SIPP_UAS_PORT = 5090;
 /** Capacity steps (simultaneous calls), the ramp rate, and the time all calls of a step are up. */
 /** APPEL_BENCH_QUICK=1: two small steps of each, to check the harness itself. */
 const QUICK = process.env.APPEL_BENCH_QUICK === '1';
-const CAPACITY_STEPS = QUICK ? [5, 10] : [10, 25, 50, 100, 150, 200, 300];
+const CAPACITY_STEPS = QUICK ? [5, 10] : [10, 25, 50, 100, 150, 200, 250, 300];
 const RAMP_CPS = 20;
 const WINDOW_MS = 9_000;
 const JITTER_LIMIT_MS = 30;
 /** Call-rate steps (calls per second), each held this long. */
-const RATE_STEPS = QUICK ? [5, 10] : [5, 10, 20, 40, 60, 80, 120];
+const RATE_STEPS = QUICK ? [5, 10] : [5, 10, 20, 40, 80, 120, 160, 240];
 const RATE_STEP_S = 5;
 const SETUP_CALLS = QUICK ? 3 : 8;
 

@@ -12,6 +12,8 @@
  *   - symmetric RTP: an SDP answer whose port is not where the peer's RTP comes from.
  *
  * Scenarios are in `sipp/call-*.xml`. Every wait is bounded, and waits for a message or an event.
+ * The times checked are protocol timers read on the wire, not speed: a timer never fires early,
+ * so lower bounds are the RFC's; upper bounds leave room for a loaded machine.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
@@ -63,13 +65,18 @@ class Appel {
 
   /** The first event named `name` (seen or to come), within `ms`. */
   event(name: string, ms = 10_000): Promise<AppelEvent> {
-    const seen = this.events.find((e) => e.event === name);
+    return this.wait((e) => e.event === name, name, ms);
+  }
+
+  /** The first event that passes `test` (seen or to come), within `ms`. */
+  wait(test: (e: AppelEvent) => boolean, what: string, ms = 10_000): Promise<AppelEvent> {
+    const seen = this.events.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const waiter = { test: (e: AppelEvent) => e.event === name, resolve: (e: AppelEvent) => (clearTimeout(timer), resolve(e)) };
+      const waiter = { test, resolve: (e: AppelEvent) => (clearTimeout(timer), resolve(e)) };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`Appel: no ${name} within ${ms} ms; events: ${JSON.stringify(this.events.filter((e) => e.event !== 'stats'))}\nstderr: ${this.stderr}`));
+        reject(new Error(`Appel: no ${what} within ${ms} ms; events: ${JSON.stringify(this.events.filter((e) => e.event !== 'stats' && e.event !== 'trace'))}\nstderr: ${this.stderr}`));
       }, ms);
       this.waiters.push(waiter);
     });
@@ -186,11 +193,11 @@ describe('SIPp calls Appel (listen --auto-answer)', () => {
       expect(msgs.indexOf(oks[3])).toBeLessThan(ack);
       const gaps = oks.slice(1, 4).map((m, i) => m.time - oks[i].time);
       expect(gaps[0]).toBeGreaterThan(400);
-      expect(gaps[0]).toBeLessThan(750);
+      expect(gaps[0]).toBeLessThan(850);
       expect(gaps[1]).toBeGreaterThan(900);
-      expect(gaps[1]).toBeLessThan(1250);
+      expect(gaps[1]).toBeLessThan(1400);
       expect(gaps[2]).toBeGreaterThan(1900);
-      expect(gaps[2]).toBeLessThan(2250);
+      expect(gaps[2]).toBeLessThan(2400);
       // Once ACKed, no more 200s for the INVITE; the BYE ends the call normally.
       expect(msgs.slice(ack).filter((m) => m.direction === 'received' && /CSeq: 1 INVITE/.test(m.text))).toEqual([]);
       const ended = await appel.event('ended');
@@ -202,10 +209,11 @@ describe('SIPp calls Appel (listen --auto-answer)', () => {
   }, 45_000);
 
   it('re-INVITE glare: both answer 491, Appel retries within 0–2 s (not the Call-ID owner, §14.1) and its hold takes effect', async () => {
-    const appel = await listen();
+    const appel = await listen(['--trace']);
     try {
       const s = sipp('call-glare', { uac: true });
-      await appel.event('answered');
+      // Once SIPp's ACK is in (a re-INVITE needs a confirmed dialog, §14.1), Appel holds.
+      await appel.wait((e) => e.event === 'trace' && e.direction === 'received' && String(e.text).startsWith('ACK '), 'the ACK');
       appel.send('hold');
       const run = await s.done;
       expectSippOk(run, appel);
@@ -218,7 +226,7 @@ describe('SIPp calls Appel (listen --auto-answer)', () => {
       expect(their491?.text).toMatch(/CSeq: 2 INVITE/); // Appel refused SIPp's re-INVITE while its own was pending
       const backoff = theirInvites[1].time - our491!.time;
       expect(backoff).toBeGreaterThanOrEqual(0);
-      expect(backoff).toBeLessThan(2_300);
+      expect(backoff).toBeLessThan(2_500);
       // The retry is a new transaction: a higher CSeq, the same hold (a=sendonly).
       const cseq = (m: WireMessage) => Number(/CSeq: (\d+) INVITE/.exec(m.text)?.[1]);
       expect(cseq(theirInvites[1])).toBeGreaterThan(cseq(theirInvites[0]));
@@ -248,9 +256,9 @@ describe('SIPp calls Appel (listen --auto-answer)', () => {
       const first = updates[0].time - ok.time;
       const second = updates[1].time - updates[0].time;
       expect(first).toBeGreaterThan(1_800);
-      expect(first).toBeLessThan(2_600);
+      expect(first).toBeLessThan(2_800);
       expect(second).toBeGreaterThan(1_800);
-      expect(second).toBeLessThan(2_600);
+      expect(second).toBeLessThan(2_800);
       for (const u of updates) {
         expect(u.text).toMatch(/\r\nSession-Expires: 4;refresher=uac\r\n/);
         expect(u.text).toMatch(/\r\nContent-Length: 0\r\n/);
@@ -272,8 +280,8 @@ describe('SIPp calls Appel (listen --auto-answer)', () => {
       expect(bye).toBeDefined();
       // §10: interval − min(32, interval/3) = 4 − 1.33 s after the last refresh.
       const wait = bye.time - refreshOk.time;
-      expect(wait).toBeGreaterThan(2_400);
-      expect(wait).toBeLessThan(3_300);
+      expect(wait).toBeGreaterThan(2_500);
+      expect(wait).toBeLessThan(3_400);
       expect(bye.text).toMatch(/\r\nReason: SIP ?;\s*cause=408/i);
       expect(await appel.event('ended')).toMatchObject({ status: 408, reason: 'the other side stopped refreshing the call' });
     } finally {
