@@ -26,6 +26,8 @@ import { splitAccountConfig, Store, StoreError, type SecretStore, type StoredAcc
 export interface EngineOptions {
   /** Folder of the database (`appel.db`); created when missing. */
   dataDir: string;
+  /** Another database file instead of `<dataDir>/appel.db`, or ':memory:' (the dev page, tests). */
+  database?: string;
   /**
    * Where passwords go. A function receives the opened store (the app's safeStorage adapter keeps
    * its ciphertext in the database: `store.encryptedSecrets(cipher)`).
@@ -124,7 +126,7 @@ function openStore(path: string, now: () => number, notices: AppNotice[]): Store
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const now = opts.now ?? Date.now;
   const notices: AppNotice[] = [];
-  const store = openStore(join(opts.dataDir, 'appel.db'), now, notices);
+  const store = openStore(opts.database ?? join(opts.dataDir, 'appel.db'), now, notices);
   const secrets = typeof opts.secrets === 'function' ? opts.secrets(store) : opts.secrets;
   const settings = store.settings.get();
 

@@ -226,6 +226,14 @@ describe('createEngine', () => {
     expect(await call(engine, 'settings:get')).toMatchObject({ doNotDisturb: false });
   });
 
+  it('runs on an in-memory database when asked (the dev page)', async () => {
+    const engine = await createEngine({ dataDir: newDir(), database: ':memory:', secrets: new MemorySecretStore(), phone: { listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] } });
+    engines.push(engine);
+    await call(engine, 'contacts:save', { displayName: 'Ephemeral', addresses: [] });
+    expect(await call(engine, 'contacts:list')).toHaveLength(1);
+    expect(engine.status()).toEqual({ notices: [] });
+  });
+
   it('finds the media worker beside it, in source and compiled', () => {
     expect(defaultWorkerUrl('file:///app/main/phone/engine.ts').href).toBe('file:///app/main/media/worker-host.ts');
     expect(defaultWorkerUrl('file:///app/dist/main/phone/engine.js').href).toBe('file:///app/dist/main/media/worker-host.js');
