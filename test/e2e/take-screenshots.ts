@@ -1,0 +1,129 @@
+/**
+ * Screenshots of every view in English and French (and the dark theme) into docs/screenshots/:
+ *
+ *   node test/e2e/take-screenshots.ts
+ *
+ * The real engine and store (startDevWeb), seeded with contacts, history and messages through the
+ * store; a second Phone on loopback answers the call shown on the call screen, and then calls us
+ * for the incoming-call panel.
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { Phone } from '../../main/phone/phone.ts';
+import { buildRenderer, startDevWeb } from '../../main/bridge/dev-web.ts';
+import { launchChromium } from './helpers/browser.ts';
+
+const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+mkdirSync(OUT, { recursive: true });
+
+await buildRenderer();
+const web = await startDevWeb({ mode: 'built', phoneOptions: { listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' } } });
+const bob = new Phone({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true } });
+await bob.start();
+const bobUri = `sip:bob@127.0.0.1:${bob.localAddresses()[0].port}`;
+
+// Seed the store as a person's address book would look after a few days.
+const s = web.store;
+const now = Date.now();
+const add = (displayName: string, addresses: Array<[string, 'work' | 'home' | 'mobile' | 'other']>, favourite = false, notes = '') =>
+  s.contacts.save({ displayName, favourite, notes, addresses: addresses.map(([uri, label]) => ({ uri, label })) });
+const alice = add('Alice Martin', [['sip:alice@lab.test', 'work'], ['tel:+33612345678', 'mobile']], true, 'Support team lead — prefers calls after 10:00.');
+add('Bob Durand', [[bobUri, 'work']], true);
+add('Élodie Roux', [['sip:elodie@example.org', 'home']]);
+add('Karim Benali', [['sips:karim@voip.example.net', 'work']]);
+add('Reception desk', [['sip:100@lab.test', 'work']]);
+add('Sven Olsen', [['tel:+4791234567', 'mobile']]);
+const past = (mins: number) => now - mins * 60_000;
+const call = (peer: string, name: string | undefined, dir: 'incoming' | 'outgoing', startMin: number, secs: number, outcome: 'answered' | 'missed' | 'busy' | 'declined') => {
+  const e = s.history.start({ direction: dir, peer: { uri: peer, ...(name ? { displayName: name } : {}) }, startedAt: past(startMin) });
+  if (secs > 0) s.history.answered(e.id, past(startMin) + 4000, 'opus');
+  s.history.end(e.id, { outcome, endedAt: past(startMin) + 4000 + secs * 1000, ...(outcome === 'busy' ? { endReason: 'busy (486 Busy Here)' } : {}) });
+};
+call('sip:alice@lab.test', undefined, 'outgoing', 60 * 26, 312, 'answered');
+call('sip:+33145678901@lab.test;user=phone', 'Pharmacie', 'incoming', 60 * 5, 0, 'missed');
+call('sip:elodie@example.org', undefined, 'incoming', 90, 754, 'answered');
+call('sip:100@lab.test', undefined, 'outgoing', 40, 0, 'busy');
+call('sip:carol@lab.test', 'Carol', 'incoming', 12, 0, 'missed');
+const msg = (peer: string, direction: 'incoming' | 'outgoing', text: string, minsAgo: number) =>
+  s.messages.save({ id: `${peer}-${minsAgo}`, direction, peer, text, contentType: 'text/plain', time: past(minsAgo), status: direction === 'incoming' ? 'received' : 'sent' });
+msg('sip:alice@lab.test', 'incoming', 'Are you free for a quick call about the release?', 50);
+msg('sip:alice@lab.test', 'outgoing', 'Yes — give me five minutes.', 48);
+msg('sip:alice@lab.test', 'incoming', 'Great, I will call you on the work line.', 47);
+msg('sip:elodie@example.org', 'incoming', 'Merci pour tout !', 200);
+void alice;
+
+const browser = await launchChromium();
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.waitForTimeout(350);
+  await page.screenshot({ path: `${OUT}${name}.png` });
+  console.log(`docs/screenshots/${name}.png`);
+}
+
+async function go(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => (location.hash = h), hash);
+  await page.waitForFunction((h) => location.hash === h, hash);
+}
+
+for (const [lang, scheme] of [
+  ['en', 'light'],
+  ['fr', 'light'],
+  ['en', 'dark'],
+] as const) {
+  const page = await browser.newPage({ viewport: { width: 980, height: 660 }, locale: lang === 'fr' ? 'fr-FR' : 'en-GB', colorScheme: scheme, deviceScaleFactor: 1 });
+  await page.goto(web.url);
+  await page.getByRole('navigation').first().waitFor();
+  const suffix = scheme === 'dark' ? `${lang}-dark` : lang;
+  await go(page, '#/dialpad');
+  await page.getByTestId('dialpad-input').fill('el');
+  await shoot(page, `dialpad-${suffix}`);
+  await page.getByTestId('dialpad-input').fill('');
+  await go(page, `#/contacts/${alice.id}`);
+  await shoot(page, `contacts-${suffix}`);
+  if (scheme === 'dark') {
+    await page.close();
+    continue;
+  }
+  await go(page, '#/contacts/new');
+  const editor = page.getByTestId('contact-editor');
+  await editor.locator('input').first().fill('Nadia');
+  const address = editor.locator('[data-testid=contact-uri] input').first();
+  await address.fill('nadia@example');
+  await address.blur();
+  await shoot(page, `contact-editor-${suffix}`);
+  await go(page, '#/history');
+  await shoot(page, `history-${suffix}`);
+  await go(page, `#/messages/${encodeURIComponent('sip:alice@lab.test')}`);
+  await shoot(page, `messages-${suffix}`);
+  for (const section of ['accounts', 'audio', 'codecs', 'appearance']) {
+    await go(page, `#/settings/${section}`);
+    if (section === 'accounts') {
+      await page.getByTestId('account-add').click();
+    }
+    await shoot(page, `settings-${section}-${suffix}`);
+  }
+  // A real call: Bob answers by himself; the stats need a couple of seconds.
+  await go(page, '#/dialpad');
+  await page.getByTestId('dialpad-input').fill(bobUri);
+  await page.getByTestId('dialpad-input').press('Enter');
+  await page.getByTestId('call-quality').waitFor({ timeout: 15_000 });
+  await page.waitForTimeout(3500);
+  await shoot(page, `call-${suffix}`);
+  await page.getByTestId('call-hangup').click();
+  await page.getByTestId('call-ended').waitFor();
+  // Bob calls us: the incoming-call panel over the dialpad.
+  await go(page, '#/dialpad');
+  const ours = `sip:me@127.0.0.1:${web.phone.localAddresses()[0].port}`;
+  const incoming = bob.dial({ to: ours });
+  await page.getByTestId('incoming-call').waitFor({ timeout: 10_000 });
+  await shoot(page, `incoming-${suffix}`);
+  const snap = await incoming;
+  await bob.hangup({ callId: snap.id }).catch(() => undefined);
+  await page.getByTestId('incoming-call').waitFor({ state: 'detached', timeout: 10_000 });
+  await page.close();
+}
+
+await browser.close();
+await bob.stop();
+await web.close();
