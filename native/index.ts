@@ -119,7 +119,14 @@ interface Binding {
 function loadBinding(): Binding {
   const require = createRequire(import.meta.url);
   const tried: string[] = [];
-  for (const path of ['./build/Release/appel_native.node', './build/Debug/appel_native.node']) {
+  // From the sources (native/index.ts), or compiled for Electron (dist/native/index.js, where the
+  // package copies the addon beside it, or the source tree's build during `npm start`).
+  const candidates = [
+    './build/Release/appel_native.node',
+    './build/Debug/appel_native.node',
+    '../../native/build/Release/appel_native.node',
+  ];
+  for (const path of candidates) {
     try {
       return require(path) as Binding;
     } catch (err) {
