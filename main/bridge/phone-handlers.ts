@@ -23,5 +23,9 @@ export function phoneHandlers(phone: Phone): Handlers {
     'call:codecs': (req) => phone.changeCodecs(req),
     'call:list': () => phone.listCalls(),
     'call:settings': (req) => phone.callSettings(req ?? {}),
+    'call:transfer': (req) => phone.transfer(req),
+    'call:attended-transfer': (req) => phone.attendedTransfer(req),
+    'conference:merge': (req) => phone.merge(req),
+    'conference:split': (req) => phone.split(req),
   };
 }

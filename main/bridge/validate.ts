@@ -156,6 +156,12 @@ export const validators: { [K in keyof ApiCalls]: Check } = {
     codecs: optional(codecs()),
     srtp: optional(srtp()),
   }),
+  // RFC 5589 §6 (blind) and §7 (attended): the target is any address the dialpad would call.
+  'call:transfer': obj({ callId: id(), to: uriLike() }),
+  'call:attended-transfer': obj({ callId: id(), targetCallId: id() }),
+  'conference:merge': obj({ callIds: list(id(), { min: 2, max: 8 }) }),
+  'conference:split': obj({ conferenceId: id() }),
+  'app:status': none(),
   'contacts:list': (v, p) =>
     v === undefined || v === null ? undefined : obj({ text: optional(str({ max: 500 })), favourites: optional(bool()), limit: optional(num({ min: 1, max: 10_000, integer: true })) })(v, p),
   'contacts:get': obj({ id: id() }),
