@@ -340,7 +340,8 @@ function printTransfers(p: Printer, phone: Phone, previous: Map<string, CallSnap
     }
     shown.set(s.id, key);
     if (s.state === 'ended') shown.delete(s.id);
-    p.event('transfer', { callId: s.id, role: t.role, kind: t.kind, to: t.to, state: t.state, status: t.status }, `transfer ${t.role === 'transferee' ? 'asked by the other side' : ''} to ${t.to}: ${t.state}`);
+    const words = t.role === 'transferor' ? `transferring to ${t.to}` : t.role === 'transferee' ? `asked to call ${t.to}` : `being replaced by a call with ${t.to}`;
+    p.event('transfer', { callId: s.id, role: t.role, kind: t.kind, to: t.to, state: t.state, status: t.status }, `${words}: ${t.state}`);
   });
   phone.on('call:transferred', (e) =>
     p.event(

@@ -63,7 +63,7 @@ export interface CallHost {
   message(m: { from: string; text: string; contentType: string }): void;
   /** The call is over (after its last `changed`). */
   ended(call: Call): void;
-  /** The call's media stream was replaced by a new one (codec or keys changed): a conference must let go of it. */
+  /** The call's media stream is about to be replaced (codec or keys changed): a conference must let go of it first. */
   streamReplaced?(call: Call): void;
 }
 
@@ -501,11 +501,11 @@ export class Call {
         if (previous.direction !== n.direction) await client.setDirection(this.#streamId, n.direction);
         return;
       }
-      const replacing = this.#streamId !== undefined;
       if (this.#streamId) {
         const old = this.#streamId;
         this.#streamId = undefined;
         this.#host.media.forget(old);
+        this.#host.streamReplaced?.(this);
         await client.stopStream(old, 'codec change');
       }
       const streamId = this.#host.media.newStreamId();
@@ -526,7 +526,6 @@ export class Call {
       this.#streamId = streamId;
       this.#streamKey = key;
       if (this.#ended) await this.#releaseMedia();
-      else if (replacing) this.#host.streamReplaced?.(this);
     };
     const p = this.#mediaChain.then(run);
     this.#mediaChain = p.catch(() => undefined);

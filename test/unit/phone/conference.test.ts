@@ -42,7 +42,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Alice calls `callee` (auto-answer), G.722 so the mix is heard in wideband. */
 async function aliceCalls(callee: TestPhone): Promise<{ a: CallSnapshot; other: CallSnapshot }> {
   const since = mark(callee);
-  const a = await alice.phone.dial({ to: callee.uri(), codecs: ['g722'], play: { tone: [TONE.alice], levelDb: -20 }, record: join(dir, `${n}-alice.wav`) });
+  const a = await alice.phone.dial({ to: callee.uri(), codecs: ['g722', 'pcmu'], play: { tone: [TONE.alice], levelDb: -20 }, record: join(dir, `${n}-alice.wav`) });
   const incoming = await waitEvent(callee, 'call:incoming', () => true, { since });
   const [up, other] = await Promise.all([waitState(alice, a.id, 'connected'), waitState(callee, incoming.id, 'connected')]);
   return { a: up, other };
@@ -144,6 +144,22 @@ describe('merge (a local three-way conference)', () => {
     // Carol heard Alice's own tone at the end (her call's own source again), not Bob's.
     const p = heard(join(dir, `${n}-carol-1.wav`));
     expect(p[TONE.alice]).toBeGreaterThan(20 * p[TONE.bob]);
+  });
+
+  it('a member whose audio changes (the peer re-offers another codec) leaves the mix: the conference ends, both calls go on', async () => {
+    const { ab, ac } = await twoCalls();
+    const conf = await alice.phone.merge({ callIds: [ab.a.id, ac.a.id] });
+    await waitPackets(bob, ab.other.id, 25, mark(bob));
+    // Bob's re-INVITE with PCMU only makes Alice's engine replace that call's stream (RFC 3264 §8.3.2).
+    await bob.phone.changeCodecs({ callId: ab.other.id, codecs: ['pcmu'] });
+    expect(await waitEvent(alice, 'conference:state', (c) => c.state === 'ended')).toMatchObject({ id: conf.id, endReason: `the audio of ${bob.uri()} changed` });
+    await waitState(alice, ab.a.id, 'connected', (s) => s.codec === 'pcmu' && s.conferenceId === undefined);
+    expect(alice.phone.listCalls().map((c) => [c.state, c.conferenceId])).toEqual([
+      ['connected', undefined],
+      ['connected', undefined],
+    ]);
+    const s1 = await waitEvent(bob, 'call:stats', (s) => s.callId === ab.other.id && s.codec === 'pcmu', { since: mark(bob) });
+    await waitPackets(bob, ab.other.id, s1.packetsReceived + 25, mark(bob));
   });
 
   it('refused at the boundary: one call, the same call twice, a call that is not connected', async () => {
