@@ -1,5 +1,5 @@
 /**
- * `npm run dev:web`: the engine (Phone), the renderer and the WebSocket bridge on 127.0.0.1, for
+ * `npm run dev:web`: the engine (createEngine: phone and store), the renderer and the WebSocket bridge on 127.0.0.1, for
  * working on the UI in a plain browser and for the end-to-end tests. Prints
  * `http://127.0.0.1:PORT/?token=…`; only a page holding that token reaches the engine.
  *
@@ -13,11 +13,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Phone, type PhoneOptions } from '../phone/phone.ts';
-import { createStoreApi, recordPhone, callSettingsOf } from '../phone/store-api.ts';
-import { Store } from '../store/index.ts';
+import type { Phone, PhoneOptions } from '../phone/phone.ts';
+import { createEngine, type Engine } from '../phone/engine.ts';
+import { MemorySecretStore, type Store } from '../store/index.ts';
 import type { Handlers } from './dispatch.ts';
-import { phoneHandlers } from './phone-handlers.ts';
 import { WsBridge, isLoopbackHost, type EventSource } from './ws-bridge.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,12 +42,11 @@ export interface DevWebOptions {
   port?: number;
   /** `built`: serve dist/renderer (built first when missing); `vite`: Vite middleware mode. */
   mode?: 'built' | 'vite';
-  /** A started engine to serve; default: a new Phone started with `phoneOptions`. */
-  phone?: Phone;
+  /** The phone's options (sockets, media address…). */
   phoneOptions?: PhoneOptions;
   /** The SQLite file of contacts, history, messages and settings (default ':memory:'). */
   database?: string;
-  /** More handlers, merged over the phone's and the store's (tests). */
+  /** More handlers, merged over the engine's (tests). */
   extraHandlers?: Handlers;
   /** Default: 32 random bytes, hex. */
   token?: string;
@@ -58,6 +56,7 @@ export interface DevWeb {
   url: string;
   port: number;
   token: string;
+  engine: Engine;
   phone: Phone;
   store: Store;
   bridge: WsBridge;
@@ -88,15 +87,13 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
 export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
   const mode = opts.mode ?? 'built';
   const token = opts.token ?? randomBytes(32).toString('hex');
-  const ownPhone = !opts.phone;
-  const phone = opts.phone ?? new Phone(opts.phoneOptions);
-  if (ownPhone) await phone.start();
-  // The store's calls and events, wired as the app will: its events leave through the phone's.
-  const store = Store.open({ path: opts.database ?? ':memory:' });
-  const publish = (event: string, payload: unknown) => void (phone.emit as (e: string, p: unknown) => boolean)(event, payload);
-  const storeHandlers = createStoreApi({ store, publish });
-  const stopRecording = recordPhone({ store, phone, publish });
-  phone.callSettings(callSettingsOf(store.settings.get()));
+  // The same engine as the app's (phone, store, recorder, saved accounts); passwords in memory only.
+  const engine = await createEngine({
+    dataDir: join(REPO, '.tmp', 'dev-web'),
+    database: opts.database ?? ':memory:',
+    secrets: new MemorySecretStore(),
+    ...(opts.phoneOptions ? { phone: opts.phoneOptions } : {}),
+  });
 
   let handle: (req: IncomingMessage, res: ServerResponse) => void;
   let server: Server;
@@ -143,8 +140,8 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
   const bridge = new WsBridge({
     server,
     token,
-    handlers: { ...phoneHandlers(phone), ...(storeHandlers as Handlers), ...opts.extraHandlers },
-    events: [phone as unknown as EventSource],
+    handlers: { ...engine.handlers, ...opts.extraHandlers },
+    events: [engine.events as unknown as EventSource],
     shareUpgrades: mode === 'vite',
   });
 
@@ -152,17 +149,16 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
-    phone,
-    store,
+    engine,
+    phone: engine.phone,
+    store: engine.store,
     bridge,
     async close() {
       bridge.close();
-      stopRecording();
       await closeVite?.();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
-      if (ownPhone) await phone.stop();
-      store.close();
+      await engine.close();
     },
   };
 }

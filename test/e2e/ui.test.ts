@@ -99,7 +99,7 @@ describe('the desktop UI in Chromium', () => {
     await page.getByTestId('dialpad-input').fill(uri);
     await page.getByTestId('dialpad-input').press('Enter');
     const state = page.getByTestId('call-state');
-    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toMatch(/^Connected · \d:\d\d$/);
+    await expect.poll(() => state.textContent(), { timeout: 30_000 }).toMatch(/^Connected · \d:\d\d$/);
     expect(await page.getByTestId('call-screen').textContent()).toContain('OPUS');
     await page.getByTestId('call-hangup').click();
     await expect.poll(() => page.getByTestId('call-ended').count(), { timeout: 10_000 }).toBe(1);

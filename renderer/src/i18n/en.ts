@@ -130,7 +130,6 @@ export const en = {
     answer: 'Answer',
     decline: 'Decline',
     incomingFrom: 'Incoming call from {name}',
-    notAvailable: 'Not available in this version yet.',
     failed: 'That did not work: {reason}',
     sent: 'Sent: {digits}',
     codec: 'Codec',
@@ -152,7 +151,9 @@ export const en = {
       ms: '{value} ms',
       percent: '{value} %',
     },
-    transferDialog: { title: 'Transfer the call', target: 'Transfer to', submit: 'Transfer' },
+    split: 'Split',
+    inConference: 'Conference: {names}',
+    transferDialog: { title: 'Transfer the call', target: 'Transfer to', submit: 'Transfer', attended: 'Connect with {name}', done: 'Call transferred.' },
   },
   history: {
     title: 'History',

@@ -128,7 +128,6 @@ export const fr: Messages = {
     answer: 'Répondre',
     decline: 'Refuser',
     incomingFrom: 'Appel entrant de {name}',
-    notAvailable: 'Pas encore disponible dans cette version.',
     failed: 'Cela n’a pas fonctionné : {reason}',
     sent: 'Envoyé : {digits}',
     codec: 'Codec',
@@ -150,7 +149,9 @@ export const fr: Messages = {
       ms: '{value} ms',
       percent: '{value} %',
     },
-    transferDialog: { title: 'Transférer l’appel', target: 'Transférer à', submit: 'Transférer' },
+    split: 'Séparer',
+    inConference: 'Conférence : {names}',
+    transferDialog: { title: 'Transférer l’appel', target: 'Transférer à', submit: 'Transférer', attended: 'Mettre en relation avec {name}', done: 'Appel transféré.' },
   },
   history: {
     title: 'Historique',

@@ -1,7 +1,7 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { CallSnapshot, CallStats } from '../../../main/phone/api.ts';
-import { appel, call } from '../api.ts';
+import type { CallSnapshot, CallStats, ConferenceSnapshot } from '../../../main/phone/api.ts';
+import { ApiFailure, appel, call } from '../api.ts';
 import { useSettingsStore } from './settings.ts';
 
 /**
@@ -19,6 +19,8 @@ export const useCallsStore = defineStore('calls', () => {
   /** The last call that ended, for the call screen to say how. */
   const lastEnded = ref<CallSnapshot>();
   const muted = ref(false);
+  /** Local conferences in progress (mixed by the engine). */
+  const conferences = ref<Record<string, ConferenceSnapshot>>({});
   /** Digits sent during each call (shown above the keypad). */
   const sentDigits = ref<Record<string, string>>({});
 
@@ -94,6 +96,30 @@ export const useCallsStore = defineStore('calls', () => {
     if (target) await resume(target.id);
   }
 
+  /** Blind transfer (RFC 5589 §6); a failure keeps the call and says why. */
+  async function transfer(callId: string, to: string): Promise<void> {
+    const outcome = await call('call:transfer', { callId, to });
+    if (!outcome.ok) throw new ApiFailure('transfer-failed', outcome.reason);
+  }
+
+  /** Attended transfer (RFC 5589 §7): the peer of `callId` is connected with the peer of `targetCallId`. */
+  async function attendedTransfer(callId: string, targetCallId: string): Promise<void> {
+    const outcome = await call('call:attended-transfer', { callId, targetCallId });
+    if (!outcome.ok) throw new ApiFailure('transfer-failed', outcome.reason);
+  }
+
+  /** The two calls into one local conference. */
+  async function merge(): Promise<void> {
+    if (!active.value || !other.value) return;
+    const conf = await call('conference:merge', { callIds: [active.value.id, other.value.id] });
+    conferences.value[conf.id] = conf;
+  }
+
+  async function split(conferenceId: string): Promise<void> {
+    for (const c of await call('conference:split', { conferenceId })) apply(c);
+    delete conferences.value[conferenceId];
+  }
+
   function show(callId: string): void {
     activeId.value = callId;
   }
@@ -115,6 +141,10 @@ export const useCallsStore = defineStore('calls', () => {
     const offs = [
       api.on('call:incoming', apply),
       api.on('call:state', apply),
+      api.on('conference:state', (c) => {
+        if (c.state === 'ended') delete conferences.value[c.id];
+        else conferences.value[c.id] = c;
+      }),
       api.on('call:stats', (s) => {
         if (calls.value.some((c) => c.id === s.callId)) stats.value[s.callId] = s;
       }),
@@ -129,6 +159,7 @@ export const useCallsStore = defineStore('calls', () => {
     lastEnded,
     muted,
     sentDigits,
+    conferences,
     live,
     ringing,
     ongoing,
@@ -143,6 +174,10 @@ export const useCallsStore = defineStore('calls', () => {
     resume,
     dtmf,
     swap,
+    transfer,
+    attendedTransfer,
+    merge,
+    split,
     show,
     toggleMute,
     forgetEnded,

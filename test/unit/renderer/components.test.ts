@@ -208,6 +208,32 @@ describe('CallView', () => {
     expect(useCallsStore().swap).toHaveBeenCalled();
   });
 
+  it('transfers to an address completed with the account domain, or to the other call', async () => {
+    const { wrapper } = await mountWith(CallView, {
+      route: '/call',
+      initialState: {
+        calls: { calls: [snapshot({ id: 'h', state: 'held', heldBy: 'local', peer: { uri: 'sip:carol@lab.test' } }), snapshot()], activeId: 'c1' },
+        accounts: { accounts: [{ id: '1', aor: 'sip:alice@lab.test', state: 'registered' }] },
+      },
+    });
+    await wrapper.findAll('button').find((b) => b.text() === 'Transfer')!.trigger('click');
+    const dialog = document.querySelector('[role=dialog]') as HTMLElement;
+    expect(dialog.textContent).toContain('Transfer the call');
+    const input = dialog.querySelector('input') as HTMLInputElement;
+    input.value = '1002';
+    input.dispatchEvent(new Event('input'));
+    [...dialog.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Transfer')!.click();
+    await flushPromises();
+    expect(useCallsStore().transfer).toHaveBeenCalledWith('c1', 'sip:1002@lab.test');
+    await wrapper.findAll('button').find((b) => b.text() === 'Transfer')!.trigger('click');
+    const again = document.querySelector('[role=dialog]') as HTMLElement;
+    [...again.querySelectorAll('button')].find((b) => b.textContent?.includes('Connect with carol@lab.test'))!.click();
+    await flushPromises();
+    expect(useCallsStore().attendedTransfer).toHaveBeenCalledWith('c1', 'h');
+    await wrapper.findAll('button').find((b) => b.text() === 'Merge')!.trigger('click');
+    expect(useCallsStore().merge).toHaveBeenCalled();
+  });
+
   it('says how the last call ended', async () => {
     const { wrapper } = await mountWith(CallView, {
       route: '/call',

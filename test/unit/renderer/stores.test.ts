@@ -157,6 +157,29 @@ describe('calls store', () => {
     expect((err as ApiFailure).message).toMatch(/not a valid sip: URI/);
   });
 
+  it('says why a transfer failed, and merges two calls into a conference', async () => {
+    const fake = installFakeAppel({
+      'call:transfer': () => ({ ok: false, reason: 'the transfer target is busy (486)', status: 486 }),
+      'conference:merge': (req) => ({ id: 'k1', members: req.callIds, state: 'active' }),
+      'conference:split': () => [call({ id: 'a', state: 'connected', answeredAt: 2 }), call({ id: 'b', state: 'held', answeredAt: 2 })],
+    });
+    const calls = useCallsStore();
+    calls.listen();
+    calls.apply(call({ id: 'a', state: 'held', answeredAt: 2 }));
+    calls.apply(call({ id: 'b', state: 'connected', answeredAt: 2 }));
+    calls.show('b');
+    const err = await calls.transfer('b', 'sip:carol@lab.test').catch((e: unknown) => e);
+    expect((err as Error).message).toBe('the transfer target is busy (486)');
+    await calls.merge();
+    expect(fake.sent('conference:merge')).toEqual([{ callIds: ['b', 'a'] }]);
+    expect(calls.conferences.k1.members).toEqual(['b', 'a']);
+    await calls.split('k1');
+    expect(calls.conferences.k1).toBeUndefined();
+    fake.emit('conference:state', { id: 'k2', members: ['a', 'b'], state: 'active' });
+    fake.emit('conference:state', { id: 'k2', members: ['a', 'b'], state: 'ended', endReason: 'split' });
+    expect(Object.keys(calls.conferences)).toEqual([]);
+  });
+
   it('records the DTMF digits it sent and mutes locally', async () => {
     installFakeAppel({ 'call:dtmf': () => undefined });
     const calls = useCallsStore();
