@@ -10,14 +10,12 @@
  *   Appel dave  (listen …) ──┘                 └── baresip carol (manual answer, SDES-SRTP, 1000 Hz)
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetNs } from './lab/netns.ts';
 import { Kamailio } from './lab/kamailio.ts';
 import { Baresip } from './lab/baresip.ts';
-import { CLI, NODE, runAppel, type AppelEvent } from './lab/appel-cli.ts';
+import { runAppel, AppelProcess } from './lab/appel-cli.ts';
 import { makeToneWav } from './lab/peers-audio-fixtures.ts';
 import { goertzelPower, readWav, rmsDb } from '../helpers/audio-analysis.ts';
 
@@ -34,79 +32,10 @@ let dave: InteractiveAppel;
 let tone440: string;
 let tone1000: string;
 
-/** Appel's CLI with a pipe on its standard input (the commands hold, resume, hangup…). */
-class InteractiveAppel {
-  readonly child: ChildProcess;
-  readonly events: AppelEvent[] = [];
-  stderr = '';
-  private waiters: Array<{ test: (e: AppelEvent) => boolean; resolve: (e: AppelEvent) => void }> = [];
-
+/** Appel's CLI with a pipe on its standard input (hold, resume, transfer, call, merge…). */
+class InteractiveAppel extends AppelProcess {
   constructor(args: string[]) {
-    this.child = ns.spawn(NODE, [CLI, ...args, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let partial = '';
-    this.child.stdout!.on('data', (d: Buffer) => {
-      partial += d.toString();
-      let nl;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl);
-        partial = partial.slice(nl + 1);
-        let e: AppelEvent;
-        try {
-          e = JSON.parse(line) as AppelEvent;
-        } catch {
-          continue;
-        }
-        this.events.push(e);
-        this.waiters = this.waiters.filter((w) => (w.test(e) ? (w.resolve(e), false) : true));
-      }
-    });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-  }
-
-  get mark(): number {
-    return this.events.length;
-  }
-
-  send(line: string): void {
-    this.child.stdin!.write(line + '\n');
-  }
-
-  /** The first event from index `since` on that passes `test`, within `ms`. */
-  wait(test: (e: AppelEvent) => boolean, ms = 10_000, since = 0, what = 'event'): Promise<AppelEvent> {
-    const seen = this.events.slice(since).find(test);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = { test, resolve: (e: AppelEvent) => (clearTimeout(timer), resolve(e)) };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`Appel: no ${what} within ${ms} ms; events: ${JSON.stringify(this.events.filter((e) => e.event !== 'stats' && e.event !== 'trace'))}\nstderr: ${this.stderr}`));
-      }, ms);
-      this.waiters.push(waiter);
-    });
-  }
-
-  event(name: string, since = 0, ms = 10_000): Promise<AppelEvent> {
-    return this.wait((e) => e.event === name, ms, since, name);
-  }
-
-  /** Its exit status once it ends by itself (killed after `ms`). */
-  async exit(ms = 10_000): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    const exited = once(this.child, 'exit');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
-    const [code] = (await exited) as [number | null];
-    clearTimeout(timer);
-    return code;
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 8000);
-    const [code] = (await exited) as [number | null];
-    clearTimeout(timer);
-    return code;
+    super(ns, args, {}, { stdin: true });
   }
 }
 
@@ -253,7 +182,7 @@ describe('baresip calls Appel (listen --auto-answer)', () => {
     // baresip holds: Appel hears a re-INVITE with sendonly and says "held by the other side".
     let m = dave.mark;
     await bob.hold();
-    expect(await dave.wait((e) => e.event === 'held' && e.by === 'remote', 10_000, m, 'held by remote')).toMatchObject({ callId });
+    expect(await dave.wait((e) => e.event === 'held' && e.by === 'remote', 'held by remote', 10_000, m)).toMatchObject({ callId });
     m = dave.mark;
     await bob.resume();
     await dave.event('resumed', m);
@@ -264,16 +193,16 @@ describe('baresip calls Appel (listen --auto-answer)', () => {
     dave.send('hold');
     expect(await dave.event('held', m)).toMatchObject({ callId, by: 'local' });
     await bob.waitEvent((e) => e.type === 'CALL_REMOTE_SDP' && e.param === 'offer', 10_000, { since: bm, what: 'hold re-INVITE' });
-    const s1 = await dave.wait((e) => e.event === 'stats', 5_000, dave.mark, 'stats');
-    const s2 = await dave.wait((e) => e.event === 'stats', 5_000, dave.mark, 'stats');
+    const s1 = await dave.wait((e) => e.event === 'stats', 'stats', 5_000, dave.mark);
+    const s2 = await dave.wait((e) => e.event === 'stats', 'stats', 5_000, dave.mark);
     expect(Number(s2.packetsReceived) - Number(s1.packetsReceived)).toBeLessThanOrEqual(2);
     m = dave.mark;
     bm = bob.eventCount;
     dave.send('resume');
     await dave.event('resumed', m);
     await bob.waitEvent((e) => e.type === 'CALL_REMOTE_SDP' && e.param === 'offer', 10_000, { since: bm, what: 'resume re-INVITE' });
-    const s3 = await dave.wait((e) => e.event === 'stats', 5_000, dave.mark, 'stats');
-    await dave.wait((e) => e.event === 'stats' && Number(e.packetsReceived) > Number(s3.packetsReceived) + 25, 5_000, dave.mark, 'media after resume');
+    const s3 = await dave.wait((e) => e.event === 'stats', 'stats', 5_000, dave.mark);
+    await dave.wait((e) => e.event === 'stats' && Number(e.packetsReceived) > Number(s3.packetsReceived) + 25, 'media after resume', 5_000, dave.mark);
 
     m = dave.mark;
     await bob.hangup();

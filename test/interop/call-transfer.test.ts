@@ -12,14 +12,12 @@
  * (PEERS-NOTES.md): the attended transfer uses linphonec as the transferee and Appel as the target.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { NetNs } from './lab/netns.ts';
 import { Kamailio } from './lab/kamailio.ts';
 import { Baresip } from './lab/baresip.ts';
 import { Linphone } from './lab/linphone.ts';
-import { CLI, NODE, type AppelEvent } from './lab/appel-cli.ts';
+import { AppelProcess } from './lab/appel-cli.ts';
 import { makeToneWav } from './lab/peers-audio-fixtures.ts';
 import { goertzelPower, readWav } from '../helpers/audio-analysis.ts';
 
@@ -33,73 +31,10 @@ let carol: Baresip;
 let erin: Linphone;
 const tones: Record<number, string> = {};
 
-/** Appel's CLI with a pipe on its standard input (transfer, call, attended-transfer, hangup…). */
-class Appel {
-  readonly child: ChildProcess;
-  readonly events: AppelEvent[] = [];
-  stderr = '';
-  private waiters: Array<{ test: (e: AppelEvent) => boolean; resolve: (e: AppelEvent) => void }> = [];
-
+/** Appel's CLI with a pipe on its standard input (hold, resume, transfer, call, merge…). */
+class Appel extends AppelProcess {
   constructor(args: string[]) {
-    this.child = ns.spawn(NODE, [CLI, ...args, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let partial = '';
-    this.child.stdout!.on('data', (d: Buffer) => {
-      partial += d.toString();
-      let nl;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl);
-        partial = partial.slice(nl + 1);
-        try {
-          const e = JSON.parse(line) as AppelEvent;
-          this.events.push(e);
-          this.waiters = this.waiters.filter((w) => (w.test(e) ? (w.resolve(e), false) : true));
-        } catch {
-          // not an event line
-        }
-      }
-    });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-  }
-
-  send(line: string): void {
-    this.child.stdin!.write(line + '\n');
-  }
-
-  /** The first event (seen or to come) that passes `test`, within `ms`. */
-  wait(test: (e: AppelEvent) => boolean, what: string, ms = 15_000): Promise<AppelEvent> {
-    const seen = this.events.find(test);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = { test, resolve: (e: AppelEvent) => (clearTimeout(timer), resolve(e)) };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`Appel: no ${what} within ${ms} ms; events: ${JSON.stringify(this.events.filter((e) => e.event !== 'stats'))}\nstderr: ${this.stderr}`));
-      }, ms);
-      this.waiters.push(waiter);
-    });
-  }
-
-  named(name: string): AppelEvent[] {
-    return this.events.filter((e) => e.event === name);
-  }
-
-  /** Its exit status once it ends by itself (SIGKILL after `ms`). */
-  async exit(ms = 15_000): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    const exited = once(this.child, 'exit');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
-    const [code] = (await exited) as [number | null];
-    clearTimeout(timer);
-    return code;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 8000);
-    await exited;
-    clearTimeout(timer);
+    super(ns, args, {}, { stdin: true });
   }
 }
 

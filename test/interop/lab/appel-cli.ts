@@ -24,8 +24,12 @@ export class AppelProcess {
   stderr = '';
   private waiters: Array<{ test: (e: AppelEvent) => boolean; resolve: (e: AppelEvent) => void }> = [];
 
-  constructor(ns: NetNs, args: string[], env: Record<string, string> = {}) {
-    this.child = ns.spawn(NODE, [CLI, ...args, '--json'], { env: { ...process.env, ...env } });
+  /** `stdin: true` gives the CLI a pipe for the commands it reads while a call runs (`send`). */
+  constructor(ns: NetNs, args: string[], env: Record<string, string> = {}, opts: { stdin?: boolean } = {}) {
+    this.child = ns.spawn(NODE, [CLI, ...args, '--json'], {
+      env: { ...process.env, ...env },
+      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
     let partial = '';
     this.child.stdout!.on('data', (d: Buffer) => {
       this.stdout += d.toString();
@@ -52,13 +56,52 @@ export class AppelProcess {
   }
 
   /** The first event (already seen or still to come) that passes `test`, within `timeoutMs`. */
-  waitEvent(test: (e: AppelEvent) => boolean, timeoutMs: number, what = 'event'): Promise<AppelEvent> {
-    const seen = this.events.find(test);
+  waitEvent(test: (e: AppelEvent) => boolean, timeoutMs: number, what = 'event', since = 0): Promise<AppelEvent> {
+    const seen = this.events.slice(since).find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms; events: ${JSON.stringify(this.events.filter((e) => e.event !== 'trace'))}\nstderr: ${this.stderr}`)), timeoutMs);
-      this.waiters.push({ test, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+      const waiter = { test, resolve: (e: AppelEvent) => (clearTimeout(timer), resolve(e)) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`Appel: no ${what} within ${timeoutMs} ms; events: ${JSON.stringify(this.events.filter((e) => e.event !== 'trace' && e.event !== 'stats'))}\nstderr: ${this.stderr}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
+  }
+
+  /** The same as `waitEvent`, arguments in the order the call tests read best. */
+  wait(test: (e: AppelEvent) => boolean, what: string, timeoutMs = 15_000, since = 0): Promise<AppelEvent> {
+    return this.waitEvent(test, timeoutMs, what, since);
+  }
+
+  /** The first `name` event from index `since` on. */
+  event(name: string, since = 0, timeoutMs = 10_000): Promise<AppelEvent> {
+    return this.waitEvent((e) => e.event === name, timeoutMs, name, since);
+  }
+
+  /** How many events so far: pass it as `since` to wait for what comes next. */
+  get mark(): number {
+    return this.events.length;
+  }
+
+  /** Type a command line on its standard input (needs `stdin: true`). */
+  send(line: string): void {
+    this.child.stdin!.write(line + '\n');
+  }
+
+  /** Every event of one kind so far. */
+  named(name: string): AppelEvent[] {
+    return this.events.filter((e) => e.event === name);
+  }
+
+  /** SIGTERM (it hangs up and unregisters), SIGKILL after a bounded grace period. */
+  async stop(graceMs = 8_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** Count events of a kind, after the `from`-th event. */
@@ -66,8 +109,8 @@ export class AppelProcess {
     return this.events.slice(from).filter((e) => e.event === name).length;
   }
 
-  async exit(timeoutMs: number): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+  async exit(timeoutMs = 15_000): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     const [code] = (await once(this.child, 'exit')) as [number | null];
     clearTimeout(timer);
