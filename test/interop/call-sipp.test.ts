@@ -21,7 +21,7 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetNs } from './lab/netns.ts';
-import { CLI, NODE, type AppelEvent } from './lab/appel-cli.ts';
+import { NODE, AppelProcess } from './lab/appel-cli.ts';
 import { makeToneWav } from './lab/peers-audio-fixtures.ts';
 
 const SCENARIOS = join(import.meta.dirname, 'sipp');
@@ -30,83 +30,17 @@ const SIPP_PORT = 5080;
 
 let ns: NetNs;
 
-/** Appel's CLI with a pipe on its standard input (hold, resume, hangup…) and its JSON events. */
-class Appel {
-  readonly child: ChildProcess;
-  readonly events: AppelEvent[] = [];
-  stderr = '';
-  private waiters: Array<{ test: (e: AppelEvent) => boolean; resolve: (e: AppelEvent) => void }> = [];
-
+/** Appel's CLI with a pipe on its standard input (hold, hangup…). */
+class Appel extends AppelProcess {
   constructor(args: string[]) {
-    this.child = ns.spawn(NODE, [CLI, ...args, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let partial = '';
-    this.child.stdout!.on('data', (d: Buffer) => {
-      partial += d.toString();
-      let nl;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl);
-        partial = partial.slice(nl + 1);
-        let e: AppelEvent;
-        try {
-          e = JSON.parse(line) as AppelEvent;
-        } catch {
-          continue;
-        }
-        this.events.push(e);
-        this.waiters = this.waiters.filter((w) => (w.test(e) ? (w.resolve(e), false) : true));
-      }
-    });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-  }
-
-  send(line: string): void {
-    this.child.stdin!.write(line + '\n');
-  }
-
-  /** The first event named `name` (seen or to come), within `ms`. */
-  event(name: string, ms = 10_000): Promise<AppelEvent> {
-    return this.wait((e) => e.event === name, name, ms);
-  }
-
-  /** The first event that passes `test` (seen or to come), within `ms`. */
-  wait(test: (e: AppelEvent) => boolean, what: string, ms = 10_000): Promise<AppelEvent> {
-    const seen = this.events.find(test);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = { test, resolve: (e: AppelEvent) => (clearTimeout(timer), resolve(e)) };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`Appel: no ${what} within ${ms} ms; events: ${JSON.stringify(this.events.filter((e) => e.event !== 'stats' && e.event !== 'trace'))}\nstderr: ${this.stderr}`));
-      }, ms);
-      this.waiters.push(waiter);
-    });
-  }
-
-  named(name: string): AppelEvent[] {
-    return this.events.filter((e) => e.event === name);
-  }
-
-  /** Its exit status once it ends by itself (SIGKILL after `ms`). */
-  async exit(ms = 15_000): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    const exited = once(this.child, 'exit');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
-    const [code] = (await exited) as [number | null];
-    clearTimeout(timer);
-    return code;
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    this.child.kill('SIGTERM');
-    return this.exit(8_000);
+    super(ns, args, {}, { stdin: true });
   }
 }
 
 /** `listen` on APPEL, answering every call; resolves once it listens. */
 async function listen(extra: string[] = []): Promise<Appel> {
   const appel = new Appel(['listen', '--listen', `udp:${APPEL}`, '--no-register', '--auto-answer', '--codecs', 'pcmu', ...extra]);
-  await appel.event('listening', 15_000);
+  await appel.event('listening', 0, 15_000);
   return appel;
 }
 
