@@ -5,6 +5,7 @@ import CallView from './views/CallView.vue';
 import HistoryView from './views/HistoryView.vue';
 import MessagesView from './views/MessagesView.vue';
 import SettingsView from './views/SettingsView.vue';
+import IncomingView from './views/IncomingView.vue';
 
 export const routes = [
   { path: '/', redirect: '/dialpad' },
@@ -14,6 +15,8 @@ export const routes = [
   { path: '/history', name: 'history', component: HistoryView },
   { path: '/messages/:peer?', name: 'messages', component: MessagesView },
   { path: '/settings/:section?', name: 'settings', component: SettingsView },
+  // The incoming-call window's page: the panel alone (App.vue drops the navigation there).
+  { path: '/incoming', name: 'incoming', component: IncomingView, meta: { bare: true } },
   { path: '/:rest(.*)*', redirect: '/dialpad' },
 ];
 

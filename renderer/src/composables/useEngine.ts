@@ -5,6 +5,7 @@ import { useContactsStore } from '../stores/contacts.ts';
 import { useHistoryStore } from '../stores/history.ts';
 import { useMessagesStore } from '../stores/messages.ts';
 import { useSettingsStore } from '../stores/settings.ts';
+import { useShellStore } from '../stores/shell.ts';
 
 /**
  * Connects every store to the engine once, at the root: listeners first (no event is missed
@@ -22,8 +23,9 @@ export function useEngine() {
     const contacts = useContactsStore();
     const history = useHistoryStore();
     const messages = useMessagesStore();
-    for (const s of [settings, accounts, calls, contacts, history, messages]) offs.push(s.listen());
-    const loads = [settings.load(), accounts.load(), calls.load(), contacts.load(), history.load(), messages.loadConversations()];
+    const shell = useShellStore();
+    for (const s of [settings, accounts, calls, contacts, history, messages, shell]) offs.push(s.listen());
+    const loads = [settings.load(), accounts.load(), calls.load(), contacts.load(), history.load(), messages.loadConversations(), shell.load()];
     void Promise.allSettled(loads).then((results) => {
       problems.value = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : []));
     });

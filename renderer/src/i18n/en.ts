@@ -7,6 +7,7 @@ export const en = {
   app: {
     name: 'Appel',
     nav: { label: 'Main navigation', dialpad: 'Dialpad', contacts: 'Contacts', call: 'Call', history: 'History', messages: 'Messages', settings: 'Settings' },
+    status: 'About Appel',
     engineMissing: 'Appel cannot reach its engine. Open the page through the link that “npm run dev:web” prints.',
     returnToCall: 'Return to the call',
     ongoingCall: 'Call with {name}',
@@ -113,6 +114,7 @@ export const en = {
     goDialpad: 'Open the dialpad',
     state: { dialing: 'Calling…', ringing: 'Ringing…', early: 'Ringing…', connected: 'Connected', held: 'On hold', ended: 'Call ended' },
     incoming: 'Incoming call',
+    notRinging: 'This call is no longer ringing.',
     heldBy: { local: 'On hold', remote: 'The other side put the call on hold', both: 'On hold on both sides' },
     endedReason: 'Call ended: {reason}',
     controls: 'Call controls',

@@ -5,6 +5,7 @@ export const fr: Messages = {
   app: {
     name: 'Appel',
     nav: { label: 'Navigation principale', dialpad: 'Clavier', contacts: 'Contacts', call: 'Appel', history: 'Historique', messages: 'Messages', settings: 'Réglages' },
+    status: 'À propos d’Appel',
     engineMissing: 'Appel ne joint pas son moteur. Ouvrez la page par le lien qu’affiche « npm run dev:web ».',
     returnToCall: 'Revenir à l’appel',
     ongoingCall: 'Appel avec {name}',
@@ -111,6 +112,7 @@ export const fr: Messages = {
     goDialpad: 'Ouvrir le clavier',
     state: { dialing: 'Appel en cours…', ringing: 'Ça sonne…', early: 'Ça sonne…', connected: 'En ligne', held: 'En attente', ended: 'Appel terminé' },
     incoming: 'Appel entrant',
+    notRinging: 'Cet appel ne sonne plus.',
     heldBy: { local: 'En attente', remote: 'Votre correspondant vous a mis en attente', both: 'En attente des deux côtés' },
     endedReason: 'Appel terminé : {reason}',
     controls: 'Commandes de l’appel',
