@@ -25,11 +25,13 @@ export default defineConfig({
           include: ['test/interop/**/*.test.ts'],
           sequence: { groupOrder: 1 },
           // Real peers on loopback: each file starts its own peers in its own network
-          // namespace, so files may run in parallel; waits are bounded inside the tests.
+          // namespace (so ports never clash) and bounds every wait. Files run one at a time:
+          // real-time audio checks (tones, levels, jitter) must not compete with another
+          // file's phones for the machine's two cores.
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: true,
-          maxWorkers: 2,
+          fileParallelism: false,
+          maxWorkers: 1,
         },
       },
       {

@@ -217,8 +217,9 @@ export class Phone extends EventEmitter<Events> {
       for (const c of this.calls.values()) c.failMedia(reason);
     });
     this.transport.onFlowFailed(() => {
-      // RFC 5626 §4.4.1: a failed flow is replaced by registering again on a new one.
-      for (const a of this.accounts.values()) void a.registerer?.refreshNow();
+      // RFC 5626 §4.4.1: a failed flow is replaced by registering again on a new one, after
+      // the §4.5 back-off.
+      for (const a of this.accounts.values()) a.registerer?.flowFailed();
     });
   }
 

@@ -123,6 +123,16 @@ export class Registerer {
     return this.run(() => this.attempt());
   }
 
+  /**
+   * The flow the registration used has failed (RFC 5626 §4.4.1: a connection lost, keep-alive
+   * pongs missing): register again on a new flow after the §4.5 back-off, so a registrar that
+   * is restarting is not hammered and a dying socket is not raced.
+   */
+  flowFailed(): void {
+    if (!this.wanted) return;
+    this.fail({ reason: 'the connection to the registrar was lost' }, true);
+  }
+
   /** Remove our binding (Contact with expires=0, §10.2.2) and stop refreshing. */
   async unregister(): Promise<void> {
     this.wanted = false;

@@ -181,6 +181,20 @@ describe('Registerer', () => {
     expect(states.at(-1)?.state).toBe('unregistered');
   });
 
+  it('a failed flow (RFC 5626 §4.4.1) registers again after the §4.5 back-off, not at once', async () => {
+    const { sent, reg, clock, states } = setup((req) => ok(req, 600), { retryBase: 30 });
+    await reg.register();
+    reg.flowFailed();
+    expect(states.at(-1)).toMatchObject({ state: 'failed', error: { reason: 'the connection to the registrar was lost' } });
+    clock.advance(29_999);
+    await settle();
+    expect(sent).toHaveLength(1);
+    clock.advance(1); // random() = 1 → exactly the base time
+    await settle();
+    expect(sent).toHaveLength(2);
+    expect(states.at(-1)?.state).toBe('registered');
+  });
+
   it('refreshNow() registers at once after a network change', async () => {
     const { sent, reg } = setup((req) => ok(req, 600));
     await reg.register();
