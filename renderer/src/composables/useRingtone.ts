@@ -18,11 +18,23 @@ export interface RingtoneAudio {
  */
 export const RINGTONE_URL = 'sounds/ringtone.wav';
 
+async function headIsAudio(url: string): Promise<boolean> {
+  const res = await fetch(url, { method: 'HEAD', cache: 'no-store' });
+  return res.ok && (res.headers.get('Content-Type') ?? '').startsWith('audio/');
+}
+
 export interface RingtoneOptions {
   /** Makes the audio element (tests pass a fake). Default: `new Audio()`. */
   createAudio?: () => RingtoneAudio;
   /** Default: the page's URL, so the relative path works from `app://` and from the bridge. */
   url?: string;
+  /**
+   * Whether the sound is there to play, asked once. Default: a HEAD request answered with an
+   * `audio/*` type. The browser bridge answers its page for unknown paths (and its
+   * Content-Security-Policy has no `media-src`), so there the ringtone is skipped without a
+   * failed load in the console.
+   */
+  probe?: (url: string) => Promise<boolean>;
   /** Whether this page rings at all (the incoming-call window leaves it to the main window). */
   enabled?: () => boolean;
 }
@@ -37,21 +49,30 @@ export function useRingtone(opts: RingtoneOptions = {}) {
   const calls = useCallsStore();
   const settings = useSettingsStore();
   const create = opts.createAudio ?? (() => new Audio() as RingtoneAudio);
+  const probe = opts.probe ?? headIsAudio;
   let audio: RingtoneAudio | undefined;
   let playing = false;
+  /** Bumped by every start and stop: a start that awaited past a later one gives way. */
+  let generation = 0;
+  let present: Promise<boolean> | undefined;
 
   async function start(): Promise<void> {
     if (playing) return;
     playing = true;
+    const mine = ++generation;
     try {
+      const url = opts.url ?? new URL(RINGTONE_URL, document.baseURI).href;
+      present ??= probe(url).catch(() => false);
+      if (!(await present) || mine !== generation) return;
       audio ??= create();
       audio.loop = true;
-      audio.src = opts.url ?? new URL(RINGTONE_URL, document.baseURI).href;
-      const device = settings.settings.audio?.ringingDeviceId;
-      if (device && device !== 'default' && typeof audio.setSinkId === 'function') {
-        await audio.setSinkId(device).catch(() => undefined); // an unplugged device: the default one rings
+      if (audio.src !== url) audio.src = url;
+      const device = settings.settings.audio?.ringingDeviceId ?? 'default';
+      if (typeof audio.setSinkId === 'function') {
+        // '' is the system's default output; an unplugged device leaves the previous sink ringing.
+        await audio.setSinkId(device === 'default' ? '' : device).catch(() => undefined);
       }
-      if (!playing) return; // stopped while choosing the device
+      if (mine !== generation) return; // stopped while choosing the device
       audio.currentTime = 0;
       await audio.play();
     } catch {
@@ -62,6 +83,7 @@ export function useRingtone(opts: RingtoneOptions = {}) {
   function stop(): void {
     if (!playing) return;
     playing = false;
+    generation++;
     try {
       audio?.pause();
       if (audio) audio.currentTime = 0;

@@ -126,13 +126,13 @@ class FakeAudio implements RingtoneAudio {
   }
 }
 
-async function mountRingtone(opts: { ringingDeviceId?: string; audio?: RingtoneAudio } = {}) {
+async function mountRingtone(opts: { ringingDeviceId?: string; audio?: RingtoneAudio; present?: boolean } = {}) {
   installFakeAppel();
   const audio = opts.audio ?? new FakeAudio();
   const created = vi.fn(() => audio);
   const Probe = defineComponent({
     setup() {
-      useRingtone({ createAudio: created });
+      useRingtone({ createAudio: created, probe: async () => opts.present ?? true });
       return () => h('div');
     },
   });
@@ -202,6 +202,15 @@ describe('the ringtone', () => {
     calls.apply(ringingCall({ state: 'ended' }));
     await flushPromises();
     expect(refusing.pause).toHaveBeenCalled();
+  });
+
+  it('skips the ringtone when the page has no sound to play (the browser bridge)', async () => {
+    const { created, calls } = await mountRingtone({ present: false });
+    calls.apply(ringingCall());
+    await flushPromises();
+    expect(created).not.toHaveBeenCalled();
+    calls.apply(ringingCall({ state: 'ended' }));
+    await flushPromises();
   });
 
   it('stops when the page goes away', async () => {
