@@ -2,6 +2,7 @@ import { parseAuthHeaderAt } from './auth-header.ts';
 import { parseCSeqAt } from './cseq.ts';
 import { KEY_OF_ID, NAME_OF_ID, idOfKey } from './header-names.ts';
 import { parseNameAddrAt, parseNameAddrListAt } from './name-addr.ts';
+import type { CSeq, NameAddr, Via } from './types.ts';
 import { parseViaListAt } from './via.ts';
 
 // What a line's parsed value is: the cache of a Head line or of a Field.
@@ -45,26 +46,42 @@ export class Head {
    */
   readonly spans: number[];
   readonly count: number;
-  /** Per line: the parsed value and its kind (KIND_*), once parsed. */
-  readonly cache: unknown[];
   /** Lines of the headers every layer reads (-1: none), found by the parser. */
   via: number;
   from: number;
   to: number;
   callId: number;
   cseq: number;
+  contact: number;
+  /**
+   * The values the parser builds while checking: the top Via line, From, To, CSeq and
+   * the first Contact line (undefined: not parsed).
+   */
+  viaParsed: Via[] | undefined;
+  fromParsed: NameAddr | undefined;
+  toParsed: NameAddr | undefined;
+  cseqParsed: CSeq | undefined;
+  contactParsed: NameAddr[] | undefined;
+  /** Per line: any other parsed value and its kind (KIND_*), once parsed (made on first use). */
+  private cache: unknown[] | undefined;
 
   constructor(text: string, codes: Uint8Array, spans: number[], count: number) {
     this.text = text;
     this.codes = codes;
     this.spans = spans;
     this.count = count;
-    this.cache = new Array<unknown>(count * 2);
     this.via = -1;
     this.from = -1;
     this.to = -1;
     this.callId = -1;
     this.cseq = -1;
+    this.contact = -1;
+    this.viaParsed = undefined;
+    this.fromParsed = undefined;
+    this.toParsed = undefined;
+    this.cseqParsed = undefined;
+    this.contactParsed = undefined;
+    this.cache = undefined;
   }
 
   /** Header id of line i (-1 when unknown). */
@@ -127,22 +144,45 @@ export class Head {
 
   /** The parsed value of line i, parsed on first use and cached. */
   parsed<T>(i: number, kind: number, key: string): T {
-    if (this.cache[i * 2 + 1] === kind) return this.cache[i * 2] as T;
+    const known = this.cached(i, kind);
+    if (known !== undefined) return known as T;
     const value = this.parse(i, kind, reasonFor(key));
-    this.cache[i * 2] = value;
-    this.cache[i * 2 + 1] = kind;
+    this.seed(i, kind, value);
     return value as T;
   }
 
-  /** Remember a value the parser built while checking line i. */
+  /** Remember a value parsed from line i. */
   seed(i: number, kind: number, value: unknown): void {
-    this.cache[i * 2] = value;
-    this.cache[i * 2 + 1] = kind;
+    const cache = (this.cache ??= new Array<unknown>(this.count * 2));
+    cache[i * 2] = value;
+    cache[i * 2 + 1] = kind;
   }
 
-  /** The cached value of line i when it is of this kind, else undefined. */
+  /** The parsed value of line i when it is of this kind, else undefined. */
   cached(i: number, kind: number): unknown {
-    return this.cache[i * 2 + 1] === kind ? this.cache[i * 2] : undefined;
+    switch (kind) {
+      case KIND_VIAS:
+        if (i === this.via && this.viaParsed !== undefined) return this.viaParsed;
+        break;
+      case KIND_NAME_ADDR:
+        if (i === this.from && this.fromParsed !== undefined) return this.fromParsed;
+        if (i === this.to && this.toParsed !== undefined) return this.toParsed;
+        break;
+      case KIND_NAME_ADDRS:
+        if (i === this.contact && this.contactParsed !== undefined) return this.contactParsed;
+        break;
+      case KIND_CSEQ:
+        if (i === this.cseq && this.cseqParsed !== undefined) return this.cseqParsed;
+        break;
+    }
+    const cache = this.cache;
+    return cache !== undefined && cache[i * 2 + 1] === kind ? cache[i * 2] : undefined;
+  }
+
+  /** The kind of a value parsed from line i (0: none yet). */
+  kindAt(i: number): number {
+    for (let kind = KIND_VIAS; kind <= KIND_AUTH; kind++) if (this.cached(i, kind) !== undefined) return kind;
+    return 0;
   }
 
   private parse(i: number, kind: number, reason: string): unknown {
@@ -151,9 +191,9 @@ export class Head {
     const start = this.spans[i * SPAN + 2];
     const end = this.spans[i * SPAN + 3];
     switch (kind) {
-      case KIND_VIAS: return parseViaListAt(b, s, start, end, reason, []);
+      case KIND_VIAS: return parseViaListAt(b, s, start, end, reason);
       case KIND_NAME_ADDR: return parseNameAddrAt(b, s, start, end, false, reason);
-      case KIND_NAME_ADDRS: return parseNameAddrListAt(b, s, start, end, reason, []);
+      case KIND_NAME_ADDRS: return parseNameAddrListAt(b, s, start, end, reason);
       case KIND_CSEQ: return parseCSeqAt(b, s, start, end, reason);
       default: return parseAuthHeaderAt(b, s, start, end, reason);
     }

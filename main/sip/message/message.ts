@@ -126,9 +126,9 @@ abstract class MessageBase {
     const out = new Array<HeaderField>(h.count);
     for (let i = 0; i < h.count; i++) {
       const f = new Field(h.name(i), h.value(i), h.key(i), i);
-      const kind = h.cache[i * 2 + 1];
-      if (typeof kind === 'number') {
-        f.parsed = h.cache[i * 2];
+      const kind = h.kindAt(i);
+      if (kind !== 0) {
+        f.parsed = h.cached(i, kind);
         f.parsedFor = f.value;
         f.parsedKind = kind;
       }

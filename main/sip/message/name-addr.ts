@@ -83,9 +83,19 @@ export function parseNameAddr(s: string, reason = 'Bad address'): NameAddr {
   return parseNameAddrAt(ownCodes(s), s, 0, s.length, false, reason);
 }
 
-/** Parse the comma-separated name-addrs at [start, end) (Contact, Route, Record-Route, Path…), appending to `out`. */
-export function parseNameAddrListAt(b: Uint8Array, s: string, start: number, end: number, reason: string, out: NameAddr[]): NameAddr[] {
+/**
+ * Parse the comma-separated name-addrs at [start, end) (Contact, Route, Record-Route,
+ * Path…), appending to `out` (or, without `out`, into a new array of just the right size).
+ */
+export function parseNameAddrListAt(b: Uint8Array, s: string, start: number, end: number, reason: string, out?: NameAddr[]): NameAddr[] {
   let i = nextElement(b, start, end);
+  if (out === undefined) {
+    if (i >= end) return [];
+    const first = parseNameAddrAt(b, s, i, end, true, reason);
+    i = nextElement(b, cursor.pos, end);
+    if (i >= end) return [first];
+    out = [first];
+  }
   while (i < end) {
     out.push(parseNameAddrAt(b, s, i, end, true, reason));
     i = nextElement(b, cursor.pos, end);
@@ -94,7 +104,7 @@ export function parseNameAddrListAt(b: Uint8Array, s: string, start: number, end
 }
 
 /** Parse a comma-separated list of name-addrs (Contact, Route, Record-Route, Path…). */
-export function parseNameAddrList(s: string, reason = 'Bad address', out: NameAddr[] = []): NameAddr[] {
+export function parseNameAddrList(s: string, reason = 'Bad address', out?: NameAddr[]): NameAddr[] {
   return parseNameAddrListAt(ownCodes(s), s, 0, s.length, reason, out);
 }
 

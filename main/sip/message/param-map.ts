@@ -8,6 +8,17 @@ export const URI_PARAMS = 1;
 
 const NO_CODES: Uint8Array = Buffer.alloc(0);
 
+/** The parameter names the parser looks for while checking (kind >> 1 of a ParamMap). */
+const KNOWN_BRANCH = 2;
+const KNOWN_TAG = 4;
+const KNOWN: readonly (string | undefined)[] = [undefined, 'branch', 'tag'];
+
+/**
+ * Where the last ParamMap.next found a parameter (value start -1: a flag): shared, as
+ * every read runs to its end before another can start.
+ */
+const at = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 };
+
 function isWs(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
@@ -27,16 +38,11 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
   private text: string;
   private start: number;
   private end: number;
-  private readonly grammar: number;
+  /** The grammar (bit 0) and the parameter the parser already looked for (KNOWN[kind >> 1]). */
+  private kind: number;
   private map: Map<string, V> | undefined;
-  /** One parameter name the parser already looked for (or undefined), and its value (undefined: absent). */
-  private known: string | undefined;
+  /** The value of the known parameter (undefined: absent). */
   private knownValue: V | undefined;
-  /** Where the last `next` found a parameter (value start -1: a flag). */
-  private nameStart: number;
-  private nameEnd: number;
-  private valueStart: number;
-  private valueEnd: number;
 
   /** The parameters written in text[start, end) (codes `codes`), already checked against `grammar`. */
   constructor(codes: Uint8Array, text: string, start: number, end: number, grammar: number) {
@@ -44,22 +50,17 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
     this.text = text;
     this.start = start;
     this.end = end;
-    this.grammar = grammar;
+    this.kind = grammar;
     this.map = undefined;
-    this.known = undefined;
     this.knownValue = undefined;
-    this.nameStart = 0;
-    this.nameEnd = 0;
-    this.valueStart = 0;
-    this.valueEnd = 0;
   }
 
   /**
    * Tell the map what the parser already read: the first parameter named `name` (none
    * when `valueStart` is -1; a flag when it is -2) has its value at text[valueStart, valueEnd).
    */
-  remember(name: string, valueStart: number, valueEnd: number): this {
-    this.known = name;
+  remember(name: 'branch' | 'tag', valueStart: number, valueEnd: number): this {
+    this.kind = (this.kind & 1) | (name === 'branch' ? KNOWN_BRANCH : KNOWN_TAG);
     if (valueStart !== -1) this.knownValue = (valueStart === -2 ? null : this.text.slice(valueStart, valueEnd)) as V;
     return this;
   }
@@ -73,7 +74,7 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
   private next(i: number): number {
     const b = this.codes;
     const end = this.end;
-    if (this.grammar === URI_PARAMS) {
+    if ((this.kind & 1) === URI_PARAMS) {
       // ";" pname [ "=" pvalue ], up to the end of the parameters
       if (i >= end) return -1;
       const nameStart = ++i;
@@ -82,13 +83,13 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
         if (c === 0x3d || c === 0x3b) break;
         i++;
       }
-      this.nameStart = nameStart;
-      this.nameEnd = i;
-      this.valueStart = -1;
+      at.nameStart = nameStart;
+      at.nameEnd = i;
+      at.valueStart = -1;
       if (i < end && b[i] === 0x3d) {
-        this.valueStart = ++i;
+        at.valueStart = ++i;
         while (i < end && b[i] !== 0x3b) i++;
-        this.valueEnd = i;
+        at.valueEnd = i;
       }
       return i;
     }
@@ -97,20 +98,20 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
     if (i >= end || b[i] !== 0x3b) return -1;
     i++;
     while (i < end && isWs(b[i])) i++;
-    this.nameStart = i;
+    at.nameStart = i;
     while (i < end) {
       const c = b[i];
       if ((CHAR[c] & TOKEN) === 0) break;
       i++;
     }
-    this.nameEnd = i;
-    this.valueStart = -1;
+    at.nameEnd = i;
+    at.valueStart = -1;
     let eq = i;
     while (eq < end && isWs(b[eq])) eq++;
     if (eq < end && b[eq] === 0x3d) {
       eq++;
       while (eq < end && isWs(b[eq])) eq++;
-      this.valueStart = eq;
+      at.valueStart = eq;
       if (eq < end && b[eq] === 0x22) {
         eq++;
         while (eq < end) {
@@ -126,7 +127,7 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
           eq++;
         }
       }
-      this.valueEnd = eq;
+      at.valueEnd = eq;
       i = eq;
     }
     return i;
@@ -135,9 +136,9 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
   /** Does the name just read by `next` equal `key` once lower-cased? (undefined: cannot tell without unescaping) */
   private nameIs(key: string): boolean | undefined {
     const b = this.codes;
-    const start = this.nameStart;
-    const len = this.nameEnd - start;
-    if (this.grammar === URI_PARAMS) {
+    const start = at.nameStart;
+    const len = at.nameEnd - start;
+    if ((this.kind & 1) === URI_PARAMS) {
       for (let k = 0; k < len; k++) if (b[start + k] === 0x25) return undefined;
     }
     if (len !== key.length) return false;
@@ -150,9 +151,9 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
   }
 
   private value(): V {
-    if (this.valueStart < 0) return null as V;
-    const raw = this.text.slice(this.valueStart, this.valueEnd);
-    return (this.grammar === URI_PARAMS && raw.includes('%') ? unescape(raw) : raw) as V;
+    if (at.valueStart < 0) return null as V;
+    const raw = this.text.slice(at.valueStart, at.valueEnd);
+    return ((this.kind & 1) === URI_PARAMS && raw.includes('%') ? unescape(raw) : raw) as V;
   }
 
   /** The Map, made from the text on first use. */
@@ -160,8 +161,8 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
     if (this.map !== undefined) return this.map;
     const map = new Map<string, V>();
     for (let i = this.next(this.start); i >= 0; i = this.next(i)) {
-      let name = this.text.slice(this.nameStart, this.nameEnd);
-      if (this.grammar === URI_PARAMS && name.includes('%')) name = unescape(name);
+      let name = this.text.slice(at.nameStart, at.nameEnd);
+      if ((this.kind & 1) === URI_PARAMS && name.includes('%')) name = unescape(name);
       name = name.toLowerCase();
       if (!map.has(name)) map.set(name, this.value());
     }
@@ -174,7 +175,7 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
 
   get(key: string): V | undefined {
     if (this.map !== undefined) return this.map.get(key);
-    if (key === this.known) return this.knownValue;
+    if (this.kind > 1 && key === KNOWN[this.kind >> 1]) return this.knownValue;
     for (let i = this.next(this.start); i >= 0; i = this.next(i)) {
       const same = this.nameIs(key);
       if (same === undefined) return this.built().get(key);
@@ -185,7 +186,7 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
 
   has(key: string): boolean {
     if (this.map !== undefined) return this.map.has(key);
-    if (key === this.known) return this.knownValue !== undefined;
+    if (this.kind > 1 && key === KNOWN[this.kind >> 1]) return this.knownValue !== undefined;
     for (let i = this.next(this.start); i >= 0; i = this.next(i)) {
       const same = this.nameIs(key);
       if (same === undefined) return this.built().has(key);

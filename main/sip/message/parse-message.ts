@@ -1,7 +1,7 @@
 import { CHAR, TOKEN, digitsAt, parseDigits } from './chars.ts';
 import { ownCodes } from './codes.ts';
 import { parseCSeqAt } from './cseq.ts';
-import { Head, KIND_CSEQ, KIND_NAME_ADDR, KIND_NAME_ADDRS, KIND_VIAS, SPAN } from './head.ts';
+import { Head, KIND_NAME_ADDRS, SPAN } from './head.ts';
 import {
   H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS, H_TO, H_VIA, headerIdAt, headerIdExact, nameHashStep,
 } from './header-names.ts';
@@ -109,7 +109,7 @@ function lineFault(b: Uint8Array, start: number, reason: string, detail?: string
  * The bytes of the datagram being scanned as aligned 32-bit words, so the line scan
  * tests four bytes at once: words[k] holds b[wordBase + 4k … wordBase + 4k + 3].
  */
-const NO_WORDS = new Int32Array(0);
+const NO_WORDS: Int32Array = new Int32Array(0);
 let words = NO_WORDS;
 let wordBase = 0;
 
@@ -167,6 +167,14 @@ function lineEnd(b: Uint8Array, i: number, start: number): number {
   return i;
 }
 
+function freshSpans(): number[] {
+  const spans: number[] = [];
+  for (let i = 0; i < SPAN * 32; i++) spans.push(0);
+  return spans;
+}
+
+let scratchSpans = freshSpans();
+
 /** Find the lines of the header block of `b` starting at `start` (see `found`). */
 function scanLines(b: Uint8Array, start: number): void {
   const n = b.length;
@@ -178,8 +186,9 @@ function scanLines(b: Uint8Array, start: number): void {
   found.startLineEnd = startLineEnd;
   let pos = startLineEnd + 2;
   let count = 0;
-  // Room for the usual number of lines; writing past the end grows the array.
-  const spans = new Array<number>(SPAN * 24);
+  // Written into a shared array (grown by appending, so it stays packed), then copied
+  // out at its exact length: cheaper than making room for lines that may not come.
+  const spans = scratchSpans;
   for (;;) {
     if (pos >= n) incomplete();
     const c0 = b[pos];
@@ -229,7 +238,8 @@ function scanLines(b: Uint8Array, start: number): void {
   }
   words = NO_WORDS;
   found.count = count;
-  found.spans = spans;
+  found.spans = spans.slice(0, count * SPAN);
+  if (spans.length > 4096) scratchSpans = freshSpans();
   found.bodyStart = pos + 2;
 }
 
@@ -328,18 +338,18 @@ function validate(msg: Request | Response, h: Head, uriStart: number, uriEnd: nu
       case H_VIA:
         if (h.via < 0) {
           h.via = i;
-          h.seed(i, KIND_VIAS, parseViaListAt(b, s, start, end, 'Bad Via', []));
+          h.viaParsed = parseViaListAt(b, s, start, end, 'Bad Via');
         }
         break;
       case H_FROM:
         if (from++) throw badRequest('Multiple From');
         h.from = i;
-        h.seed(i, KIND_NAME_ADDR, parseNameAddrAt(b, s, start, end, false, 'Bad From'));
+        h.fromParsed = parseNameAddrAt(b, s, start, end, false, 'Bad From');
         break;
       case H_TO:
         if (to++) throw badRequest('Multiple To');
         h.to = i;
-        h.seed(i, KIND_NAME_ADDR, parseNameAddrAt(b, s, start, end, false, 'Bad To'));
+        h.toParsed = parseNameAddrAt(b, s, start, end, false, 'Bad To');
         break;
       case H_CALL_ID:
         if (callId++) throw badRequest('Multiple Call-ID');
@@ -354,7 +364,7 @@ function validate(msg: Request | Response, h: Head, uriStart: number, uriEnd: nu
       case H_CSEQ:
         if (cseqs++) throw badRequest('Multiple CSeq');
         h.cseq = i;
-        h.seed(i, KIND_CSEQ, parseCSeqAt(b, s, start, end, 'Bad CSeq'));
+        h.cseqParsed = parseCSeqAt(b, s, start, end, 'Bad CSeq');
         break;
       case H_CONTENT_LENGTH:
         if (lengths++) throw badRequest('Multiple Content-Length');
@@ -362,7 +372,12 @@ function validate(msg: Request | Response, h: Head, uriStart: number, uriEnd: nu
         if (Number.isNaN(contentLength)) throw badRequest('Bad Content-Length');
         break;
       case H_CONTACT:
-        h.seed(i, KIND_NAME_ADDRS, parseNameAddrListAt(b, s, start, end, 'Bad Contact', []));
+        if (h.contact < 0) {
+          h.contact = i;
+          h.contactParsed = parseNameAddrListAt(b, s, start, end, 'Bad Contact');
+        } else {
+          h.seed(i, KIND_NAME_ADDRS, parseNameAddrListAt(b, s, start, end, 'Bad Contact'));
+        }
         break;
       case H_MAX_FORWARDS:
         if (!(digitsAt(b, start, end, 10) <= 255)) throw badRequest('Bad Max-Forwards');
@@ -380,7 +395,7 @@ function validate(msg: Request | Response, h: Head, uriStart: number, uriEnd: nu
   if (h.cseq < 0) throw badRequest('Missing CSeq');
   if (msg.kind === 'request') {
     // A known method must match its CSeq; an unknown one is left to the 501 of §8.2.1.
-    const cseq = h.cached(h.cseq, KIND_CSEQ) as { method: string };
+    const cseq = h.cseqParsed!;
     if (cseq.method !== msg.method && KNOWN_METHODS.has(msg.method)) throw badRequest('CSeq method does not match');
     checkRequestUriAt(b, s, uriStart, uriEnd);
   }

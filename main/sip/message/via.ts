@@ -113,10 +113,21 @@ export function parseVia(s: string, reason = 'Bad Via'): Via {
   return via;
 }
 
-/** Parse every via-parm at [start, end) of one Via header line, appending to `out`. */
-export function parseViaListAt(b: Uint8Array, s: string, start: number, end: number, reason: string, out: Via[]): Via[] {
+/**
+ * Parse every via-parm at [start, end) of one Via header line, appending to `out` (or,
+ * without `out`, into a new array of just the right size).
+ */
+export function parseViaListAt(b: Uint8Array, s: string, start: number, end: number, reason: string, out?: Via[]): Via[] {
   let i = nextElement(b, start, end);
   if (i >= end) fail(reason, 'empty Via');
+  const first = parseViaAt(b, s, i, end, reason);
+  i = nextElement(b, cursor.pos, end);
+  if (out === undefined) {
+    if (i >= end) return [first];
+    out = [first];
+  } else {
+    out.push(first);
+  }
   while (i < end) {
     out.push(parseViaAt(b, s, i, end, reason));
     i = nextElement(b, cursor.pos, end);
@@ -125,7 +136,7 @@ export function parseViaListAt(b: Uint8Array, s: string, start: number, end: num
 }
 
 /** Parse every via-parm of one Via header line, appending to `out`. */
-export function parseViaList(s: string, reason = 'Bad Via', out: Via[] = []): Via[] {
+export function parseViaList(s: string, reason = 'Bad Via', out?: Via[]): Via[] {
   return parseViaListAt(ownCodes(s), s, 0, s.length, reason, out);
 }
 
