@@ -1,7 +1,7 @@
 /**
  * Parser benchmark: Appel's message layer against the npm SIP parsers.
  *
- *   node_modules/.bin/node test/bench/sip-parse.ts [--time=ms]
+ *   node_modules/.bin/node test/bench/sip-parse.ts [--time=ms] [--rounds=n]
  *
  * For each parser: messages/second to parse a message and read what a phone reads
  * (top Via branch, Call-ID, CSeq, From and To tags, Contact host, Record-Route count,
@@ -9,8 +9,14 @@
  * serialize a parsed message to wire bytes; and how many of our invalid fixtures each
  * one accepts. Every parser starts from the datagram a socket hands over (a Buffer):
  * the others decode it to text first, as their transports do; "Appel (string)" shows
- * Appel handed text instead. Rates are per second of this process's CPU
- * time (the machine is shared), median of several runs after a warm-up.
+ * Appel handed text instead.
+ *
+ * The machine is shared, so: rates are per second of this process's CPU time; after a
+ * warm-up, every library runs once per round (`--time` ms of CPU each, in an order that
+ * turns from round to round), so a busy spell slows every library of that round alike;
+ * each rate printed is the median over the rounds; and the ratio to the fastest other
+ * parser is taken within each round, then the median of those ratios is printed with
+ * the range of the middle half of them.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -393,6 +399,15 @@ export interface Row {
   note?: string;
 }
 
+/** Appel (bytes) against the fastest other parser on parse+read, per round. */
+export interface Ratio {
+  median: number;
+  /** The middle half of the per-round ratios. */
+  low: number;
+  high: number;
+  rounds: number;
+}
+
 function invalidFixtures(): Buffer[] {
   const dir = join(here, '../fixtures/sip/invalid');
   try {
@@ -402,9 +417,9 @@ function invalidFixtures(): Buffer[] {
   }
 }
 
-export async function run(opts: { ms?: number; runs?: number; print?: boolean } = {}): Promise<Row[]> {
-  const ms = opts.ms ?? 300;
-  const runs = opts.runs ?? 7;
+export async function run(opts: { ms?: number; rounds?: number; print?: boolean } = {}): Promise<{ rows: Row[]; ratio: Ratio }> {
+  const ms = opts.ms ?? 150;
+  const rounds = Math.max(1, opts.rounds ?? 21);
   const bytes = CORPUS.map((s) => Buffer.from(s, 'utf8'));
   const texts = CORPUS;
   const invalid = invalidFixtures();
@@ -447,49 +462,71 @@ export async function run(opts: { ms?: number; runs?: number; print?: boolean } 
   const parsed = libs.map((lib) => (lib.serialize ? bytes.map((b, i) => lib.parse(b, texts[i])) : []));
   const parseRates: number[][] = libs.map(() => []);
   const serializeRates: number[][] = libs.map(() => []);
+  const ratios: number[] = [];
   for (const lib of libs) measure((i) => lib.parseRead!(bytes[i], texts[i]), bytes.length, ms, 0);
-  for (let r = 0; r < runs; r++) {
-    libs.forEach((lib, j) => {
-      parseRates[j].push(measure((i) => lib.parseRead!(bytes[i], texts[i]), bytes.length, ms, 1, false));
-      if (lib.serialize) serializeRates[j].push(measure((i) => lib.serialize!(parsed[j][i]), bytes.length, ms, 1, r === 0));
-    });
+  libs.forEach((lib, j) => {
+    if (lib.serialize) measure((i) => lib.serialize!(parsed[j][i]), bytes.length, ms, 0);
+  });
+  for (let r = 0; r < rounds; r++) {
+    const round: number[] = [];
+    for (let k = 0; k < libs.length; k++) {
+      const j = (k + r) % libs.length;
+      const lib = libs[j];
+      round[j] = measure((i) => lib.parseRead!(bytes[i], texts[i]), bytes.length, ms, 1, false);
+      parseRates[j].push(round[j]);
+      if (lib.serialize) serializeRates[j].push(measure((i) => lib.serialize!(parsed[j][i]), bytes.length, ms, 1, false));
+    }
+    const fastest = Math.max(...libs.map((lib, j) => (lib.name.startsWith('Appel') ? 0 : round[j])));
+    ratios.push(round[0] / fastest);
   }
   rows.forEach((row, j) => {
     row.parseRead = median(parseRates[j]);
     row.serialize = libs[j].serialize ? median(serializeRates[j]) : undefined;
   });
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const ratio: Ratio = {
+    median: median(ratios),
+    low: sorted[Math.floor((sorted.length - 1) / 4)],
+    high: sorted[Math.ceil(((sorted.length - 1) * 3) / 4)],
+    rounds,
+  };
 
-  if (opts.print !== false) print(rows);
-  return rows;
+  if (opts.print !== false) print(rows, ratio);
+  return { rows, ratio };
 }
 
 function fmt(n: number | undefined): string {
   return n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US');
 }
 
-function print(rows: Row[]): void {
+function print(rows: Row[], ratio: Ratio): void {
   const base = rows[0];
-  const others = rows.filter((r) => !r.library.startsWith('Appel'));
-  const fastest = Math.max(...others.map((r) => r.parseRead ?? 0));
-  console.log(`\nSIP parser benchmark (${CORPUS.length} messages, ${CORPUS.map((s) => s.length).join('/')} bytes)\n`);
+  console.log(`\nSIP parser benchmark (${CORPUS.length} messages, ${CORPUS.map((s) => s.length).join('/')} bytes)`);
+  console.log(`median of ${ratio.rounds} interleaved rounds, msg/s of CPU time\n`);
   console.log('library          parse+read msg/s   Appel ×   serialize msg/s   Appel ×   invalid accepted');
   for (const r of rows) {
-    const ratio = (a: number | undefined, b: number | undefined): string =>
+    const ratioOf = (a: number | undefined, b: number | undefined): string =>
       a === undefined || b === undefined ? 'n/a' : (a / b).toFixed(2);
     console.log(
       r.library.padEnd(16) +
         fmt(r.parseRead).padStart(17) +
-        ratio(base.parseRead, r.parseRead).padStart(10) +
+        ratioOf(base.parseRead, r.parseRead).padStart(10) +
         fmt(r.serialize).padStart(18) +
-        ratio(base.serialize, r.serialize).padStart(10) +
+        ratioOf(base.serialize, r.serialize).padStart(10) +
         `${r.invalidAccepted}/${r.invalidTotal}`.padStart(19),
     );
   }
-  console.log(`\nAppel (bytes) vs the fastest other parser on parse+read: ${((base.parseRead ?? 0) / fastest).toFixed(2)}×`);
+  console.log(
+    `\nAppel (bytes) vs the fastest other parser on parse+read: ${ratio.median.toFixed(2)}× ` +
+      `(median of the per-round ratios; middle half ${ratio.low.toFixed(2)}–${ratio.high.toFixed(2)}×)`,
+  );
   for (const r of rows) if (r.note) console.log(`  ${r.library}: ${r.note}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const time = process.argv.find((a) => a.startsWith('--time='));
-  await run({ ms: time ? Number(time.slice(7)) : undefined });
+  const arg = (name: string): number | undefined => {
+    const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+    return a === undefined ? undefined : Number(a.slice(name.length + 3));
+  };
+  await run({ ms: arg('time'), rounds: arg('rounds') });
 }
