@@ -1,7 +1,7 @@
 import { skipWsAt, tokenEndAt, trimEndAt } from './chars.ts';
-import { codesOf } from './codes.ts';
-import { fail, quotedEnd, unquote } from './cursor.ts';
-import { lowerName } from './interner.ts';
+import { ownCodes } from './codes.ts';
+import { fail, quotedEnd } from './cursor.ts';
+import { AUTH_PARAMS, ParamMap } from './param-map.ts';
 import type { AuthHeader } from './types.ts';
 
 // challenge / credentials (RFC 3261 §20.27, §20.44, §25.1; RFC 7235 §2.1 for token68):
@@ -9,18 +9,22 @@ import type { AuthHeader } from './types.ts';
 
 /** Parse one WWW-Authenticate / Proxy-Authenticate / Authorization / Proxy-Authorization value. */
 export function parseAuthHeader(s: string, reason = 'Bad authentication header'): AuthHeader {
-  return parseAuthHeaderAt(codesOf(s), s, 0, s.length, reason);
+  // The parameters are read from the codes later (ParamMap): they need codes of their own.
+  return parseAuthHeaderAt(ownCodes(s), s, 0, s.length, reason);
 }
 
-/** parseAuthHeader over the codes `b` of the text `s`, between start and end. */
+/**
+ * parseAuthHeader over the codes `b` of the text `s`, between start and end. The
+ * parameters are checked here and read from the text when asked for (see ParamMap).
+ */
 export function parseAuthHeaderAt(b: Uint8Array, s: string, start: number, end: number, reason: string): AuthHeader {
   end = trimEndAt(b, start, end);
   let i = skipWsAt(b, start, end);
   const schemeEnd = tokenEndAt(b, i, end);
   if (schemeEnd === i) fail(reason, 'no scheme');
-  const out: AuthHeader = { scheme: s.slice(i, schemeEnd), params: new Map() };
+  const scheme = s.slice(i, schemeEnd);
   i = skipWsAt(b, schemeEnd, end);
-  if (i >= end) return out;
+  if (i >= end) return { scheme, params: ParamMap.empty<string>() };
   if (i === schemeEnd) fail(reason, 'no space after scheme');
 
   // token68 (Bearer and friends): one word of token68 characters, maybe '='-padded.
@@ -30,22 +34,18 @@ export function parseAuthHeaderAt(b: Uint8Array, s: string, start: number, end: 
     let j = firstEnd;
     while (j < end && b[j] === 0x3d) j++;
     if (j !== end || firstEnd === i) fail(reason, 'bad auth-param');
-    out.token68 = s.slice(i, end);
-    return out;
+    return { scheme, params: ParamMap.empty<string>(), token68: s.slice(i, end) };
   }
 
+  const paramsStart = i;
   for (;;) {
     const nameEnd = tokenEndAt(b, i, end);
     if (nameEnd === i) fail(reason, 'bad auth-param name');
-    const name = lowerName(b, s, i, nameEnd);
     i = skipWsAt(b, nameEnd, end);
     if (i >= end || b[i] !== 0x3d) fail(reason, 'auth-param without value');
     i = skipWsAt(b, i + 1, end);
-    let value: string;
     if (i < end && b[i] === 0x22) {
-      const q = quotedEnd(b, i, end, reason);
-      value = unquote(b, s, i, q);
-      i = q;
+      i = quotedEnd(b, i, end, reason);
     } else {
       const v = i;
       while (i < end) {
@@ -54,11 +54,9 @@ export function parseAuthHeaderAt(b: Uint8Array, s: string, start: number, end: 
         i++;
       }
       if (i === v) fail(reason, 'empty auth-param value');
-      value = s.slice(v, i);
     }
-    if (!out.params.has(name)) out.params.set(name, value);
     i = skipWsAt(b, i, end);
-    if (i >= end) return out;
+    if (i >= end) return { scheme, params: new ParamMap<string>(b, s, paramsStart, end, AUTH_PARAMS) };
     if (b[i] !== 0x2c) fail(reason, 'expected comma between auth-params');
     i = skipWsAt(b, i + 1, end);
     if (i >= end) fail(reason, 'trailing comma');

@@ -46,6 +46,11 @@ export class Head {
    */
   readonly spans: number[];
   readonly count: number;
+  /**
+   * Bit (id & 31) set when some line holds the header of that id: a header whose bit is
+   * clear is not there, and no line need be looked at.
+   */
+  readonly present: number;
   /** Lines of the headers every layer reads (-1: none), found by the parser. */
   via: number;
   from: number;
@@ -65,11 +70,12 @@ export class Head {
   /** Per line: any other parsed value and its kind (KIND_*), once parsed (made on first use). */
   private cache: unknown[] | undefined;
 
-  constructor(text: string, codes: Uint8Array, spans: number[], count: number) {
+  constructor(text: string, codes: Uint8Array, spans: number[], count: number, present: number) {
     this.text = text;
     this.codes = codes;
     this.spans = spans;
     this.count = count;
+    this.present = present;
     this.via = -1;
     this.from = -1;
     this.to = -1;
@@ -129,6 +135,7 @@ export class Head {
     const spans = this.spans;
     const count = this.count;
     if (id >= 0) {
+      if ((this.present & (1 << (id & 31))) === 0) return -1;
       const want = (id + 1) * 2;
       for (let i = from; i < count; i++) if ((spans[i * SPAN + 4] & ~1) === want) return i;
       return -1;

@@ -1,16 +1,19 @@
 import { CHAR, TOKEN } from './chars.ts';
+import { unquote } from './cursor.ts';
 import { unescape } from './unescape.ts';
 
 /** `*( SEMI generic-param )` of a header (RFC 3261 §25.1): Via, From, To, Contact, … */
 export const GENERIC_PARAMS = 0;
 /** `*( ";" uri-parameter )` of a SIP or tel URI (RFC 3261 §19.1.1, RFC 3966 §3). */
 export const URI_PARAMS = 1;
+/** `auth-param *( COMMA auth-param )` of a challenge or credentials (RFC 3261 §25.1): values unquoted. */
+export const AUTH_PARAMS = 2;
 
 const NO_CODES: Uint8Array = Buffer.alloc(0);
 
-/** The parameter names the parser looks for while checking (kind >> 1 of a ParamMap). */
-const KNOWN_BRANCH = 2;
-const KNOWN_TAG = 4;
+/** The parameter names the parser looks for while checking (kind >> 2 of a ParamMap). */
+const KNOWN_BRANCH = 4;
+const KNOWN_TAG = 8;
 const KNOWN: readonly (string | undefined)[] = [undefined, 'branch', 'tag'];
 
 /**
@@ -38,7 +41,7 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
   private text: string;
   private start: number;
   private end: number;
-  /** The grammar (bit 0) and the parameter the parser already looked for (KNOWN[kind >> 1]). */
+  /** The grammar (bits 0–1) and the parameter the parser already looked for (KNOWN[kind >> 2]). */
   private kind: number;
   private map: Map<string, V> | undefined;
   /** The value of the known parameter (undefined: absent). */
@@ -60,7 +63,7 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
    * when `valueStart` is -1; a flag when it is -2) has its value at text[valueStart, valueEnd).
    */
   remember(name: 'branch' | 'tag', valueStart: number, valueEnd: number): this {
-    this.kind = (this.kind & 1) | (name === 'branch' ? KNOWN_BRANCH : KNOWN_TAG);
+    this.kind = (this.kind & 3) | (name === 'branch' ? KNOWN_BRANCH : KNOWN_TAG);
     if (valueStart !== -1) this.knownValue = (valueStart === -2 ? null : this.text.slice(valueStart, valueEnd)) as V;
     return this;
   }
@@ -74,7 +77,9 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
   private next(i: number): number {
     const b = this.codes;
     const end = this.end;
-    if ((this.kind & 1) === URI_PARAMS) {
+    const grammar = this.kind & 3;
+    if (grammar === AUTH_PARAMS) return this.nextAuthParam(i);
+    if (grammar === URI_PARAMS) {
       // ";" pname [ "=" pvalue ], up to the end of the parameters
       if (i >= end) return -1;
       const nameStart = ++i;
@@ -133,12 +138,48 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
     return i;
   }
 
+  /** next() for AUTH_PARAMS: auth-param = token SWS "=" SWS ( token / quoted-string ), COMMA between. */
+  private nextAuthParam(i: number): number {
+    const b = this.codes;
+    const end = this.end;
+    while (i < end) {
+      const c = b[i];
+      if (c !== 0x2c && !isWs(c)) break;
+      i++;
+    }
+    if (i >= end) return -1;
+    at.nameStart = i;
+    while (i < end && (CHAR[b[i]] & TOKEN) !== 0) i++;
+    at.nameEnd = i;
+    while (i < end && isWs(b[i])) i++;
+    i++; // "="
+    while (i < end && isWs(b[i])) i++;
+    at.valueStart = i;
+    if (i < end && b[i] === 0x22) {
+      i++;
+      while (i < end) {
+        const c = b[i];
+        if (c === 0x22) break;
+        i += c === 0x5c ? 2 : 1;
+      }
+      i++;
+    } else {
+      while (i < end) {
+        const c = b[i];
+        if (c === 0x2c || c === 0x22 || isWs(c)) break;
+        i++;
+      }
+    }
+    at.valueEnd = i;
+    return i;
+  }
+
   /** Does the name just read by `next` equal `key` once lower-cased? (undefined: cannot tell without unescaping) */
   private nameIs(key: string): boolean | undefined {
     const b = this.codes;
     const start = at.nameStart;
     const len = at.nameEnd - start;
-    if ((this.kind & 1) === URI_PARAMS) {
+    if ((this.kind & 3) === URI_PARAMS) {
       for (let k = 0; k < len; k++) if (b[start + k] === 0x25) return undefined;
     }
     if (len !== key.length) return false;
@@ -152,8 +193,10 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
 
   private value(): V {
     if (at.valueStart < 0) return null as V;
+    const grammar = this.kind & 3;
+    if (grammar === AUTH_PARAMS && this.codes[at.valueStart] === 0x22) return unquote(this.codes, this.text, at.valueStart, at.valueEnd) as V;
     const raw = this.text.slice(at.valueStart, at.valueEnd);
-    return ((this.kind & 1) === URI_PARAMS && raw.includes('%') ? unescape(raw) : raw) as V;
+    return (grammar === URI_PARAMS && raw.includes('%') ? unescape(raw) : raw) as V;
   }
 
   /** The Map, made from the text on first use. */
@@ -162,7 +205,7 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
     const map = new Map<string, V>();
     for (let i = this.next(this.start); i >= 0; i = this.next(i)) {
       let name = this.text.slice(at.nameStart, at.nameEnd);
-      if ((this.kind & 1) === URI_PARAMS && name.includes('%')) name = unescape(name);
+      if ((this.kind & 3) === URI_PARAMS && name.includes('%')) name = unescape(name);
       name = name.toLowerCase();
       if (!map.has(name)) map.set(name, this.value());
     }
@@ -175,7 +218,7 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
 
   get(key: string): V | undefined {
     if (this.map !== undefined) return this.map.get(key);
-    if (this.kind > 1 && key === KNOWN[this.kind >> 1]) return this.knownValue;
+    if (this.kind > 3 && key === KNOWN[this.kind >> 2]) return this.knownValue;
     for (let i = this.next(this.start); i >= 0; i = this.next(i)) {
       const same = this.nameIs(key);
       if (same === undefined) return this.built().get(key);
@@ -186,7 +229,7 @@ export class ParamMap<V extends string | null = string | null> implements Map<st
 
   has(key: string): boolean {
     if (this.map !== undefined) return this.map.has(key);
-    if (this.kind > 1 && key === KNOWN[this.kind >> 1]) return this.knownValue !== undefined;
+    if (this.kind > 3 && key === KNOWN[this.kind >> 2]) return this.knownValue !== undefined;
     for (let i = this.next(this.start); i >= 0; i = this.next(i)) {
       const same = this.nameIs(key);
       if (same === undefined) return this.built().has(key);

@@ -77,6 +77,8 @@ const found = {
   startLineEnd: 0,
   /** Header lines. */
   count: 0,
+  /** Bit (id & 31) set for every known header id met (see Head.present). */
+  present: 0,
   /** The first byte of the body (just after the empty line). */
   bodyStart: 0,
   /** A byte outside ASCII in the header block (then the block is decoded as UTF-8 and scanned again). */
@@ -186,6 +188,7 @@ function scanLines(b: Uint8Array, start: number): void {
   found.startLineEnd = startLineEnd;
   let pos = startLineEnd + 2;
   let count = 0;
+  let present = 0;
   // Written into a shared array (grown by appending, so it stays packed), then copied
   // out at its exact length: cheaper than making room for lines that may not come.
   const spans = scratchSpans;
@@ -227,6 +230,7 @@ function scanLines(b: Uint8Array, start: number): void {
     let valueEnd = eol;
     while (valueEnd > valueStart && (b[valueEnd - 1] === 0x20 || b[valueEnd - 1] === 0x09)) valueEnd--;
     const id = headerIdAt(b, pos, nameEnd, hash);
+    if (id >= 0) present |= 1 << (id & 31);
     const at = count * SPAN;
     spans[at] = pos;
     spans[at + 1] = nameEnd;
@@ -238,6 +242,7 @@ function scanLines(b: Uint8Array, start: number): void {
   }
   words = NO_WORDS;
   found.count = count;
+  found.present = present;
   found.spans = spans.slice(0, count * SPAN);
   if (spans.length > 4096) scratchSpans = freshSpans();
   found.bodyStart = pos + 2;
@@ -311,7 +316,7 @@ function parseStartLine(b: Uint8Array, s: string, start: number, end: number, he
     if (isOtherSipVersion(s.slice(sp2 + 1, end))) throw new SipParseError(505, 'Version Not Supported');
     throw badRequest('Bad Request-Line', 'bad SIP-Version');
   }
-  for (let i = sp1 + 1; i < sp2; i++) if (b[i] === 0x20) throw badRequest('Bad Request-Line', 'extra spaces');
+  if (s.indexOf(' ', sp1 + 1) < sp2) throw badRequest('Bad Request-Line', 'extra spaces');
   if (sp2 === sp1 + 1) throw badRequest('Bad Request-Line', 'extra spaces');
   const method = methodAt(b, s, start, sp1);
   const req = new Request(method, s.slice(sp1 + 1, sp2), undefined, EMPTY, head);
@@ -415,7 +420,7 @@ function frame(rest: Uint8Array, contentLength: number): Uint8Array {
  */
 function build(b: Uint8Array, s: string, start: number, scanned: boolean): Request | Response {
   if (!scanned) scanLines(b, start);
-  const head = new Head(s, b, found.spans, found.count);
+  const head = new Head(s, b, found.spans, found.count, found.present);
   const end = found.startLineEnd;
   const msg = parseStartLine(b, s, start, end, head);
   let uriStart = 0, uriEnd = 0;
@@ -491,6 +496,6 @@ export function __phase(buf: Buffer, upto: number): unknown {
   scanLines(buf, 0);
   if (upto === 1) return found;
   const text = (buf as FastBuffer).latin1Slice(0, found.bodyStart - 2);
-  const head = new Head(text, buf, found.spans, found.count);
+  const head = new Head(text, buf, found.spans, found.count, found.present);
   return parseStartLine(buf, text, 0, found.startLineEnd, head);
 }

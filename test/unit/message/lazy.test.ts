@@ -7,7 +7,7 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalName, headerKey, parseMessage, parseNameAddr, parseUri, parseVia } from '../../../main/sip/message/index.ts';
+import { canonicalName, headerKey, parseAuthHeader, parseMessage, parseNameAddr, parseUri, parseVia } from '../../../main/sip/message/index.ts';
 import type { SipMessage } from '../../../main/sip/message/index.ts';
 import { KEY_OF_ID, NAME_OF_ID, headerIdAt, nameHashStep } from '../../../main/sip/message/header-names.ts';
 
@@ -93,6 +93,35 @@ describe('ParamMap: parameters read from the text', () => {
       lazyReadsAsBuilt(() => parseNameAddr(text).params, [...others, 'tag']);
       lazyReadsAsBuilt(() => parseVia(`SIP/2.0/UDP h${params.join('')}`).params, [...others, 'branch']);
     }), { seed: 5, numRuns: 300 });
+  });
+
+  it('reads auth-params unquoted, as the Map would hold them', () => {
+    const p = (): Map<string, string | null> =>
+      parseAuthHeader('Digest Realm = "a, \\"b\\"" ,nonce=x==,qop="auth,auth-int", realm=second,\tALGORITHM=MD5, opaque=""').params;
+    expect(new Map(p())).toEqual(new Map([
+      ['realm', 'a, "b"'], ['nonce', 'x=='], ['qop', 'auth,auth-int'], ['algorithm', 'MD5'], ['opaque', ''],
+    ]));
+    lazyReadsAsBuilt(p, ['missing', 'Realm', 'a', '']);
+    expect(p().size).toBe(5);
+    expect(parseAuthHeader('Bearer abc.def==').params.size).toBe(0);
+    expect(parseAuthHeader('Digest').params.get('realm')).toBeUndefined();
+  });
+
+  it('reads what it builds, for any list of auth-params, and what was written', () => {
+    const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,8}$/);
+    const quoted = fc.stringMatching(/^[ a-z,=\\"]{0,6}$/).map((t) => `"${t.replace(/[\\"]/g, (c) => '\\' + c)}"`);
+    const param = fc.tuple(token, fc.oneof(token, quoted), fc.constantFrom('', ' ', '\t'));
+    const sep = fc.constantFrom(',', ', ', ' ,', '\t,\t');
+    fc.assert(fc.property(fc.array(fc.tuple(param, sep), { minLength: 1, maxLength: 6 }), fc.array(token, { maxLength: 3 }), (params, others) => {
+      const text = 'Digest ' + params.map(([[n, v, ws], s], i) => (i === 0 ? '' : s) + `${n}${ws}=${ws}${v}`).join('');
+      const written = new Map<string, string>();
+      for (const [[n, v]] of params) {
+        const value = v.startsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v;
+        if (!written.has(n.toLowerCase())) written.set(n.toLowerCase(), value);
+      }
+      expect(new Map(parseAuthHeader(text).params)).toEqual(written);
+      lazyReadsAsBuilt(() => parseAuthHeader(text).params, [...others, 'realm']);
+    }), { seed: 7, numRuns: 300 });
   });
 });
 
