@@ -184,6 +184,15 @@ export class DigestAuthenticator {
   }
 
   /**
+   * The request `authorize` rewrote is re-sent as it is (same object, next CSeq): its
+   * credentials are the answer to the challenge, so the next `preAuthorize` is a
+   * pre-authorization, not the retry.
+   */
+  retrySent(): void {
+    for (const state of this.#realms.values()) state.fresh = false;
+  }
+
+  /**
    * Add credentials for every remembered realm the request does not already carry, reusing
    * the last nonce with the nonce count incremented (RFC 7616 §3.4: nc counts requests sent
    * with one nonce). Returns how many credentials were added.

@@ -190,7 +190,8 @@ export class Registerer {
       this.timer = undefined;
       fn();
     }, ms);
-    return this.opts.clock.now() + ms;
+    // A wall-clock time for people (the injected clock may be monotonic).
+    return Date.now() + ms;
   }
 
   /** Contact URI for a flow: our public address once the registrar told us (RFC 3581), else the local one. */
@@ -235,6 +236,10 @@ export class Registerer {
         challenges++;
         sentCredentials = true;
         retry();
+        // The rewritten request goes out as it is: tell the authenticator, so that a later
+        // refresh is known as a pre-authorization (a challenge to it is answered once, not
+        // taken for a wrong password).
+        this.auth.retrySent();
         continue;
       }
       if (response.status === 423 && !intervalRetried && expires !== 0) {

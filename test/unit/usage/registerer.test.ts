@@ -195,6 +195,16 @@ describe('Registerer', () => {
     expect(states.at(-1)?.state).toBe('registered');
   });
 
+  it('a refresh challenged with a new nonce (the registrar restarted) is answered, not taken for a wrong password', async () => {
+    const { sent, reg, states } = setup((req, n) => (n === 1 ? challenge(req, 'n1') : n === 3 ? challenge(req, 'n2') : ok(req, 600)));
+    await reg.register();
+    await reg.refreshNow();
+    expect(sent).toHaveLength(4);
+    expect(sent[2].header('Authorization')).toMatch(/nonce="n1"/);
+    expect(sent[3].header('Authorization')).toMatch(/nonce="n2"/);
+    expect(states.at(-1)?.state).toBe('registered');
+  });
+
   it('refreshNow() registers at once after a network change', async () => {
     const { sent, reg } = setup((req) => ok(req, 600));
     await reg.register();
