@@ -109,16 +109,30 @@ function lineFault(b: Uint8Array, start: number, reason: string, detail?: string
 
 /**
  * The bytes of the datagram being scanned as aligned 32-bit words, so the line scan
- * tests four bytes at once: words[k] holds b[wordBase + 4k … wordBase + 4k + 3].
+ * tests four bytes at once: words[k] holds b[wordBase + 4k … wordBase + 4k + 3] for k
+ * below wordCount. A datagram is copied into a buffer kept for the purpose (a copy costs
+ * less than a new view, and lands aligned); anything larger gets a view of its own.
  */
 const NO_WORDS: Int32Array = new Int32Array(0);
+const SCRATCH = new ArrayBuffer(1 << 16);
+const SCRATCH_BYTES = new Uint8Array(SCRATCH);
+const SCRATCH_WORDS: Int32Array = new Int32Array(SCRATCH);
 let words = NO_WORDS;
 let wordBase = 0;
+let wordCount = 0;
 
 function wordsOver(b: Uint8Array): void {
+  if (b.length <= SCRATCH_BYTES.length) {
+    SCRATCH_BYTES.set(b);
+    words = SCRATCH_WORDS;
+    wordBase = 0;
+    wordCount = b.length >> 2;
+    return;
+  }
   const base = (4 - (b.byteOffset & 3)) & 3;
-  words = new Int32Array(b.buffer, b.byteOffset + base, b.length > base ? (b.length - base) >> 2 : 0);
+  words = new Int32Array(b.buffer, b.byteOffset + base, (b.length - base) >> 2);
   wordBase = base;
+  wordCount = words.length;
 }
 
 /**
@@ -145,7 +159,7 @@ function lineEnd(b: Uint8Array, i: number, start: number): number {
       // The hot loop: skip whole words holding no byte below 0x0e and none above 0x7f
       // (x - 0x0e0e0e0e borrows into a byte's top bit exactly when that byte, or one
       // below it, is under 0x0e).
-      const wEnd = w.length;
+      const wEnd = wordCount;
       while (k < wEnd) {
         const x = w[k];
         if ((((x - 0x0e0e0e0e) | x) & 0x80808080) !== 0) break;

@@ -2,7 +2,6 @@ import { ALNUM, CHAR, HNV, HOST, PARAM, PASSWORD, USER, hexValue } from './chars
 import { ownCodes } from './codes.ts';
 import { ParamMap, URI_PARAMS } from './param-map.ts';
 import { unescape } from './unescape.ts';
-import { lowerName } from './interner.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import type { Uri } from './types.ts';
 
@@ -73,37 +72,38 @@ function lowerScheme(b: Uint8Array, s: string, start: number, end: number): stri
   return s.slice(start, end).toLowerCase();
 }
 
-/** Parse `;name[=value]` pairs from i until `?` or the end; returns where it stopped. */
-function parseParams(
-  b: Uint8Array,
-  s: string,
-  i: number,
-  end: number,
-  params: Map<string, string | null> | undefined,
-  reason: string,
-): number {
+/**
+ * The end of a run of paramchar (RFC 3261 §25.1: param-unreserved / unreserved /
+ * escaped) from i: the first ";", "=", "?" or the end, each character checked on the way.
+ */
+function paramcharsEnd(b: Uint8Array, i: number, end: number, reason: string): number {
+  while (i < end) {
+    const c = b[i];
+    if ((CHAR[c] & PARAM) !== 0) {
+      i++;
+      continue;
+    }
+    if (c === 0x3b || c === 0x3d || c === 0x3f) break;
+    if (c !== 0x25) fail(reason, 'bad character in URI parameter');
+    if (i + 2 >= end || hexValue(b[i + 1]) < 0 || hexValue(b[i + 2]) < 0) fail(reason, 'bad escape in URI parameter');
+    i += 3;
+  }
+  return i;
+}
+
+/**
+ * Check `*( ";" uri-parameter )` from i (uri-parameter = pname [ "=" pvalue ]) until `?`
+ * or the end, building nothing (see ParamMap); returns where it stopped.
+ */
+function checkParams(b: Uint8Array, i: number, end: number, reason: string): number {
   while (i < end && b[i] === 0x3b) {
     const nameStart = ++i;
-    while (i < end) {
-      const c = b[i];
-      if (c === 0x3d || c === 0x3b || c === 0x3f) break;
-      i++;
-    }
+    i = paramcharsEnd(b, i, end, reason);
     if (i === nameStart) fail(reason, 'empty URI parameter');
-    const escaped = check(b, nameStart, i, PARAM, reason, 'URI parameter');
-    const name = params === undefined ? '' : escaped ? unescape(s.slice(nameStart, i)).toLowerCase() : lowerName(b, s, nameStart, i);
-    let value: string | null = null;
     if (i < end && b[i] === 0x3d) {
-      const valueStart = ++i;
-      while (i < end) {
-        const c = b[i];
-        if (c === 0x3b || c === 0x3f) break;
-        i++;
-      }
-      const escapedValue = check(b, valueStart, i, PARAM, reason, 'URI parameter');
-      if (params !== undefined) value = escapedValue ? unescape(s.slice(valueStart, i)) : s.slice(valueStart, i);
+      i = paramcharsEnd(b, i + 1, end, reason);
+      if (i < end && b[i] === 0x3d) fail(reason, 'bad character in URI parameter');
     }
-    if (params !== undefined && !params.has(name)) params.set(name, value);
   }
   return i;
 }
@@ -131,16 +131,23 @@ export function checkRequestUriAt(b: Uint8Array, s: string, start: number, end: 
 
 function scan(b: Uint8Array, s: string, start: number, len: number, reason: string, build: boolean): Uri | undefined {
   let i = start;
-  while (i < len) {
-    const c = b[i];
-    if (c === 0x3a) break;
-    if ((CHAR[c] & ALNUM) === 0 && c !== 0x2b && c !== 0x2d && c !== 0x2e) fail(reason, 'bad scheme');
+  let scheme: string;
+  if (start + 4 < len && (b[start] | 0x20) === 0x73 && (b[start + 1] | 0x20) === 0x69 && (b[start + 2] | 0x20) === 0x70 && b[start + 3] === 0x3a) {
+    // "sip:", the usual case
+    scheme = 'sip';
+    i = start + 4;
+  } else {
+    while (i < len) {
+      const c = b[i];
+      if (c === 0x3a) break;
+      if ((CHAR[c] & ALNUM) === 0 && c !== 0x2b && c !== 0x2d && c !== 0x2e) fail(reason, 'bad scheme');
+      i++;
+    }
+    const first = b[start] | 0x20;
+    if (i === start || i === len || first < 0x61 || first > 0x7a) fail(reason, 'no scheme');
+    scheme = lowerScheme(b, s, start, i);
     i++;
   }
-  const first = b[start] | 0x20;
-  if (i === start || i === len || first < 0x61 || first > 0x7a) fail(reason, 'no scheme');
-  const scheme = lowerScheme(b, s, start, i);
-  i++;
 
   if (scheme === 'sip' || scheme === 'sips') {
     let user = '';
@@ -209,7 +216,7 @@ function scan(b: Uint8Array, s: string, start: number, len: number, reason: stri
       port = n;
     }
     const paramsStart = i;
-    i = parseParams(b, s, i, len, undefined, reason);
+    i = checkParams(b, i, len, reason);
     let headers: Map<string, string> | undefined;
     const paramsEnd = i;
     if (i < len && b[i] === 0x3f) {
@@ -242,7 +249,7 @@ function scan(b: Uint8Array, s: string, start: number, len: number, reason: stri
     const user = build ? text(b, s, numStart, i, TEL, reason, 'telephone number') : '';
     if (!build) check(b, numStart, i, TEL, reason, 'telephone number');
     const paramsStart = i;
-    i = parseParams(b, s, i, len, undefined, reason);
+    i = checkParams(b, i, len, reason);
     if (i < len) fail(reason, 'unexpected character');
     if (!build) return undefined;
     const params = new ParamMap(b, s, paramsStart, i, URI_PARAMS);

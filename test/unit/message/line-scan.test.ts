@@ -84,6 +84,19 @@ describe('line scan over aligned words', () => {
     }
   });
 
+  it('scans a message larger than a datagram the same way, at every alignment', () => {
+    const big = 'x'.repeat(70_000);
+    const message = MESSAGE.replace('Subject: abcdefghijklmnopqrstuvwxyz0123456789', `Subject: ${big}`);
+    for (let offset = 0; offset < 4; offset++) {
+      expect(outcome(at(Buffer.from(message), offset))).toBe(`ok ${big} a84b4c76e66710@pc33.example.com`);
+      for (const k of [0, 1, 2, 3, 65_535, 65_536, 69_999]) {
+        const bytes = Buffer.from(message);
+        bytes[message.indexOf('Subject: ') + 9 + k] = 0x0a;
+        expect(outcome(at(bytes, offset)), `offset ${offset}, byte ${k}`).toBe('400 Bad line ending');
+      }
+    }
+  });
+
   it('reports a message cut anywhere as incomplete, at every alignment', () => {
     const bytes = Buffer.from(MESSAGE);
     for (let offset = 0; offset < 4; offset++) {
