@@ -7,7 +7,7 @@
  * 'aor: expected a non-empty string' } }`. File paths (WAV to play or record) are refused from
  * the UI: a page must not make the engine read or write files of its choosing.
  */
-import type { ApiCalls } from '../phone/api.ts';
+import type { ApiCalls, ApiEvents } from '../phone/api.ts';
 
 /** Returns a message naming the field when `value` does not fit, else undefined. */
 export type Check = (value: unknown, path: string) => string | undefined;
@@ -224,3 +224,24 @@ export function isChannel(channel: unknown): channel is keyof ApiCalls {
 export function validateRequest(channel: keyof ApiCalls, req: unknown): string | undefined {
   return validators[channel](req, '');
 }
+
+/** Every engine event the UI may hear, for both boundaries (IPC and the bridge); complete by type. */
+const EVENTS = {
+  'account:state': true,
+  'message:received': true,
+  'message:state': true,
+  'sip:trace': true,
+  'call:incoming': true,
+  'call:state': true,
+  'call:stats': true,
+  'call:dtmf': true,
+  'call:transferred': true,
+  'conference:state': true,
+  'contacts:changed': true,
+  'history:changed': true,
+  'settings:changed': true,
+  'app:status': true,
+  'app:link': true,
+} as const satisfies Record<keyof ApiEvents, true>;
+
+export const EVENT_NAMES = Object.keys(EVENTS) as Array<keyof ApiEvents>;

@@ -11,29 +11,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ApiEvents } from '../phone/api.ts';
 import { dispatch, type Handlers } from './dispatch.ts';
+import { EVENT_NAMES } from './validate.ts';
 
-/** Every engine event the UI hears; complete by type. */
-const EVENTS = {
-  'account:state': true,
-  'message:received': true,
-  'message:state': true,
-  'sip:trace': true,
-  'call:incoming': true,
-  'call:state': true,
-  'call:stats': true,
-  'call:dtmf': true,
-  'call:transferred': true,
-  'conference:state': true,
-  'app:status': true,
-  'app:link': true,
-  'contacts:changed': true,
-  'history:changed': true,
-  'settings:changed': true,
-} as const satisfies Record<keyof ApiEvents, true>;
-
-export const EVENT_NAMES = Object.keys(EVENTS) as Array<keyof ApiEvents>;
+export { EVENT_NAMES } from './validate.ts';
 
 /** Where events come from: the Phone (an EventEmitter) or anything shaped like it. */
 export interface EventSource {
