@@ -1,6 +1,6 @@
 import { parseAuthHeaderAt } from './auth-header.ts';
 import { parseCSeqAt } from './cseq.ts';
-import { KEY_OF_ID, NAME_OF_ID, idOfKey } from './header-names.ts';
+import { KEY_OF_ID, NAME_OF_ID, idOfKey, isSpelledAt } from './header-names.ts';
 import { parseNameAddrAt, parseNameAddrListAt } from './name-addr.ts';
 import type { CSeq, NameAddr, Via } from './types.ts';
 import { parseViaListAt } from './via.ts';
@@ -40,9 +40,8 @@ export class Head {
   readonly text: string;
   readonly codes: Uint8Array;
   /**
-   * SPAN numbers per line: name start, name end, value start, value end, and
-   * (header id + 1) * 2 + 1 when the name is written in its canonical spelling
-   * (id -1 for a header we do not know, see header-names.ts).
+   * SPAN numbers per line: name start, name end, value start, value end, and header
+   * id + 1 (id -1 for a header we do not know, see header-names.ts).
    */
   readonly spans: number[];
   readonly count: number;
@@ -92,14 +91,17 @@ export class Head {
 
   /** Header id of line i (-1 when unknown). */
   id(i: number): number {
-    return (this.spans[i * SPAN + 4] >> 1) - 1;
+    return this.spans[i * SPAN + 4] - 1;
   }
 
   /** The name of line i as written. */
   name(i: number): string {
-    const meta = this.spans[i * SPAN + 4];
-    if ((meta & 1) !== 0) return NAME_OF_ID[(meta >> 1) - 1];
-    return this.text.slice(this.spans[i * SPAN], this.spans[i * SPAN + 1]);
+    const start = this.spans[i * SPAN];
+    const end = this.spans[i * SPAN + 1];
+    const id = this.spans[i * SPAN + 4] - 1;
+    // A known name in its usual spelling: the same string every time, no slice.
+    if (id >= 0 && isSpelledAt(this.codes, start, end, id)) return NAME_OF_ID[id];
+    return this.text.slice(start, end);
   }
 
   /** The lookup key of line i (headerKey of its name). */
@@ -117,7 +119,7 @@ export class Head {
    * headers compare by id, others by name (ASCII case-insensitively).
    */
   is(i: number, id: number, key: string): boolean {
-    const lineId = (this.spans[i * SPAN + 4] >> 1) - 1;
+    const lineId = this.spans[i * SPAN + 4] - 1;
     if (id >= 0 || lineId >= 0) return lineId === id;
     const start = this.spans[i * SPAN];
     if (this.spans[i * SPAN + 1] - start !== key.length) return false;
@@ -136,8 +138,8 @@ export class Head {
     const count = this.count;
     if (id >= 0) {
       if ((this.present & (1 << (id & 31))) === 0) return -1;
-      const want = (id + 1) * 2;
-      for (let i = from; i < count; i++) if ((spans[i * SPAN + 4] & ~1) === want) return i;
+      const want = id + 1;
+      for (let i = from; i < count; i++) if (spans[i * SPAN + 4] === want) return i;
       return -1;
     }
     for (let i = from; i < count; i++) if (this.is(i, id, key)) return i;

@@ -1,3 +1,4 @@
+import { CHAR, TOKEN } from './chars.ts';
 import { Interner } from './interner.ts';
 
 /**
@@ -116,81 +117,71 @@ export const NAME_OF_ID: readonly string[] = KNOWN.spellings;
 /** id -> is a list header. */
 export const LIST_ID: readonly boolean[] = KNOWN.words.map((k) => LIST.has(k));
 
-const COMPACT_ID = new Int32Array(256).fill(-1);
-for (const [letter, name] of Object.entries(COMPACT)) {
-  const id = ID_OF_KEY.get(name.toLowerCase())!;
-  COMPACT_ID[letter.charCodeAt(0)] = id;
-  COMPACT_ID[letter.toUpperCase().charCodeAt(0)] = id;
-}
-
-/**
- * Known names (two characters and more) by hash, for the parser: the hash of a name is
- * computed while its characters are scanned (nameHashStep), then one table slot and
- * one comparison decide. The table is sized and seeded at load so that no two known
- * names share a slot.
- */
-export function nameHashStep(hash: number, c: number): number {
-  return ((hash << 5) - hash + (c | 0x20)) | 0;
-}
-
 const WORDS = KNOWN.words;
-/** Spelling and lower-case codes of every known name, one after another, and where each starts. */
+/** Spelling of every known name, one after another, and where each starts. */
 const SPELLED = Buffer.from(KNOWN.spellings.join(''), 'latin1');
-const LOWER = Buffer.from(WORDS.join(''), 'latin1');
 const OFFSET = new Int32Array(WORDS.length);
 const LENGTH = new Int32Array(WORDS.length);
 for (let id = 0; id < WORDS.length; id++) {
   LENGTH[id] = WORDS[id].length;
   if (id > 0) OFFSET[id] = OFFSET[id - 1] + WORDS[id - 1].length;
 }
-const SLOT_BITS = 10;
-const BY_SLOT = new Int16Array(1 << SLOT_BITS);
-let SEED = 1;
-
-function hashOf(word: string): number {
-  let h = 0;
-  for (let i = 0; i < word.length; i++) h = nameHashStep(h, word.charCodeAt(i));
-  return h;
-}
-
-function slotOf(hash: number, length: number): number {
-  return Math.imul(hash ^ length, SEED) >>> (32 - SLOT_BITS);
-}
-
-for (;; SEED += 2) {
-  BY_SLOT.fill(-1);
-  let clash = false;
-  for (let id = 0; id < WORDS.length && !clash; id++) {
-    if (WORDS[id].length < 2) continue;
-    const slot = slotOf(hashOf(WORDS[id]), WORDS[id].length);
-    if (BY_SLOT[slot] >= 0) clash = true;
-    else BY_SLOT[slot] = id;
-  }
-  if (!clash) break;
-}
-
-/** After headerIdAt(): true when the name was written in its canonical spelling (no need to slice it). */
-export let headerIdExact = false;
 
 /**
- * Id of the header named at b[start, end) (a valid token) whose nameHashStep hash is
- * `hash`, or -1 for a header we do not know: the parser's hot path, with no string made.
+ * Known names for the parser, recognised while their characters are scanned: a state
+ * machine over the token characters (RFC 3261 §25.1), one table step per character,
+ * letters of either case alike. State 1 is the start; state 0 is "no known name" and
+ * stays so. NAME_STEP[state * 64 + NAME_COLUMN[c]] is the next state; NAME_COLUMN[c]
+ * is 0 for a character that cannot be in a name (the name ends there); NAME_ID[state]
+ * is the id of the header whose name leads to that state, or -1.
  */
-export function headerIdAt(b: Uint8Array, start: number, end: number, hash: number): number {
-  const len = end - start;
-  headerIdExact = false;
-  if (len === 1) return COMPACT_ID[b[start]];
-  const id = BY_SLOT[slotOf(hash, len)];
-  if (id < 0 || LENGTH[id] !== len) return -1;
-  const at = OFFSET[id];
-  let k = 0;
-  while (k < len && b[start + k] === SPELLED[at + k]) k++;
-  if (k === len) {
-    headerIdExact = true;
-    return id;
+export const NAME_COLUMN = new Uint8Array(256);
+let columns = 0;
+for (let c = 0; c < 128; c++) {
+  if ((CHAR[c] & TOKEN) === 0 || (c >= 0x41 && c <= 0x5a)) continue;
+  NAME_COLUMN[c] = ++columns;
+  if (c >= 0x61 && c <= 0x7a) NAME_COLUMN[c - 0x20] = columns;
+}
+
+const steps: number[] = new Array<number>(128).fill(0);
+const ids: number[] = [-1, -1];
+function addName(word: string, id: number): void {
+  let state = 1;
+  for (let i = 0; i < word.length; i++) {
+    const at = state * 64 + NAME_COLUMN[word.charCodeAt(i)];
+    if (steps[at] === 0) {
+      steps[at] = ids.length;
+      ids.push(-1);
+      for (let k = 0; k < 64; k++) steps.push(0);
+    }
+    state = steps[at];
   }
-  while (k < len && (b[start + k] | 0x20) === LOWER[at + k]) k++;
-  return k === len ? id : -1;
+  ids[state] = id;
+}
+WORDS.forEach((word, id) => {
+  if (word.length > 1) addName(word, id);
+});
+for (const [letter, name] of Object.entries(COMPACT)) addName(letter, ID_OF_KEY.get(name.toLowerCase())!);
+export const NAME_STEP = Int16Array.from(steps);
+export const NAME_ID = Int16Array.from(ids);
+
+/** Id of the header named at b[start, end), or -1 for a header we do not know. */
+export function headerIdAt(b: Uint8Array, start: number, end: number): number {
+  let state = 1;
+  for (let i = start; i < end; i++) {
+    const column = NAME_COLUMN[b[i]];
+    if (column === 0) return -1;
+    state = NAME_STEP[state * 64 + column];
+  }
+  return NAME_ID[state];
+}
+
+/** Is b[start, end) the canonical spelling of header `id` ('Call-ID', not 'call-id')? */
+export function isSpelledAt(b: Uint8Array, start: number, end: number, id: number): boolean {
+  if (LENGTH[id] !== end - start) return false;
+  const at = OFFSET[id] - start;
+  for (let k = start; k < end; k++) if (b[k] !== SPELLED[at + k]) return false;
+  return true;
 }
 
 // Lookups hand out the very strings the ids name, so keys compare by identity.
@@ -222,15 +213,30 @@ export interface HeaderLookup {
 }
 
 const LOOKUPS = new Map<string, HeaderLookup>();
+/**
+ * The last few names looked up and what they gave: code asks for the same handful of
+ * names (usually written as constants) over and over, and comparing a constant with
+ * itself costs less than hashing it.
+ */
+const RECENT_NAMES: string[] = ['', '', '', ''];
+const RECENT: HeaderLookup[] = new Array<HeaderLookup>(4).fill({ key: '', id: -1, list: false });
+let recentNext = 0;
 
 /** headerKey, idOfKey and isListHeader of a name at once (remembered per spelling, bounded). */
 export function lookupHeader(name: string): HeaderLookup {
+  if (name === RECENT_NAMES[0]) return RECENT[0];
+  if (name === RECENT_NAMES[1]) return RECENT[1];
+  if (name === RECENT_NAMES[2]) return RECENT[2];
+  if (name === RECENT_NAMES[3]) return RECENT[3];
   let found = LOOKUPS.get(name);
   if (found === undefined) {
     const key = headerKey(name);
     found = { key, id: idOfKey(key), list: LIST.has(key) };
     if (LOOKUPS.size < KEYS_MAX) LOOKUPS.set(name, found);
   }
+  RECENT_NAMES[recentNext] = name;
+  RECENT[recentNext] = found;
+  recentNext = (recentNext + 1) & 3;
   return found;
 }
 

@@ -3,7 +3,7 @@ import { ownCodes } from './codes.ts';
 import { parseCSeqAt } from './cseq.ts';
 import { Head, KIND_NAME_ADDRS, SPAN } from './head.ts';
 import {
-  H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS, H_TO, H_VIA, headerIdAt, headerIdExact, nameHashStep,
+  H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS, H_TO, H_VIA, NAME_COLUMN, NAME_ID, NAME_STEP,
 } from './header-names.ts';
 import { methodAt } from './interner.ts';
 import { Request, Response } from './message.ts';
@@ -221,12 +221,13 @@ function scanLines(b: Uint8Array, start: number): void {
       pos = eol + 2;
       continue;
     }
+    // The name, recognised as it is read (see NAME_STEP).
     let nameEnd = pos;
-    let hash = 0;
+    let state = 1;
     while (nameEnd < n) {
-      const c = b[nameEnd];
-      if ((CHAR[c] & TOKEN) === 0) break;
-      hash = nameHashStep(hash, c);
+      const column = NAME_COLUMN[b[nameEnd]];
+      if (column === 0) break;
+      state = NAME_STEP[(state << 6) | column];
       nameEnd++;
     }
     let colon = nameEnd;
@@ -243,14 +244,14 @@ function scanLines(b: Uint8Array, start: number): void {
     const eol = lineEnd(b, valueStart, start);
     let valueEnd = eol;
     while (valueEnd > valueStart && (b[valueEnd - 1] === 0x20 || b[valueEnd - 1] === 0x09)) valueEnd--;
-    const id = headerIdAt(b, pos, nameEnd, hash);
+    const id = NAME_ID[state];
     if (id >= 0) present |= 1 << (id & 31);
     const at = count * SPAN;
     spans[at] = pos;
     spans[at + 1] = nameEnd;
     spans[at + 2] = valueStart;
     spans[at + 3] = valueEnd;
-    spans[at + 4] = (id + 1) * 2 + (headerIdExact ? 1 : 0);
+    spans[at + 4] = id + 1;
     count++;
     pos = eol + 2;
   }
@@ -353,7 +354,7 @@ function validate(msg: Request | Response, h: Head, uriStart: number, uriEnd: nu
     const at = i * SPAN;
     const start = sp[at + 2];
     const end = sp[at + 3];
-    switch ((sp[at + 4] >> 1) - 1) {
+    switch (sp[at + 4] - 1) {
       case H_VIA:
         if (h.via < 0) {
           h.via = i;
