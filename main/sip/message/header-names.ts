@@ -130,12 +130,14 @@ for (let id = 0; id < WORDS.length; id++) {
 /**
  * Known names for the parser, recognised while their characters are scanned: a state
  * machine over the token characters (RFC 3261 §25.1), one table step per character,
- * letters of either case alike. State 1 is the start; state 0 is "no known name" and
- * stays so. NAME_STEP[state * 64 + NAME_COLUMN[c]] is the next state; NAME_COLUMN[c]
- * is 0 for a character that cannot be in a name (the name ends there); NAME_ID[state]
- * is the id of the header whose name leads to that state, or -1.
+ * letters of either case alike. A state is a multiple of 64 (the row where its steps
+ * start, so a step costs one addition and one load): NAME_START is the start, 0 is "no
+ * known name" and stays so. NAME_STEP[state + NAME_COLUMN[c]] is the next state;
+ * NAME_COLUMN[c] is 0 for a character that cannot be in a name (the name ends there);
+ * NAME_ID[state >> 6] is the id of the header whose name leads to that state, or -1.
  */
 export const NAME_COLUMN = new Uint8Array(256);
+export const NAME_START = 64;
 let columns = 0;
 for (let c = 0; c < 128; c++) {
   if ((CHAR[c] & TOKEN) === 0 || (c >= 0x41 && c <= 0x5a)) continue;
@@ -146,34 +148,35 @@ for (let c = 0; c < 128; c++) {
 const steps: number[] = new Array<number>(128).fill(0);
 const ids: number[] = [-1, -1];
 function addName(word: string, id: number): void {
-  let state = 1;
+  let state = NAME_START;
   for (let i = 0; i < word.length; i++) {
-    const at = state * 64 + NAME_COLUMN[word.charCodeAt(i)];
+    const at = state + NAME_COLUMN[word.charCodeAt(i)];
     if (steps[at] === 0) {
-      steps[at] = ids.length;
+      steps[at] = ids.length * 64;
       ids.push(-1);
       for (let k = 0; k < 64; k++) steps.push(0);
     }
     state = steps[at];
   }
-  ids[state] = id;
+  ids[state >> 6] = id;
 }
 WORDS.forEach((word, id) => {
   if (word.length > 1) addName(word, id);
 });
 for (const [letter, name] of Object.entries(COMPACT)) addName(letter, ID_OF_KEY.get(name.toLowerCase())!);
-export const NAME_STEP = Int16Array.from(steps);
+if (steps.length > 0x10000) throw new Error('header-names: too many states for NAME_STEP');
+export const NAME_STEP = Uint16Array.from(steps);
 export const NAME_ID = Int16Array.from(ids);
 
 /** Id of the header named at b[start, end), or -1 for a header we do not know. */
 export function headerIdAt(b: Uint8Array, start: number, end: number): number {
-  let state = 1;
+  let state = NAME_START;
   for (let i = start; i < end; i++) {
     const column = NAME_COLUMN[b[i]];
     if (column === 0) return -1;
-    state = NAME_STEP[state * 64 + column];
+    state = NAME_STEP[state + column];
   }
-  return NAME_ID[state];
+  return NAME_ID[state >> 6];
 }
 
 /** Is b[start, end) the canonical spelling of header `id` ('Call-ID', not 'call-id')? */

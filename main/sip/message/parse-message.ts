@@ -3,7 +3,7 @@ import { ownCodes } from './codes.ts';
 import { parseCSeqAt } from './cseq.ts';
 import { Head, KIND_NAME_ADDRS, SPAN } from './head.ts';
 import {
-  H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS, H_TO, H_VIA, NAME_COLUMN, NAME_ID, NAME_STEP,
+  H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS, H_TO, H_VIA, NAME_COLUMN, NAME_ID, NAME_START, NAME_STEP,
 } from './header-names.ts';
 import { methodAt } from './interner.ts';
 import { Request, Response } from './message.ts';
@@ -223,11 +223,11 @@ function scanLines(b: Uint8Array, start: number): void {
     }
     // The name, recognised as it is read (see NAME_STEP).
     let nameEnd = pos;
-    let state = 1;
+    let state = NAME_START;
     while (nameEnd < n) {
       const column = NAME_COLUMN[b[nameEnd]];
       if (column === 0) break;
-      state = NAME_STEP[(state << 6) | column];
+      state = NAME_STEP[state + column];
       nameEnd++;
     }
     let colon = nameEnd;
@@ -244,7 +244,7 @@ function scanLines(b: Uint8Array, start: number): void {
     const eol = lineEnd(b, valueStart, start);
     let valueEnd = eol;
     while (valueEnd > valueStart && (b[valueEnd - 1] === 0x20 || b[valueEnd - 1] === 0x09)) valueEnd--;
-    const id = NAME_ID[state];
+    const id = NAME_ID[state >> 6];
     if (id >= 0) present |= 1 << (id & 31);
     const at = count * SPAN;
     spans[at] = pos;
@@ -331,7 +331,8 @@ function parseStartLine(b: Uint8Array, s: string, start: number, end: number, he
     if (isOtherSipVersion(s.slice(sp2 + 1, end))) throw new SipParseError(505, 'Version Not Supported');
     throw badRequest('Bad Request-Line', 'bad SIP-Version');
   }
-  if (s.indexOf(' ', sp1 + 1) < sp2) throw badRequest('Bad Request-Line', 'extra spaces');
+  // Spaces inside the Request-URI ("extra spaces") fail its check; they are looked for
+  // only then (see build), as they are the first fault to report.
   if (sp2 === sp1 + 1) throw badRequest('Bad Request-Line', 'extra spaces');
   const method = methodAt(b, s, start, sp1);
   const req = new Request(method, s.slice(sp1 + 1, sp2), undefined, EMPTY, head);
@@ -443,7 +444,13 @@ function build(b: Uint8Array, s: string, start: number, scanned: boolean): Reque
     uriStart = start + msg.method.length + 1;
     uriEnd = uriStart + msg.uri.length;
   }
-  contentLengthOf = validate(msg, head, uriStart, uriEnd);
+  try {
+    contentLengthOf = validate(msg, head, uriStart, uriEnd);
+  } catch (e) {
+    // A Request-Line with extra spaces is the first fault, before any header's.
+    if (uriStart < uriEnd && s.indexOf(' ', uriStart) < uriEnd) throw badRequest('Bad Request-Line', 'extra spaces');
+    throw e;
+  }
   return msg;
 }
 

@@ -67,6 +67,25 @@ describe('reading a parsed message', () => {
     expect(m.callId()).toBe('a84b4c76e66710@pc33.atlanta.example.com');
   });
 
+  it('reports the first fault: the start line, then the headers in order, then the Request-URI', () => {
+    const reason = (text: string): string => {
+      try {
+        parseMessage(Buffer.from(text));
+        return 'ok';
+      } catch (e) {
+        return (e as SipParseError).reason;
+      }
+    };
+    const noFrom = INVITE.replace(/From: .*\r\n/, '');
+    expect(reason(noFrom)).toBe('Missing From');
+    expect(reason(noFrom.replace('sip:bob@biloxi.example.com SIP', 'sip:bob@biloxi.example.com  SIP'))).toBe('Bad Request-Line');
+    expect(reason(noFrom.replace('INVITE sip:bob@', 'INVITE sip:bob@ '))).toBe('Bad Request-Line');
+    expect(reason(INVITE.replace('INVITE sip:bob@', 'INVITE sip:bob@ '))).toBe('Bad Request-Line');
+    expect(reason(INVITE.replace('INVITE sip:bob@', 'INVITE sip:bob@<'))).toBe('Bad Request-URI');
+    expect(reason(noFrom.replace('INVITE sip:bob@', 'INVITE sip:bob@<'))).toBe('Missing From');
+    expect(reason(INVITE.replace('CSeq: 314159 INVITE', 'CSeq: x INVITE').replace('INVITE sip:bob@', 'INVITE sip:bob@<'))).toBe('Bad CSeq');
+  });
+
   it('frames the body by Content-Length and drops extra datagram bytes (RFC 3261 §18.3)', () => {
     const m = parseMessage(INVITE + 'GARBAGE');
     expect(Buffer.from(m.body).toString()).toBe('v=0\n');
