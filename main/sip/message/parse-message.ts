@@ -120,15 +120,19 @@ const SCRATCH_WORDS: Int32Array = new Int32Array(SCRATCH);
 let words = NO_WORDS;
 let wordBase = 0;
 let wordCount = 0;
+/** The bytes SCRATCH holds a copy of (from offset 0), until the next scan. */
+let scratchOf: Uint8Array | undefined;
 
 function wordsOver(b: Uint8Array): void {
   if (b.length <= SCRATCH_BYTES.length) {
     SCRATCH_BYTES.set(b);
+    scratchOf = b;
     words = SCRATCH_WORDS;
     wordBase = 0;
     wordCount = b.length >> 2;
     return;
   }
+  scratchOf = undefined;
   const base = (4 - (b.byteOffset & 3)) & 3;
   words = new Int32Array(b.buffer, b.byteOffset + base, (b.length - base) >> 2);
   wordBase = base;
@@ -342,6 +346,37 @@ function parseStartLine(b: Uint8Array, s: string, start: number, end: number, he
 }
 
 /**
+ * Is there a byte up to SP, or DEL, in b[start, end)? Four bytes at a time over the
+ * scratch copy when it holds `b`: (x - 0x21…) borrows into the top bit of a byte up to
+ * 0x20, (x + 0x01…) carries into the top bit of 0x7f, and x has it in a byte over 0x7f
+ * (allowed, but then the bytes are looked at one by one).
+ */
+function hasSpaceOrControl(b: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  if (scratchOf === b) {
+    while (i < end && (i & 3) !== 0) {
+      const c = b[i];
+      if (c <= 0x20 || c === 0x7f) return true;
+      i++;
+    }
+    const w = SCRATCH_WORDS;
+    let k = i >> 2;
+    const kEnd = end >> 2;
+    while (k < kEnd) {
+      const x = w[k];
+      if ((((x - 0x21212121) | (x + 0x01010101) | x) & 0x80808080) !== 0) break;
+      k++;
+    }
+    if (k << 2 > i) i = k << 2;
+  }
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c <= 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
  * Check what every message must get right and pre-parse what every layer reads.
  * Returns the Content-Length (-1 when absent).
  */
@@ -376,10 +411,7 @@ function validate(msg: Request | Response, h: Head, uriStart: number, uriEnd: nu
         if (callId++) throw badRequest('Multiple Call-ID');
         // callid = word [ "@" word ]: no whitespace, no control characters (§25.1)
         if (start === end) throw badRequest('Bad Call-ID', 'empty');
-        for (let k = start; k < end; k++) {
-          const c = b[k];
-          if (c <= 0x20 || c === 0x7f) throw badRequest('Bad Call-ID', 'whitespace or control character');
-        }
+        if (hasSpaceOrControl(b, start, end)) throw badRequest('Bad Call-ID', 'whitespace or control character');
         h.callId = i;
         break;
       case H_CSEQ:

@@ -77,9 +77,31 @@ describe('line scan over aligned words', () => {
         const bytes = Buffer.from(MESSAGE);
         bytes[SUBJECT_AT + 5] = c;
         expect(outcome(at(bytes, offset))).toMatch(/^ok /);
-        const callId = Buffer.from(MESSAGE);
-        callId[MESSAGE.indexOf('a84b4c') + 3] = c;
-        expect(outcome(at(callId, offset))).toBe('400 Bad Call-ID');
+      }
+    }
+  });
+
+  it('finds a space or a control character anywhere in the Call-ID, against every alignment', () => {
+    const callIdAt = MESSAGE.indexOf('a84b4c');
+    const callId = 'a84b4c76e66710@pc33.example.com';
+    for (let offset = 0; offset < 4; offset++) {
+      for (let k = 0; k < callId.length; k++) {
+        for (const c of [0x00, 0x01, 0x0b, 0x1f, 0x20, 0x7f]) {
+          // A space at either end is whitespace around the value, not in it.
+          if (c === 0x20 && (k === 0 || k === callId.length - 1)) continue;
+          const bytes = Buffer.from(MESSAGE);
+          bytes[callIdAt + k] = c;
+          expect(outcome(at(bytes, offset)), `offset ${offset}, byte ${k}, code ${c}`).toBe('400 Bad Call-ID');
+        }
+        for (const c of [0x21, 0x7e]) {
+          const bytes = Buffer.from(MESSAGE);
+          bytes[callIdAt + k] = c;
+          const expected = callId.slice(0, k) + String.fromCharCode(c) + callId.slice(k + 1);
+          expect(outcome(at(bytes, offset)), `offset ${offset}, byte ${k}, code ${c}`).toBe(`ok abcdefghijklmnopqrstuvwxyz0123456789 ${expected}`);
+        }
+        // Outside ASCII is let through (UTF-8, as phones send it).
+        const bytes = Buffer.from(MESSAGE.replace(callId, callId.slice(0, k) + 'é' + callId.slice(k + 1)));
+        expect(outcome(at(bytes, offset))).toBe(`ok abcdefghijklmnopqrstuvwxyz0123456789 ${callId.slice(0, k)}é${callId.slice(k + 1)}`);
       }
     }
   });
