@@ -7,9 +7,9 @@
  *                                                                 { id, ok: false, error }
  *                                                 host → client: { event }   (unsolicited)
  */
-import type { CodecName, CodecOptions, SrtpSuite } from '../../native/index.ts';
+import type { CodecName, SrtpSuite } from '../../native/index.ts';
 import type { DtmfEvent } from './dtmf-receiver.ts';
-import type { MediaDirection, MediaRemote, MediaStreamStats } from './media-stream.ts';
+import type { MediaDirection, MediaRemote, MediaStreamOptions, MediaStreamStats } from './media-stream.ts';
 
 /** A MessagePort as the host sees it (Node's worker_threads port, Electron's MessagePortMain). */
 export type PortLike = import('./ports/device-bridge.ts').BridgeMessagePort;
@@ -29,24 +29,16 @@ export type SinkSpec =
   | { kind: 'wav'; path: string; sampleRate?: number }
   | { kind: 'device' };
 
-export interface StreamSpec {
-  localAddress: string;
-  localPort?: number;
-  portRange?: { min: number; max: number };
-  remote: MediaRemote;
-  rtcpMux: boolean;
-  codec: { name: CodecName; payloadType: number; receivePayloadType?: number; options?: CodecOptions };
-  telephoneEventPt?: number;
-  srtp?: { suite: SrtpSuite; localKey: Uint8Array; remoteKey: Uint8Array };
+/**
+ * A stream as the client asks for it: the MediaStream's own options (media-stream.ts says what
+ * each means), less what cannot cross a thread (ports, injected clocks and natives), with the
+ * audio source and sink as plain specs and the device link as a transferable MessagePort.
+ */
+export interface StreamSpec
+  extends Omit<MediaStreamOptions, 'source' | 'sink' | 'jitterBuffer' | 'native' | 'scheduler' | 'wallClock' | 'random'> {
   source: SourceSpec;
   sink: SinkSpec;
-  ptime?: number;
-  direction?: MediaDirection;
-  cname?: string;
   jitterBuffer?: { initialDelayMs?: number; minDelayMs?: number; maxDelayMs?: number };
-  relatchAfterMs?: number;
-  rtcpIntervalMs?: number;
-  statsIntervalMs?: number;
   /** The audio device link, when source or sink is 'device'. */
   device?: { port: PortLike; sampleRate: number };
 }

@@ -88,6 +88,16 @@ function instanceIdFor(aor: string): string {
   return `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** From, next hop and credentials of a request outside a dialog: the account's, else none. */
+function outOfDialogRoute(config: AccountConfig | undefined, proxy?: string) {
+  return {
+    from: config?.aor,
+    proxy: config?.proxy ?? proxy,
+    transport: toTransport(config?.transport),
+    credentials: config && { username: config.username, password: config.password },
+  };
+}
+
 function toTransport(name?: string): TransportProtocol | undefined {
   return name ? (name.toUpperCase() as TransportProtocol) : undefined;
 }
@@ -283,10 +293,7 @@ export class Phone extends EventEmitter<Events> {
     const res = await this.ua!.sendOutOfDialog({
       method: 'OPTIONS',
       to: req.to,
-      from: account?.config.aor,
-      proxy: account?.config.proxy ?? req.proxy,
-      transport: toTransport(account?.config.transport),
-      credentials: account && { username: account.config.username, password: account.config.password },
+      ...outOfDialogRoute(account?.config, req.proxy),
       fields: [['Accept', 'application/sdp']],
     });
     return { status: res.status, reason: res.reason };
@@ -307,10 +314,7 @@ export class Phone extends EventEmitter<Events> {
     const res = await this.ua!.sendOutOfDialog({
       method: 'MESSAGE',
       to: req.to,
-      from: account?.config.aor,
-      proxy: account?.config.proxy ?? req.proxy,
-      transport: toTransport(account?.config.transport),
-      credentials: account && { username: account.config.username, password: account.config.password },
+      ...outOfDialogRoute(account?.config, req.proxy),
       fields: [['Content-Type', snap.contentType]],
       body: req.text,
     });
