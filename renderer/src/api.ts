@@ -49,4 +49,31 @@ export async function call<K extends Channel>(channel: K, req: Req<K>): Promise<
   throw new ApiFailure(result.error.code, result.error.message);
 }
 
+/**
+ * The call audio link (issue 4 §4). The renderer makes a MessageChannel, keeps one port for its
+ * device worklet and hands the other here; both implementations of `window.appel` (the Electron
+ * preload, the browser bridge client) take it from this one window message, because a
+ * MessagePort cannot cross Electron's contextBridge as an argument.
+ *
+ * On the port, both ways: `Int16Array` blocks of mono PCM16 at `sampleRate` (capture from the
+ * worklet, any block size; playback from the engine, 20 ms frames). The string `'bye'` from the
+ * renderer ends the link (the engine then hears nothing and plays nowhere); a new connect replaces
+ * the previous link.
+ */
+export const AUDIO_CONNECT = 'appel:audio-connect';
+
+/** The only rate the engine's device link runs at: AudioContext({ sampleRate: 48000 }). */
+export const AUDIO_LINK_RATE = 48000;
+
+export interface AudioConnectMessage {
+  type: typeof AUDIO_CONNECT;
+  sampleRate: number;
+}
+
+/** Gives the engine its end of the audio link (see AUDIO_CONNECT). */
+export function connectAudio(port: MessagePort, sampleRate: number = AUDIO_LINK_RATE): void {
+  const message: AudioConnectMessage = { type: AUDIO_CONNECT, sampleRate };
+  window.postMessage(message, location.origin === 'null' ? '*' : location.origin, [port]);
+}
+
 export type { ApiResult };
