@@ -9,6 +9,7 @@
  * namespace has to be reached from outside.
  */
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,8 @@ export interface AppelWebOptions {
   sip?: string[];
   /** How long the engine may take to print its address, default 30 s. */
   startTimeoutMs?: number;
+  /** `--database`: a SQLite file (kept across engines started on it), default ':memory:'. */
+  database?: string;
 }
 
 /** The engine and its page, running inside `ns`. */
@@ -46,10 +49,17 @@ export class AppelWeb {
     return this.output.text;
   }
 
-  /** Starts dev-web with the built renderer (dist/renderer must exist) and an in-memory database. */
+  /** How the engine ended: null while it runs. */
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | null {
+    const { exitCode: code, signalCode: signal } = this.child;
+    return code === null && signal === null ? null : { code, signal };
+  }
+
+  /** Starts dev-web with the built renderer (dist/renderer must exist) and `opts.database` (default in memory). */
   static async start(ns: NetNs, opts: AppelWebOptions = {}): Promise<AppelWeb> {
     const sip = (opts.sip ?? ['udp:127.0.0.1:5070']).flatMap((s) => ['--sip', s]);
-    const child = ns.spawn(NODE, [DEV_WEB, '--built', '--database', ':memory:', ...sip], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const database = opts.database ?? ':memory:';
+    const child = ns.spawn(NODE, [DEV_WEB, '--built', '--database', database, ...sip], { stdio: ['ignore', 'pipe', 'pipe'] });
     const output = { text: '' };
     const append = (d: Buffer) => {
       output.text += d.toString();
@@ -84,6 +94,14 @@ export class AppelWeb {
   /** SIGTERM (the engine un-registers: stop it before Kamailio), SIGKILL after a grace period. */
   async stop(): Promise<void> {
     await stopProcess(this.child, 5_000);
+  }
+
+  /** A crash: SIGKILL (nothing is un-registered, no call is hung up), resolved once it has exited. */
+  async kill(): Promise<void> {
+    if (this.exit) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGKILL');
+    await exited;
   }
 }
 

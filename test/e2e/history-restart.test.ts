@@ -1,0 +1,195 @@
+/**
+ * The call history is kept in the engine's database file: end to end in Debian's Chromium through
+ * the browser bridge, against a real Kamailio and baresip (test/e2e/lab/appel-web.ts), with the
+ * engine (dev-web) started on a SQLite file in this file's namespace directory.
+ *
+ * - A call placed from the dialpad and hung up leaves its History row; the engine is stopped
+ *   (SIGTERM) and a new one started on the same file: the reloaded page shows the same row, the
+ *   contact, and the account (whose password, kept in dev-web's MemorySecretStore, is gone).
+ * - The engine is killed (SIGKILL) during a call placed from a contact: the next engine on the same
+ *   file shows that call as interrupted (the row is written when the call starts: main/store/history.ts).
+ *
+ *   Chromium ── ws ── engine alice (udp 5070, database file) ──┐
+ *                                                              ├── Kamailio 5060 ── baresip bob (5062, auto-answer)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { buildRenderer } from '../../main/bridge/dev-web.ts';
+import { NetNs } from '../interop/lab/netns.ts';
+import { Kamailio } from '../interop/lab/kamailio.ts';
+import { Baresip } from '../interop/lab/baresip.ts';
+import { makeToneWav } from '../interop/lab/peers-audio-fixtures.ts';
+import { AppelWeb, launchChromiumIn } from './lab/appel-web.ts';
+
+const USERS = ['alice', 'bob'].map((username) => ({ username, password: `${username}-secret` }));
+const ALICE = 'sip:alice@lab.test';
+const PROXY = 'sip:127.0.0.1:5060';
+/** Bounded waits on the UI (a call set-up through Kamailio takes well under a second here). */
+const UI_WAIT = { timeout: 15_000 };
+
+let ns: NetNs;
+let kamailio: Kamailio;
+let bob: Baresip;
+let browser: Browser;
+let page: Page;
+/** Every engine started, stopped in afterAll (stopping one that has exited is a no-op). */
+const engines: AppelWeb[] = [];
+const problems: string[] = [];
+
+beforeAll(async () => {
+  await buildRenderer();
+  ns = await NetNs.create();
+  const tone = makeToneWav(join(ns.dir, 'audio'), { frequency: 1000 });
+  kamailio = new Kamailio(ns, { users: USERS });
+  await kamailio.start();
+  bob = new Baresip(ns, { user: 'bob', password: 'bob-secret', registrar: '127.0.0.1:5060', sipPort: 5062, ctrlPort: 6062, autoAnswer: true, playWav: tone });
+  await bob.start();
+  const browserDir = join(ns.dir, 'browser');
+  mkdirSync(browserDir, { recursive: true });
+  browser = await launchChromiumIn(ns, browserDir);
+  page = await browser.newPage({ viewport: { width: 1000, height: 700 }, locale: 'en-GB' });
+  page.on('pageerror', (e) => problems.push(e.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  // The engines and baresip un-register on SIGTERM, which needs Kamailio (PEERS.md): stop them first.
+  await Promise.all([...engines.map((e) => e.stop()), bob?.stop()]);
+  await kamailio?.stop();
+  await ns?.close();
+});
+
+/** A new engine on `database` (any earlier one stopped first: they share SIP port 5070), and the page opened at its address. */
+async function startEngine(database: string): Promise<AppelWeb> {
+  await Promise.all(engines.map((e) => e.stop()));
+  const web = await AppelWeb.start(ns, { sip: ['udp:127.0.0.1:5070'], database });
+  engines.push(web);
+  await page.goto(web.url);
+  await page.getByRole('navigation', { name: 'Main navigation' }).waitFor(UI_WAIT);
+  return web;
+}
+
+/** Fills and submits Settings' new-account form. */
+async function addAccount(aor: string, password: string): Promise<void> {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByTestId('account-add').click();
+  const form = page.getByTestId('account-form');
+  await form.getByLabel('SIP address', { exact: true }).fill(aor);
+  await form.getByLabel('Password', { exact: true }).fill(password);
+  await form.getByRole('button', { name: 'More options' }).click();
+  await form.getByLabel('Outbound proxy', { exact: true }).fill(PROXY);
+  await form.getByRole('button', { name: 'Add account' }).click();
+  await form.waitFor({ state: 'detached', ...UI_WAIT });
+  await expect.poll(() => accountItem(aor).textContent(), UI_WAIT).toContain('Registered');
+}
+
+async function addContact(name: string, uri: string): Promise<void> {
+  await page.getByRole('link', { name: 'Contacts' }).click();
+  await page.getByRole('button', { name: 'New contact' }).click();
+  const editor = page.getByTestId('contact-editor');
+  await editor.getByLabel('Name', { exact: true }).fill(name);
+  await editor.getByLabel('Address', { exact: true }).fill(uri);
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('contact-detail').getByRole('heading', { level: 2, name }).waitFor(UI_WAIT);
+}
+
+const accountItem = (aor: string) => page.getByTestId('account-item').filter({ hasText: aor });
+const callState = () => page.getByTestId('call-state').textContent();
+
+/**
+ * A History row's words without its time (which reads relative to now, so may move on) and
+ * without what is hidden from screen readers (the avatar's initials).
+ */
+const rowText = (row: Locator) =>
+  row.evaluate((el) => {
+    const copy = el.cloneNode(true) as HTMLElement;
+    for (const hidden of copy.querySelectorAll('time, [aria-hidden="true"]')) hidden.remove();
+    return (copy.textContent ?? '').replace(/\s+/g, ' ').trim();
+  });
+
+/** The History view's rows, newest first (once at least `atLeast` are shown). */
+async function historyRows(atLeast: number): Promise<string[]> {
+  await page.getByRole('link', { name: 'History' }).click();
+  const rows = page.getByTestId('history-item');
+  await expect.poll(() => rows.count(), UI_WAIT).toBeGreaterThanOrEqual(atLeast);
+  return Promise.all((await rows.all()).map(rowText));
+}
+
+describe('the call history survives the engine (Chromium, Kamailio, baresip, a database file)', () => {
+  it('a call from the dialpad, hung up: its row, the contact and the account are there after a restart', async () => {
+    const database = join(ns.dir, 'restart.db');
+    const first = await startEngine(database);
+    await addAccount(ALICE, 'alice-secret');
+    await addContact('Bob Baresip', bob.aor);
+
+    // The dialpad completes 'bob' with the account's domain.
+    await page.getByRole('link', { name: 'Dialpad' }).click();
+    await page.getByTestId('dialpad-input').fill('bob');
+    await expect.poll(() => page.locator('#dialpad-preview').textContent(), UI_WAIT).toBe('Calls bob@lab.test');
+    const since = bob.eventCount;
+    await page.getByTestId('dialpad-call').click();
+    await expect.poll(callState, UI_WAIT).toMatch(/^Connected · \d:\d\d$/);
+    const established = await bob.waitFor('CALL_ESTABLISHED', 10_000, since);
+    expect(established.peeruri).toMatch(/^sip:alice@lab\.test/);
+    await page.getByTestId('call-hangup').click();
+    await page.getByTestId('call-ended').waitFor(UI_WAIT);
+    await bob.waitFor('CALL_CLOSED', 10_000, since);
+
+    const [before] = await historyRows(1);
+    expect(before).toMatch(/^Bob Baresip Outgoing call · Answered( · \d:\d\d)? · bob@lab\.test$/);
+
+    await first.stop();
+    // SIGTERM closed the engine (and its database) itself; no SIGKILL was needed.
+    expect(first.exit, first.log.slice(-3000)).toEqual({ code: 0, signal: null });
+
+    const second = await startEngine(database);
+    expect(await historyRows(1), second.log.slice(-3000)).toEqual([before]);
+
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await expect.poll(() => page.getByTestId('contact-item').allTextContents(), UI_WAIT).toEqual([expect.stringContaining('Bob Baresip')]);
+
+    // The account is saved; its password was only in the old engine's memory (MemorySecretStore),
+    // so it registers without one and Kamailio's challenge goes unanswered. The page says so in
+    // words, though today the words are "wrong password for alice@lab.test (401 Unauthorized)
+    // (401)": the password is missing, not wrong, and there is no way to enter it again short of
+    // removing the account (reported, not checked here).
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect.poll(() => accountItem(ALICE).textContent(), UI_WAIT).toContain('Registration failed');
+    const account = (await accountItem(ALICE).textContent()) ?? '';
+    expect(account).not.toContain('Registered');
+    expect(account).toContain('password');
+    expect(await page.getByTestId('account-item').count()).toBe(1);
+    expect(problems).toEqual([]);
+    await second.stop();
+  });
+
+  it('the engine killed during a call from a contact: the next engine shows the call as interrupted', async () => {
+    const database = join(ns.dir, 'crash.db');
+    const first = await startEngine(database);
+    await addAccount(ALICE, 'alice-secret');
+    await addContact('Bob Baresip', bob.aor);
+
+    const since = bob.eventCount;
+    await page.getByTestId('contact-detail').getByRole('button', { name: 'Call bob@lab.test' }).click();
+    await expect.poll(callState, UI_WAIT).toMatch(/^Connected · \d:\d\d$/);
+    await bob.waitFor('CALL_ESTABLISHED', 10_000, since);
+
+    await first.kill();
+    expect(first.exit).toEqual({ code: null, signal: 'SIGKILL' });
+    // Nobody hangs up for the dead engine: end baresip's side.
+    await bob.hangup();
+    await bob.waitFor('CALL_CLOSED', 10_000, since);
+
+    const second = await startEngine(database);
+    const [row] = await historyRows(1);
+    expect(row, second.log.slice(-3000)).toMatch(/^Bob Baresip Outgoing call · Interrupted( · \d:\d\d)? · bob@lab\.test$/);
+    expect(await page.getByTestId('history-item').count()).toBe(1);
+    // The engine says so in words.
+    const notice = page.getByTestId('app-status').locator('[data-notice="calls-interrupted"]');
+    await expect.poll(() => notice.textContent(), UI_WAIT).toContain('the history keeps it as interrupted');
+    expect(problems).toEqual([]);
+    await second.stop();
+  });
+});
