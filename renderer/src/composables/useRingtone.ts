@@ -1,6 +1,6 @@
 import { onUnmounted, watch } from 'vue';
 import { useCallsStore } from '../stores/calls.ts';
-import { useSettingsStore } from '../stores/settings.ts';
+import { useAudioStore } from '../stores/audio.ts';
 
 /** The part of HTMLAudioElement the ringtone uses (`setSinkId` is missing in some browsers). */
 export interface RingtoneAudio {
@@ -47,7 +47,7 @@ export interface RingtoneOptions {
  */
 export function useRingtone(opts: RingtoneOptions = {}) {
   const calls = useCallsStore();
-  const settings = useSettingsStore();
+  const devices = useAudioStore();
   const create = opts.createAudio ?? (() => new Audio() as RingtoneAudio);
   const probe = opts.probe ?? headIsAudio;
   let audio: RingtoneAudio | undefined;
@@ -67,7 +67,8 @@ export function useRingtone(opts: RingtoneOptions = {}) {
       audio ??= create();
       audio.loop = true;
       if (audio.src !== url) audio.src = url;
-      const device = settings.settings.audio?.ringingDeviceId ?? 'default';
+      // The chosen ringing device, found again by its label if its id changed (pickDevice).
+      const device = devices.ringing.id;
       if (typeof audio.setSinkId === 'function') {
         // '' is the system's default output; an unplugged device leaves the previous sink ringing.
         await audio.setSinkId(device === 'default' ? '' : device).catch(() => undefined);

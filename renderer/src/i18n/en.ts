@@ -156,6 +156,18 @@ export const en = {
     split: 'Split',
     inConference: 'Conference: {names}',
     transferDialog: { title: 'Transfer the call', target: 'Transfer to', submit: 'Transfer', attended: 'Connect with {name}', done: 'Call transferred.' },
+    audio: {
+      label: 'Call audio',
+      mic: 'Microphone level',
+      speaker: 'Speaker level',
+      problem: {
+        permission: 'The microphone is not allowed: the other side hears nothing. Allow it in your system settings.',
+        noMicrophone: 'No microphone was found: the other side hears nothing.',
+        busy: 'The microphone is in use by another program: the other side hears nothing.',
+        unsupported: 'This window cannot use the microphone or the speaker.',
+        failed: 'The call audio could not start: {reason}',
+      },
+    },
   },
   history: {
     title: 'History',

@@ -154,6 +154,18 @@ export const fr: Messages = {
     split: 'Séparer',
     inConference: 'Conférence : {names}',
     transferDialog: { title: 'Transférer l’appel', target: 'Transférer à', submit: 'Transférer', attended: 'Mettre en relation avec {name}', done: 'Appel transféré.' },
+    audio: {
+      label: 'Son de l’appel',
+      mic: 'Niveau du micro',
+      speaker: 'Niveau du haut-parleur',
+      problem: {
+        permission: 'Le micro n’est pas autorisé : votre correspondant n’entend rien. Autorisez-le dans les réglages du système.',
+        noMicrophone: 'Aucun micro n’a été trouvé : votre correspondant n’entend rien.',
+        busy: 'Le micro est utilisé par un autre programme : votre correspondant n’entend rien.',
+        unsupported: 'Cette fenêtre ne peut pas utiliser le micro ni le haut-parleur.',
+        failed: 'Le son de l’appel n’a pas pu démarrer : {reason}',
+      },
+    },
   },
   history: {
     title: 'Historique',

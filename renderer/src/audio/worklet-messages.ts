@@ -1,0 +1,15 @@
+/** What CallAudio and the 'appel-device' worklet say to each other on the node's own port. */
+
+/** The name the worklet registers its processor under. */
+export const DEVICE_PROCESSOR = 'appel-device';
+
+export type ToWorklet =
+  /** The link to the engine (transferred): capture goes out on it, playback comes in. */
+  | { type: 'link'; port: MessagePort }
+  /** End the link: the worklet says 'bye' on it, closes it and answers 'closed'. */
+  | { type: 'bye' };
+
+export type FromWorklet =
+  /** RMS levels in dBFS over the last ~100 ms: what the microphone sent, what the speaker played. */
+  | { type: 'levels'; capture: number; playback: number }
+  | { type: 'closed' };
