@@ -13,6 +13,7 @@
  */
 import type { ApiHandlers, ApiResult } from '../phone/api.ts';
 import { dispatch } from '../bridge/dispatch.ts';
+import type { DeviceLinkPort } from '../phone/media-host.ts';
 import { CONTRACT_CHANNEL, contract, type Contract } from './contract.ts';
 
 /** The parts of Electron's WebFrameMain we read. */
@@ -25,7 +26,12 @@ export interface SenderFrame {
 export interface IpcEventLike {
   senderFrame: SenderFrame | null;
   returnValue?: unknown;
+  /** MessagePortMain objects sent with `ipcRenderer.postMessage` (the audio link). */
+  ports?: unknown[];
 }
+
+/** The preload forwards the renderer's audio link here (renderer/src/api.ts AUDIO_CONNECT). */
+export const AUDIO_CHANNEL = 'appel:audio';
 
 /** The parts of Electron's `ipcMain` we use. */
 export interface IpcMainLike {
@@ -57,6 +63,8 @@ export interface RegisterIpcOptions {
   origin: string;
   /** The names to serve (default: contract()). */
   contract?: Contract;
+  /** Takes the page's audio link (a MessagePortMain) — the engine's `phone.connectAudio`. */
+  connectAudio?: (port: DeviceLinkPort, sampleRate: number) => unknown;
 }
 
 /**
@@ -88,6 +96,24 @@ export function registerIpc(opts: RegisterIpcOptions): () => void {
   };
   ipcMain.on(CONTRACT_CHANNEL, onContract);
   undo.push(() => ipcMain.removeListener(CONTRACT_CHANNEL, onContract));
+
+  if (opts.connectAudio) {
+    const connect = opts.connectAudio;
+    const onAudio = (event: IpcEventLike, meta: unknown) => {
+      const port = event.ports?.[0] as DeviceLinkPort | undefined;
+      const sampleRate = (meta as { sampleRate?: unknown } | null)?.sampleRate;
+      if (!port) return;
+      // Only our page's top frame gets the microphone link; anything else is closed unheard.
+      if (!isTrustedSender(event.senderFrame, origin) || typeof sampleRate !== 'number') return void port.close?.();
+      try {
+        connect(port, sampleRate);
+      } catch {
+        port.close?.();
+      }
+    };
+    ipcMain.on(AUDIO_CHANNEL, onAudio);
+    undo.push(() => ipcMain.removeListener(AUDIO_CHANNEL, onAudio));
+  }
 
   for (const channel of names.channels) {
     ipcMain.handle(channel, async (event, req) => {

@@ -189,6 +189,7 @@ if (!app.requestSingleInstanceLock()) {
         handlers: e.handlers,
         events: e.events as unknown as EventSourceLike,
         origin: APP_ORIGIN,
+        connectAudio: (port, sampleRate) => e.phone.connectAudio(port, sampleRate),
         targets: () => [...(window ? [window.webContents] : []), ...[...incoming.values()].map((w) => w.webContents)],
       }),
     );

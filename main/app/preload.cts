@@ -31,6 +31,20 @@ const contract = readContract();
 const failure = (code: string, message: string): Failure => ({ ok: false, error: { code, message } });
 const show = (v: unknown) => (typeof v === 'string' ? `'${v.slice(0, 60)}'` : typeof v);
 
+// The call audio link (renderer/src/api.ts connectAudio): a MessagePort cannot be an argument
+// through contextBridge, so the page posts it to its own window and we hand it to the main
+// process, which gives it to the engine. Only a message from this very page is taken.
+const AUDIO_CONNECT = 'appel:audio-connect';
+/** The page's window as the preload sees it (the shell compiles without the DOM's types). */
+declare const window: {
+  addEventListener(type: 'message', listener: (event: { source: unknown; data: unknown; ports: NonNullable<Parameters<typeof ipcRenderer.postMessage>[2]> }) => void): void;
+};
+window.addEventListener('message', (event) => {
+  const data = event.data as { type?: unknown; sampleRate?: unknown } | null;
+  if (event.source !== window || data?.type !== AUDIO_CONNECT || event.ports.length !== 1) return;
+  ipcRenderer.postMessage('appel:audio', { sampleRate: Number(data.sampleRate) }, [event.ports[0]]);
+});
+
 contextBridge.exposeInMainWorld('appel', {
   invoke(channel: unknown, req: unknown): Promise<unknown> {
     if (typeof channel !== 'string' || !contract.channels.has(channel)) {

@@ -143,6 +143,7 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
     handlers: { ...engine.handlers, ...opts.extraHandlers },
     events: [engine.events as unknown as EventSource],
     shareUpgrades: mode === 'vite',
+    connectAudio: (port, sampleRate) => engine.phone.connectAudio(port, sampleRate),
   });
 
   return {

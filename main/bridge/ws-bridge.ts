@@ -6,13 +6,20 @@
  *
  * Frames are JSON text: requests `{ id, channel, req }` → answers `{ id, result }` where result is
  * an `ApiResult` (every request validated first, ./validate.ts); events `{ event, payload }`.
+ *
+ * The call audio link (renderer/src/api.ts connectAudio) rides the same socket: the page sends
+ * `{ audio: 'connect', sampleRate }`, then binary frames of mono PCM16 (little-endian, what its
+ * worklet captured), and gets binary frames of what the call plays; `{ audio: 'bye' }` or the
+ * socket closing ends it. One page at a time has the link (the latest to connect).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch, type Handlers } from './dispatch.ts';
 import { EVENT_NAMES } from './validate.ts';
+import type { DeviceLinkPort } from '../phone/media-host.ts';
 
 export { EVENT_NAMES } from './validate.ts';
 
@@ -34,6 +41,56 @@ export interface WsBridgeOptions {
   path?: string;
   /** Leave other upgrade paths alone (Vite's HMR socket shares the server). */
   shareUpgrades?: boolean;
+  /** Takes a page's audio link (the engine's `phone.connectAudio`); without it, audio frames are ignored. */
+  connectAudio?: (port: DeviceLinkPort, sampleRate: number) => unknown;
+}
+
+/** Playback frames are dropped while this much is queued for a page that stopped reading (about 1 s of audio). */
+const AUDIO_BACKLOG_BYTES = 96_000;
+
+/**
+ * One page's audio link as the engine sees it: PCM16 blocks from the socket's binary frames
+ * (copied, so they are aligned), and playback frames sent back as binary frames.
+ */
+class SocketAudioPort extends EventEmitter implements DeviceLinkPort {
+  readonly #ws: WebSocket;
+  #open = true;
+
+  constructor(ws: WebSocket) {
+    super();
+    this.#ws = ws;
+  }
+
+  /** A binary frame from the page: its capture. */
+  capture(data: Buffer): void {
+    if (!this.#open || data.length < 2 || data.length % 2 !== 0) return;
+    const block = new Int16Array(data.length / 2);
+    new Uint8Array(block.buffer).set(data);
+    this.emit('message', block);
+  }
+
+  postMessage(frame: unknown): void {
+    if (!this.#open || !(frame instanceof Int16Array) || this.#ws.readyState !== this.#ws.OPEN) return;
+    if (this.#ws.bufferedAmount > AUDIO_BACKLOG_BYTES) return;
+    this.#ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
+  }
+
+  /** The page said bye, or its socket closed. */
+  end(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.emit('close');
+    this.removeAllListeners();
+  }
+
+  close(): void {
+    this.#open = false;
+    this.removeAllListeners();
+  }
+
+  get open(): boolean {
+    return this.#open;
+  }
 }
 
 function sameToken(given: string | null, token: string): boolean {
@@ -91,15 +148,37 @@ export class WsBridge {
   }
 
   private serve(ws: WebSocket): void {
+    let audio: SocketAudioPort | undefined;
+    ws.on('close', () => audio?.end());
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      let msg: { id?: unknown; channel?: unknown; req?: unknown };
+      if (isBinary) {
+        audio?.capture(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer));
+        return;
+      }
+      let msg: { id?: unknown; channel?: unknown; req?: unknown; audio?: unknown; sampleRate?: unknown };
       try {
         msg = JSON.parse(data.toString());
       } catch {
         return;
       }
-      if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number') return;
+      if (typeof msg !== 'object' || msg === null) return;
+      if (msg.audio === 'connect' && this.opts.connectAudio) {
+        audio?.end();
+        const port = new SocketAudioPort(ws);
+        try {
+          this.opts.connectAudio(port, Number(msg.sampleRate));
+          audio = port;
+        } catch {
+          port.close();
+        }
+        return;
+      }
+      if (msg.audio === 'bye') {
+        audio?.end();
+        audio = undefined;
+        return;
+      }
+      if (typeof msg.id !== 'number') return;
       const id = msg.id;
       void dispatch(this.opts.handlers, msg.channel, msg.req).then((result) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));

@@ -4,7 +4,7 @@
  * will wrap a utilityProcess the same way; callers see only this class's shape.
  */
 import { EventEmitter } from 'node:events';
-import { Worker, type Transferable } from 'node:worker_threads';
+import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
 import type { DtmfEvent } from './dtmf-receiver.ts';
 import type { ClientMessage, HostMessage, MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, SinkSpec, SourceSpec, StreamSpec } from './media-protocol.ts';
 import type { MediaDirection, MediaRemote, MediaStreamStats } from './media-stream.ts';
@@ -143,6 +143,20 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
 
   releasePorts(localPort: number): Promise<null> {
     return this.request({ type: 'release-ports', localPort });
+  }
+
+  /** Gives the engine the local user's device link (ports/local-audio.ts); the port is transferred. */
+  attachDevice(port: MessagePort, sampleRate: number): Promise<null> {
+    return this.request({ type: 'attach-device', port, sampleRate }, [port as unknown as Transferable]);
+  }
+
+  detachDevice(): Promise<null> {
+    return this.request({ type: 'detach-device' });
+  }
+
+  /** Gives the local microphone and speaker to `streamId` (null: to no stream). */
+  setDeviceOwner(streamId: string | null): Promise<null> {
+    return this.request({ type: 'device-owner', streamId });
   }
 
   capabilities(): Promise<MediaResponses['capabilities']> {

@@ -12,6 +12,7 @@ import type { MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, PortLike
 import { MediaStream } from './media-stream.ts';
 import type { AudioPort } from './ports/audio-port.ts';
 import { DeviceBridge } from './ports/device-bridge.ts';
+import { LocalAudio } from './ports/local-audio.ts';
 import { Mixer, type MixerParticipant } from './ports/mixer.ts';
 import { SilenceSource } from './ports/silence-source.ts';
 import { ToneSource } from './ports/tone-source.ts';
@@ -98,6 +99,7 @@ export class MediaEngine {
   #native: MediaNative | undefined;
   readonly #srtpSuites: (() => Promise<SrtpSuite[]>) | undefined;
   readonly #reserved = new Map<number, Reservation>();
+  readonly #local = new LocalAudio();
 
   constructor(options: MediaEngineOptions) {
     this.#onEvent = options.onEvent;
@@ -162,7 +164,7 @@ export class MediaEngine {
       }
       case 'set-sink': {
         const e = this.#entry(r.streamId);
-        const port = await this.#makeSink(r.sink, e, r.device);
+        const port = await this.#makeSink(r.sink, r.streamId, e, r.device);
         const old = e.conferenceId ? e.saved!.sink : e.stream.sink;
         if (e.conferenceId) e.saved!.sink = port;
         else e.stream.setPorts({ sink: port });
@@ -202,6 +204,21 @@ export class MediaEngine {
         const srtpSuites = this.#srtpSuites ? await this.#srtpSuites() : (await import('../../native/index.ts')).srtpSuites();
         return { codecs: native.codecNames(), srtpSuites };
       }
+      case 'attach-device':
+        try {
+          this.#local.attach(r.port, r.sampleRate);
+        } catch (err) {
+          r.port?.close?.();
+          throw new MediaEngineError('bad-request', (err as Error).message);
+        }
+        return null;
+      case 'detach-device':
+        this.#local.detach();
+        return null;
+      case 'device-owner':
+        if (r.streamId !== null && typeof r.streamId !== 'string') throw new MediaEngineError('bad-request', 'streamId: expected a stream id or null');
+        this.#local.setOwner(r.streamId ?? undefined);
+        return null;
       case 'shutdown':
         await this.shutdown();
         return null;
@@ -225,7 +242,7 @@ export class MediaEngine {
     let sink: AudioPort;
     try {
       source = await this.#makeSource(spec.source, streamId, entry, spec.device);
-      sink = await this.#makeSink(spec.sink, entry, spec.device, codecRate(spec.codec));
+      sink = await this.#makeSink(spec.sink, streamId, entry, spec.device, codecRate(spec.codec));
     } catch (err) {
       for (const p of entry.owned) p.close();
       throw err instanceof MediaEngineError ? err : new MediaEngineError('bad-request', (err as Error).message);
@@ -288,6 +305,12 @@ export class MediaEngine {
     return bridge;
   }
 
+  /** The local device as one stream sees it (a conference's own local ports have no stream: refused). */
+  #localPort(side: 'source' | 'sink', streamId: string | undefined): AudioPort {
+    if (streamId === undefined) throw new MediaEngineError('bad-request', `${side}.kind: 'local' belongs to a stream (a conference takes it with fromStream)`);
+    return side === 'source' ? this.#local.source(streamId) : this.#local.sink(streamId);
+  }
+
   async #makeSource(spec: SourceSpec, streamId: string | undefined, entry: StreamEntry | undefined, device?: { port: PortLike; sampleRate: number }): Promise<AudioPort> {
     let port: AudioPort;
     switch (spec?.kind) {
@@ -316,14 +339,17 @@ export class MediaEngine {
       }
       case 'device':
         return this.#deviceBridge(entry, device);
+      case 'local':
+        port = this.#localPort('source', streamId);
+        break;
       default:
-        throw new MediaEngineError('bad-request', `source.kind: expected silence, tone, wav or device`);
+        throw new MediaEngineError('bad-request', `source.kind: expected silence, tone, wav, device or local`);
     }
     entry?.owned.add(port);
     return port;
   }
 
-  async #makeSink(spec: SinkSpec, entry: StreamEntry | undefined, device?: { port: PortLike; sampleRate: number }, rateHint?: number): Promise<AudioPort> {
+  async #makeSink(spec: SinkSpec, streamId: string | undefined, entry: StreamEntry | undefined, device?: { port: PortLike; sampleRate: number }, rateHint?: number): Promise<AudioPort> {
     let port: AudioPort;
     switch (spec?.kind) {
       case 'silence':
@@ -340,8 +366,11 @@ export class MediaEngine {
       }
       case 'device':
         return this.#deviceBridge(entry, device);
+      case 'local':
+        port = this.#localPort('sink', streamId);
+        break;
       default:
-        throw new MediaEngineError('bad-request', `sink.kind: expected silence, wav or device`);
+        throw new MediaEngineError('bad-request', `sink.kind: expected silence, wav, device or local`);
     }
     entry?.owned.add(port);
     return port;
@@ -400,7 +429,7 @@ export class MediaEngine {
     } else {
       const holder = { owned: new Set<AudioPort>() } as StreamEntry;
       source = await this.#makeSource(local.source, undefined, holder, local.device);
-      sink = await this.#makeSink(local.sink, holder, local.device);
+      sink = await this.#makeSink(local.sink, undefined, holder, local.device);
       owned.push(...holder.owned);
     }
     const native = await this.#getNative();
@@ -451,6 +480,7 @@ export class MediaEngine {
   async shutdown(): Promise<void> {
     for (const id of [...this.#conferences.keys()]) this.#endConference(id);
     await Promise.all([...this.#streams.keys()].map((id) => this.#stopStream(id).catch(() => {})));
+    this.#local.close();
     const held = [...this.#reserved.values()].flatMap((r) => r.sockets);
     this.#reserved.clear();
     await closeSockets(held);

@@ -20,14 +20,18 @@ export type SourceSpec =
   | { kind: 'tone'; frequencies: number[]; levelDb?: number; cadence?: { onMs: number; offMs: number } }
   | { kind: 'wav'; path: string; loop?: boolean }
   /** The app's capture worklet over `device.port` (see CreateStreamRequest.device). */
-  | { kind: 'device' };
+  | { kind: 'device' }
+  /** The engine's local microphone (`attach-device`), while this stream owns it (`device-owner`). */
+  | { kind: 'local' };
 
 /** Where the audio we receive goes. */
 export type SinkSpec =
   | { kind: 'silence' }
   /** A mono PCM16 WAV file at `sampleRate` (default: the codec's rate). */
   | { kind: 'wav'; path: string; sampleRate?: number }
-  | { kind: 'device' };
+  | { kind: 'device' }
+  /** The engine's local speaker (`attach-device`), while this stream owns it (`device-owner`). */
+  | { kind: 'local' };
 
 /**
  * A stream as the client asks for it: the MediaStream's own options (media-stream.ts says what
@@ -70,6 +74,14 @@ export type MediaRequest =
   /** Frees a reservation no stream took (a call that failed before media). */
   | { type: 'release-ports'; localPort: number }
   | { type: 'capabilities' }
+  /**
+   * The local user's audio device link (ports/local-audio.ts): a MessagePort to the app's
+   * capture/playback worklet, at LOCAL_AUDIO_RATE. Replaces a previous link.
+   */
+  | { type: 'attach-device'; port: PortLike; sampleRate: number }
+  | { type: 'detach-device' }
+  /** Which stream has the local microphone and speaker (null: none). */
+  | { type: 'device-owner'; streamId: string | null }
   | { type: 'shutdown' };
 
 export interface MediaResponses {
@@ -87,6 +99,9 @@ export interface MediaResponses {
   'reserve-ports': { localPort: number; localRtcpPort: number };
   'release-ports': null;
   capabilities: { codecs: CodecName[]; srtpSuites: SrtpSuite[] };
+  'attach-device': null;
+  'detach-device': null;
+  'device-owner': null;
   shutdown: null;
 }
 

@@ -52,6 +52,14 @@ const RECORD_RATE = 16000;
 /** What the phone gives each call. */
 export interface CallHost {
   media: MediaHost;
+  /**
+   * Without `play`/`record`, the call speaks and hears through the local user's device (the
+   * app's microphone and speaker, MediaHost.connectDevice) instead of silence. The phone gives
+   * the device to one call at a time (`streamStarted`, `changed`).
+   */
+  localAudio?: boolean;
+  /** A media stream of the call started (a new one after a codec or key change). */
+  streamStarted?(call: Call): void;
   portRange?: { min: number; max: number };
   /** The snapshot changed. */
   changed(call: Call): void;
@@ -95,8 +103,9 @@ function textOf(body: Body): string {
   return typeof body.body === 'string' ? body.body : new TextDecoder().decode(body.body);
 }
 
-function sourceSpec(play: CallAudioSource | undefined): SourceSpec {
-  if (!play || 'silence' in play) return { kind: 'silence' };
+function sourceSpec(play: CallAudioSource | undefined, localAudio: boolean): SourceSpec {
+  if (!play) return localAudio ? { kind: 'local' } : { kind: 'silence' };
+  if ('silence' in play) return { kind: 'silence' };
   if ('wav' in play) return { kind: 'wav', path: play.wav, loop: play.loop ?? false };
   return { kind: 'tone', frequencies: play.tone, ...(play.levelDb !== undefined ? { levelDb: play.levelDb } : {}) };
 }
@@ -526,6 +535,7 @@ export class Call {
       this.#streamId = streamId;
       this.#streamKey = key;
       if (this.#ended) await this.#releaseMedia();
+      else this.#host.streamStarted?.(this);
     };
     const p = this.#mediaChain.then(run);
     this.#mediaChain = p.catch(() => undefined);
@@ -537,7 +547,8 @@ export class Call {
   }
 
   #streamSpec(n: NegotiatedMedia): StreamSpec {
-    const sink: SinkSpec = this.#media.record ? { kind: 'wav', path: this.#media.record, sampleRate: RECORD_RATE } : { kind: 'silence' };
+    const local = this.#host.localAudio === true;
+    const sink: SinkSpec = this.#media.record ? { kind: 'wav', path: this.#media.record, sampleRate: RECORD_RATE } : local ? { kind: 'local' } : { kind: 'silence' };
     const codec: StreamSpec['codec'] = { name: n.codec.name, payloadType: n.codec.payloadType };
     if (n.codec.receivePayloadType !== undefined) codec.receivePayloadType = n.codec.receivePayloadType;
     if (n.codec.name === 'opus') {
@@ -553,7 +564,7 @@ export class Call {
       codec,
       ...(n.telephoneEvent ? { telephoneEventPt: n.telephoneEvent.payloadType } : {}),
       ...(n.srtp ? { srtp: { suite: n.srtp.suite, localKey: n.srtp.localKey, remoteKey: n.srtp.remoteKey } } : {}),
-      source: sourceSpec(this.#media.play),
+      source: sourceSpec(this.#media.play, local),
       sink,
       ptime: n.codec.ptime,
       direction: n.direction,
@@ -693,6 +704,11 @@ export class Call {
   /** What the call sends and records, its codecs and SRTP policy: a call that takes over from it starts from these. */
   get media(): CallMedia {
     return { ...this.#media };
+  }
+
+  /** The media stream running now (undefined: none yet, or none any more); see streamId() to wait for pending changes. */
+  get currentStreamId(): string | undefined {
+    return this.#ended ? undefined : this.#streamId;
   }
 
   /** The running media stream's id once the pending media changes are done (undefined: no stream). */

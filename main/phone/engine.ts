@@ -132,6 +132,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const phoneOpts = opts.phone ?? {};
   const phone = new Phone({
+    // The app's calls speak through its microphone and speaker (Phone.connectAudio).
+    localAudio: true,
     ...phoneOpts,
     calls: { ...callSettingsOf(settings), ...phoneOpts.calls },
     media: {

@@ -3,7 +3,10 @@
  * the first call and closed by `Phone.stop()`, with its events routed to the call that owns each
  * stream. What the engine can do (`capabilities`) is asked once.
  */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { MediaEngineClient } from '../media/media-engine-client.ts';
+import type { BridgeMessagePort } from '../media/ports/device-bridge.ts';
+import { LOCAL_AUDIO_RATE } from '../media/ports/local-audio.ts';
 import type { DtmfEvent, MediaStreamStats } from '../media/media-engine-client.ts';
 import type { CodecName, SrtpSuite } from '../../native/index.ts';
 
@@ -14,6 +17,19 @@ export interface StreamListener {
   sourceEnded?(): void;
   latched?(to: { address: string; port: number; rtcp: boolean }): void;
 }
+
+/**
+ * The app's end of the audio device link as the engine gets it: Electron's MessagePortMain (from
+ * the renderer through the preload), or the WebSocket bridge's adapter. Messages are Int16Array
+ * blocks of mono PCM16 (bare or as `event.data`); the string 'bye' ends the link.
+ */
+export interface DeviceLinkPort extends BridgeMessagePort {
+  /** Called when the far end goes away (Electron's MessagePortMain 'close'; a WebSocket closing). */
+  on?(event: 'message' | 'close', listener: (value: unknown) => void): unknown;
+}
+
+/** The largest capture block taken from the app: 100 ms at the link's rate. */
+const MAX_BLOCK = LOCAL_AUDIO_RATE / 10;
 
 export interface MediaHostOptions {
   /** Another engine entry point (tests); default the worker host next to the engine. */
@@ -28,6 +44,9 @@ export class MediaHost {
   readonly #exitListeners: Array<(reason: string) => void> = [];
   #nextStream = 1;
   #closed = false;
+  /** The app's device link, piped into each worker the host starts (a new worker after a crash gets it too). */
+  #device: { outer: DeviceLinkPort; inner?: MessagePort } | undefined;
+  #deviceOwner: string | null = null;
 
   constructor(opts: MediaHostOptions = {}) {
     this.#opts = opts;
@@ -45,13 +64,79 @@ export class MediaHost {
       client.on('exit', ({ code }) => {
         if (this.#client !== client) return;
         this.#client = undefined;
+        this.#deviceOwner = null;
         this.#capabilities = undefined;
         this.#streams.clear();
         for (const l of this.#exitListeners) this.#guard(() => l(`the media engine stopped (exit code ${code})`));
       });
       this.#client = client;
+      if (this.#device) this.#pipeDevice(client, this.#device);
+      if (this.#deviceOwner !== null) void client.setDeviceOwner(this.#deviceOwner).catch(() => undefined);
     }
     return this.#client;
+  }
+
+  /**
+   * Takes the app's audio device link (replacing a previous one). Frames are piped, checked,
+   * between `outer` and a MessageChannel whose other end lives in the media worker. Returns the
+   * function that ends the link; the far end going away ('close', or 'bye') ends it too.
+   */
+  connectDevice(outer: DeviceLinkPort, sampleRate: number): () => void {
+    if (sampleRate !== LOCAL_AUDIO_RATE) throw new RangeError(`sampleRate: the audio link runs at ${LOCAL_AUDIO_RATE} Hz, not ${String(sampleRate)}`);
+    this.disconnectDevice();
+    const link: { outer: DeviceLinkPort; inner?: MessagePort } = { outer };
+    this.#device = link;
+    const onValue = (value: unknown): void => {
+      if (this.#device !== link) return;
+      if (value === 'bye') return this.disconnectDevice();
+      // Bad input changes nothing: only PCM16 blocks of a sane size reach the engine.
+      if (value instanceof Int16Array && value.length > 0 && value.length <= MAX_BLOCK) link.inner?.postMessage(value);
+    };
+    if (typeof outer.addEventListener === 'function') outer.addEventListener('message', (e) => onValue((e as { data?: unknown }).data));
+    else outer.on?.('message', (v) => onValue(v instanceof Int16Array || typeof v === 'string' ? v : (v as { data?: unknown } | null)?.data));
+    outer.on?.('close', () => {
+      if (this.#device === link) this.disconnectDevice();
+    });
+    outer.start?.();
+    if (this.#client) this.#pipeDevice(this.#client, link);
+    return () => {
+      if (this.#device === link) this.disconnectDevice();
+    };
+  }
+
+  /** Ends the device link: calls then send silence and play nowhere. */
+  disconnectDevice(): void {
+    const link = this.#device;
+    if (!link) return;
+    this.#device = undefined;
+    link.inner?.close();
+    try {
+      link.outer.close?.();
+    } catch {
+      // already closed
+    }
+    if (this.#client) void this.#client.detachDevice().catch(() => undefined);
+  }
+
+  get deviceConnected(): boolean {
+    return this.#device !== undefined;
+  }
+
+  /** Gives the local microphone and speaker to one stream (null: to none). */
+  setDeviceOwner(streamId: string | null): void {
+    if (this.#deviceOwner === streamId) return;
+    this.#deviceOwner = streamId;
+    if (this.#client) void this.#client.setDeviceOwner(streamId).catch(() => undefined);
+  }
+
+  #pipeDevice(client: MediaEngineClient, link: { outer: DeviceLinkPort; inner?: MessagePort }): void {
+    link.inner?.close();
+    const { port1, port2 } = new MessageChannel();
+    link.inner = port1;
+    port1.on('message', (frame: unknown) => {
+      if (this.#device === link && frame instanceof Int16Array) link.outer.postMessage(frame);
+    });
+    void client.attachDevice(port2, LOCAL_AUDIO_RATE).catch(() => undefined);
   }
 
   get running(): boolean {
@@ -82,6 +167,7 @@ export class MediaHost {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.disconnectDevice();
     const client = this.#client;
     this.#client = undefined;
     this.#streams.clear();

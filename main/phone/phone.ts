@@ -41,7 +41,7 @@ import type {
   SrtpMode,
 } from './api.ts';
 import { Call, CallError, DEFAULT_CODECS, type CallHost, type CallMedia } from './call.ts';
-import { MediaHost } from './media-host.ts';
+import { MediaHost, type DeviceLinkPort } from './media-host.ts';
 import { Transfers } from './transfers.ts';
 import { Conference } from './conference.ts';
 
@@ -68,6 +68,11 @@ export interface PhoneOptions {
   };
   /** Incoming-call behaviour (changeable later with `callSettings`). */
   calls?: Partial<CallSettings>;
+  /**
+   * Calls without `play`/`record` speak and hear through the local user's audio device (the
+   * app's microphone and speaker, `connectAudio`); default false: they send silence (headless).
+   */
+  localAudio?: boolean;
   /** RFC 4028 session timers (default on: 1800 s asked, 90 s minimum; false: off). */
   sessionTimer?: { expires?: number; minSE?: number } | false;
 }
@@ -147,6 +152,9 @@ export class Phone extends EventEmitter<Events> {
   private settings: CallSettings;
   private autoAnswered = 0;
   private readonly latchedListeners: Array<(latched: CallLatched) => void> = [];
+  /** When each call last came to the foreground (early media, answered, resumed): the latest has the device. */
+  private readonly foregroundSince = new Map<Call, number>();
+  private foregroundCount = 0;
   private nextId = 1;
 
   constructor(opts: PhoneOptions = {}) {
@@ -333,7 +341,12 @@ export class Phone extends EventEmitter<Events> {
     return {
       media: this.media!,
       ...(this.opts.media?.portRange ? { portRange: this.opts.media.portRange } : {}),
-      changed: (call) => this.publish('call:state', call.snapshot),
+      ...(this.opts.localAudio ? { localAudio: true } : {}),
+      changed: (call) => {
+        this.noteForeground(call);
+        this.publish('call:state', call.snapshot);
+      },
+      streamStarted: () => this.updateDeviceOwner(),
       stats: (stats) => this.publish('call:stats', stats),
       dtmf: (dtmf) => this.publish('call:dtmf', dtmf),
       latched: (latched) => {
@@ -349,12 +362,55 @@ export class Phone extends EventEmitter<Events> {
         this.publish('message:received', { id: randomUUID(), direction: 'incoming', peer: m.from, text: m.text, contentType: m.contentType, time: Date.now(), status: 'received' }),
       ended: (call) => {
         this.calls.delete(call.id);
+        this.foregroundSince.delete(call);
         for (const conf of this.conferences.values()) conf.memberLeft(call, `${call.snapshot.peer.uri} left`);
+        this.updateDeviceOwner();
       },
       streamReplaced: (call) => {
         for (const conf of this.conferences.values()) conf.memberLeft(call, `the audio of ${call.snapshot.peer.uri} changed`);
       },
     };
+  }
+
+  /** A call we hear and speak in: early media, connected, or held by the other side only. */
+  private static inForeground(s: CallSnapshot): boolean {
+    return s.state === 'early' || s.state === 'connected' || (s.state === 'held' && s.heldBy === 'remote');
+  }
+
+  private noteForeground(call: Call): void {
+    const now = Phone.inForeground(call.snapshot);
+    if (now && !this.foregroundSince.has(call)) this.foregroundSince.set(call, ++this.foregroundCount);
+    else if (!now) this.foregroundSince.delete(call);
+    this.updateDeviceOwner();
+  }
+
+  /**
+   * Who has the local microphone and speaker: the active conference (its first call lends the
+   * local audio to the mix), else the call most recently brought to the foreground. A call we
+   * hold never has it: the other side hears nothing of the room.
+   */
+  private updateDeviceOwner(): void {
+    if (!this.media || !this.opts.localAudio) return;
+    const conf = [...this.conferences.values()].find((c) => c.active);
+    let owner: Call | undefined = conf?.members[0];
+    if (!owner) {
+      let latest = 0;
+      for (const [call, since] of this.foregroundSince) {
+        if (since > latest && !call.snapshot.conferenceId && Phone.inForeground(call.snapshot)) [owner, latest] = [call, since];
+      }
+    }
+    this.media.setDeviceOwner(owner?.currentStreamId ?? null);
+  }
+
+  /**
+   * The app's audio device link (MediaHost.connectDevice): what calls without `play` send and
+   * where they play what they hear. Returns the function that ends it.
+   */
+  connectAudio(port: DeviceLinkPort, sampleRate: number): () => void {
+    if (!this.media) throw new Error('the phone is not started');
+    const end = this.media.connectDevice(port, sampleRate);
+    this.updateDeviceOwner();
+    return end;
   }
 
   private call(callId: string): Call {
@@ -632,11 +688,13 @@ export class Phone extends EventEmitter<Events> {
         changed: (snap) => {
           if (snap.state === 'ended') this.conferences.delete(snap.id);
           this.publish('conference:state', snap);
+          this.updateDeviceOwner();
         },
       },
       calls,
     );
     if (conf.active) this.conferences.set(conf.id, conf);
+    this.updateDeviceOwner();
     return conf.snapshot;
   }
 

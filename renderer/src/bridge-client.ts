@@ -4,9 +4,11 @@
  * Electron preload offers: `invoke(channel, req)` → ApiResult, and `on(event, cb)` → unsubscribe.
  *
  * Wire format (JSON text frames): the page sends `{ id, channel, req }`; the bridge answers
- * `{ id, result }` and pushes `{ event, payload }`.
+ * `{ id, result }` and pushes `{ event, payload }`. The call audio link (api.ts connectAudio)
+ * is `{ audio: 'connect', sampleRate }` then binary frames of PCM16 both ways, until
+ * `{ audio: 'bye' }` (main/bridge/ws-bridge.ts).
  */
-import type { ApiResult, AppelApi, Channel, EventName, Events, Req, Res } from './api.ts';
+import { AUDIO_CONNECT, type ApiResult, type AppelApi, type AudioConnectMessage, type Channel, type EventName, type Events, type Req, type Res } from './api.ts';
 
 export interface BridgeClientOptions {
   /** `ws://127.0.0.1:PORT/bridge?token=…` */
@@ -24,7 +26,13 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-export function createBridgeClient(opts: BridgeClientOptions): AppelApi & { close(): void } {
+export interface BridgeClient extends AppelApi {
+  /** Carries the call audio link over the socket (the preload's counterpart in Electron: an IPC MessagePort). */
+  connectAudio(port: MessagePort, sampleRate: number): void;
+  close(): void;
+}
+
+export function createBridgeClient(opts: BridgeClientOptions): BridgeClient {
   const WS = opts.WebSocketImpl ?? WebSocket;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
@@ -34,16 +42,25 @@ export function createBridgeClient(opts: BridgeClientOptions): AppelApi & { clos
   let socket: WebSocket | undefined;
   let closed = false;
   let retry = opts.retryMs ?? 250;
+  /** The audio link now carried, re-announced after a reconnection. */
+  let audio: { port: MessagePort; sampleRate: number } | undefined;
 
   const connect = () => {
     const ws = new WS(opts.url);
+    ws.binaryType = 'arraybuffer';
     socket = ws;
     ws.addEventListener('open', () => {
       retry = opts.retryMs ?? 250;
+      if (audio) ws.send(JSON.stringify({ audio: 'connect', sampleRate: audio.sampleRate }));
       for (const frame of queue) ws.send(frame);
       queue = [];
     });
     ws.addEventListener('message', (e: MessageEvent) => {
+      if (e.data instanceof ArrayBuffer) {
+        // What the call plays: to the worklet, buffer transferred.
+        if (audio && e.data.byteLength % 2 === 0) audio.port.postMessage(new Int16Array(e.data), [e.data]);
+        return;
+      }
       let msg: { id?: number; result?: ApiResult<unknown>; event?: string; payload?: unknown };
       try {
         msg = JSON.parse(String(e.data));
@@ -103,8 +120,30 @@ export function createBridgeClient(opts: BridgeClientOptions): AppelApi & { clos
       set.add(fn);
       return () => set.delete(fn);
     },
+    connectAudio(port: MessagePort, sampleRate: number): void {
+      if (audio) audio.port.close();
+      const link = { port, sampleRate };
+      audio = link;
+      const send = (frame: string | ArrayBufferLike) => {
+        if (socket && socket.readyState === WS.OPEN) socket.send(frame);
+      };
+      send(JSON.stringify({ audio: 'connect', sampleRate }));
+      port.onmessage = (e: MessageEvent) => {
+        if (audio !== link) return;
+        if (e.data === 'bye') {
+          audio = undefined;
+          port.close();
+          send(JSON.stringify({ audio: 'bye' }));
+        } else if (e.data instanceof Int16Array) {
+          const d = e.data;
+          send(d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d.buffer : d.slice().buffer);
+        }
+      };
+    },
     close() {
       closed = true;
+      audio?.port.close();
+      audio = undefined;
       socket?.close();
     },
   };
@@ -126,5 +165,12 @@ export function installBridgeClient(): void {
     history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
   }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  window.appel = createBridgeClient({ url: `${scheme}://${location.host}/bridge?token=${encodeURIComponent(token)}` });
+  const client = createBridgeClient({ url: `${scheme}://${location.host}/bridge?token=${encodeURIComponent(token)}` });
+  window.appel = client;
+  // As the preload does in Electron: the page's audio link, posted to its own window (api.ts).
+  window.addEventListener('message', (event: MessageEvent) => {
+    const data = event.data as Partial<AudioConnectMessage> | null;
+    if (event.source !== window || data?.type !== AUDIO_CONNECT || event.ports.length !== 1) return;
+    client.connectAudio(event.ports[0], Number(data.sampleRate));
+  });
 }

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { validators } from '../../../main/bridge/validate.ts';
 import { CHANNEL_NAMES, CONTRACT_CHANNEL, EVENT_NAMES, contract } from '../../../main/app/contract.ts';
-import { isTrustedSender, originOf, registerIpc, type IpcEventLike, type IpcMainLike } from '../../../main/app/ipc.ts';
+import { AUDIO_CHANNEL, isTrustedSender, originOf, registerIpc, type IpcEventLike, type IpcMainLike } from '../../../main/app/ipc.ts';
 import type { ApiHandlers } from '../../../main/phone/api.ts';
 
 class FakeIpcMain implements IpcMainLike {
@@ -133,5 +133,34 @@ describe('sender checks', () => {
     expect(originOf('about:blank')).toBeUndefined();
     expect(isTrustedSender({ url: 'app://appel/x', parent: null }, 'app://appel')).toBe(true);
     expect(isTrustedSender({ url: 'app://appel@evil/x', parent: null }, 'app://appel')).toBe(false);
+  });
+});
+
+describe('the audio link (renderer → preload → ipcRenderer.postMessage)', () => {
+  function withAudio() {
+    const ipcMain = new FakeIpcMain();
+    const connected: Array<[unknown, number]> = [];
+    registerIpc({ ipcMain, handlers: {}, events: new EventEmitter(), targets: () => [], origin: 'app://appel', connectAudio: (port, rate) => void connected.push([port, rate]) });
+    const port = () => ({ closed: false, postMessage() {}, close() { this.closed = true; } });
+    const send = (frame: IpcEventLike['senderFrame'], p: unknown, meta: unknown) => ipcMain.listeners.get(AUDIO_CHANNEL)!({ senderFrame: frame, ports: [p] }, meta);
+    return { connected, port, send };
+  }
+
+  it("gives our page's MessagePortMain to the engine with its rate", () => {
+    const { connected, port, send } = withAudio();
+    const p = port();
+    send(OURS, p, { sampleRate: 48000 });
+    expect(connected).toEqual([[p, 48000]]);
+    expect(p.closed).toBe(false);
+  });
+
+  it('closes a port from another origin, an iframe, or without a rate, unheard', () => {
+    const { connected, port, send } = withAudio();
+    const ports = [port(), port(), port()];
+    send({ url: 'https://evil.example/', parent: null }, ports[0], { sampleRate: 48000 });
+    send({ url: 'app://appel/index.html', parent: {} }, ports[1], { sampleRate: 48000 });
+    send(OURS, ports[2], {});
+    expect(connected).toEqual([]);
+    expect(ports.map((p) => p.closed)).toEqual([true, true, true]);
   });
 });

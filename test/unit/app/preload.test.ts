@@ -18,7 +18,14 @@ function runPreload(answer: Contract | Error = contract()) {
   const exposed = new Map<string, unknown>();
   const listeners = new Map<string, Set<Listener>>();
   const invoked: Array<[string, unknown]> = [];
+  const posted: Array<[string, unknown, unknown[]]> = [];
   const sync: string[] = [];
+  const windowListeners: Array<(event: unknown) => void> = [];
+  const window = {
+    addEventListener(type: string, l: (event: unknown) => void) {
+      if (type === 'message') windowListeners.push(l);
+    },
+  };
   let invokeResult: (channel: string) => Promise<unknown> = async () => ({ ok: true, value: null });
   const ipcRenderer = {
     sendSync(channel: string) {
@@ -37,6 +44,9 @@ function runPreload(answer: Contract | Error = contract()) {
     removeListener(channel: string, l: Listener) {
       listeners.get(channel)?.delete(l);
     },
+    postMessage(channel: string, message: unknown, transfer: unknown[]) {
+      posted.push([channel, message, transfer]);
+    },
   };
   const contextBridge = { exposeInMainWorld: (key: string, api: unknown) => void exposed.set(key, api) };
   const required: string[] = [];
@@ -45,7 +55,9 @@ function runPreload(answer: Contract | Error = contract()) {
     if (name === 'electron') return { contextBridge, ipcRenderer };
     throw new Error(`module not found: ${name}`);
   };
-  runInNewContext(SOURCE, { require, module: { exports: {} }, exports: {}, Promise, Set, Array, TypeError, Error, String });
+  runInNewContext(SOURCE, { require, window, module: { exports: {} }, exports: {}, Promise, Set, Array, TypeError, Error, String, Number });
+  /** A window message as the page's postMessage delivers it. */
+  const message = (event: { source: unknown; data: unknown; ports: unknown[] }) => windowListeners.forEach((l) => l(event));
   const emit = (channel: string, payload: unknown) => {
     for (const l of listeners.get(channel) ?? []) l({ sender: 'the IpcRendererEvent', ports: [] }, payload);
   };
@@ -57,11 +69,27 @@ function runPreload(answer: Contract | Error = contract()) {
     sync,
     required,
     emit,
+    window,
+    message,
+    posted,
     setInvokeResult: (f: typeof invokeResult) => (invokeResult = f),
   };
 }
 
 describe('the preload', () => {
+  it('hands the page\'s audio link (one MessagePort, posted to its own window) to the main process, and nothing else', () => {
+    const p = runPreload();
+    const port = { fake: 'MessagePort' };
+    p.message({ source: p.window, data: { type: 'appel:audio-connect', sampleRate: 48000 }, ports: [port] });
+    expect(p.posted).toEqual([['appel:audio', { sampleRate: 48000 }, [port]]]);
+    // Another window (a frame), another message type, or no port: ignored.
+    p.message({ source: { other: 'window' }, data: { type: 'appel:audio-connect', sampleRate: 48000 }, ports: [port] });
+    p.message({ source: p.window, data: { type: 'something-else', sampleRate: 48000 }, ports: [port] });
+    p.message({ source: p.window, data: { type: 'appel:audio-connect', sampleRate: 48000 }, ports: [] });
+    p.message({ source: p.window, data: null, ports: [port] });
+    expect(p.posted).toHaveLength(1);
+  });
+
   it('requires electron only, asks main for the contract once, and exposes window.appel = { invoke, on } alone', () => {
     const p = runPreload();
     expect(p.required).toEqual(['electron']);
