@@ -21,10 +21,12 @@ import { WsBridge, isLoopbackHost, type EventSource } from './ws-bridge.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const BUILT_RENDERER = join(REPO, 'dist', 'renderer');
+/** The ringtone and other sounds, served under `/sounds/` as the app's protocol does (main/app/app-protocol.ts). */
+export const SOUNDS = join(REPO, 'assets', 'sounds');
 
 /** The page's policy (the same as renderer/index.html's meta; `'self'` covers our own ws:). */
 export const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -35,6 +37,7 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
   '.json': 'application/json',
+  '.wav': 'audio/wav',
 };
 
 export interface DevWebOptions {
@@ -69,8 +72,35 @@ export async function buildRenderer(): Promise<void> {
   await vite.build({ configFile: join(REPO, 'vite.config.ts'), logLevel: 'warn' });
 }
 
+/** The path of a request, or undefined when it cannot be decoded (`%E0%A4%A`). */
+function pathOf(req: IncomingMessage): string | undefined {
+  try {
+    return decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file under `/sounds/`: served, or 404 (never the page in its place). True when handled. */
+function serveSound(req: IncomingMessage, res: ServerResponse): boolean {
+  const path = pathOf(req);
+  if (path === undefined || !path.startsWith('/sounds/')) return false;
+  const file = resolve(SOUNDS, `.${path.slice('/sounds'.length)}`);
+  if (!file.startsWith(SOUNDS + sep) || !existsSync(file) || statSync(file).isDirectory() || TYPES[extname(file)] !== 'audio/wav') {
+    res.writeHead(404).end();
+    return true;
+  }
+  res.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': statSync(file).size, 'Cache-Control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
+  return true;
+}
+
 function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+  const path = pathOf(req);
+  if (path === undefined) {
+    res.writeHead(400).end();
+    return;
+  }
   let file = resolve(root, `.${path}`);
   if (file !== root && !file.startsWith(root + sep)) {
     res.writeHead(403).end();
@@ -114,7 +144,7 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
     handle = (req, res) => {
       if (!guard(req, res)) return;
       res.setHeader('Content-Security-Policy', CSP);
-      serveStatic(BUILT_RENDERER, req, res);
+      if (!serveSound(req, res)) serveStatic(BUILT_RENDERER, req, res);
     };
     server = createServer((req, res) => handle(req, res));
   } else {
@@ -127,7 +157,7 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
     });
     closeVite = () => dev.close();
     handle = (req, res) => {
-      if (guard(req, res)) dev.middlewares(req, res);
+      if (guard(req, res) && !serveSound(req, res)) dev.middlewares(req, res);
     };
   }
 

@@ -49,6 +49,29 @@ describe('the desktop UI in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('serves the ringtone under /sounds/ (audio/wav, allowed by the page policy), and nothing else there', async () => {
+    const base = new URL(web.url);
+    const ring = await fetch(new URL('/sounds/ringtone.wav', base));
+    expect(ring.status).toBe(200);
+    expect(ring.headers.get('content-type')).toBe('audio/wav');
+    expect(ring.headers.get('content-security-policy')).toContain("media-src 'self'");
+    expect(Buffer.from(await ring.arrayBuffer()).subarray(0, 4).toString()).toBe('RIFF');
+    expect((await fetch(new URL('/sounds/none.wav', base))).status).toBe(404);
+    expect((await fetch(new URL('/sounds/ringtone.txt', base))).status).toBe(404);
+    expect((await fetch(new URL('/sounds/%E0%A4%A', base))).status).toBe(400);
+    // The page itself can play it (no CSP violation, a decodable file).
+    const playable = await page.evaluate(async () => {
+      const audio = new Audio('sounds/ringtone.wav');
+      await new Promise((ok, fail) => {
+        audio.oncanplaythrough = ok;
+        audio.onerror = () => fail(new Error(`media error ${audio.error?.code}`));
+      });
+      return audio.duration;
+    });
+    expect(playable).toBeGreaterThan(0.5);
+    expect(problems).toEqual([]);
+  });
+
   it('adds a contact after showing the inline error for a bad URI', async () => {
     await page.getByRole('link', { name: 'Contacts' }).click();
     await page.getByRole('button', { name: 'New contact' }).click();
