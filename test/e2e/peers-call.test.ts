@@ -156,7 +156,8 @@ describe('Appel in Chromium with Kamailio and baresip', () => {
   });
 
   it('a call placed through the page\'s API with a 440 Hz tone: shown on the call screen, and baresip hears the tone', async () => {
-    // The renderer's microphone path is not built: the bridge's `play` option stands in for it.
+    // The API's `play` option (automation through the bridge) instead of the microphone
+    // (the microphone's path: call-audio.test.ts).
     bob.clearRecordings();
     const since = bob.eventCount;
     const placed = await page.evaluate(async (to) => {

@@ -107,10 +107,10 @@ export class AppelWeb {
 
 /**
  * Chromium inside `ns`: a wrapper script in `dir` runs `nsenter -t <pid> -n -m -- chromium "$@"`,
- * given to playwright-core as the executable. Fake media devices, no sandbox (containers), no
- * background network traffic.
+ * given to playwright-core as the executable. Fake media devices (the microphone can play a WAV),
+ * no sandbox (containers), no background network traffic.
  */
-export async function launchChromiumIn(ns: NetNs, dir: string): Promise<Browser> {
+export async function launchChromiumIn(ns: NetNs, dir: string, opts: { microphoneWav?: string } = {}): Promise<Browser> {
   const wrapper = join(dir, 'chromium-in-ns.sh');
   writeFileSync(wrapper, `#!/bin/sh\nexec nsenter -t ${ns.pid} -n -m -- ${CHROMIUM} "$@"\n`);
   chmodSync(wrapper, 0o755);
@@ -126,6 +126,10 @@ export async function launchChromiumIn(ns: NetNs, dir: string): Promise<Browser>
       '--no-first-run',
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
+      // The fake microphone plays this WAV (looped) instead of its beeps.
+      ...(opts.microphoneWav ? [`--use-file-for-fake-audio-capture=${opts.microphoneWav}`] : []),
+      // Audio plays without a user gesture (the call's speaker, the ringtone).
+      '--autoplay-policy=no-user-gesture-required',
     ],
   });
 }
