@@ -1,4 +1,5 @@
 import { onMounted, onUnmounted, ref } from 'vue';
+import { DeviceLabels } from '../audio/device-labels.ts';
 
 export interface AudioDevice {
   id: string;
@@ -14,6 +15,8 @@ export function useAudioDevices() {
     const media = typeof navigator !== 'undefined' ? navigator.mediaDevices : undefined;
     if (!media?.enumerateDevices) return;
     const all = await media.enumerateDevices();
+    // The label of each id, so a chosen device whose id changes is found again (pickDevice).
+    new DeviceLabels().remember(all.map((d) => ({ id: d.deviceId, label: d.label })));
     const pick = (kind: MediaDeviceKind) =>
       all.filter((d) => d.kind === kind && d.deviceId && d.deviceId !== 'default' && d.deviceId !== 'communications').map((d, i) => ({ id: d.deviceId, label: d.label || `#${i + 1}` }));
     inputs.value = pick('audioinput');
