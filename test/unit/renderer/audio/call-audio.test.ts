@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { flushPromises } from '@vue/test-utils';
-import { CallAudio, problemOf, type CallAudioSettings } from '../../renderer/src/audio/call-audio.ts';
+import { CallAudio, problemOf, type CallAudioSettings } from '../../../../renderer/src/audio/call-audio.ts';
 import { fakeAudio } from './fake-audio.ts';
 
 const settings = (over: Partial<CallAudioSettings> = {}): CallAudioSettings => ({

@@ -34,7 +34,7 @@ beforeAll(async () => {
     readonly port = new Port();
   };
   g.registerProcessor = (name: string, ctor: new () => Processor) => registered.set(name, ctor);
-  await import('../../renderer/src/audio/device-worklet.ts');
+  await import('../../../../renderer/src/audio/device-worklet.ts');
 });
 
 function setup() {

@@ -1,12 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { flushPromises } from '@vue/test-utils';
-import type { CallSnapshot } from '../../main/phone/api.ts';
-import { CallAudio } from '../../renderer/src/audio/call-audio.ts';
-import { DeviceLabels } from '../../renderer/src/audio/device-labels.ts';
-import { useAudioStore, type DeviceSource } from '../../renderer/src/stores/audio.ts';
-import { useCallsStore } from '../../renderer/src/stores/calls.ts';
-import { DEFAULT_SETTINGS, useSettingsStore } from '../../renderer/src/stores/settings.ts';
+import type { CallSnapshot } from '../../../../main/phone/api.ts';
+import { CallAudio } from '../../../../renderer/src/audio/call-audio.ts';
+import { DeviceLabels } from '../../../../renderer/src/audio/device-labels.ts';
+import { useAudioStore, type DeviceSource } from '../../../../renderer/src/stores/audio.ts';
+import { useCallsStore } from '../../../../renderer/src/stores/calls.ts';
+import { DEFAULT_SETTINGS, useSettingsStore } from '../../../../renderer/src/stores/settings.ts';
 import { fakeAudio } from './fake-audio.ts';
 
 const snapshot = (over: Partial<CallSnapshot> = {}): CallSnapshot => ({

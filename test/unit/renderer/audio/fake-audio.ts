@@ -3,8 +3,8 @@
  * uses. They record what was asked of them, so tests assert what happened to the microphone, the
  * speaker and the link.
  */
-import type { CallAudioDeps } from '../../renderer/src/audio/call-audio.ts';
-import type { ToWorklet } from '../../renderer/src/audio/worklet-messages.ts';
+import type { CallAudioDeps } from '../../../../renderer/src/audio/call-audio.ts';
+import type { ToWorklet } from '../../../../renderer/src/audio/worklet-messages.ts';
 
 export class FakeTrack {
   enabled = true;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PcmFifo } from '../../renderer/src/audio/pcm-fifo.ts';
-import { CaptureFramer, toInt16 } from '../../renderer/src/audio/capture-framer.ts';
-import { meterLevel, rmsDbfs, SILENCE_DBFS } from '../../renderer/src/audio/levels.ts';
-import { ringbackPeriod } from '../../renderer/src/audio/ringback.ts';
-import { pickDevice } from '../../renderer/src/audio/pick-device.ts';
-import { DeviceLabels, type LabelStorage } from '../../renderer/src/audio/device-labels.ts';
+import { PcmFifo } from '../../../../renderer/src/audio/pcm-fifo.ts';
+import { CaptureFramer, toInt16 } from '../../../../renderer/src/audio/capture-framer.ts';
+import { meterLevel, rmsDbfs, SILENCE_DBFS } from '../../../../renderer/src/audio/levels.ts';
+import { ringbackPeriod } from '../../../../renderer/src/audio/ringback.ts';
+import { pickDevice } from '../../../../renderer/src/audio/pick-device.ts';
+import { DeviceLabels, type LabelStorage } from '../../../../renderer/src/audio/device-labels.ts';
 
 const frame = (n: number, value: number) => new Int16Array(n).fill(value);
 const quantum = () => new Float32Array(128);

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallSnapshot } from '../../main/phone/api.ts';
-import CallView from '../../renderer/src/views/CallView.vue';
-import { useAudioStore } from '../../renderer/src/stores/audio.ts';
-import { mountWith, flushPromises } from '../unit/renderer/mount.ts';
+import type { CallSnapshot } from '../../../../main/phone/api.ts';
+import CallView from '../../../../renderer/src/views/CallView.vue';
+import { useAudioStore } from '../../../../renderer/src/stores/audio.ts';
+import { mountWith, flushPromises } from '../mount.ts';
 
 const connected: CallSnapshot = { id: 'c1', direction: 'outgoing', peer: { uri: 'sip:bob@lab.test', displayName: 'Bob' }, state: 'connected', srtp: false, startedAt: 1000, answeredAt: 2000 };
 
