@@ -267,6 +267,9 @@ export const en = {
       level: 'Microphone level',
       testMic: 'Test the microphone',
       stopTest: 'Stop the test',
+      testSound: 'Play a test sound',
+      testSoundOn: 'Play a test sound on: {device}',
+      soundError: 'The test sound cannot play: {reason}',
       micError: 'The microphone could not be opened: {reason}',
     },
     codecs: {

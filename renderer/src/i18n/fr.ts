@@ -265,6 +265,9 @@ export const fr: Messages = {
       level: 'Niveau du micro',
       testMic: 'Tester le micro',
       stopTest: 'Arrêter le test',
+      testSound: 'Jouer un son d’essai',
+      testSoundOn: 'Jouer un son d’essai sur : {device}',
+      soundError: 'Le son d’essai ne peut pas être joué : {reason}',
       micError: 'Le micro n’a pas pu être ouvert : {reason}',
     },
     codecs: {
