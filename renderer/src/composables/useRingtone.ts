@@ -30,9 +30,9 @@ export interface RingtoneOptions {
   url?: string;
   /**
    * Whether the sound is there to play, asked once. Default: a HEAD request answered with an
-   * `audio/*` type. The browser bridge answers its page for unknown paths (and its
-   * Content-Security-Policy has no `media-src`), so there the ringtone is skipped without a
-   * failed load in the console.
+   * `audio/*` type (the app protocol and `dev:web` both serve `/sounds/`; a server that answers
+   * its page for unknown paths would not), so a missing file is skipped without a failed load
+   * in the console.
    */
   probe?: (url: string) => Promise<boolean>;
   /** Whether this page rings at all (the incoming-call window leaves it to the main window). */
@@ -42,8 +42,8 @@ export interface RingtoneOptions {
 /**
  * Loops the ringtone while an incoming call rings, on the ringing device chosen in settings
  * (`setSinkId`, where the element has it); stops when no call rings any more (answered,
- * declined, ended). A missing file, a refused autoplay or a Content-Security-Policy without
- * `media-src` (the browser bridge) only means silence: the incoming panel still shows.
+ * declined, ended). A missing file or a refused autoplay only means silence: the incoming panel
+ * still shows.
  */
 export function useRingtone(opts: RingtoneOptions = {}) {
   const calls = useCallsStore();
