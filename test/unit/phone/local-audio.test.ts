@@ -166,6 +166,29 @@ describe('the local audio device (Phone.connectAudio)', () => {
     expect(goertzelPower(carolLast.samples, carolLast.rate, MIC), 'Carol hears no microphone once Bob has it').toBeLessThan(goertzelPower(carolTalk.samples, carolTalk.rate, MIC) / 100);
   });
 
+  it('a conference: both parties hear the microphone, the speaker plays both', async () => {
+    const first = await aliceCalls(bob);
+    await alice.phone.hold({ callId: first.a.id });
+    const second = await aliceCalls(carol);
+    // The held call first: it is resumed, and its ports (the device's) then serve the mix.
+    await alice.phone.merge({ callIds: [first.a.id, second.a.id] });
+    const from = Date.now();
+    await sleep(1500);
+    const speaker = renderer.samplesSince(from + 300);
+    const [pBob, pCarol, pMic] = [TONE.bob, TONE.carol, MIC].map((f) => goertzelPower(speaker, RATE, f));
+    expect(pBob, 'Bob in the speaker').toBeGreaterThan(pMic * 20);
+    expect(pCarol, 'Carol in the speaker').toBeGreaterThan(pMic * 20);
+    await Promise.all([alice.phone.hangup({ callId: first.a.id }), alice.phone.hangup({ callId: second.a.id })]);
+    await Promise.all([waitState(alice, first.a.id, 'ended'), waitState(alice, second.a.id, 'ended')]);
+    for (const name of ['bob', 'carol'] as const) {
+      const rec = window_(join(dir, `${n}-${name}.wav`), 0);
+      const last = window_(join(dir, `${n}-${name}.wav`), rec.seconds - 1);
+      const other = name === 'bob' ? TONE.carol : TONE.bob;
+      expect(goertzelPower(last.samples, last.rate, MIC), `${name} hears the microphone in the conference`).toBeGreaterThan(goertzelPower(last.samples, last.rate, TONE[name]) * 5);
+      expect(goertzelPower(last.samples, last.rate, other), `${name} hears the other party`).toBeGreaterThan(goertzelPower(last.samples, last.rate, TONE[name]) * 5);
+    }
+  });
+
   it("'bye' from the app ends the link: the speaker gets nothing more, the call goes on", async () => {
     const { a } = await aliceCalls(bob);
     await sleep(300);
