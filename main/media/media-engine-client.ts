@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
 import type { DtmfEvent } from './dtmf-receiver.ts';
-import type { ClientMessage, HostMessage, MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, SinkSpec, SourceSpec, StreamSpec } from './media-protocol.ts';
+import type { ClientMessage, HostMessage, MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, SinkSpec, SourceSpec, StreamSpec, StunServer } from './media-protocol.ts';
 import type { MediaDirection, MediaRemote, MediaStreamStats } from './media-stream.ts';
 
 /** A request the engine refused or failed. */
@@ -137,7 +137,7 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
   }
 
   /** Holds an RTP (and RTCP) port for a stream to come; `createStream({ localPort })` takes it over. */
-  reservePorts(options: { localAddress: string; portRange?: { min: number; max: number }; rtcpMux?: boolean }): Promise<MediaResponses['reserve-ports']> {
+  reservePorts(options: { localAddress: string; portRange?: { min: number; max: number }; rtcpMux?: boolean; stun?: StunServer }): Promise<MediaResponses['reserve-ports']> {
     return this.request({ type: 'reserve-ports', ...options });
   }
 

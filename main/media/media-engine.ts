@@ -4,11 +4,11 @@
  * worker thread; the same code in an Electron utilityProcess); it can also run in-process.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import type { SrtpSuite } from '../../native/index.ts';
-import { MediaClock, type Scheduler } from './media-clock.ts';
+import { MediaClock, realScheduler, type Scheduler } from './media-clock.ts';
 import { loadMediaNative, type MediaNative } from './media-native.ts';
-import type { MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, PortLike, SinkSpec, SourceSpec, StreamSpec } from './media-protocol.ts';
+import type { MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, PortLike, ReservedPorts, SinkSpec, SourceSpec, StreamSpec } from './media-protocol.ts';
 import { MediaStream } from './media-stream.ts';
 import type { AudioPort } from './ports/audio-port.ts';
 import { DeviceBridge } from './ports/device-bridge.ts';
@@ -19,6 +19,7 @@ import { ToneSource } from './ports/tone-source.ts';
 import { WavFileSource } from './ports/wav-file-source.ts';
 import { WavRecorder } from './ports/wav-recorder.ts';
 import { RateAdapter } from './rate-adapter.ts';
+import { STUN_DEFAULT_PORT, Stun } from './stun.ts';
 
 export class MediaEngineError extends Error {
   readonly code: MediaErrorInfo['code'];
@@ -53,7 +54,18 @@ export interface MediaEngineOptions {
   scheduler?: Scheduler;
   /** SRTP suites to report in `capabilities` (default: from the addon). */
   srtpSuites?: () => Promise<SrtpSuite[]>;
+  /** STUN retransmission (`reserve-ports` with `stun`): first RTO and the whole wait, ms (default 500 and 1500). */
+  stunTiming?: Partial<StunTiming>;
 }
+
+export interface StunTiming {
+  rtoMs: number;
+  timeoutMs: number;
+}
+
+/** RFC 5389 §7.2.1's RTO of 500 ms, doubling; cut at 1.5 s (two requests) so a call is not held up. */
+const STUN_TIMING: StunTiming = { rtoMs: 500, timeoutMs: 1500 };
+const STUN_SOFTWARE = 'Appel';
 
 const MIX_RATE = 16000;
 
@@ -80,6 +92,76 @@ function bindUdp(address: string, port: number): Promise<Socket> {
   });
 }
 
+/**
+ * One STUN Binding transaction (RFC 5389 §7) from `socket`: the request, retransmitted after
+ * RTO, 2·RTO… (§7.2.1) until `timeoutMs`; the answer with our transaction id settles it. Other
+ * datagrams are left alone (the socket's own listeners still get them). Rejects in words.
+ */
+function stunBinding(socket: Socket, server: { address: string; port: number }, scheduler: Scheduler, timing: StunTiming): Promise<{ address: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    const transactionId = Stun.newTransactionId();
+    const request = Stun.bindingRequest({ transactionId, software: STUN_SOFTWARE });
+    const where = `${isIPv6(server.address) ? `[${server.address}]` : server.address}:${server.port}`;
+    let sent = 0;
+    let rto = timing.rtoMs;
+    let elapsed = 0;
+    let retransmit: unknown;
+    let unusable: string | undefined;
+    let done = false;
+    const finish = (outcome: Error | { address: string; port: number }): void => {
+      if (done) return;
+      done = true;
+      scheduler.clearTimeout(retransmit);
+      scheduler.clearTimeout(deadline);
+      socket.off('message', onMessage);
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const onMessage = (msg: Uint8Array): void => {
+      if (!Stun.isStun(msg)) return;
+      let answer;
+      try {
+        answer = Stun.decode(msg);
+      } catch (err) {
+        // A damaged datagram: the retransmission may still bring a good one.
+        unusable = (err as Error).message;
+        return;
+      }
+      if (!Stun.sameTransaction(answer.transactionId, transactionId) || (answer.class !== 'success' && answer.class !== 'error')) return;
+      try {
+        const result = Stun.readBindingResponse(answer);
+        if (result.kind === 'error') finish(new Error(`${result.message} (${where})`));
+        else finish({ address: result.mapped.address, port: result.mapped.port });
+      } catch (err) {
+        finish(new Error(`the STUN server ${where} gave an answer we cannot use: ${(err as Error).message}`));
+      }
+    };
+    const send = (): void => {
+      sent++;
+      const failed = (err: Error): void => finish(new Error(`the STUN request to ${where} could not be sent: ${err.message}`));
+      try {
+        socket.send(request, server.port, server.address, (err) => err && failed(err));
+      } catch (err) {
+        failed(err as Error);
+        return;
+      }
+      const next = elapsed + rto;
+      if (next >= timing.timeoutMs) return;
+      retransmit = scheduler.setTimeout(() => {
+        elapsed = next;
+        rto *= 2;
+        send();
+      }, rto);
+    };
+    const deadline = scheduler.setTimeout(() => {
+      const seconds = `${timing.timeoutMs / 1000} s`;
+      finish(new Error(`no answer from the STUN server ${where} within ${seconds} (${sent} request${sent === 1 ? '' : 's'} sent)${unusable ? `; what came could not be read: ${unusable}` : ''}`));
+    }, timing.timeoutMs);
+    socket.on('message', onMessage);
+    send();
+  });
+}
+
 /** Closes sockets; the kernel frees the ports at once (the close callback comes a tick later). */
 function closeSockets(sockets: Socket[]): Promise<void> {
   return Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
@@ -100,12 +182,14 @@ export class MediaEngine {
   readonly #srtpSuites: (() => Promise<SrtpSuite[]>) | undefined;
   readonly #reserved = new Map<number, Reservation>();
   readonly #local = new LocalAudio();
+  readonly #stunTiming: StunTiming;
 
   constructor(options: MediaEngineOptions) {
     this.#onEvent = options.onEvent;
     this.#native = options.native;
     this.#scheduler = options.scheduler;
     this.#srtpSuites = options.srtpSuites;
+    this.#stunTiming = { ...STUN_TIMING, ...options.stunTiming };
   }
 
   async #getNative(): Promise<MediaNative> {
@@ -269,6 +353,12 @@ export class MediaEngine {
   /** RFC 3550 §11: an even RTP port and, without rtcp-mux, the odd one above it for RTCP. */
   async #reservePorts(r: Extract<MediaRequest, { type: 'reserve-ports' }>): Promise<MediaResponses['reserve-ports']> {
     if (typeof r.localAddress !== 'string' || r.localAddress === '') throw new MediaEngineError('bad-request', 'localAddress: expected an IP address');
+    if (r.stun !== undefined) {
+      const { address, port = STUN_DEFAULT_PORT } = r.stun ?? {};
+      if (typeof address !== 'string' || !isIP(address)) throw new MediaEngineError('bad-request', `stun.address: expected the STUN server's IP address, not ${JSON.stringify(address)}`);
+      if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new MediaEngineError('bad-request', `stun.port: expected 1-65535, not ${JSON.stringify(port)}`);
+      if (isIPv6(address) !== isIPv6(r.localAddress)) throw new MediaEngineError('bad-request', `stun.address: ${address} cannot be reached from the ${isIPv6(r.localAddress) ? 'IPv6' : 'IPv4'} address ${r.localAddress}`);
+    }
     const { min, max } = r.portRange ?? { min: 16384, max: 32766 };
     if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1024 && max <= 65535 && min + 1 < max)) {
       throw new MediaEngineError('bad-request', `portRange: expected 1024 ≤ min < max ≤ 65535, not ${min}-${max}`);
@@ -285,13 +375,29 @@ export class MediaEngine {
         if (!r.rtcpMux) sockets.push(await bindUdp(r.localAddress, port + 1));
         const localRtcpPort = r.rtcpMux ? port : port + 1;
         this.#reserved.set(port, { sockets, localRtcpPort });
-        return { localPort: port, localRtcpPort };
+        if (!r.stun) return { localPort: port, localRtcpPort };
+        return { localPort: port, localRtcpPort, ...(await this.#stunMapped(sockets, { address: r.stun.address, port: r.stun.port ?? STUN_DEFAULT_PORT }, port)) };
       } catch (err) {
         lastErr = err;
         if (rtp) await closeSockets([rtp]);
       }
     }
     throw new MediaEngineError('failed', `no free RTP port in ${min}-${max} on ${r.localAddress}: ${String(lastErr)}`);
+  }
+
+  /**
+   * The public address of each reserved socket (RTP, then RTCP), asked of the STUN server at the
+   * same time. Failure is no error: the answer lacks `mapped` and a warning says why.
+   */
+  async #stunMapped(sockets: Socket[], server: { address: string; port: number }, port: number): Promise<Pick<ReservedPorts, 'mapped' | 'mappedRtcp' | 'stunError'>> {
+    const scheduler = this.#scheduler ?? realScheduler;
+    const [rtp, rtcp] = await Promise.allSettled(sockets.map((s) => stunBinding(s, server, scheduler, this.#stunTiming)));
+    if (rtp.status === 'rejected') {
+      const why = (rtp.reason as Error).message;
+      this.#emit({ type: 'warning', code: 'stun', message: `the public address of RTP port ${port} is unknown: ${why}` });
+      return { stunError: why };
+    }
+    return { mapped: rtp.value, ...(rtcp?.status === 'fulfilled' ? { mappedRtcp: rtcp.value } : {}) };
   }
 
   #deviceBridge(entry: StreamEntry | undefined, device: { port: PortLike; sampleRate: number } | undefined): DeviceBridge {

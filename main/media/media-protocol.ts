@@ -47,6 +47,24 @@ export interface StreamSpec
   device?: { port: PortLike; sampleRate: number };
 }
 
+/** A STUN server (RFC 5389) as the engine gets it: already resolved to an IP address. */
+export interface StunServer {
+  address: string;
+  /** Default 3478. */
+  port?: number;
+}
+
+export interface ReservedPorts {
+  localPort: number;
+  localRtcpPort: number;
+  /** The RTP socket's address as the STUN server saw it (behind a NAT: the public one). */
+  mapped?: { address: string; port: number };
+  /** The same for the RTCP socket (without rtcp-mux), when its query succeeded too. */
+  mappedRtcp?: { address: string; port: number };
+  /** Why STUN gave no `mapped`, in words (the `warning` event says the same). */
+  stunError?: string;
+}
+
 export type MediaRequest =
   | { type: 'create-stream'; streamId: string; spec: StreamSpec }
   | { type: 'stop-stream'; streamId: string; reason?: string }
@@ -69,8 +87,11 @@ export type MediaRequest =
    * Binds an RTP port (even, RFC 3550 §11) and, without rtcp-mux, the RTCP port above it, and
    * holds them for a stream to come: an SDP offer needs its port before the codec is known.
    * `create-stream` with `localPort` set to a reserved port takes the reservation over.
+   * With `stun` (a STUN server's IP address and port), each bound socket then asks it for its
+   * public address (RFC 5389 Binding, bounded to about 1.5 s): the answer says `mapped`, or
+   * nothing (and a `warning` event says why) when STUN failed.
    */
-  | { type: 'reserve-ports'; localAddress: string; portRange?: { min: number; max: number }; rtcpMux?: boolean }
+  | { type: 'reserve-ports'; localAddress: string; portRange?: { min: number; max: number }; rtcpMux?: boolean; stun?: StunServer }
   /** Frees a reservation no stream took (a call that failed before media). */
   | { type: 'release-ports'; localPort: number }
   | { type: 'capabilities' }
@@ -96,7 +117,7 @@ export interface MediaResponses {
   conference: { members: string[] };
   'end-conference': null;
   'get-stats': MediaStreamStats;
-  'reserve-ports': { localPort: number; localRtcpPort: number };
+  'reserve-ports': ReservedPorts;
   'release-ports': null;
   capabilities: { codecs: CodecName[]; srtpSuites: SrtpSuite[] };
   'attach-device': null;

@@ -37,6 +37,7 @@ import { RtcpPacket, SDES_CNAME, type ReportBlock, type RtcpPacket as Rtcp } fro
 import { RtpPacket } from './rtp-packet.ts';
 import { RtpReceiverStats } from './rtp-receiver-stats.ts';
 import { SampleFifo } from './sample-fifo.ts';
+import { Stun } from './stun.ts';
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
@@ -591,6 +592,9 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
 
   #onDatagram(msg: Uint8Array, rinfo: RemoteInfo, onRtcpSocket: boolean): void {
     if (this.#state !== 'running') return;
+    // RFC 7983 §7: STUN shares the socket (a late answer to reserve-ports' Binding request):
+    // not RTP, not RTCP, not counted as dropped.
+    if (Stun.isStun(msg)) return;
     if (onRtcpSocket || (this.#opts.rtcpMux && RtcpPacket.isRtcp(msg))) {
       this.#onRtcp(msg, rinfo);
       return;
