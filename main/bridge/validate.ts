@@ -64,6 +64,9 @@ export const optional = (c: Check): Field => {
   return f;
 };
 
+/** `null` (clear the field) or what `c` accepts. */
+export const nullable = (c: Check): Check => (v, p) => (v === null ? undefined : c(v, p));
+
 /** An object with exactly these fields (unknown fields are refused: they are typos or probes). */
 export const obj =
   (fields: Record<string, Field>): Check =>
@@ -105,24 +108,30 @@ const audioSource = (): Check => (v, p) => {
   return obj({ silence: (s, sp) => (s === true ? undefined : at(sp, `expected true, not ${show(s)}`)) })(v, p);
 };
 
-const accountConfig = obj({
-  aor: str({ min: 1, max: 500, pattern: /^sips?:/i, patternText: 'expected a sip: or sips: URI' }),
-  username: optional(str({ max: 200 })),
-  password: optional(str({ max: 500 })),
-  displayName: optional(str({ max: 200 })),
-  proxy: optional(str({ max: 500, pattern: /^sips?:/i, patternText: 'expected a sip: or sips: URI' })),
-  transport: optional(oneOf('udp', 'tcp', 'tls')),
-  ca: optional(str({ min: 1, max: 1000 })),
-  tlsVerify: optional(bool()),
-  expires: optional(num({ min: 1, max: 604_800, integer: true })),
-  outbound: optional(bool()),
-  keepAlive: optional(num({ min: 0, max: 3600, integer: true })),
-  retryBase: optional(num({ min: 1, max: 3600 })),
-  register: optional(bool()),
-});
+const accountAor = () => str({ min: 1, max: 500, pattern: /^sips?:/i, patternText: 'expected a sip: or sips: URI' });
+/** AccountConfig's optional fields (the store checks them again: URIs in full, ranges). */
+const ACCOUNT_FIELDS: Record<string, Check> = {
+  username: str({ max: 200 }),
+  displayName: str({ max: 200 }),
+  proxy: str({ max: 500, pattern: /^sips?:/i, patternText: 'expected a sip: or sips: URI' }),
+  transport: oneOf('udp', 'tcp', 'tls'),
+  ca: str({ min: 1, max: 1000 }),
+  tlsVerify: bool(),
+  expires: num({ min: 1, max: 604_800, integer: true }),
+  outbound: bool(),
+  keepAlive: num({ min: 0, max: 3600, integer: true }),
+  retryBase: num({ min: 1, max: 3600 }),
+  register: bool(),
+};
+const accountFields = (wrap: (c: Check) => Check) => Object.fromEntries(Object.entries(ACCOUNT_FIELDS).map(([k, c]) => [k, optional(wrap(c))]));
+
+const accountConfig = obj({ aor: accountAor(), password: optional(str({ max: 500 })), ...accountFields((c) => c) });
+/** `account:update`: the fields to change, `null` clearing an optional one; the AOR and the password cannot be cleared. */
+const accountUpdate = obj({ id: id(), aor: optional(accountAor()), password: optional(str({ max: 500 })), ...accountFields(nullable) });
 
 export const validators: { [K in keyof ApiCalls]: Check } = {
   'account:add': accountConfig,
+  'account:update': accountUpdate,
   'account:remove': obj({ id: id() }),
   'account:list': none(),
   'network:changed': none(),

@@ -39,7 +39,23 @@ export interface AccountConfig {
   register?: boolean;
 }
 
+/** What is saved of an account: its config without the password (which lives in a SecretStore). */
+export type AccountSettings = Omit<AccountConfig, 'password'>;
+
+/**
+ * `account:update`: the account and the fields to change; a field left out stays as it is, and
+ * `null` clears an optional one (back to its default). A password given replaces the saved one;
+ * none (or '') keeps it. The AOR may change.
+ */
+export type AccountUpdate = { id: string; aor?: string; password?: string } & { [K in Exclude<keyof AccountConfig, 'aor' | 'password'>]?: AccountConfig[K] | null };
+
 export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed';
+
+/**
+ * Why a registration failed, as a code a UI can word itself (the `reason` says it in English):
+ * 'no-password': the registrar asks for a password and the account has none (not a wrong one).
+ */
+export type RegistrationErrorCode = 'no-password';
 
 export interface AccountSnapshot {
   id: string;
@@ -51,10 +67,15 @@ export interface AccountSnapshot {
   contact?: string;
   /** The address the registrar saw us at (RFC 3581 received/rport), when it differs from ours. */
   publicAddress?: string;
-  /** Why the last attempt failed, in words a person understands. */
-  error?: { status?: number; reason: string };
+  /**
+   * Why the last attempt failed, in words a person understands. `reason` may already end with
+   * the status (`… (401 Unauthorized)`): a UI shows `status` only when the reason lacks it.
+   */
+  error?: { status?: number; reason: string; code?: RegistrationErrorCode };
   /** When the next attempt or refresh is due (ms since the epoch). */
   nextAttemptAt?: number;
+  /** The saved settings (never the password), for a UI that edits them; the engine fills it in. */
+  config?: AccountSettings;
 }
 
 /** One SIP message on the wire, as the trace viewer and `--trace` show it (credentials masked). */
@@ -391,6 +412,11 @@ export interface AppLink {
 /** Invokable calls: `channel → { req; res }`. */
 export interface ApiCalls {
   'account:add': { req: AccountConfig; res: AccountSnapshot };
+  /**
+   * Change a saved account (see AccountUpdate) and restart its registration with the new config
+   * (the old binding un-REGISTERed first). A bad field changes nothing: the error names it.
+   */
+  'account:update': { req: AccountUpdate; res: AccountSnapshot };
   'account:remove': { req: { id: string }; res: void };
   'account:list': { req: void; res: AccountSnapshot[] };
   /** Re-register every account now (wake from sleep, network change). */

@@ -18,10 +18,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { AccountConfig, AccountSnapshot, ApiEvents, ApiHandlers, AppNotice, AppStatus, CallSnapshot } from './api.ts';
+import type { AccountConfig, AccountSnapshot, AccountUpdate, ApiEvents, ApiHandlers, AppNotice, AppStatus, CallSnapshot } from './api.ts';
 import { Phone, type PhoneOptions } from './phone.ts';
 import { callSettingsOf, createStoreApi, recordPhone, toApiError, type PhoneEventMap, type StoreHandlers } from './store-api.ts';
-import { splitAccountConfig, Store, StoreError, type SecretStore, type StoredAccount } from '../store/index.ts';
+import { mergeAccountUpdate, splitAccountConfig, Store, StoreError, type SecretStore, type StoredAccount, type StoredAccountConfig } from '../store/index.ts';
 
 export interface EngineOptions {
   /** Folder of the database (`appel.db`); created when missing. */
@@ -106,7 +106,7 @@ function openStore(path: string, now: () => number, notices: AppNotice[]): Store
       notices.push({
         id: 'calls-interrupted',
         level: 'info',
-        message: `${n === 1 ? 'a call was' : `${n} calls were`} still going on when Appel last stopped; the history keeps ${n === 1 ? 'it' : 'them'} as interrupted`,
+        message: `${n === 1 ? 'A call was' : `${n} calls were`} still going on when Appel last stopped; the history keeps ${n === 1 ? 'it' : 'them'} as interrupted`,
         time: now(),
       });
     }
@@ -138,6 +138,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     calls: { ...callSettingsOf(settings), ...phoneOpts.calls },
     media: {
       portRange: { min: settings.network.rtpPortMin, max: settings.network.rtpPortMax },
+      stun: settings.network.stunServer,
       workerUrl: defaultWorkerUrl(),
       ...phoneOpts.media,
     },
@@ -159,14 +160,22 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   };
 
   // ---- account ids: the store's outside, the phone's inside -------------------------------------
+  // An update gives an account a new phone id; the old one still maps to the store's id, so the
+  // calls it placed keep their account, but its registration's states are no longer shown.
   const toStoreId = new Map<string, string>();
   const toPhoneId = new Map<string, string>();
   /** account:state events that came before their account's ids were paired (the latest of each). */
   const early = new Map<string, AccountSnapshot>();
+  /** Each account's saved settings (store id), in its snapshots for a UI that edits them. */
+  const configs = new Map<string, StoredAccountConfig>();
+  /** The password each account registers with now (store id): an update without one keeps it, whether the keychain kept it or not. */
+  const inUse = new Map<string, string>();
 
   const outAccount = (s: AccountSnapshot): AccountSnapshot | undefined => {
     const id = toStoreId.get(s.id);
-    return id === undefined ? undefined : { ...s, id };
+    if (id === undefined || toPhoneId.get(id) !== s.id) return undefined;
+    const config = configs.get(id);
+    return { ...s, id, ...(config ? { config: { ...config } } : {}) };
   };
   const outCall = (s: CallSnapshot): CallSnapshot => {
     if (s.accountId === undefined) return s;
@@ -182,12 +191,19 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     toPhoneId.set(storeId, phoneId);
     const pending = early.get(phoneId);
     early.delete(phoneId);
-    if (pending) publish('account:state', { ...pending, id: storeId });
+    const out = pending && outAccount(pending);
+    if (out) publish('account:state', out);
   };
+  /** Forget an account: every phone id it had, its settings, its password. */
   const unpair = (storeId: string): void => {
-    const phoneId = toPhoneId.get(storeId);
     toPhoneId.delete(storeId);
-    if (phoneId !== undefined) toStoreId.delete(phoneId);
+    for (const [phoneId, id] of toStoreId) {
+      if (id !== storeId) continue;
+      toStoreId.delete(phoneId);
+      early.delete(phoneId);
+    }
+    configs.delete(storeId);
+    inUse.delete(storeId);
   };
 
   // ---- the phone's events, forwarded with store ids ---------------------------------------------
@@ -198,7 +214,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     if (event === 'account:state') {
       const s = payload as AccountSnapshot;
       const out = outAccount(s);
-      if (!out) early.set(s.id, s);
+      if (!out && !toStoreId.has(s.id)) early.set(s.id, s);
       return out;
     }
     if (event === 'call:state' || event === 'call:incoming') return outCall(payload as CallSnapshot);
@@ -232,6 +248,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const passwordNotKept = (aor: string, err: StoreError) =>
     notify({ id: 'passwords-not-kept', level: 'warning', message: `the password of ${aor} is used for now but not kept: ${err.message}` });
 
+  /** An account the phone now runs: its ids paired, its settings and password remembered. */
+  const started = (id: string, config: StoredAccountConfig, password: string | undefined, snapshot: AccountSnapshot): void => {
+    configs.set(id, config);
+    if (password) inUse.set(id, password);
+    else inUse.delete(id);
+    pair(id, snapshot.id);
+  };
+
   const addAccount = async (config: AccountConfig): Promise<AccountSnapshot> => {
     const { stored, password } = splitAccountConfig(config);
     let saved: StoredAccount;
@@ -250,8 +274,60 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       await store.accounts.delete(saved.id, secrets).catch(() => undefined);
       throw err;
     }
-    pair(saved.id, snapshot.id);
-    return { ...snapshot, id: saved.id };
+    started(saved.id, saved.config, password, snapshot);
+    return outAccount(snapshot) ?? { ...snapshot, id: saved.id };
+  };
+
+  /** One change at a time per account (two quick saves must not interleave their un-REGISTER and REGISTER). */
+  const queues = new Map<string, Promise<unknown>>();
+  const oneAtATime = <T>(id: string, fn: () => Promise<T>): Promise<T> => {
+    const next = (queues.get(id) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    queues.set(id, next);
+    void next.catch(() => undefined).finally(() => {
+      if (queues.get(id) === next) queues.delete(id);
+    });
+    return next;
+  };
+
+  /**
+   * `account:update`: everything is checked before anything changes (a bad field: a TypeError
+   * naming it, the account as it was). Then the store (a new password to the keychain first), then
+   * the phone: the old registration ends (un-REGISTER when registered) and the new one starts.
+   */
+  const updateAccount = async ({ id, ...change }: AccountUpdate): Promise<AccountSnapshot> => {
+    let current: StoredAccount;
+    try {
+      current = store.accounts.get(id);
+    } catch (err) {
+      throw storeFailure(err);
+    }
+    const { stored, password } = mergeAccountUpdate(current.config, change);
+    const before = inUse.get(id) ?? (await secrets.get(id).catch(() => undefined));
+    const next = password ?? before;
+    try {
+      await store.accounts.save({ id, config: { ...stored, ...(password !== undefined ? { password } : {}) } }, secrets);
+    } catch (err) {
+      if (!(err instanceof StoreError && err.code === 'no-secret-storage' && password !== undefined)) throw storeFailure(err);
+      await store.accounts.save({ id, config: stored }, secrets).catch((e: unknown) => Promise.reject(storeFailure(e)));
+      passwordNotKept(stored.aor, err);
+    }
+    const phoneId = toPhoneId.get(id);
+    if (phoneId !== undefined) await phone.removeAccount(phoneId).catch(() => undefined);
+    let snapshot: AccountSnapshot;
+    try {
+      snapshot = phone.addAccount({ ...stored, ...(next !== undefined ? { password: next } : {}) });
+    } catch (err) {
+      // The phone refused what the store took: put the account back as it was, everywhere.
+      await store.accounts.save({ id, config: { ...current.config, ...(password !== undefined && before !== undefined ? { password: before } : {}) } }, secrets).catch(() => undefined);
+      try {
+        started(id, current.config, before, phone.addAccount({ ...current.config, ...(before !== undefined ? { password: before } : {}) }));
+      } catch {
+        // It did not run before either.
+      }
+      throw err;
+    }
+    started(id, stored, next, snapshot);
+    return outAccount(snapshot) ?? { ...snapshot, id };
   };
 
   const removeAccount = async (id: string): Promise<void> => {
@@ -277,13 +353,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       notify({
         id: 'passwords-unavailable',
         level: 'warning',
-        message: `the password of ${saved.aor} could not be read (${(err as Error).message}); it registers without one until you enter it again`,
+        message: `The password of ${saved.aor} could not be read (${(err as Error).message}); it registers without one until you enter it again (Settings, Edit)`,
       });
     }
     try {
-      pair(id, phone.addAccount(config).id);
+      started(id, saved, config.password, phone.addAccount(config));
     } catch (err) {
-      notify({ id: `account-${id}`, level: 'error', message: `the account ${saved.aor} could not start: ${(err as Error).message}` });
+      notify({ id: `account-${id}`, level: 'error', message: `The account ${saved.aor} could not start: ${(err as Error).message}` });
     }
   }
 
@@ -291,7 +367,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const storeHandlers = wrapStore(createStoreApi({ store, publish }));
   const handlers: ApiHandlers = {
     'account:add': (req) => addAccount(req),
-    'account:remove': (req) => removeAccount(req.id),
+    'account:update': (req) => oneAtATime(req.id, () => updateAccount(req)),
+    'account:remove': (req) => oneAtATime(req.id, () => removeAccount(req.id)),
     'account:list': () => phone.listAccounts().flatMap((s) => outAccount(s) ?? []),
     'network:changed': () => phone.networkChanged(),
     'message:send': (req) => phone.sendMessage(inAccount(req)),
@@ -315,6 +392,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'settings:set': (req) => {
       const next = storeHandlers['settings:set'](req);
       phone.callSettings(callSettingsOf(next));
+      // Settings → Network: the next call uses them (no restart).
+      if (req?.network) phone.setMediaNetwork({ stun: next.network.stunServer, portRange: { min: next.network.rtpPortMin, max: next.network.rtpPortMax } });
       return next;
     },
     'app:status': () => status(),

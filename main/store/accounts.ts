@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
-import type { AccountConfig, TransportName } from '../phone/api.ts';
+import type { AccountConfig, AccountUpdate, TransportName } from '../phone/api.ts';
 import { checkAddress } from './check-address.ts';
 import type { SecretStore } from './secret-store.ts';
 import { StoreError } from './store-error.ts';
@@ -71,6 +71,25 @@ export function splitAccountConfig(config: unknown): { stored: StoredAccountConf
   return { stored: stored as unknown as StoredAccountConfig, ...(typeof c.password === 'string' ? { password: c.password } : {}) };
 }
 
+/**
+ * The config an `account:update` leads to: `change`'s fields over `current`, `null` clearing an
+ * optional one, checked as `account:add` is (a TypeError naming the field). The password comes
+ * apart: one given replaces the saved one, none or '' keeps it (`password` then absent).
+ */
+export function mergeAccountUpdate(current: StoredAccountConfig, change: Omit<AccountUpdate, 'id'>): { stored: StoredAccountConfig; password?: string } {
+  if (typeof change !== 'object' || change === null) throw new TypeError('request: the fields to change are needed');
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(change)) {
+    if (key === 'password' || value === undefined) continue;
+    if (value !== null) merged[key] = value;
+    else if (key === 'aor') throw new TypeError('aor: a sip: or sips: URI is needed, not null');
+    else delete merged[key];
+  }
+  if (change.password !== undefined && typeof change.password !== 'string') throw new TypeError('password: text is needed');
+  const { stored } = splitAccountConfig(merged);
+  return { stored, ...(change.password ? { password: change.password } : {}) };
+}
+
 export class Accounts {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
@@ -93,13 +112,15 @@ export class Accounts {
 
   /**
    * Create (no id) or replace an account. A password in `config` goes to `secrets` first (so a
-   * keychain that refuses leaves the database unchanged); none given keeps the one stored.
+   * keychain that refuses leaves the database unchanged); none given keeps the one stored. When
+   * the database then refuses, the keychain gets its previous secret back.
    */
   async save(req: { id?: string; config: AccountConfig }, secrets: SecretStore): Promise<StoredAccount> {
     const { stored, password } = splitAccountConfig(req.config);
     const exists = req.id !== undefined && this.#db.prepare('SELECT 1 FROM accounts WHERE id = :id').get({ id: req.id }) !== undefined;
     if (req.id !== undefined && !exists) throw new StoreError('not-found', `id: no account '${req.id}'`);
     const id = req.id ?? randomUUID();
+    const previous = exists && password !== undefined ? await secrets.get(id).catch(() => undefined) : undefined;
     if (password !== undefined) await secrets.set(id, password);
     const now = this.#now();
     const values = { id, aor: stored.aor, config: JSON.stringify(stored), now };
@@ -115,7 +136,7 @@ export class Accounts {
           .run(values);
       }
     } catch (err) {
-      if (!exists && password !== undefined) await secrets.delete(id).catch(() => undefined);
+      if (password !== undefined) await (previous !== undefined ? secrets.set(id, previous) : secrets.delete(id)).catch(() => undefined);
       throw err;
     }
     return { id, config: stored };

@@ -6,6 +6,6 @@ export { checkAddress } from './check-address.ts';
 export { checkContact, ADDRESS_LABELS } from './contacts.ts';
 export { checkHistoryFilter, CALL_OUTCOMES, INTERRUPTED_REASON, type HistoryStart, type HistoryEnd } from './history.ts';
 export { DEFAULT_SETTINGS, applySettingsChange } from './settings-store.ts';
-export { splitAccountConfig, type StoredAccount, type StoredAccountConfig } from './accounts.ts';
+export { splitAccountConfig, mergeAccountUpdate, type StoredAccount, type StoredAccountConfig } from './accounts.ts';
 export { LATEST_VERSION, MIGRATIONS } from './migrations.ts';
 export { peerKey, foldText } from './normalize.ts';

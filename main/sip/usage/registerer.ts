@@ -10,7 +10,10 @@
  *                                  └── back-off (RFC 5626 §4.5) ──▶ registering
  *
  * A wrong password ends in `failed` with no automatic retry (it will not get better by
- * itself); transport errors, timeouts and 5xx retry with the §4.5 back-off.
+ * itself); transport errors, timeouts and 5xx retry with the §4.5 back-off. Without a password,
+ * a challenge is not answered (an empty password is not a guess worth sending): it ends in
+ * `failed` saying the password is missing, code 'no-password'; a registrar that does not
+ * challenge registers the account all the same.
  */
 import { createRequest } from '../message/index.ts';
 import type { NameAddr, SipRequest, SipResponse, Uri } from '../message/types.ts';
@@ -50,18 +53,19 @@ export interface RegistrationSnapshot {
   expires?: number;
   contact?: string;
   publicAddress?: string;
-  error?: { status?: number; reason: string };
+  /** `code` 'no-password': the registrar asked for a password and there is none (phone/api.ts RegistrationErrorCode). */
+  error?: { status?: number; reason: string; code?: 'no-password' };
   nextAttemptAt?: number;
 }
 
 /** Human words for the statuses a registrar answers with. */
-function failureReason(aor: string, res: SipResponse, sentCredentials: boolean): string {
+function failureReason(aor: string, res: SipResponse, sentCredentials: boolean, hasPassword: boolean): string {
   const who = aor.replace(/^sips?:/i, '');
   const status = `${res.status} ${res.reason}`;
   switch (res.status) {
     case 401:
     case 407:
-      return `wrong password for ${who} (${status})`;
+      return hasPassword ? `wrong password for ${who} (${status})` : `no password is saved for ${who}, and the registrar asks for one (${status})`;
     case 403:
       return sentCredentials ? `wrong password for ${who} (${status})` : `the registrar refused ${who} (${status})`;
     case 404:
@@ -81,6 +85,7 @@ export class Registerer {
   private readonly fromTag = generateTag();
   private cseq = 1;
   private readonly auth: DigestAuthenticator;
+  private readonly hasPassword: boolean;
   private snapshot: RegistrationSnapshot = { state: 'unregistered' };
   private timer?: TimerHandle;
   private failures = 0;
@@ -96,6 +101,7 @@ export class Registerer {
     this.opts = opts;
     this.aorUri = parseUri(opts.aor);
     this.expires = opts.expires;
+    this.hasPassword = (opts.password ?? '') !== '';
     this.auth = new DigestAuthenticator({ username: opts.username ?? this.aorUri.user, password: opts.password ?? '' });
   }
 
@@ -231,6 +237,8 @@ export class Registerer {
       // layer gives it a new branch).
       const retry = () => req.setHeader('CSeq', `${this.cseq++} REGISTER`);
       if (response.status === 401 || response.status === 407) {
+        // Nothing to answer with: the caller says the password is missing, not wrong.
+        if (!this.hasPassword) return { res: response, flow, contact: usedContact, sentCredentials };
         const verdict = this.auth.authorize(req, response);
         if (verdict !== 'retry' || challenges >= 2) return { res: response, flow, contact: usedContact, sentCredentials: true };
         challenges++;
@@ -338,13 +346,14 @@ export class Registerer {
       });
       return;
     }
-    const reason = failureReason(this.opts.aor, res, sentCredentials);
-    // A wrong password or a refusal will not change by itself: no retry loop.
+    const reason = failureReason(this.opts.aor, res, sentCredentials, this.hasPassword);
+    const noPassword = !this.hasPassword && (res.status === 401 || res.status === 407);
+    // A wrong (or missing) password or a refusal will not change by itself: no retry loop.
     const permanent = [401, 403, 404, 407, 423].includes(res.status) || (res.status >= 400 && res.status < 500 && res.status !== 408);
-    this.fail({ status: res.status, reason }, !permanent);
+    this.fail({ status: res.status, reason, ...(noPassword ? { code: 'no-password' as const } : {}) }, !permanent);
   }
 
-  private fail(error: { status?: number; reason: string }, retry: boolean): void {
+  private fail(error: NonNullable<RegistrationSnapshot['error']>, retry: boolean): void {
     this.registeredContact = undefined;
     if (!retry || !this.wanted) {
       this.set({ state: 'failed', error });
