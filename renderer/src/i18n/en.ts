@@ -252,6 +252,12 @@ export const en = {
       useForCalls: 'Use for calls',
       usedForCalls: 'Used for calls',
       advanced: 'More options',
+      edit: 'Edit {aor}',
+      editTitle: 'Edit the account {aor}',
+      passwordKeep: 'Leave empty to keep the saved password',
+      saved: 'Account saved.',
+      updateError: 'The account could not be saved: {reason}. It stays as it was.',
+      noPassword: 'No password is saved for {aor}: enter it in Settings.',
     },
     audio: {
       devices: 'Devices',

@@ -250,6 +250,12 @@ export const fr: Messages = {
       useForCalls: 'Utiliser pour appeler',
       usedForCalls: 'Utilisé pour appeler',
       advanced: 'Plus d’options',
+      edit: 'Modifier {aor}',
+      editTitle: 'Modifier le compte {aor}',
+      passwordKeep: 'Laissez vide pour garder le mot de passe enregistré',
+      saved: 'Compte enregistré.',
+      updateError: 'Le compte n’a pas pu être enregistré : {reason}. Il reste tel qu’il était.',
+      noPassword: 'Aucun mot de passe n’est enregistré pour {aor} : saisissez-le dans les Réglages.',
     },
     audio: {
       devices: 'Périphériques',

@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { AccountConfig, AccountSnapshot } from '../../../main/phone/api.ts';
+import type { AccountConfig, AccountSnapshot, AccountUpdate } from '../../../main/phone/api.ts';
 import { appel, call } from '../api.ts';
 import { domainOf } from '../lib/uri.ts';
 
@@ -25,6 +25,9 @@ export const useAccountsStore = defineStore('accounts', () => {
   );
   const domain = computed(() => (selected.value ? domainOf(selected.value.aor) : undefined));
 
+  /** How many `account:state` events each account had (not state: only to tell what came first). */
+  const heard = new Map<string, number>();
+
   function apply(snapshot: AccountSnapshot): void {
     const i = accounts.value.findIndex((a) => a.id === snapshot.id);
     if (i >= 0) accounts.value[i] = snapshot;
@@ -40,6 +43,22 @@ export const useAccountsStore = defineStore('accounts', () => {
     const snapshot = await call('account:add', config);
     // The registration may already have reported a newer state: keep that one.
     if (!accounts.value.some((a) => a.id === snapshot.id)) apply(snapshot);
+    return snapshot;
+  }
+
+  /**
+   * Changes a saved account (the engine restarts its registration). On failure nothing changed:
+   * the account stays as it was, and the error (ApiFailure, naming the field) is the caller's.
+   */
+  async function update(change: AccountUpdate): Promise<AccountSnapshot> {
+    const since = heard.get(change.id) ?? 0;
+    const snapshot = await call('account:update', change);
+    const current = accounts.value.find((a) => a.id === change.id);
+    // The new registration may already have reported a newer state than the answer's: keep that
+    // state, with the answer's address and settings.
+    if (current && (heard.get(change.id) ?? 0) !== since) apply({ ...current, aor: snapshot.aor, config: snapshot.config });
+    else apply(snapshot);
+    delete tests.value[change.id];
     return snapshot;
   }
 
@@ -76,8 +95,11 @@ export const useAccountsStore = defineStore('accounts', () => {
 
   /** Follows the engine's `account:state` events; returns the function that stops. */
   function listen(): () => void {
-    return appel().on('account:state', apply);
+    return appel().on('account:state', (snapshot) => {
+      heard.set(snapshot.id, (heard.get(snapshot.id) ?? 0) + 1);
+      apply(snapshot);
+    });
   }
 
-  return { accounts, loaded, selectedId, tests, selected, domain, apply, load, add, remove, test, reRegister, select, listen };
+  return { accounts, loaded, selectedId, tests, selected, domain, apply, load, add, update, remove, test, reRegister, select, listen };
 });
