@@ -593,8 +593,11 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   #onDatagram(msg: Uint8Array, rinfo: RemoteInfo, onRtcpSocket: boolean): void {
     if (this.#state !== 'running') return;
     // RFC 7983 §7: STUN shares the socket (a late answer to reserve-ports' Binding request):
-    // not RTP, not RTCP, not counted as dropped.
-    if (Stun.isStun(msg)) return;
+    // not RTP, not RTCP, not counted as dropped. What only starts like STUN is junk.
+    if (Stun.isStun(msg)) {
+      if (!Stun.hasHeader(msg)) this.#dropped.malformed++;
+      return;
+    }
     if (onRtcpSocket || (this.#opts.rtcpMux && RtcpPacket.isRtcp(msg))) {
       this.#onRtcp(msg, rinfo);
       return;

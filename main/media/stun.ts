@@ -257,6 +257,17 @@ export const Stun = {
     return packet.length > 0 && packet[0] <= 3;
   },
 
+  /**
+   * Whether the §6 header holds (leading zero bits, magic cookie, a length that is a multiple
+   * of 4 and fills the datagram): a cheap check before the attributes are read.
+   */
+  hasHeader(packet: Uint8Array): boolean {
+    if (packet.length < HEADER_BYTES || (packet[0] & 0xc0) !== 0) return false;
+    const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+    const length = view.getUint16(2);
+    return view.getUint32(4) === STUN_MAGIC_COOKIE && length % 4 === 0 && HEADER_BYTES + length === packet.length;
+  },
+
   /** 96 random bits (§6: uniformly and randomly chosen). */
   newTransactionId(random: (bytes: Uint8Array) => Uint8Array = (b) => globalThis.crypto.getRandomValues(b)): Uint8Array {
     return random(new Uint8Array(12));

@@ -36,7 +36,7 @@ import {
   type SrtpPolicy,
   type SrtpSuite,
 } from '../sdp/index.ts';
-import type { SinkSpec, SourceSpec, StreamSpec } from '../media/media-protocol.ts';
+import type { ReservedPorts, SinkSpec, SourceSpec, StreamSpec, StunServer } from '../media/media-protocol.ts';
 import type { MediaStreamStats } from '../media/media-engine-client.ts';
 import type { CallAudioSource, CallCodec, CallDtmf, CallLatched, CallSnapshot, CallState, CallStats, CallTransferState } from './api.ts';
 import { DTMF_DIGITS, formatDtmfRelay, parseDtmfInfo } from './call-dtmf.ts';
@@ -61,6 +61,13 @@ export interface CallHost {
   /** A media stream of the call started (a new one after a codec or key change). */
   streamStarted?(call: Call): void;
   portRange?: { min: number; max: number };
+  /**
+   * The STUN server (RFC 5389) for this call's RTP socket, resolved for the family (4 or 6) of
+   * our media address; rejects in words. Absent: no STUN, the SDP carries the local address.
+   */
+  stunServer?(family: 4 | 6): Promise<StunServer>;
+  /** Something the call survives but the person may want to know (STUN failed), in words. */
+  warning?(call: Call, message: string): void;
   /** The snapshot changed. */
   changed(call: Call): void;
   stats(stats: CallStats): void;
@@ -120,6 +127,26 @@ function streamKey(n: NegotiatedMedia): string {
   return [n.codec.name, n.codec.payloadType, n.codec.receivePayloadType ?? '', n.codec.ptime, n.telephoneEvent?.payloadType ?? '', n.rtcpMux, srtp].join('/');
 }
 
+/** Where our SDP says to send media (RFC 4566 c= and m=, RFC 3605 a=rtcp). */
+interface Advertised {
+  address: string;
+  port: number;
+  /** Only when it is not port + 1. */
+  rtcpPort?: number;
+}
+
+/**
+ * The STUN-mapped address and ports when STUN found a public address other than ours; else our
+ * own. Without rtcp-mux the RTCP socket has its own mapping: a NAT need not keep it at RTP + 1.
+ */
+function advertisedOf(address: string, ports: ReservedPorts): Advertised {
+  const mapped = ports.mapped;
+  if (!mapped || mapped.address === address) return { address, port: ports.localPort };
+  const rtcp = ports.mappedRtcp;
+  if (rtcp && rtcp.port !== mapped.port + 1 && ports.localRtcpPort !== ports.localPort) return { address: mapped.address, port: mapped.port, rtcpPort: rtcp.port };
+  return { address: mapped.address, port: mapped.port };
+}
+
 function hostOfContact(contact: string): string | undefined {
   try {
     return parseNameAddr(contact).uri.host.replace(/^\[|\]$/g, '');
@@ -143,6 +170,8 @@ export class Call {
   /** Our media address and RTP port (reserved, then the stream's). */
   #address = '';
   #port = 0;
+  /** What the SDP says: #address/#port, or what STUN learned of them. */
+  #advertised: Advertised | undefined;
   #reserved = false;
   #streamId: string | undefined;
   #streamKey: string | undefined;
@@ -293,7 +322,7 @@ export class Call {
     if (this.#offerError) return this.#offerError;
     if (!offer) return undefined;
     await this.#loadCapabilities();
-    const dry = createAnswer({ ...this.#localMedia('127.0.0.1', 9), offer });
+    const dry = createAnswer({ ...this.#localMedia({ address: '127.0.0.1', port: 9 }), offer });
     return dry.negotiated ? undefined : (dry.rejected ?? 'no common codec/media');
   }
 
@@ -333,21 +362,48 @@ export class Call {
 
   async #prepareMedia(address: string): Promise<void> {
     await this.#loadCapabilities();
-    const ports = await this.#host.media.client().reservePorts({ localAddress: address, ...(this.#host.portRange ? { portRange: this.#host.portRange } : {}) });
+    const stun = await this.#stunServer(address);
+    const ports = await this.#host.media.client().reservePorts({
+      localAddress: address,
+      ...(this.#host.portRange ? { portRange: this.#host.portRange } : {}),
+      ...(stun ? { stun } : {}),
+    });
     this.#address = address;
     this.#port = ports.localPort;
     this.#reserved = true;
+    this.#advertised = advertisedOf(address, ports);
+    if (stun && !ports.mapped) this.#warn(`${ports.stunError ?? 'STUN gave no answer'}; the call offers its local address ${address}`);
     if (this.#ended) await this.#releaseMedia();
   }
 
+  /** The STUN server for this call, once per call (a failure to find it is a warning, not an end). */
+  async #stunServer(address: string): Promise<StunServer | undefined> {
+    if (!this.#host.stunServer) return undefined;
+    try {
+      return await this.#host.stunServer(address.includes(':') ? 6 : 4);
+    } catch (err) {
+      this.#warn(`${(err as Error).message}; the call offers its local address ${address}`);
+      return undefined;
+    }
+  }
+
+  #warn(message: string): void {
+    try {
+      this.#host.warning?.(this, message);
+    } catch {
+      // The host's listener must not break the call.
+    }
+  }
+
   /** What we can do, for createOffer/createAnswer. */
-  #localMedia(address = this.#address, port = this.#port) {
+  #localMedia(at: Advertised = this.#advertised ?? { address: this.#address, port: this.#port }) {
     const direction = this.#heldLocal ? ('sendonly' as const) : ('sendrecv' as const);
     const current = this.#negotiated?.codec.name;
     const codecs = current ? [current, ...this.#codecs.filter((c) => c !== current)] : this.#codecs;
     return {
-      address,
-      port,
+      address: at.address,
+      port: at.port,
+      ...(at.rtcpPort !== undefined ? { rtcpPort: at.rtcpPort } : {}),
       codecs,
       srtp: this.#media.srtp,
       cryptoSuites: this.#suites,

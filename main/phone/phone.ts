@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { isIP, isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 import {
   SipTransport,
@@ -41,6 +42,7 @@ import type {
   SrtpMode,
 } from './api.ts';
 import { Call, CallError, DEFAULT_CODECS, type CallHost, type CallMedia } from './call.ts';
+import { STUN_DEFAULT_PORT } from '../media/stun.ts';
 import { MediaHost, type DeviceLinkPort } from './media-host.ts';
 import { Transfers } from './transfers.ts';
 import { Conference } from './conference.ts';
@@ -63,6 +65,11 @@ export interface PhoneOptions {
     address?: string;
     /** RTP ports (default 16384-32766). */
     portRange?: { min: number; max: number };
+    /**
+     * A STUN server (RFC 5389), `host[:port]` (default port 3478; `stun:` URI form too, RFC 7064):
+     * each call learns its RTP socket's public address and puts it in its SDP. '' or absent: none.
+     */
+    stun?: string;
     /** Another media engine entry point (tests). */
     workerUrl?: URL;
   };
@@ -105,6 +112,40 @@ function outOfDialogRoute(config: AccountConfig | undefined, proxy?: string) {
 
 function toTransport(name?: string): TransportProtocol | undefined {
   return name ? (name.toUpperCase() as TransportProtocol) : undefined;
+}
+
+/** A STUN server as configured: a name or an IP address, and a port. */
+interface StunTarget {
+  host: string;
+  port: number;
+}
+
+/** How long a call waits for the STUN server's name to resolve (its own query is bounded too). */
+const STUN_DNS_MS = 1500;
+
+/**
+ * `host[:port]`, `[v6]:port`, a bare IPv6 address, or the `stun:` URI of RFC 7064 §3.1; '' is
+ * none. Throws TypeError saying what is wrong.
+ */
+function parseStunServer(text: string): StunTarget | undefined {
+  let s = text.trim();
+  if (s === '') return undefined;
+  // Over TLS the server would see a TCP connection, not the RTP socket's UDP mapping.
+  if (/^stuns:/i.test(s)) throw new TypeError(`the STUN server ${JSON.stringify(text)} is over TLS (stuns:), which cannot learn the address of a UDP port; use stun: or host[:port]`);
+  s = s.replace(/^stun:/i, '');
+  let host: string;
+  let port: string | undefined;
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(s);
+  if (bracketed) [, host, port] = bracketed;
+  else if (isIPv6(s)) host = s;
+  else {
+    const m = /^([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/.exec(s);
+    if (!m) throw new TypeError(`the STUN server ${JSON.stringify(text)} is not host[:port]`);
+    [, host, port] = m;
+  }
+  const n = port === undefined ? STUN_DEFAULT_PORT : Number(port);
+  if (!(n >= 1 && n <= 65535)) throw new TypeError(`the STUN server ${JSON.stringify(text)} has port ${port}, not 1-65535`);
+  return { host: host!.toLowerCase(), port: n };
 }
 
 const CODEC_NAMES: readonly CallCodec[] = ['opus', 'g722', 'pcmu', 'pcma', 'g729', 'gsm'];
@@ -152,6 +193,10 @@ export class Phone extends EventEmitter<Events> {
   private settings: CallSettings;
   private autoAnswered = 0;
   private readonly latchedListeners: Array<(latched: CallLatched) => void> = [];
+  private readonly mediaWarningListeners: Array<(warning: { callId: string; message: string }) => void> = [];
+  private resolver?: SipResolver;
+  /** STUN server and RTP ports for the next call (`setMediaNetwork`). */
+  private mediaNetwork: { stun?: StunTarget | { error: string }; portRange?: { min: number; max: number } };
   /** When each call last came to the foreground (early media, answered, resumed): the latest has the device. */
   private readonly foregroundSince = new Map<Call, number>();
   private foregroundCount = 0;
@@ -162,6 +207,41 @@ export class Phone extends EventEmitter<Events> {
     this.opts = opts;
     this.clock = opts.clock ?? realClock;
     this.settings = { autoAnswer: false, autoAnswerDelay: 0, doNotDisturb: false, ...opts.calls };
+    this.mediaNetwork = {};
+    this.setMediaNetwork({ ...(opts.media?.stun !== undefined ? { stun: opts.media.stun } : {}), ...(opts.media?.portRange ? { portRange: opts.media.portRange } : {}) });
+  }
+
+  /**
+   * The STUN server (`host[:port]`, '' for none) and RTP port range the next call uses (a call
+   * under way keeps its own). Keys left out stay as they are. A port range out of bounds throws
+   * TypeError; a STUN server that cannot be used is each call's warning (the call goes on).
+   */
+  setMediaNetwork(change: { stun?: string; portRange?: { min: number; max: number } }): void {
+    const next = { ...this.mediaNetwork };
+    if (change.stun !== undefined) {
+      if (typeof change.stun !== 'string') throw new TypeError('stun: expected host[:port] or an empty string');
+      let stun: StunTarget | { error: string } | undefined;
+      try {
+        stun = parseStunServer(change.stun);
+      } catch (err) {
+        stun = { error: (err as Error).message };
+      }
+      if (stun) next.stun = stun;
+      else delete next.stun;
+    }
+    if (change.portRange !== undefined) {
+      const { min, max } = change.portRange ?? {};
+      if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1024 && max <= 65535 && min + 1 < max)) {
+        throw new TypeError(`portRange: expected 1024 ≤ min < max ≤ 65535, not ${String(min)}-${String(max)}`);
+      }
+      next.portRange = { min, max };
+    }
+    this.mediaNetwork = next;
+  }
+
+  /** Engine-only (not an IPC event): what a call survived but the person may want to know (STUN failed). */
+  onMediaWarning(listener: (warning: { callId: string; message: string }) => void): void {
+    this.mediaWarningListeners.push(listener);
   }
 
   /** Emit without letting a listener's exception reach the stack (callbacks never throw). */
@@ -193,6 +273,7 @@ export class Phone extends EventEmitter<Events> {
     });
     await this.transport.start();
     const resolver = new SipResolver({ servers: this.opts.dnsServers });
+    this.resolver = resolver;
     this.ua = new UserAgent({
       transport: this.transport,
       resolver,
@@ -338,9 +419,21 @@ export class Phone extends EventEmitter<Events> {
   // ───────────────────────────── calls ─────────────────────────────
 
   private callHost(): CallHost {
+    // The network settings as they are now: a later setMediaNetwork is for the next call.
+    const { stun, portRange } = this.mediaNetwork;
     return {
       media: this.media!,
-      ...(this.opts.media?.portRange ? { portRange: this.opts.media.portRange } : {}),
+      ...(portRange ? { portRange } : {}),
+      ...(stun ? { stunServer: (family: 4 | 6) => ('error' in stun ? Promise.reject(new Error(stun.error)) : this.resolveStun(stun, family)) } : {}),
+      warning: (call, message) => {
+        for (const l of this.mediaWarningListeners) {
+          try {
+            l({ callId: call.id, message });
+          } catch {
+            // The listener's bug stays with the listener.
+          }
+        }
+      },
       ...(this.opts.localAudio ? { localAudio: true } : {}),
       changed: (call) => {
         this.noteForeground(call);
@@ -417,6 +510,35 @@ export class Phone extends EventEmitter<Events> {
     const call = typeof callId === 'string' ? this.calls.get(callId) : undefined;
     if (!call) throw new CallError('not-found', `callId: no call '${String(callId)}'`);
     return call;
+  }
+
+  /**
+   * The STUN server's address for a socket of `family`: an IP literal as it is, a name through
+   * the phone's own resolver (A/AAAA, the configured DNS servers), bounded so a call is not held
+   * up. Rejects in words.
+   */
+  private async resolveStun(stun: StunTarget, family: 4 | 6): Promise<{ address: string; port: number }> {
+    const named = stun.host.includes(':') ? `[${stun.host}]:${stun.port}` : `${stun.host}:${stun.port}`;
+    let addresses: string[];
+    if (isIP(stun.host)) addresses = [stun.host];
+    else {
+      if (!this.resolver) throw new Error('the phone is not started');
+      let timer: unknown;
+      const bound = new Promise<never>((_, reject) => {
+        timer = this.clock.setTimeout(() => reject(new Error(`no DNS answer for ${stun.host} within ${STUN_DNS_MS / 1000} s`)), STUN_DNS_MS);
+      });
+      try {
+        const targets = await Promise.race([this.resolver.resolve({ host: stun.host, port: stun.port, transport: 'UDP' }), bound]);
+        addresses = targets.map((t) => t.address);
+      } catch (err) {
+        throw new Error(`the STUN server ${named} could not be found: ${(err as Error).message}`, { cause: err });
+      } finally {
+        this.clock.clearTimeout(timer as never);
+      }
+    }
+    const address = addresses.find((a) => (isIPv6(a) ? 6 : 4) === family);
+    if (address === undefined) throw new Error(`the STUN server ${named} has no IPv${family} address, and the call's audio uses IPv${family}`);
+    return { address, port: stun.port };
   }
 
   /** The address our RTP should use toward `uri`: where the SIP flow leaves from. */

@@ -151,6 +151,14 @@ describe('demultiplexing (RFC 7983 §7)', () => {
     expect(Stun.isStun(bytes('14'))).toBe(false); // DTLS
     expect(Stun.isStun(new Uint8Array(0))).toBe(false);
   });
+
+  it('hasHeader: the §6 header holds (cookie, length), before any attribute is read', () => {
+    expect(Stun.hasHeader(IPV4_RESPONSE)).toBe(true);
+    expect(Stun.hasHeader(IPV4_RESPONSE.subarray(0, 40))).toBe(false);
+    expect(Stun.hasHeader(bytes('01 01 00 00 21 12 a4 43 00 00 00 00 00 00 00 00 00 00 00 00'))).toBe(false);
+    expect(Stun.hasHeader(bytes('01 01 00 00 21 12 a4 42 00 00 00 00 00 00 00 00 00 00 00 00'))).toBe(true);
+    expect(Stun.hasHeader(bytes('01 01 00 00'))).toBe(false);
+  });
 });
 
 describe('malformed input is refused in words', () => {
