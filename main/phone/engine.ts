@@ -246,7 +246,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   // ---- accounts: saved in the store, passwords in the SecretStore --------------------------------
   const passwordNotKept = (aor: string, err: StoreError) =>
-    notify({ id: 'passwords-not-kept', level: 'warning', message: `the password of ${aor} is used for now but not kept: ${err.message}` });
+    notify({ id: 'passwords-not-kept', level: 'warning', message: `The password of ${aor} is used for now but not kept: ${err.message}` });
 
   /** An account the phone now runs: its ids paired, its settings and password remembered. */
   const started = (id: string, config: StoredAccountConfig, password: string | undefined, snapshot: AccountSnapshot): void => {

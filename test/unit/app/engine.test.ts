@@ -156,7 +156,7 @@ describe('createEngine', () => {
     const engine = await start(dir, (store) => store.encryptedSecrets(refusing));
     const status = next(engine, 'app:status');
     const added = await call<{ id: string }>(engine, 'account:add', { aor: 'sip:bob@127.0.0.1', password: PASSWORD, register: false });
-    expect((await status).notices).toEqual([expect.objectContaining({ id: 'passwords-not-kept', level: 'warning', message: expect.stringMatching(/^the password of sip:bob@127\.0\.0\.1 is used for now but not kept: the system keychain is not available/) })]);
+    expect((await status).notices).toEqual([expect.objectContaining({ id: 'passwords-not-kept', level: 'warning', message: expect.stringMatching(/^The password of sip:bob@127\.0\.0\.1 is used for now but not kept: the system keychain is not available/) })]);
     expect(engine.store.accounts.get(added.id).config).toEqual({ aor: 'sip:bob@127.0.0.1', register: false });
     await engine.close();
     expectNoPasswordIn(dir);
