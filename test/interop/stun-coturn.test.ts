@@ -1,0 +1,141 @@
+/**
+ * STUN against a real server: Debian's coturn (`turnserver --stun-only --no-auth`) on the
+ * loopback of this file's own network namespace, IPv4 and IPv6. There is no NAT on loopback, so
+ * the address coturn sees is the socket's own: `reserve-ports` must come back with mapped =
+ * 127.0.0.1 (::1) and the reserved port itself, for RTP and for RTCP; and a call between two
+ * Phones with `stun` set must keep its local address in the SDP, without a warning.
+ *
+ * Appel runs inside the namespace as small Node scripts (the engine and the phones are ours,
+ * the STUN server is not).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE } from './lab/appel-cli.ts';
+import { NetNs } from './lab/netns.ts';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '../..');
+let ns: NetNs;
+let coturn: ReturnType<NetNs['spawn']>;
+let coturnLog = '';
+
+beforeAll(async () => {
+  ns = await NetNs.create();
+  coturn = ns.spawn('turnserver', [
+    '-n', // no configuration file: only what is said here
+    '--stun-only',
+    '--no-auth',
+    '--listening-ip', '127.0.0.1',
+    '--listening-ip', '::1',
+    '--listening-port', '3478',
+    '--no-tls',
+    '--no-dtls',
+    '--no-cli',
+    '--no-rfc5780',
+    '--log-file', 'stdout',
+    '--simple-log',
+    '-V', // logs each Binding it handles: the call test counts them
+    '--pidfile', join(ns.dir, 'turnserver.pid'),
+  ]);
+  coturn.stdout!.on('data', (d: Buffer) => (coturnLog += d.toString()));
+  coturn.stderr!.on('data', (d: Buffer) => (coturnLog += d.toString()));
+  await ns.waitListening('udp', 3478).catch((err: Error) => {
+    throw new Error(`${err.message}; coturn said: ${coturnLog.slice(-2000)}`);
+  });
+});
+
+afterAll(async () => {
+  await ns?.close();
+});
+
+/** Binding requests coturn handled so far (its -V log). */
+const bindings = (): number => coturnLog.match(/handle_turn_binding:\d+:start/g)?.length ?? 0;
+
+let scripts = 0;
+
+/**
+ * Runs an ES module script (our code imported by absolute path) inside the namespace; its last
+ * stdout line is JSON. A file, not `--input-type=module -e`: the media worker threads inherit
+ * the process's flags, and that one is refused for a file.
+ */
+async function runInside<T>(script: string): Promise<T> {
+  const path = join(ns.dir, `script-${++scripts}.mjs`);
+  writeFileSync(path, script);
+  const { code, stdout, stderr } = await ns.run(NODE, [path], 30_000);
+  if (code !== 0) throw new Error(`the script failed (exit ${code}): ${stderr.slice(-3000)}`);
+  const last = stdout.trim().split('\n').at(-1)!;
+  return JSON.parse(last) as T;
+}
+
+const engineUrl = JSON.stringify(new URL(`file://${join(root, 'main/media/media-engine.ts')}`).href);
+
+interface Reserved {
+  r: { localPort: number; localRtcpPort: number; mapped?: { address: string; port: number }; mappedRtcp?: { address: string; port: number }; stunError?: string };
+  events: unknown[];
+}
+
+function reserve(localAddress: string, rtcpMux: boolean): Promise<Reserved> {
+  return runInside<Reserved>(`
+    const { MediaEngine } = await import(${engineUrl});
+    const events = [];
+    const engine = new MediaEngine({ onEvent: (e) => events.push(e) });
+    const r = await engine.handle({ type: 'reserve-ports', localAddress: ${JSON.stringify(localAddress)}, rtcpMux: ${rtcpMux}, stun: { address: ${JSON.stringify(localAddress)}, port: 3478 } });
+    await engine.shutdown();
+    console.log(JSON.stringify({ r, events }));
+  `);
+}
+
+describe('reserve-ports against coturn', () => {
+  it('IPv4: mapped is 127.0.0.1 and the reserved RTP port, mappedRtcp the RTCP port (no NAT on loopback)', async () => {
+    const { r, events } = await reserve('127.0.0.1', false);
+    expect(r.stunError).toBeUndefined();
+    expect(r.mapped).toEqual({ address: '127.0.0.1', port: r.localPort });
+    expect(r.mappedRtcp).toEqual({ address: '127.0.0.1', port: r.localRtcpPort });
+    expect(events).toEqual([]);
+  });
+
+  it('IPv6 (XOR with the transaction id): mapped is ::1 and the reserved port', async () => {
+    const { r, events } = await reserve('::1', true);
+    expect(r.stunError).toBeUndefined();
+    expect(r.mapped).toEqual({ address: '::1', port: r.localPort });
+    expect(r.mappedRtcp).toBeUndefined();
+    expect(events).toEqual([]);
+  });
+});
+
+describe('a call with stun set, against coturn', () => {
+  it('connects with the local address in the SDP (mapped = local: nothing changes) and no warning; STUN by the default port', async () => {
+    const bindingsBefore = bindings();
+    const phones = JSON.stringify(new URL(`file://${join(root, 'test/unit/phone/phones.ts')}`).href);
+    const out = await runInside<{ sdp: string[]; warnings: string[]; state: string; packets: number }>(`
+      const { startPhone, waitEvent, waitState, waitPackets } = await import(${phones});
+      const alice = await startPhone('alice', { media: { address: '127.0.0.1', stun: 'localhost' } });
+      const bob = await startPhone('bob', { media: { address: '127.0.0.1', stun: 'stun:127.0.0.1' } });
+      const sdp = [];
+      const warnings = [];
+      for (const p of [alice, bob]) {
+        p.phone.on('sip:trace', (e) => { const at = e.text.indexOf('\\r\\n\\r\\nv=0'); if (e.direction === 'sent' && at >= 0) sdp.push(e.text.slice(at + 4)); });
+        p.phone.onMediaWarning((w) => warnings.push(w.message));
+      }
+      const a = await alice.phone.dial({ to: bob.uri(), codecs: ['pcmu'], play: { tone: [1000], levelDb: -20 } });
+      const incoming = await waitEvent(bob, 'call:incoming');
+      await bob.phone.answer({ callId: incoming.id, play: { tone: [600], levelDb: -20 } });
+      const up = await waitState(alice, a.id, 'connected');
+      const stats = await waitPackets(alice, a.id, 20);
+      await alice.phone.hangup({ callId: a.id });
+      await Promise.all([alice.phone.stop(), bob.phone.stop()]);
+      console.log(JSON.stringify({ sdp, warnings, state: up.state, packets: stats.packetsReceived }));
+    `);
+    expect(out.state).toBe('connected');
+    expect(out.packets).toBeGreaterThanOrEqual(20);
+    expect(out.warnings).toEqual([]);
+    const [offer, answer] = out.sdp;
+    for (const sdp of [offer, answer]) {
+      expect(sdp).toMatch(/\r\nc=IN IP4 127\.0\.0\.1\r\n/);
+      expect(sdp).not.toMatch(/\r\na=rtcp:/);
+    }
+    // Each side asked coturn once per call, from its RTP and its RTCP socket.
+    expect(bindings() - bindingsBefore).toBe(4);
+  });
+});
