@@ -43,6 +43,8 @@ Network options:
   --listen SPEC        local socket(s), e.g. udp:127.0.0.1:5070, tcp:[::1]:0, tls:0.0.0.0:5061
                        (repeatable; default: udp, tcp and tls on 0.0.0.0, any free port)
   --dns HOST:PORT      DNS server(s) for RFC 3263 look-ups (repeatable; default: the system's)
+  --stun HOST[:PORT]   learn each call's public RTP address from this STUN server (RFC 5389)
+  --rtp-ports MIN-MAX  RTP ports to use (default 16384-32766)
   --tls-cert FILE --tls-key FILE   certificate for a TLS listener
 
 Call options (call, listen):
@@ -111,6 +113,8 @@ const OPTIONS = {
   'no-register': { type: 'boolean' },
   listen: { type: 'string', multiple: true },
   dns: { type: 'string', multiple: true },
+  stun: { type: 'string' },
+  'rtp-ports': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   play: { type: 'string' },
@@ -201,9 +205,20 @@ async function accountFrom(values: Values, needAor: boolean): Promise<AccountCon
   };
 }
 
+/** `--rtp-ports 20000-20100`: even start, within 1024-65535. */
+function portRange(spec: string | undefined): { min: number; max: number } | undefined {
+  if (spec === undefined) return undefined;
+  const m = /^(\d{4,5})-(\d{4,5})$/.exec(spec);
+  const [min, max] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(min >= 1024 && max <= 65535 && min + 1 < max)) throw new UsageError(`--rtp-ports wants MIN-MAX within 1024-65535 (e.g. 20000-20100), not '${spec}'`);
+  return { min, max };
+}
+
 function phoneOptions(values: Values, account?: AccountConfig): PhoneOptions {
   const sessionExpires = seconds('session-expires', values['session-expires'], 1);
+  const ports = portRange(values['rtp-ports']);
   return {
+    ...(values.stun !== undefined || ports ? { media: { ...(values.stun !== undefined ? { stun: values.stun } : {}), ...(ports ? { portRange: ports } : {}) } } : {}),
     ...(sessionExpires !== undefined ? { sessionTimer: { expires: Math.round(sessionExpires), minSE: Math.min(90, Math.round(sessionExpires)) } } : {}),
     listen: values.listen?.map(parseListen),
     dnsServers: values.dns,
@@ -325,6 +340,7 @@ function printCalls(p: Printer, phone: Phone): void {
   phone.on('call:dtmf', (d) => p.event('dtmf', { callId: d.callId, digit: d.digit, via: d.via, durationMs: d.durationMs }, `DTMF ${d.digit} (${d.via === 'rtp' ? 'RFC 4733' : 'SIP INFO'})`));
   phone.on('call:stats', (st) => p.event('stats', { ...st }));
   phone.onLatched((l) => p.event('latched', { ...l }, `${l.rtcp ? 'RTCP' : 'media'} now goes to ${l.address}:${l.port}`));
+  phone.onMediaWarning((w) => p.event('warning', { ...w }, `warning: ${w.message}`));
   printTransfers(p, phone, previous);
 }
 

@@ -243,6 +243,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     else notices.push(full);
     publish('app:status', status());
   };
+  // A call's media trouble the person should know of (a STUN server that does not answer…):
+  // one notice, replaced by the next; the call itself goes on.
+  phone.onMediaWarning((w) => notify({ id: 'media-network', level: 'warning', message: `${w.message[0].toUpperCase()}${w.message.slice(1)}` }));
 
   // ---- accounts: saved in the store, passwords in the SecretStore --------------------------------
   const passwordNotKept = (aor: string, err: StoreError) =>

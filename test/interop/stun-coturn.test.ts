@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE } from './lab/appel-cli.ts';
+import { AppelProcess, CLI, NODE } from './lab/appel-cli.ts';
 import { NetNs } from './lab/netns.ts';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -137,5 +137,39 @@ describe('a call with stun set, against coturn', () => {
     }
     // Each side asked coturn once per call, from its RTP and its RTCP socket.
     expect(bindings() - bindingsBefore).toBe(4);
+  });
+});
+
+describe('the command line with --stun and --rtp-ports', () => {
+  it('calls with coturn as its STUN server and its RTP on the ports asked for; a silent STUN server is a warning, and the call goes on', async () => {
+    const callee = new AppelProcess(ns, ['listen', '--listen', 'udp:127.0.0.1:5090', '--auto-answer', '--play', 'tone:600', '--rtp-ports', '21000-21010', '--stun', '127.0.0.1']);
+    try {
+      await callee.waitEvent((e) => e.event === 'listening', 15_000, 'listening');
+      // coturn answers on 3478; nothing listens on 3479 (the caller's own STUN server here).
+      const caller = new AppelProcess(ns, ['call', 'sip:callee@127.0.0.1:5090', '--listen', 'udp:127.0.0.1:0', '--play', 'tone:1000', '--duration', '1', '--rtp-ports', '20000-20010', '--stun', '127.0.0.1:3479', '--trace']);
+      try {
+        const answered = await caller.waitEvent((e) => e.event === 'answered', 15_000, 'answered');
+        const warning = await caller.waitEvent((e) => e.event === 'warning', 5_000, 'the STUN warning');
+        expect(String(warning.message)).toMatch(/STUN/);
+        expect(warning.callId).toBe(answered.callId);
+        await caller.waitEvent((e) => e.event === 'ended', 15_000, 'ended');
+        // The offer's m= port, and the answer's, within the ranges asked for.
+        const ports = [...caller.stdout.matchAll(/m=audio (\d+) /g)].map((m) => Number(m[1]));
+        expect(ports.length).toBeGreaterThanOrEqual(2);
+        expect(ports.some((p) => p >= 20000 && p <= 20010)).toBe(true);
+        expect(ports.some((p) => p >= 21000 && p <= 21010)).toBe(true);
+        expect(callee.events.filter((e) => e.event === 'warning')).toEqual([]);
+      } finally {
+        await caller.stop();
+      }
+    } finally {
+      await callee.stop();
+    }
+  });
+
+  it('refuses a malformed --rtp-ports in words', async () => {
+    const { code, stderr } = await ns.run(NODE, [CLI, 'listen', '--listen', 'udp:127.0.0.1:0', '--rtp-ports', '80-90'], 15_000);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("--rtp-ports wants MIN-MAX within 1024-65535 (e.g. 20000-20100), not '80-90'");
   });
 });

@@ -231,5 +231,11 @@ describe('Settings → Network applies to the next call, without a restart', () 
     expect(port(third)).toBeGreaterThanOrEqual(47000);
     expect(server.from).toHaveLength(2);
     expect(warned).toEqual([]);
+    expect(engine.status().notices).toEqual([]);
+
+    // A STUN server that cannot be used: the next call says so as the app's notice, in words.
+    await engine.handlers['settings:set']!({ network: { stunServer: 'stuns:127.0.0.1' } });
+    await callOnce();
+    expect(engine.status().notices).toEqual([expect.objectContaining({ id: 'media-network', level: 'warning', message: expect.stringMatching(/^The STUN server .*stuns:/) })]);
   });
 });
