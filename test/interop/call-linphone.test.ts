@@ -99,7 +99,7 @@ for (const codec of ['g729', 'gsm'] as const) {
       erin.clearRecording(); // it appends across calls (PEERS-NOTES.md)
       const since = erin.eventCount;
       const record = join(ns.dir, `alice-${codec}.wav`);
-      const r = await runAppel(ns, ['call', 'sip:erin@lab.test', ...account('alice'), '--codecs', codec, '--play', tone440, '--record', record, '--duration', '2.5'], { timeoutMs: 30_000 });
+      const r = await runAppel(ns, ['call', 'sip:erin@lab.test', ...account('alice'), '--codecs', codec, '--play', tone440, '--record', record, '--duration', '4'], { timeoutMs: 30_000 });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.events.find((e) => e.event === 'answered')).toMatchObject({ codec, srtp: false, peer: 'sip:erin@lab.test' });
