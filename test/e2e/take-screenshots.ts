@@ -7,19 +7,22 @@
  * store; a second Phone on loopback answers the call shown on the call screen, and then calls us
  * for the incoming-call panel.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { Phone } from '../../main/phone/phone.ts';
 import { buildRenderer, startDevWeb } from '../../main/bridge/dev-web.ts';
 import { launchChromium } from './helpers/browser.ts';
+import { makeSpeechWav } from '../interop/lab/peers-audio-fixtures.ts';
 
 const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 mkdirSync(OUT, { recursive: true });
 
 await buildRenderer();
 const web = await startDevWeb({ mode: 'built', phoneOptions: { listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' } } });
-const bob = new Phone({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true } });
+const bob = new Phone({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true, autoAnswerPlay: { tone: [440], levelDb: -16 } } });
 await bob.start();
 const bobUri = `sip:bob@127.0.0.1:${bob.localAddresses()[0].port}`;
 
@@ -53,7 +56,8 @@ msg('sip:alice@lab.test', 'incoming', 'Great, I will call you on the work line.'
 msg('sip:elodie@example.org', 'incoming', 'Merci pour tout !', 200);
 void alice;
 
-const browser = await launchChromium();
+// The microphone says a sentence (espeak-ng), so the call screen's meters both move.
+const browser = await launchChromium({ microphoneWav: makeSpeechWav(mkdtempSync(join(tmpdir(), 'appel-shots-'))) });
 
 async function shoot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(350);
