@@ -7,54 +7,25 @@
  *   Chromium (mic 440 Hz) ── ws ── engine alice ── Kamailio ── baresip bob (plays 1000 Hz, records)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { buildRenderer } from '../../main/bridge/dev-web.ts';
-import { NetNs } from '../interop/lab/netns.ts';
-import { Kamailio } from '../interop/lab/kamailio.ts';
-import { Baresip } from '../interop/lab/baresip.ts';
-import { makeToneWav } from '../interop/lab/peers-audio-fixtures.ts';
-import { AppelWeb, launchChromiumIn } from './lab/appel-web.ts';
+import type { Page } from 'playwright-core';
+import { UiLab, UI_WAIT } from './lab/ui-lab.ts';
 import { goertzelPower, readWav, rmsDb } from '../helpers/audio-analysis.ts';
 
-const USERS = ['alice', 'bob'].map((username) => ({ username, password: `${username}-secret` }));
-const UI_WAIT = { timeout: 15_000 };
 const MIC = 440;
 const BOB = 1000;
 
-let ns: NetNs;
-let kamailio: Kamailio;
-let bob: Baresip;
-let web: AppelWeb;
-let browser: Browser;
+let lab: UiLab;
 let page: Page;
-const problems: string[] = [];
 
 beforeAll(async () => {
-  await buildRenderer();
-  ns = await NetNs.create();
-  const audioDir = join(ns.dir, 'audio');
-  const bobTone = makeToneWav(audioDir, { frequency: BOB });
-  const micWav = makeToneWav(audioDir, { frequency: MIC, seconds: 120 });
-  kamailio = new Kamailio(ns, { users: USERS });
-  await kamailio.start();
-  bob = new Baresip(ns, { user: 'bob', password: 'bob-secret', registrar: '127.0.0.1:5060', sipPort: 5062, ctrlPort: 6062, autoAnswer: true, playWav: bobTone, record: true });
-  await bob.start();
-  web = await AppelWeb.start(ns, { sip: ['udp:127.0.0.1:5070'] });
-  const browserDir = join(ns.dir, 'browser');
-  mkdirSync(browserDir, { recursive: true });
-  browser = await launchChromiumIn(ns, browserDir, { microphoneWav: micWav });
-  page = await browser.newPage({ viewport: { width: 1000, height: 700 }, locale: 'en-GB' });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(web.url);
-  await page.getByRole('navigation', { name: 'Main navigation' }).waitFor(UI_WAIT);
+  lab = await UiLab.start({ bobToneHz: BOB, bobRecords: true, microphoneToneHz: MIC });
+  page = lab.page;
   // alice's account, added through the page's API (Settings' form is exercised in peers-call.test.ts).
   const added = await page.evaluate(async () => {
     const appel = (globalThis as unknown as { appel: { invoke: (c: string, r: unknown) => Promise<{ ok: boolean; value?: { state: string } }> } }).appel;
     return appel.invoke('account:add', { aor: 'sip:alice@lab.test', password: 'alice-secret', proxy: 'sip:127.0.0.1:5060' });
   });
-  expect(added.ok, JSON.stringify(added)).toBe(true);
+  if (!added.ok) throw new Error(`account:add: ${JSON.stringify(added)}`);
   await page.getByRole('link', { name: 'Settings' }).click();
   // Registered: said in the account's row (bounded; expect.poll belongs to tests).
   await page.waitForFunction(
@@ -65,19 +36,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await Promise.all([web?.stop(), bob?.stop()]);
-  await kamailio?.stop();
-  await ns?.close();
+  await lab?.stop();
 });
 
-const callState = () => page.getByTestId('call-state').textContent();
+const callState = () => lab.callState();
 /** The call screen's speaker meter (role="meter"), 0–100. */
 const speakerLevel = async () => Number(await page.getByTestId('speaker-level').getAttribute('aria-valuenow'));
 
 /** What baresip heard in [from, to) seconds of its last call: power at the microphone's tone and at its own. */
 async function bobHeard(from: number, to?: number) {
-  const wav = readWav((await bob.recordings(5_000)).dec);
+  const wav = readWav((await lab.bob.recordings(5_000)).dec);
   const all = wav.channels[0];
   const s = all.subarray(Math.round(from * wav.sampleRate), to === undefined ? all.length : Math.round(to * wav.sampleRate));
   return { mic: goertzelPower(s, wav.sampleRate, MIC), other: goertzelPower(s, wav.sampleRate, BOB), rms: rmsDb(s), seconds: all.length / wav.sampleRate, samples: s.length };
@@ -85,14 +53,8 @@ async function bobHeard(from: number, to?: number) {
 
 describe('call audio through the page (fake microphone WAV → baresip, baresip → speaker)', () => {
   it('calls a contact: baresip hears the microphone WAV, the speaker meter moves; hold and resume; hang up', async () => {
-    await page.getByRole('link', { name: 'Contacts' }).click();
-    await page.getByRole('button', { name: 'New contact' }).click();
-    const editor = page.getByTestId('contact-editor');
-    await editor.getByLabel('Name', { exact: true }).fill('Bob Baresip');
-    await editor.getByLabel('Address', { exact: true }).fill(bob.aor);
-    await editor.getByRole('button', { name: 'Save' }).click();
-    const detail = page.getByTestId('contact-detail');
-    await detail.getByRole('heading', { level: 2, name: 'Bob Baresip' }).waitFor(UI_WAIT);
+    const bob = lab.bob;
+    const detail = await lab.addContact('Bob Baresip', bob.aor);
 
     bob.clearRecordings();
     const since = bob.eventCount;
@@ -118,10 +80,11 @@ describe('call audio through the page (fake microphone WAV → baresip, baresip 
     expect(heard.samples).toBeGreaterThan(8000);
     expect(heard.mic, `440 Hz vs 1000 Hz in what baresip heard (${JSON.stringify(heard)})`).toBeGreaterThan(20 * heard.other);
     expect(heard.rms).toBeGreaterThan(-30);
-    expect(problems).toEqual([]);
+    expect(lab.problems).toEqual([]);
   });
 
   it('answers a call from baresip in the page: audio both ways; mute sends silence', async () => {
+    const bob = lab.bob;
     bob.clearRecordings();
     const since = bob.eventCount;
     await bob.dial('sip:alice@lab.test');
@@ -147,6 +110,6 @@ describe('call audio through the page (fake microphone WAV → baresip, baresip 
     const end = await bobHeard(0);
     const muted = await bobHeard(end.seconds - 1);
     expect(muted.mic, `440 Hz after mute (${JSON.stringify(muted)}) vs before (${JSON.stringify(talking)})`).toBeLessThan(talking.mic / 100);
-    expect(problems).toEqual([]);
+    expect(lab.problems).toEqual([]);
   });
 });

@@ -14,90 +14,43 @@
  *                                                              ├── Kamailio 5060 ── baresip bob (5062, auto-answer)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { buildRenderer } from '../../main/bridge/dev-web.ts';
-import { NetNs } from '../interop/lab/netns.ts';
-import { Kamailio } from '../interop/lab/kamailio.ts';
-import { Baresip } from '../interop/lab/baresip.ts';
-import { makeToneWav } from '../interop/lab/peers-audio-fixtures.ts';
-import { AppelWeb, launchChromiumIn } from './lab/appel-web.ts';
+import type { Locator, Page } from 'playwright-core';
+import type { NetNs } from '../interop/lab/netns.ts';
+import type { Baresip } from '../interop/lab/baresip.ts';
+import type { AppelWeb } from './lab/appel-web.ts';
+import { PROXY, UiLab, UI_WAIT } from './lab/ui-lab.ts';
 
-const USERS = ['alice', 'bob'].map((username) => ({ username, password: `${username}-secret` }));
 const ALICE = 'sip:alice@lab.test';
-const PROXY = 'sip:127.0.0.1:5060';
-/** Bounded waits on the UI (a call set-up through Kamailio takes well under a second here). */
-const UI_WAIT = { timeout: 15_000 };
 
+let lab: UiLab;
 let ns: NetNs;
-let kamailio: Kamailio;
 let bob: Baresip;
-let browser: Browser;
 let page: Page;
-/** Every engine started, stopped in afterAll (stopping one that has exited is a no-op). */
-const engines: AppelWeb[] = [];
-const problems: string[] = [];
+let problems: string[];
 
 beforeAll(async () => {
-  await buildRenderer();
-  ns = await NetNs.create();
-  const tone = makeToneWav(join(ns.dir, 'audio'), { frequency: 1000 });
-  kamailio = new Kamailio(ns, { users: USERS });
-  await kamailio.start();
-  bob = new Baresip(ns, { user: 'bob', password: 'bob-secret', registrar: '127.0.0.1:5060', sipPort: 5062, ctrlPort: 6062, autoAnswer: true, playWav: tone });
-  await bob.start();
-  const browserDir = join(ns.dir, 'browser');
-  mkdirSync(browserDir, { recursive: true });
-  browser = await launchChromiumIn(ns, browserDir);
-  page = await browser.newPage({ viewport: { width: 1000, height: 700 }, locale: 'en-GB' });
-  page.on('pageerror', (e) => problems.push(e.message));
+  // No engine yet: each test starts its own on a database file.
+  lab = await UiLab.start({ engine: false });
+  ({ ns, bob, page, problems } = lab);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  // The engines and baresip un-register on SIGTERM, which needs Kamailio (PEERS.md): stop them first.
-  await Promise.all([...engines.map((e) => e.stop()), bob?.stop()]);
-  await kamailio?.stop();
-  await ns?.close();
+  await lab?.stop();
 });
 
-/** A new engine on `database` (any earlier one stopped first: they share SIP port 5070), and the page opened at its address. */
-async function startEngine(database: string): Promise<AppelWeb> {
-  await Promise.all(engines.map((e) => e.stop()));
-  const web = await AppelWeb.start(ns, { sip: ['udp:127.0.0.1:5070'], database });
-  engines.push(web);
-  await page.goto(web.url);
-  await page.getByRole('navigation', { name: 'Main navigation' }).waitFor(UI_WAIT);
-  return web;
-}
+/** A new engine on `database` (any earlier one stopped first), and the page opened at its address. */
+const startEngine = (database: string): Promise<AppelWeb> => lab.startEngine({ database });
 
-/** Fills and submits Settings' new-account form. */
+/** Settings' new-account form, then the account registered. */
 async function addAccount(aor: string, password: string): Promise<void> {
-  await page.getByRole('link', { name: 'Settings' }).click();
-  await page.getByTestId('account-add').click();
-  const form = page.getByTestId('account-form');
-  await form.getByLabel('SIP address', { exact: true }).fill(aor);
-  await form.getByLabel('Password', { exact: true }).fill(password);
-  await form.getByRole('button', { name: 'More options' }).click();
-  await form.getByLabel('Outbound proxy', { exact: true }).fill(PROXY);
-  await form.getByRole('button', { name: 'Add account' }).click();
-  await form.waitFor({ state: 'detached', ...UI_WAIT });
+  await lab.addAccount(aor, password);
   await expect.poll(() => accountItem(aor).textContent(), UI_WAIT).toContain('Registered');
 }
 
-async function addContact(name: string, uri: string): Promise<void> {
-  await page.getByRole('link', { name: 'Contacts' }).click();
-  await page.getByRole('button', { name: 'New contact' }).click();
-  const editor = page.getByTestId('contact-editor');
-  await editor.getByLabel('Name', { exact: true }).fill(name);
-  await editor.getByLabel('Address', { exact: true }).fill(uri);
-  await editor.getByRole('button', { name: 'Save' }).click();
-  await page.getByTestId('contact-detail').getByRole('heading', { level: 2, name }).waitFor(UI_WAIT);
-}
-
-const accountItem = (aor: string) => page.getByTestId('account-item').filter({ hasText: aor });
-const callState = () => page.getByTestId('call-state').textContent();
+const addContact = async (name: string, uri: string): Promise<void> => void (await lab.addContact(name, uri));
+const accountItem = (aor: string): Locator => lab.accountItem(aor);
+const callState = () => lab.callState();
 
 /**
  * A History row's words without its time (which reads relative to now, so may move on) and

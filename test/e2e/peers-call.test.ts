@@ -9,70 +9,28 @@
  *                                                ├── Kamailio 5060 ── baresip bob (5062, auto-answer, 1000 Hz)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { buildRenderer } from '../../main/bridge/dev-web.ts';
-import { NetNs } from '../interop/lab/netns.ts';
-import { Kamailio } from '../interop/lab/kamailio.ts';
-import { Baresip } from '../interop/lab/baresip.ts';
-import { makeToneWav } from '../interop/lab/peers-audio-fixtures.ts';
-import { AppelWeb, launchChromiumIn } from './lab/appel-web.ts';
+import type { Page } from 'playwright-core';
+import type { Baresip } from '../interop/lab/baresip.ts';
+import { UiLab, UI_WAIT } from './lab/ui-lab.ts';
 import { goertzelPower, readWav, rmsDb } from '../helpers/audio-analysis.ts';
 
-const USERS = ['alice', 'bob', 'carol'].map((username) => ({ username, password: `${username}-secret` }));
-const PROXY = 'sip:127.0.0.1:5060';
-/** Bounded waits on the UI (a call set-up through Kamailio takes well under a second here). */
-const UI_WAIT = { timeout: 15_000 };
-
-let ns: NetNs;
-let kamailio: Kamailio;
+let lab: UiLab;
 let bob: Baresip;
-let web: AppelWeb;
-let browser: Browser;
 let page: Page;
-const problems: string[] = [];
+let problems: string[];
 
 beforeAll(async () => {
-  await buildRenderer();
-  ns = await NetNs.create();
-  const tone1000 = makeToneWav(join(ns.dir, 'audio'), { frequency: 1000 });
-  kamailio = new Kamailio(ns, { users: USERS });
-  await kamailio.start();
-  bob = new Baresip(ns, { user: 'bob', password: 'bob-secret', registrar: '127.0.0.1:5060', sipPort: 5062, ctrlPort: 6062, autoAnswer: true, playWav: tone1000, record: true });
-  await bob.start();
-  web = await AppelWeb.start(ns, { sip: ['udp:127.0.0.1:5070'] });
-  const browserDir = join(ns.dir, 'browser');
-  mkdirSync(browserDir, { recursive: true });
-  browser = await launchChromiumIn(ns, browserDir);
-  page = await browser.newPage({ viewport: { width: 1000, height: 700 }, locale: 'en-GB' });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(web.url);
-  await page.getByRole('navigation', { name: 'Main navigation' }).waitFor(UI_WAIT);
+  lab = await UiLab.start({ moreUsers: ['carol'], bobToneHz: 1000, bobRecords: true });
+  ({ bob, page, problems } = lab);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  // The engine and baresip un-register on SIGTERM, which needs Kamailio (PEERS.md): stop them first.
-  await Promise.all([web?.stop(), bob?.stop()]);
-  await kamailio?.stop();
-  await ns?.close();
+  await lab?.stop();
 });
 
-/** Fills and submits Settings' new-account form. */
-async function addAccount(aor: string, password: string): Promise<void> {
-  await page.getByTestId('account-add').click();
-  const form = page.getByTestId('account-form');
-  await form.getByLabel('SIP address', { exact: true }).fill(aor);
-  await form.getByLabel('Password', { exact: true }).fill(password);
-  await form.getByRole('button', { name: 'More options' }).click();
-  await form.getByLabel('Outbound proxy', { exact: true }).fill(PROXY);
-  await form.getByRole('button', { name: 'Add account' }).click();
-  await form.waitFor({ state: 'detached', ...UI_WAIT });
-}
-
-const accountItem = (aor: string) => page.getByTestId('account-item').filter({ hasText: aor });
-const callState = () => page.getByTestId('call-state').textContent();
+const addAccount = (aor: string, password: string) => lab.addAccount(aor, password);
+const accountItem = (aor: string) => lab.accountItem(aor);
+const callState = () => lab.callState();
 const incomingPanel = () => page.getByTestId('incoming-call');
 
 describe('Appel in Chromium with Kamailio and baresip', () => {
@@ -92,14 +50,7 @@ describe('Appel in Chromium with Kamailio and baresip', () => {
   });
 
   it('calls baresip from a contact: Connected, hold and resume, hang up; baresip saw it; history row', async () => {
-    await page.getByRole('link', { name: 'Contacts' }).click();
-    await page.getByRole('button', { name: 'New contact' }).click();
-    const editor = page.getByTestId('contact-editor');
-    await editor.getByLabel('Name', { exact: true }).fill('Bob Baresip');
-    await editor.getByLabel('Address', { exact: true }).fill(bob.aor);
-    await editor.getByRole('button', { name: 'Save' }).click();
-    const detail = page.getByTestId('contact-detail');
-    await detail.getByRole('heading', { level: 2, name: 'Bob Baresip' }).waitFor(UI_WAIT);
+    const detail = await lab.addContact('Bob Baresip', bob.aor);
 
     const since = bob.eventCount;
     await detail.getByRole('button', { name: 'Call bob@lab.test' }).click();

@@ -6,21 +6,27 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** `microphoneWav`: the fake microphone plays this WAV (looped) instead of its beeps. */
-export async function launchChromium(opts: { microphoneWav?: string } = {}): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--autoplay-policy=no-user-gesture-required',
-      ...(opts.microphoneWav ? [`--use-file-for-fake-audio-capture=${opts.microphoneWav}`] : []),
-    ],
-  });
+export interface ChromiumOptions {
+  /** The fake microphone plays this WAV (looped) instead of its beeps. */
+  microphoneWav?: string;
+}
+
+/** The command line of every Chromium the tests start: no network of its own, fake media devices, sound without a gesture. */
+export function chromiumArgs(opts: ChromiumOptions = {}): string[] {
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    '--autoplay-policy=no-user-gesture-required',
+    ...(opts.microphoneWav ? [`--use-file-for-fake-audio-capture=${opts.microphoneWav}`] : []),
+  ];
+}
+
+export async function launchChromium(opts: ChromiumOptions = {}): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs(opts) });
 }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import type { NetNs } from '../../interop/lab/netns.ts';
 import { stopProcess } from '../../interop/lab/netns.ts';
-import { CHROMIUM } from '../helpers/browser.ts';
+import { CHROMIUM, chromiumArgs, type ChromiumOptions } from '../helpers/browser.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const NODE = join(REPO, 'node_modules', '.bin', 'node');
@@ -110,26 +110,13 @@ export class AppelWeb {
  * given to playwright-core as the executable. Fake media devices (the microphone can play a WAV),
  * no sandbox (containers), no background network traffic.
  */
-export async function launchChromiumIn(ns: NetNs, dir: string, opts: { microphoneWav?: string } = {}): Promise<Browser> {
+export async function launchChromiumIn(ns: NetNs, dir: string, opts: ChromiumOptions = {}): Promise<Browser> {
   const wrapper = join(dir, 'chromium-in-ns.sh');
   writeFileSync(wrapper, `#!/bin/sh\nexec nsenter -t ${ns.pid} -n -m -- ${CHROMIUM} "$@"\n`);
   chmodSync(wrapper, 0o755);
   return chromium.launch({
     executablePath: wrapper,
     timeout: 30_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      // The fake microphone plays this WAV (looped) instead of its beeps.
-      ...(opts.microphoneWav ? [`--use-file-for-fake-audio-capture=${opts.microphoneWav}`] : []),
-      // Audio plays without a user gesture (the call's speaker, the ringtone).
-      '--autoplay-policy=no-user-gesture-required',
-    ],
+    args: chromiumArgs(opts),
   });
 }
