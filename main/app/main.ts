@@ -11,7 +11,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AccountSnapshot, Settings } from '../phone/api.ts';
-import { createEngine, type Engine } from '../phone/engine.ts';
+import { createEngine, defaultWorkerUrl, type Engine } from '../phone/engine.ts';
 import { APP_INDEX, APP_ORIGIN, APP_SCHEME, appResponse } from './app-protocol.ts';
 import { registerIpc, type EventSourceLike } from './ipc.ts';
 import { CallNotifier } from './notifications.ts';
@@ -43,9 +43,10 @@ const paths = {
 /**
  * The media worker, outside the asar archive when packaged (a worker thread loads its ES modules
  * and the native addon from plain files; electron-builder.yml unpacks dist/main/media, dist/native).
+ * worker-host.js beside the compiled shell, worker-host.ts when this file runs from source.
  */
 function mediaWorkerUrl(): URL {
-  const url = new URL('../media/worker-host.js', import.meta.url);
+  const url = defaultWorkerUrl(import.meta.url);
   return new URL(url.href.replace('/app.asar/', '/app.asar.unpacked/'));
 }
 
