@@ -69,7 +69,11 @@ if (!app.requestSingleInstanceLock()) {
   const text = () => TEXT[shellLanguage(settings?.language ?? 'system', app.getLocale())];
 
   const showMain = (route?: string) => {
-    if (!window) return;
+    if (!window) {
+      // Closed for real (close to tray off, or no tray): Appel still runs, so open it again.
+      if (engine) createWindow({ hidden: false, route });
+      return;
+    }
     if (window.isMinimized()) window.restore();
     window.show();
     window.focus();
@@ -80,6 +84,8 @@ if (!app.requestSingleInstanceLock()) {
   const deliverLink = (found: { link: string; parsed: ParsedLink }) => {
     if (!engine || !pageReady) {
       pendingLink = found;
+      // No window to load it in: open one; its 'did-finish-load' delivers the link.
+      if (engine && !window) showMain();
       return;
     }
     pendingLink = undefined;
@@ -133,7 +139,7 @@ if (!app.requestSingleInstanceLock()) {
     if (w && !w.isDestroyed()) w.close();
   };
 
-  const createWindow = (hidden: boolean) => {
+  const createWindow = ({ hidden, route }: { hidden: boolean; route?: string }) => {
     window = new BrowserWindow(mainWindowOptions({ preload: paths.preload, icon: paths.icon, show: false }));
     window.once('ready-to-show', () => {
       if (!hidden) window?.show();
@@ -153,7 +159,7 @@ if (!app.requestSingleInstanceLock()) {
       window = undefined;
       pageReady = false;
     });
-    void window.loadURL(APP_INDEX);
+    void window.loadURL(route ? `${APP_INDEX}#${route}` : APP_INDEX);
   };
 
   const start = async () => {
@@ -252,7 +258,7 @@ if (!app.requestSingleInstanceLock()) {
       ),
     );
 
-    createWindow(startHidden({ startMinimised: settings.startMinimised, argv: process.argv, hasTray: tray !== undefined }));
+    createWindow({ hidden: startHidden({ startMinimised: settings.startMinimised, argv: process.argv, hasTray: tray !== undefined }) });
     const first = linkFromArgv(process.argv.slice(1));
     if (first) deliverLink(first);
   };
