@@ -6,97 +6,15 @@
  * the end-to-end test found: an engine restarted without the password says it is missing, and an
  * update with it registers.
  */
-import { createHash } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../main/bridge/dispatch.ts';
-import type { AccountSnapshot, ApiEvents, ApiResult } from '../../../main/phone/api.ts';
-import { createEngine, type Engine } from '../../../main/phone/engine.ts';
+import type { AccountSnapshot } from '../../../main/phone/api.ts';
 import { MemorySecretStore, type SecretStore } from '../../../main/store/index.ts';
+import { call, engineLab, next } from './engine-lab.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'appel-account-update-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const engines: Engine[] = [];
-const registrars: Array<{ close(): void }> = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  for (const r of registrars.splice(0)) r.close();
-});
-
-let dirs = 0;
-const newDir = () => join(root, `d${++dirs}`);
-
-async function start(dataDir: string, secrets: SecretStore): Promise<Engine> {
-  const engine = await createEngine({
-    dataDir,
-    secrets,
-    phone: { listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, keepAlive: 0 },
-  });
-  engines.push(engine);
-  return engine;
-}
-
-async function call<T = unknown>(engine: Engine, channel: string, req?: unknown): Promise<T> {
-  const result = (await dispatch(engine.handlers, channel, req)) as ApiResult<T>;
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
-
-function next<K extends keyof ApiEvents>(engine: Engine, event: K, test: (p: ApiEvents[K]) => boolean, ms = 8000): Promise<ApiEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const listener = (p: ApiEvents[K]) => {
-      if (!test(p)) return;
-      clearTimeout(timer);
-      engine.events.off(event, listener as never);
-      resolve(p);
-    };
-    const timer = setTimeout(() => {
-      engine.events.off(event, listener as never);
-      reject(new Error(`no matching ${event} within ${ms} ms`));
-    }, ms);
-    engine.events.on(event, listener as never);
-  });
-}
-
-/**
- * A registrar for `users` (user → password) that challenges every REGISTER without the right
- * answer (RFC 2617, qop=auth); `log` lists what it saw: "alice on|off" accepted, "alice 401".
- */
-async function registrar(users: Record<string, string>): Promise<{ port: number; log: string[]; users: Record<string, string> }> {
-  const socket: Socket = createSocket('udp4');
-  const log: string[] = [];
-  const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-  socket.on('message', (buf, rinfo) => {
-    const [head] = buf.toString('utf8').split('\r\n\r\n');
-    const lines = head.split('\r\n');
-    if (!lines[0].startsWith('REGISTER ')) return;
-    const all = (name: string) => lines.filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-    const one = (name: string) => all(name)[0]?.slice(name.length + 1).trim() ?? '';
-    const params = Object.fromEntries([...one('Authorization').matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)].map((m) => [m[1], m[2] ?? m[3]]));
-    const user = /sips?:([^@>]+)@/.exec(one('To'))?.[1] ?? '?';
-    const reply = (status: string, extra: string[]) => {
-      const res = [`SIP/2.0 ${status}`, ...all('Via'), `From: ${one('From')}`, `To: ${one('To')};tag=reg1`, `Call-ID: ${one('Call-ID')}`, `CSeq: ${one('CSeq')}`, ...extra, 'Content-Length: 0', '', ''];
-      socket.send(res.join('\r\n'), rinfo.port, rinfo.address);
-    };
-    const password = users[user];
-    const ha1 = md5(`${params.username}:test:${password}`);
-    const expected = md5(`${ha1}:${params.nonce}:${params.nc}:${params.cnonce}:${params.qop}:${md5(`REGISTER:${params.uri}`)}`);
-    if (password !== undefined && params.username === user && params.response === expected) {
-      log.push(`${user} ${/expires=0\b/.test(one('Contact')) || one('Expires') === '0' ? 'off' : 'on'}`);
-      reply('200 OK', [`Contact: ${one('Contact')};expires=600`]);
-    } else {
-      log.push(`${user} 401`);
-      reply('401 Unauthorized', ['WWW-Authenticate: Digest realm="test", nonce="n0nce", qop="auth", algorithm=MD5']);
-    }
-  });
-  await new Promise<void>((ok) => socket.bind(0, '127.0.0.1', ok));
-  registrars.push({ close: () => socket.close() });
-  return { port: socket.address().port, log, users };
-}
+const lab = engineLab('account-update');
+const { newDir, start } = lab;
+const registrar = (users: Record<string, string>) => lab.registrar(users);
 
 const settled = (id: string) => (s: AccountSnapshot) => s.id === id && (s.state === 'registered' || s.state === 'failed');
 

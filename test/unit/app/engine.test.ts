@@ -4,61 +4,18 @@
  * A tiny registrar on loopback (UDP, RFC 3261 §10 + RFC 2617 digest) proves that a saved
  * account registers again after a restart with the password from the keychain.
  */
-import { createHash } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../main/bridge/dispatch.ts';
 import { validators } from '../../../main/bridge/validate.ts';
-import type { ApiEvents, ApiResult } from '../../../main/phone/api.ts';
-import { createEngine, defaultWorkerUrl, type Engine, type EngineOptions } from '../../../main/phone/engine.ts';
+import { defaultWorkerUrl } from '../../../main/phone/engine.ts';
 import { MemorySecretStore, type SecretCipher } from '../../../main/store/index.ts';
+import { call, engineLab, next } from './engine-lab.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'appel-engine-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const engines: Engine[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-});
-
-let dirs = 0;
-const newDir = () => join(root, `d${++dirs}`);
-
-async function start(dataDir: string, secrets: EngineOptions['secrets'] = new MemorySecretStore()): Promise<Engine> {
-  const engine = await createEngine({
-    dataDir,
-    secrets,
-    phone: { listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, keepAlive: 0 },
-  });
-  engines.push(engine);
-  return engine;
-}
-
-async function call<T = unknown>(engine: Engine, channel: string, req?: unknown): Promise<T> {
-  const result = (await dispatch(engine.handlers, channel, req)) as ApiResult<T>;
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
-
-function next<K extends keyof ApiEvents>(engine: Engine, event: K, test: (p: ApiEvents[K]) => boolean = () => true, ms = 8000): Promise<ApiEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const listener = (p: ApiEvents[K]) => {
-      if (!test(p)) return;
-      clearTimeout(timer);
-      engine.events.off(event, listener as never);
-      resolve(p);
-    };
-    const timer = setTimeout(() => {
-      engine.events.off(event, listener as never);
-      reject(new Error(`no ${event} within ${ms} ms`));
-    }, ms);
-    engine.events.on(event, listener as never);
-  });
-}
+const lab = engineLab('engine');
+const { newDir, start } = lab;
 
 const PASSWORD = 'Sëcret-p4ss/word';
 
@@ -72,35 +29,6 @@ function expectNoPasswordIn(dir: string) {
   }
 }
 
-/** A registrar that challenges every REGISTER once (RFC 2617, qop=auth) and accepts the right answer. */
-async function registrar(password: string): Promise<{ port: number; accepted: string[]; close(): void }> {
-  const socket: Socket = createSocket('udp4');
-  const accepted: string[] = [];
-  const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-  socket.on('message', (buf, rinfo) => {
-    const text = buf.toString('utf8');
-    const [head] = text.split('\r\n\r\n');
-    const lines = head.split('\r\n');
-    if (!lines[0].startsWith('REGISTER ')) return;
-    const all = (name: string) => lines.filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-    const one = (name: string) => all(name)[0]?.slice(name.length + 1).trim() ?? '';
-    const auth = one('Authorization');
-    const params = Object.fromEntries([...auth.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)].map((m) => [m[1], m[2] ?? m[3]]));
-    const reply = (status: string, extra: string[]) => {
-      const res = [`SIP/2.0 ${status}`, ...all('Via'), `From: ${one('From')}`, `To: ${one('To')};tag=reg1`, `Call-ID: ${one('Call-ID')}`, `CSeq: ${one('CSeq')}`, ...extra, 'Content-Length: 0', '', ''];
-      socket.send(res.join('\r\n'), rinfo.port, rinfo.address);
-    };
-    const ha1 = md5(`${params.username}:test:${password}`);
-    const expected = md5(`${ha1}:${params.nonce}:${params.nc}:${params.cnonce}:${params.qop}:${md5(`REGISTER:${params.uri}`)}`);
-    if (auth && params.response === expected) {
-      accepted.push(`${params.username} ${/expires=0\b/.test(one('Contact')) || one('Expires') === '0' ? 'off' : 'on'}`);
-      reply('200 OK', [`Contact: ${one('Contact')};expires=600`]);
-    } else reply('401 Unauthorized', ['WWW-Authenticate: Digest realm="test", nonce="n0nce", qop="auth", algorithm=MD5']);
-  });
-  await new Promise<void>((ok) => socket.bind(0, '127.0.0.1', ok));
-  return { port: socket.address().port, accepted, close: () => socket.close() };
-}
-
 describe('createEngine', () => {
   it('answers every channel of the contract', async () => {
     const engine = await start(newDir());
@@ -111,7 +39,7 @@ describe('createEngine', () => {
   });
 
   it('keeps an account with its password in the SecretStore, never in the database, and registers it again after a restart', async () => {
-    const reg = await registrar(PASSWORD);
+    const reg = await lab.registrar({ alice: PASSWORD });
     try {
       const dir = newDir();
       const secrets = new MemorySecretStore();
@@ -129,7 +57,7 @@ describe('createEngine', () => {
       const second = await start(dir, secrets);
       const again = await next(second, 'account:state', (s) => s.state === 'registered');
       expect(again.id).toBe(added.id);
-      expect(reg.accepted).toEqual(['alice on', 'alice off', 'alice on']);
+      expect(reg.log.filter((l) => !l.endsWith(' 401'))).toEqual(['alice on', 'alice off', 'alice on']);
 
       await call(second, 'account:remove', { id: added.id });
       expect(await call(second, 'account:list')).toEqual([]);
@@ -227,8 +155,7 @@ describe('createEngine', () => {
   });
 
   it('runs on an in-memory database when asked (the dev page)', async () => {
-    const engine = await createEngine({ dataDir: newDir(), database: ':memory:', secrets: new MemorySecretStore(), phone: { listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] } });
-    engines.push(engine);
+    const engine = await start(newDir(), new MemorySecretStore(), { database: ':memory:' });
     await call(engine, 'contacts:save', { displayName: 'Ephemeral', addresses: [] });
     expect(await call(engine, 'contacts:list')).toHaveLength(1);
     expect(engine.status()).toEqual({ notices: [] });
