@@ -3,6 +3,18 @@
  * every request, and lets a test push engine events. Not a SIP peer: the UI's contract only.
  */
 import type { ApiResult, AppelApi, Calls, Channel, EventName, Events } from '../../../renderer/src/api.ts';
+import type { CallSnapshot } from '../../../main/phone/api.ts';
+
+/** A call as the engine would send it: an outgoing call to bob being dialled, unless `over` says more. */
+export const callSnapshot = (over: Partial<CallSnapshot> = {}): CallSnapshot => ({
+  id: 'c1',
+  direction: 'outgoing',
+  peer: { uri: 'sip:bob@lab.test' },
+  state: 'dialing',
+  srtp: false,
+  startedAt: 1000,
+  ...over,
+});
 
 type Handler<K extends Channel> = (req: Calls[K]['req']) => Calls[K]['res'] | Promise<Calls[K]['res']>;
 export type FakeHandlers = { [K in Channel]?: Handler<K> };

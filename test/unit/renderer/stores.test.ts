@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
-import type { AccountSnapshot, CallSnapshot, ContactSnapshot, HistoryEntry, MessageSnapshot, Settings } from '../../../main/phone/api.ts';
+import type { AccountSnapshot, ContactSnapshot, HistoryEntry, MessageSnapshot, Settings } from '../../../main/phone/api.ts';
 import { useAccountsStore } from '../../../renderer/src/stores/accounts.ts';
 import { useCallsStore } from '../../../renderer/src/stores/calls.ts';
 import { useContactsStore } from '../../../renderer/src/stores/contacts.ts';
@@ -8,17 +8,9 @@ import { useHistoryStore } from '../../../renderer/src/stores/history.ts';
 import { useMessagesStore } from '../../../renderer/src/stores/messages.ts';
 import { DEFAULT_SETTINGS, useSettingsStore } from '../../../renderer/src/stores/settings.ts';
 import { ApiFailure } from '../../../renderer/src/api.ts';
-import { installFakeAppel } from './fake-appel.ts';
+import { callSnapshot, installFakeAppel } from './fake-appel.ts';
 
-const call = (over: Partial<CallSnapshot> = {}): CallSnapshot => ({
-  id: 'c1',
-  direction: 'outgoing',
-  peer: { uri: 'sip:bob@lab.test' },
-  state: 'dialing',
-  srtp: false,
-  startedAt: 1000,
-  ...over,
-});
+const call = callSnapshot;
 
 const contact = (id: string, displayName: string, uri: string, over: Partial<ContactSnapshot> = {}): ContactSnapshot => ({
   id,

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { flushPromises } from '@vue/test-utils';
-import type { CallSnapshot } from '../../../../main/phone/api.ts';
+import { callSnapshot } from '../fake-appel.ts';
 import { CallAudio } from '../../../../renderer/src/audio/call-audio.ts';
 import { DeviceLabels } from '../../../../renderer/src/audio/device-labels.ts';
 import { useAudioStore, type DeviceSource } from '../../../../renderer/src/stores/audio.ts';
@@ -9,15 +9,7 @@ import { useCallsStore } from '../../../../renderer/src/stores/calls.ts';
 import { DEFAULT_SETTINGS, useSettingsStore } from '../../../../renderer/src/stores/settings.ts';
 import { fakeAudio } from './fake-audio.ts';
 
-const snapshot = (over: Partial<CallSnapshot> = {}): CallSnapshot => ({
-  id: 'c1',
-  direction: 'outgoing',
-  peer: { uri: 'sip:bob@lab.test' },
-  state: 'dialing',
-  srtp: false,
-  startedAt: 1000,
-  ...over,
-});
+const snapshot = callSnapshot;
 
 type Listed = { deviceId: string; kind: MediaDeviceKind; label: string };
 
