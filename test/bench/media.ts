@@ -4,10 +4,14 @@
 //     SECONDS simulated seconds without real-time pacing (a manual media clock), as % of one core
 //     (process.cpuUsage over the simulated duration; two endpoints run, the figure is per end);
 //   - latency: source port → sink port across loopback at steady state with the real clock,
-//     jitter buffer included, from the onset of a tone burst (median of BURSTS bursts).
+//     jitter buffer included, from the onset of a tone burst (median of BURSTS bursts);
+// and capacity: one media worker carrying N simultaneous PCMU calls echoed back, CPU per frame
+// and the jitter the streams report (lab/media-capacity.ts).
 //
-//   node_modules/.bin/node test/bench/media.ts      prints a table
-//   import { run } from './media.ts'                 returns the rows
+//   node_modules/.bin/node test/bench/media.ts      prints both tables
+//   node_modules/.bin/node test/bench/media.ts capacity [--streams 100,200] [--seconds 10]
+//        [--impl DIR] [--json]                      capacity only; DIR: another main/media (A/B)
+//   import { run } from './media.ts'                 returns the codec rows
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +22,7 @@ import type { Scheduler } from '../../main/media/media-clock.ts';
 import type { AudioPort } from '../../main/media/ports/audio-port.ts';
 import { SilenceSource } from '../../main/media/ports/silence-source.ts';
 import { ToneSource } from '../../main/media/ports/tone-source.ts';
+import { capacityRun, formatCapacity, type CapacityRow } from './lab/media-capacity.ts';
 
 export interface MediaBenchRow {
   codec: CodecName;
@@ -192,8 +197,37 @@ export function formatTable(rows: MediaBenchRow[]): string {
   return lines.join('\n');
 }
 
+const CAPACITY_STREAMS = [50, 100, 200];
+const CAPACITY_SECONDS = 10;
+
+/** Capacity rows, one run per stream count, one after the other. */
+export async function capacity(options: { streams?: number[]; seconds?: number; impl?: string } = {}): Promise<CapacityRow[]> {
+  const rows: CapacityRow[] = [];
+  for (const streams of options.streams ?? CAPACITY_STREAMS) {
+    rows.push(await capacityRun({ streams, seconds: options.seconds ?? CAPACITY_SECONDS, ...(options.impl ? { impl: options.impl } : {}) }));
+  }
+  return rows;
+}
+
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const rows = await run();
-  console.log(`One call per codec, SRTP on, 48 kHz device ports; CPU over ${SECONDS} simulated s, latency median of ${BURSTS} tone bursts:`);
-  console.log(formatTable(rows));
+  const args = process.argv.slice(2);
+  const opt = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const capacityOnly = args[0] === 'capacity';
+  if (!capacityOnly) {
+    const rows = await run();
+    console.log(`One call per codec, SRTP on, 48 kHz device ports; CPU over ${SECONDS} simulated s, latency median of ${BURSTS} tone bursts:`);
+    console.log(formatTable(rows));
+  }
+  const streams = opt('--streams')?.split(',').map(Number);
+  const seconds = opt('--seconds') !== undefined ? Number(opt('--seconds')) : undefined;
+  const impl = opt('--impl');
+  const rows = await capacity({ ...(streams ? { streams } : {}), ...(seconds !== undefined ? { seconds } : {}), ...(impl ? { impl } : {}) });
+  if (args.includes('--json')) console.log(JSON.stringify(rows));
+  else {
+    console.log(`\nCapacity: one media worker, N PCMU streams (tone → silence sink) echoed back by a child process; ${seconds ?? CAPACITY_SECONDS} s per step:`);
+    console.log(formatCapacity(rows));
+  }
 }
