@@ -13,13 +13,27 @@ export interface ToneSourceOptions {
   cadence?: { onMs: number; offMs: number };
 }
 
-/** A sine or dual-tone generator with a continuous phase across frames. */
+/** Longest waveform period kept as a table (samples): one second at 48 kHz. */
+const MAX_TABLE = 48000;
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * A sine or dual-tone generator with a continuous phase across frames. Integer frequencies
+ * repeat exactly every rate / gcd(f, rate) samples: that period is computed once and frames are
+ * read out of it (a media worker playing a tone into hundreds of calls would otherwise spend
+ * more on Math.sin than on the codec).
+ */
 export class ToneSource implements AudioPort {
   readonly sampleRate: number;
   readonly #frame: number;
   readonly #steps: number[];
   readonly #amplitude: number;
   readonly #cadence: { on: number; period: number } | undefined;
+  readonly #table: Int16Array | undefined;
   #n = 0;
 
   constructor(options: ToneSourceOptions) {
@@ -31,15 +45,34 @@ export class ToneSource implements AudioPort {
       on: Math.round((options.cadence.onMs * options.sampleRate) / 1000),
       period: Math.round(((options.cadence.onMs + options.cadence.offMs) * options.sampleRate) / 1000),
     };
+    const rate = options.sampleRate;
+    if (Number.isInteger(rate) && options.frequencies.every((f) => Number.isInteger(f))) {
+      // The period of the sum is the least common multiple of the components' periods.
+      let period = 1;
+      for (const f of options.frequencies) {
+        const p = rate / gcd(Math.abs(f), rate);
+        period = (period / gcd(period, p)) * p;
+        if (period > MAX_TABLE) break;
+      }
+      if (period <= MAX_TABLE) {
+        this.#table = new Int16Array(period);
+        for (let n = 0; n < period; n++) this.#table[n] = this.#sample(n);
+      }
+    }
+  }
+
+  #sample(n: number): number {
+    let v = 0;
+    for (const step of this.#steps) v += Math.sin(step * n);
+    return Math.max(-32768, Math.min(32767, Math.round(v * this.#amplitude)));
   }
 
   getFrame(): Int16Array {
     const out = new Int16Array(this.#frame);
+    const table = this.#table;
     for (let i = 0; i < out.length; i++, this.#n++) {
       if (this.#cadence && this.#n % this.#cadence.period >= this.#cadence.on) continue;
-      let v = 0;
-      for (const step of this.#steps) v += Math.sin(step * this.#n);
-      out[i] = Math.max(-32768, Math.min(32767, Math.round(v * this.#amplitude)));
+      out[i] = table ? table[this.#n % table.length] : this.#sample(this.#n);
     }
     return out;
   }

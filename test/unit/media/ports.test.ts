@@ -72,6 +72,32 @@ describe('ToneSource and SilenceSource', () => {
     expect(off.every((s) => s === 0)).toBe(true);
   });
 
+  it('plays the same samples from its one-period table as a sine computed sample by sample, over minutes', () => {
+    const cases = [
+      { sampleRate: 16000, frequencies: [440] },
+      { sampleRate: 8000, frequencies: [697, 1209] },
+      { sampleRate: 48000, frequencies: [440, 480] },
+      { sampleRate: 8000, frequencies: [440.5] }, // no whole period: computed as it goes
+    ];
+    for (const c of cases) {
+      const tone = new ToneSource({ ...c, levelDb: -7 }); // two components peak below full scale
+      const amplitude = 32767 * 10 ** (-7 / 20);
+      const frame = c.sampleRate / 50;
+      let worst = 0;
+      // 3 minutes of frames, checking the first second and then every 10th frame.
+      for (let k = 0; k < 9000; k++) {
+        const f = tone.getFrame();
+        if (k >= 50 && k % 10 !== 0) continue;
+        for (let i = 0; i < frame; i++) {
+          const n = k * frame + i;
+          const v = c.frequencies.reduce((sum, hz) => sum + Math.sin(2 * Math.PI * ((hz * n) % c.sampleRate) / c.sampleRate), 0);
+          worst = Math.max(worst, Math.abs(f[i] - Math.round(v * amplitude)));
+        }
+      }
+      expect(worst, `${c.frequencies.join('+')} Hz at ${c.sampleRate}`).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('silence is zeros of the right length', () => {
     const s = new SilenceSource({ sampleRate: 48000 });
     const f = s.getFrame();
