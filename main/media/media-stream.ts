@@ -18,9 +18,10 @@
  * silence (without). RTCP latches on its own when a compound packet from the current remote
  * SSRC arrives.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
 import { EventEmitter } from 'node:events';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import type { Codec, CodecName, CodecOptions, SrtpSuite } from '../../native/index.ts';
 import { CodecInfo, COMFORT_NOISE_PT } from './codec-info.ts';
 import { ComfortNoise } from './comfort-noise.ts';
@@ -141,6 +142,17 @@ interface Target {
   address: string;
   port: number;
 }
+
+/**
+ * The sockets' address lookup: an IP literal (what SDP and latching give) is used as it is, at
+ * once; a name still goes to dns.lookup. dgram's default hands even literals to dns.lookup,
+ * which answers on the next tick — one deferral and a validation per packet sent.
+ */
+const literalLookup: NonNullable<SocketOptions['lookup']> = (hostname, options, callback) => {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
+};
 
 function sameTarget(a: Target | undefined, b: Target): boolean {
   return a !== undefined && a.address === b.address && a.port === b.port;
@@ -315,7 +327,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     const type = isIPv6(this.#opts.localAddress) ? 'udp6' : 'udp4';
     const bindOne = (port: number): Promise<Socket> =>
       new Promise((resolve, reject) => {
-        const s = createSocket({ type, reuseAddr: false });
+        const s = createSocket({ type, reuseAddr: false, lookup: literalLookup });
         s.once('error', (err) => {
           s.close();
           reject(err);
