@@ -18,7 +18,6 @@
 //
 // Bounded: a fixed list of steps, each SIPp run with -timeout; the namespace and every process
 // in it end with the run.
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +26,7 @@ import { CLI, NODE } from '../interop/lab/appel-cli.ts';
 import { Baresip } from '../interop/lab/baresip.ts';
 import { makeToneWav } from '../interop/lab/peers-audio-fixtures.ts';
 import { BaresipUas } from './lab/baresip-uas.ts';
+import { JsonLines } from './lab/json-lines.ts';
 
 const LAB = join(import.meta.dirname, 'lab');
 const PROBE = join(LAB, 'udp-probe.ts');
@@ -84,27 +84,6 @@ function percentile(values: number[], p: number): number {
 }
 
 const median = (values: number[]): number => percentile(values, 0.5);
-
-/** A process's stdout as JSON lines. */
-class JsonLines<T> {
-  readonly items: T[] = [];
-  constructor(child: ChildProcess) {
-    let partial = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      partial += d.toString();
-      let nl;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl);
-        partial = partial.slice(nl + 1);
-        try {
-          this.items.push(JSON.parse(line) as T);
-        } catch {
-          // not a JSON line
-        }
-      }
-    });
-  }
-}
 
 /** One line of SIPp's -trace_msg log. */
 interface WireMessage {

@@ -13,11 +13,12 @@
  *
  * `impl` points at another copy of main/media (e.g. an older commit's, for an A/B run).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MediaEngineClient as Client } from '../../../main/media/media-engine-client.ts';
+import { JsonLines } from './json-lines.ts';
 
 const HERE = import.meta.dirname;
 const MEDIA = resolve(HERE, '../../../main/media');
@@ -49,25 +50,6 @@ export function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 }
 
-function jsonLines<T>(child: ChildProcess): T[] {
-  const items: T[] = [];
-  let partial = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    partial += d.toString();
-    let nl;
-    while ((nl = partial.indexOf('\n')) >= 0) {
-      const line = partial.slice(0, nl);
-      partial = partial.slice(nl + 1);
-      try {
-        items.push(JSON.parse(line) as T);
-      } catch {
-        // not JSON
-      }
-    }
-  });
-  return items;
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function capacityRun(options: { streams: number; seconds?: number; impl?: string }): Promise<CapacityRow> {
@@ -75,7 +57,7 @@ export async function capacityRun(options: { streams: number; seconds?: number; 
   const impl = resolve(options.impl ?? MEDIA);
   const echoPort = 40000 + 2 * Math.floor(Math.random() * 5000);
   const echo = spawn(process.execPath, [join(HERE, 'udp-echo.ts'), String(echoPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = jsonLines<{ ready?: boolean; t: number; send: number[]; rtcp: number[] }>(echo);
+  const lines = new JsonLines<{ ready?: boolean; t: number; send: number[]; rtcp: number[] }>(echo).items;
   for (let i = 0; i < 100 && !lines.some((l) => l.ready); i++) await sleep(50);
   const { MediaEngineClient } = (await import(pathToFileURL(join(impl, 'media-engine-client.ts')).href)) as { MediaEngineClient: typeof Client };
   const client = new MediaEngineClient({ workerUrl: pathToFileURL(join(impl, 'worker-host.ts')) });
