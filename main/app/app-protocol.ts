@@ -7,43 +7,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { CONTENT_TYPES, CSP } from '../bridge/page-policy.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'appel';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_INDEX = `${APP_ORIGIN}/index.html`;
 
-/**
- * The page's policy: our scripts only (no inline, no eval), inline styles (Vue's style bindings),
- * images from us or data:, sounds from us, no network at all from the page (the engine does SIP
- * and RTP in the main process), no frames, no plugins, no forms.
- */
-export const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "media-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-  '.wav': 'audio/wav',
-};
+export { CSP };
 
 export interface AppRoots {
   /** The built renderer (dist/renderer). */
@@ -72,7 +43,7 @@ export function resolveAppUrl(url: string, roots: AppRoots): { file: string } | 
   const [root, rest] = path.startsWith('/sounds/') ? [roots.sounds, path.slice('/sounds'.length)] : [roots.renderer, path];
   const file = normalize(join(root, rest));
   if (file !== normalize(root) && !file.startsWith(normalize(root).replace(/[\\/]$/, '') + sep)) return { status: 403 };
-  if (!(extname(file) in TYPES)) return { status: 404 };
+  if (!(extname(file) in CONTENT_TYPES)) return { status: 404 };
   return { file };
 }
 
@@ -84,7 +55,7 @@ export async function appResponse(request: { url: string; method?: string }, roo
   if ('status' in found) return new Response(null, { status: found.status, headers });
   try {
     const body = await readFile(found.file);
-    return new Response(body, { status: 200, headers: { ...headers, 'Content-Type': TYPES[extname(found.file)] } });
+    return new Response(body, { status: 200, headers: { ...headers, 'Content-Type': CONTENT_TYPES[extname(found.file)] } });
   } catch {
     return new Response(null, { status: 404, headers });
   }

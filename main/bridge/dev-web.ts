@@ -18,28 +18,15 @@ import { createEngine, type Engine } from '../phone/engine.ts';
 import { MemorySecretStore, type Store } from '../store/index.ts';
 import type { Handlers } from './dispatch.ts';
 import { WsBridge, isLoopbackHost, type EventSource } from './ws-bridge.ts';
+import { CONTENT_TYPES, CSP } from './page-policy.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const BUILT_RENDERER = join(REPO, 'dist', 'renderer');
 /** The ringtone and other sounds, served under `/sounds/` as the app's protocol does (main/app/app-protocol.ts). */
 export const SOUNDS = join(REPO, 'assets', 'sounds');
 
-/** The page's policy (the same as renderer/index.html's meta; `'self'` covers our own ws:). */
-export const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-  '.wav': 'audio/wav',
-};
-
+/** The page's policy and the content types, as the app's protocol serves them. */
+export { CSP };
 export interface DevWebOptions {
   /** HTTP port on 127.0.0.1 (default 0: any free port). */
   port?: number;
@@ -86,7 +73,7 @@ function serveSound(req: IncomingMessage, res: ServerResponse): boolean {
   const path = pathOf(req);
   if (path === undefined || !path.startsWith('/sounds/')) return false;
   const file = resolve(SOUNDS, `.${path.slice('/sounds'.length)}`);
-  if (!file.startsWith(SOUNDS + sep) || !existsSync(file) || statSync(file).isDirectory() || TYPES[extname(file)] !== 'audio/wav') {
+  if (!file.startsWith(SOUNDS + sep) || !existsSync(file) || statSync(file).isDirectory() || CONTENT_TYPES[extname(file)] !== 'audio/wav') {
     res.writeHead(404).end();
     return true;
   }
@@ -108,7 +95,7 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
   }
   if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
   res.writeHead(200, {
-    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
     'Cache-Control': 'no-store',
   });
   res.end(readFileSync(file));

@@ -152,7 +152,8 @@ export class WsBridge {
     ws.on('close', () => audio?.end());
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
-        audio?.capture(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer));
+        // `capture` copies the bytes once (aligned); no copy before it.
+        audio?.capture(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
         return;
       }
       let msg: { id?: unknown; channel?: unknown; req?: unknown; audio?: unknown; sampleRate?: unknown };
