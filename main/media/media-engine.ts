@@ -414,7 +414,7 @@ export class MediaEngine {
   /** The local device as one stream sees it (a conference's own local ports have no stream: refused). */
   #localPort(side: 'source' | 'sink', streamId: string | undefined): AudioPort {
     if (streamId === undefined) throw new MediaEngineError('bad-request', `${side}.kind: 'local' belongs to a stream (a conference takes it with fromStream)`);
-    return side === 'source' ? this.#local.source(streamId) : this.#local.sink(streamId);
+    return this.#local.port(streamId);
   }
 
   async #makeSource(spec: SourceSpec, streamId: string | undefined, entry: StreamEntry | undefined, device?: { port: PortLike; sampleRate: number }): Promise<AudioPort> {

@@ -118,10 +118,6 @@ export class MediaHost {
     if (this.#client) void this.#client.detachDevice().catch(() => undefined);
   }
 
-  get deviceConnected(): boolean {
-    return this.#device !== undefined;
-  }
-
   /** Gives the local microphone and speaker to one stream (null: to none). */
   setDeviceOwner(streamId: string | null): void {
     if (this.#deviceOwner === streamId) return;

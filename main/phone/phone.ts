@@ -489,7 +489,7 @@ export class Phone extends EventEmitter<Events> {
     if (!owner) {
       let latest = 0;
       for (const [call, since] of this.foregroundSince) {
-        if (since > latest && !call.snapshot.conferenceId && Phone.inForeground(call.snapshot)) [owner, latest] = [call, since];
+        if (since > latest && !call.snapshot.conferenceId) [owner, latest] = [call, since];
       }
     }
     this.media.setDeviceOwner(owner?.currentStreamId ?? null);

@@ -4,17 +4,6 @@ import { DeviceBridge, type BridgeMessagePort } from './device-bridge.ts';
 /** The rate of the app's device link (its AudioContext runs at this rate; Chromium resamples to the hardware). */
 export const LOCAL_AUDIO_RATE = 48000;
 
-export interface LocalAudioStats {
-  /** A device link is attached. */
-  attached: boolean;
-  /** The stream that has the microphone and the speaker, if any. */
-  owner: string | undefined;
-  /** Capture frames completed with silence, samples dropped for latency, frames played (current link). */
-  underruns: number;
-  droppedSamples: number;
-  framesOut: number;
-}
-
 /**
  * The local user's microphone and speaker, one per engine: the app attaches its device link
  * (a MessagePort to its capture/playback worklet) once, and every call's stream gets a source
@@ -45,35 +34,13 @@ export class LocalAudio {
     this.#bridge = undefined;
   }
 
-  get attached(): boolean {
-    return this.#bridge !== undefined;
-  }
-
   /** Gives the device to `streamId` (undefined: to nobody). */
   setOwner(streamId: string | undefined): void {
     this.#owner = streamId;
   }
 
-  get owner(): string | undefined {
-    return this.#owner;
-  }
-
-  stats(): LocalAudioStats {
-    const s = this.#bridge?.stats;
-    return { attached: this.attached, owner: this.#owner, underruns: s?.underruns ?? 0, droppedSamples: s?.droppedSamples ?? 0, framesOut: s?.framesOut ?? 0 };
-  }
-
-  /** The microphone as `streamId` sees it. */
-  source(streamId: string): AudioPort {
-    return this.#port(streamId);
-  }
-
-  /** The speaker as `streamId` sees it. */
-  sink(streamId: string): AudioPort {
-    return this.#port(streamId);
-  }
-
-  #port(streamId: string): AudioPort {
+  /** The microphone (getFrame) and the speaker (putFrame) as `streamId` sees them: its source and its sink. */
+  port(streamId: string): AudioPort {
     return {
       sampleRate: this.sampleRate,
       getFrame: () => (this.#owner === streamId && this.#bridge ? this.#bridge.getFrame() : new Int16Array(this.#frame)),
