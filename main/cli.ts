@@ -8,6 +8,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createInterface } from 'node:readline';
 import { reasonPhrase } from './sip/index.ts';
+import { guardProcess } from './phone/last-resort.ts';
 import { Phone, type PhoneOptions } from './phone/phone.ts';
 import type { AccountConfig, AccountSnapshot, CallAudioSource, CallCodec, CallSnapshot, SipTraceEntry, SrtpMode } from './phone/api.ts';
 
@@ -25,6 +26,8 @@ Usage:
 Account options:
   --aor URI            address of record, e.g. sip:alice@example.com
   --username U         authentication user (default: the AOR's user part)
+  --realm R            the only digest realm given credentials (default: the registrar's
+                       realm and the AOR's domain; others are refused)
   --password P         password (also: environment variable APPEL_PASSWORD; else a prompt
                        when run in a terminal)
   --display-name N     display name in From
@@ -100,6 +103,7 @@ Examples:
 const OPTIONS = {
   aor: { type: 'string' },
   username: { type: 'string' },
+  realm: { type: 'string' },
   password: { type: 'string' },
   'display-name': { type: 'string' },
   proxy: { type: 'string' },
@@ -187,10 +191,15 @@ async function accountFrom(values: Values, needAor: boolean): Promise<AccountCon
   if (transport !== undefined && !['udp', 'tcp', 'tls'].includes(transport)) {
     throw new UsageError(`--transport wants udp, tcp or tls, not '${values.transport}'`);
   }
+  if (values.password !== undefined) {
+    // Anyone on this computer can read a command line (ps, /proc/<pid>/cmdline).
+    process.stderr.write('warning: --password can be read by other users of this computer; set APPEL_PASSWORD instead\n');
+  }
   const password = values.password ?? process.env.APPEL_PASSWORD ?? (await promptPassword(values.aor));
   return {
     aor: values.aor,
     username: values.username,
+    ...(values.realm ? { realm: values.realm } : {}),
     password,
     displayName: values['display-name'],
     proxy: values.proxy,
@@ -779,5 +788,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  guardProcess((line) => process.stderr.write(`${line}\n`));
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AccountSnapshot, Settings } from '../phone/api.ts';
 import { createEngine, defaultWorkerUrl, type Engine } from '../phone/engine.ts';
+import { guardProcess } from '../phone/last-resort.ts';
 import { APP_INDEX, APP_ORIGIN, APP_SCHEME, appResponse } from './app-protocol.ts';
 import { registerIpc, type EventSourceLike } from './ipc.ts';
 import { CallNotifier } from './notifications.ts';
@@ -54,6 +55,7 @@ if (!app.requestSingleInstanceLock()) {
   // The running instance gets our argv (a link to dial) through 'second-instance'.
   app.quit();
 } else {
+  guardProcess((line) => console.error(line));
   let engine: Engine | undefined;
   let window: BrowserWindow | undefined;
   const incoming = new Map<string, BrowserWindow>();

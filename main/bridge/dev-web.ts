@@ -15,6 +15,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Phone, PhoneOptions } from '../phone/phone.ts';
 import { createEngine, type Engine } from '../phone/engine.ts';
+import { guardProcess } from '../phone/last-resort.ts';
 import { MemorySecretStore, type Store } from '../store/index.ts';
 import type { Handlers } from './dispatch.ts';
 import { WsBridge, isLoopbackHost, type EventSource } from './ws-bridge.ts';
@@ -204,6 +205,7 @@ function parseArgs(argv: string[]): DevWebOptions {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  guardProcess((line) => console.error(line));
   try {
     const web = await startDevWeb(parseArgs(process.argv.slice(2)));
     console.log(`Appel is at ${web.url}`);

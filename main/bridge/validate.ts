@@ -112,6 +112,7 @@ const accountAor = () => str({ min: 1, max: 500, pattern: /^sips?:/i, patternTex
 /** AccountConfig's optional fields (the store checks them again: URIs in full, ranges). */
 const ACCOUNT_FIELDS: Record<string, Check> = {
   username: str({ max: 200 }),
+  realm: str({ min: 1, max: 200 }),
   displayName: str({ max: 200 }),
   proxy: str({ max: 500, pattern: /^sips?:/i, patternText: 'expected a sip: or sips: URI' }),
   transport: oneOf('udp', 'tcp', 'tls'),
@@ -234,12 +235,16 @@ export function validateRequest(channel: keyof ApiCalls, req: unknown): string |
   return validators[channel](req, '');
 }
 
-/** Every engine event the UI may hear, for both boundaries (IPC and the bridge); complete by type. */
+/**
+ * Every engine event, for both boundaries (IPC and the bridge); complete by type. `true`: pushed to
+ * every window. `false`: on request only — the SIP trace is decoded and sent only while a viewer
+ * listens (it would otherwise carry every packet a scanner sends to every window for nothing).
+ */
 const EVENTS = {
   'account:state': true,
   'message:received': true,
   'message:state': true,
-  'sip:trace': true,
+  'sip:trace': false,
   'call:incoming': true,
   'call:state': true,
   'call:stats': true,
@@ -251,6 +256,7 @@ const EVENTS = {
   'settings:changed': true,
   'app:status': true,
   'app:link': true,
-} as const satisfies Record<keyof ApiEvents, true>;
+} as const satisfies Record<keyof ApiEvents, boolean>;
 
-export const EVENT_NAMES = Object.keys(EVENTS) as Array<keyof ApiEvents>;
+/** The events pushed to every window. */
+export const EVENT_NAMES = (Object.keys(EVENTS) as Array<keyof ApiEvents>).filter((name) => EVENTS[name]);

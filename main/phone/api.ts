@@ -12,6 +12,11 @@ export interface AccountConfig {
   aor: string;
   /** Authentication user name; defaults to the AOR's user part. */
   username?: string;
+  /**
+   * The digest realm credentials are given to (RFC 3261 §22.1). Default: the realms the registrar
+   * asks for, and the AOR's domain; a challenge from any other realm is refused.
+   */
+  realm?: string;
   /** The secret; never echoed in events, snapshots, logs or traces. */
   password?: string;
   /** Display name for From. */

@@ -17,7 +17,7 @@
  * already holds us, §8.4), resume, codec change (§8.3.2). A peer's re-offer is answered with
  * our current codec first, and our own hold kept.
  */
-import { parseNameAddr, type Body, type InviteSession, type InviteSessionDelegate, type OfferContext, type TerminationInfo } from '../sip/index.ts';
+import { parseNameAddr, quotedString, type Body, type InviteSession, type InviteSessionDelegate, type OfferContext, type TerminationInfo } from '../sip/index.ts';
 import {
   createAnswer,
   createCodecChangeOffer,
@@ -334,7 +334,7 @@ export class Call {
   /** 488 Not Acceptable Here with a Warning (RFC 3261 §20.43, code 399) that says why in words. */
   reject488(reason: string): void {
     this.#endReason = `refused: ${reason}`;
-    this.#session?.reject(488, { headers: [['Warning', `399 appel "${reason.replace(/["\\]/g, "'")}"`]] });
+    this.#session?.reject(488, { headers: [['Warning', `399 appel ${quotedString(reason)}`]] });
   }
 
   /** The offer of an incoming INVITE, parsed (undefined: none, or unreadable: see #offerError). */

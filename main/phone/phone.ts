@@ -100,13 +100,26 @@ function instanceIdFor(aor: string): string {
   return `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/**
+ * The realms an account gives credentials to (RFC 3261 §22.1): the one set, else those its
+ * registrar asked for and the AOR's domain. A callee or a stranger answering 401 with a realm of
+ * its own gets nothing it could attack offline.
+ */
+function realmTrust(account: Account): (realm: string) => boolean {
+  const { config } = account;
+  if (config.realm) return (realm) => realm === config.realm;
+  const domain = parseUri(config.aor).host.toLowerCase();
+  return (realm) => realm.toLowerCase() === domain || (account.registerer?.realms.includes(realm) ?? false);
+}
+
 /** From, next hop and credentials of a request outside a dialog: the account's, else none. */
-function outOfDialogRoute(config: AccountConfig | undefined, proxy?: string) {
+function outOfDialogRoute(account: Account | undefined, proxy?: string) {
+  const config = account?.config;
   return {
     from: config?.aor,
     proxy: config?.proxy ?? proxy,
     transport: toTransport(config?.transport),
-    credentials: config && { username: config.username, password: config.password },
+    credentials: account && { username: config!.username, password: config!.password, trust: realmTrust(account) },
   };
 }
 
@@ -269,7 +282,17 @@ export class Phone extends EventEmitter<Events> {
         key: this.opts.tls?.key,
       },
       keepAliveInterval: this.opts.keepAlive ?? 30,
-      trace: (e: TraceEvent) => this.emit('sip:trace', toTraceEntry(e)),
+    });
+    // The trace is decoded only while someone listens to 'sip:trace' (the CLI's --trace, a viewer).
+    const traceSink = (e: TraceEvent) => this.emit('sip:trace', toTraceEntry(e));
+    const transport = this.transport;
+    const self = this as EventEmitter;
+    if (self.listenerCount('sip:trace') > 0) transport.setTrace(traceSink);
+    self.on('newListener', (event) => {
+      if (event === 'sip:trace') transport.setTrace(traceSink);
+    });
+    self.on('removeListener', (event) => {
+      if (event === 'sip:trace' && self.listenerCount('sip:trace') === 0) transport.setTrace(undefined);
     });
     await this.transport.start();
     const resolver = new SipResolver({ servers: this.opts.dnsServers });
@@ -299,7 +322,9 @@ export class Phone extends EventEmitter<Events> {
       userAgent: USER_AGENT,
       ...(this.opts.sessionTimer !== undefined ? { sessionTimer: this.opts.sessionTimer } : {}),
     });
-    this.usage.onIncoming((session) => void this.onIncoming(session));
+    this.usage.onIncoming((session) => {
+      this.onIncoming(session).catch((err: unknown) => this.incomingFailed(session, err));
+    });
     // Transfer (RFC 3515 REFER, RFC 3891 Replaces) over the same INVITE usage: phone/transfers.ts.
     this.refers = new ReferUsage({ ua: this.ua, invite: this.usage, clock: this.clock });
     this.transfers = new Transfers({
@@ -343,6 +368,7 @@ export class Phone extends EventEmitter<Events> {
         aor: config.aor,
         username: config.username,
         password: config.password,
+        ...(config.realm ? { realm: config.realm } : {}),
         displayName: config.displayName,
         expires: config.expires ?? 600,
         instanceId: instanceIdFor(config.aor),
@@ -382,7 +408,7 @@ export class Phone extends EventEmitter<Events> {
     const res = await this.ua!.sendOutOfDialog({
       method: 'OPTIONS',
       to: req.to,
-      ...outOfDialogRoute(account?.config, req.proxy),
+      ...outOfDialogRoute(account, req.proxy),
       fields: [['Accept', 'application/sdp']],
     });
     return { status: res.status, reason: res.reason };
@@ -403,7 +429,7 @@ export class Phone extends EventEmitter<Events> {
     const res = await this.ua!.sendOutOfDialog({
       method: 'MESSAGE',
       to: req.to,
-      ...outOfDialogRoute(account?.config, req.proxy),
+      ...outOfDialogRoute(account, req.proxy),
       fields: [['Content-Type', snap.contentType]],
       body: req.text,
     });
@@ -625,7 +651,9 @@ export class Phone extends EventEmitter<Events> {
     const host = address.includes(':') ? `[${address}]` : address;
     const from = config?.aor ?? `sip:appel@${host}`;
     const credentials =
-      config?.password !== undefined ? new DigestAuthenticator({ username: config.username ?? parseUri(config.aor).user, password: config.password }) : undefined;
+      o.account && config?.password !== undefined
+        ? new DigestAuthenticator({ username: config.username ?? parseUri(config.aor).user, password: config.password, trust: realmTrust(o.account) })
+        : undefined;
     await call.dial({
       address,
       invite: (offer, delegate) => {
@@ -714,6 +742,21 @@ export class Phone extends EventEmitter<Events> {
         Math.max(0, s.autoAnswerDelay) * 1000,
       );
       call.autoAnswerTimer = () => this.clock.clearTimeout(handle);
+    }
+  }
+
+  /**
+   * Whatever went wrong while an incoming call was being looked at, the caller gets an answer
+   * (500, §21.5.1) and the phone goes on: nothing a caller sends may stop the engine.
+   */
+  private incomingFailed(session: InviteSession, err: unknown): void {
+    const call = [...this.calls.values()].find((c) => c.session === session);
+    const reason = `the incoming call could not be handled: ${(err as Error)?.message ?? String(err)}`;
+    try {
+      if (call) call.failMedia(reason);
+      session.terminate({ status: 500, reason: { protocol: 'SIP', cause: 500, text: 'Server Internal Error' } });
+    } catch {
+      // The session is over already.
     }
   }
 

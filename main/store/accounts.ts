@@ -40,6 +40,7 @@ const sipUri: Check = (v, name) => {
 const STORED_KEYS: { [K in keyof StoredAccountConfig]-?: Check } = {
   aor: sipUri,
   username: str,
+  realm: str,
   displayName: str,
   proxy: sipUri,
   transport: (v, name) => {

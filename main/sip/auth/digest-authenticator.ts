@@ -40,11 +40,21 @@ export interface DigestAuthenticatorOptions {
   password: string;
   /** Only answer challenges of this realm (the account's domain, say); others are ignored. */
   realm?: string;
+  /**
+   * Asked for each realm that challenges us: false refuses it (no credentials leave for a realm
+   * that is not the account's: a callee or a man in the middle answering 401 with a realm of its
+   * own must not get a response it can attack offline). Default: every realm (or `realm` alone).
+   */
+  trust?: (realm: string) => boolean;
   /** Client nonce source (tests fix it); default: 128 random bits in hex. */
   cnonce?: () => string;
 }
 
-export type AuthorizeOutcome = 'retry' | { kind: 'rejected'; realm?: string; reason: string };
+/**
+ * 'retry': answered. 'rejected': nothing to answer with (wrong password, unsupported scheme).
+ * 'refused': the challenge came from a realm we do not trust; no credentials were written.
+ */
+export type AuthorizeOutcome = 'retry' | { kind: 'rejected'; realm?: string; reason: string } | { kind: 'refused'; realm: string; reason: string };
 
 type ChallengeHeader = 'WWW-Authenticate' | 'Proxy-Authenticate';
 type CredentialsHeader = 'Authorization' | 'Proxy-Authorization';
@@ -87,6 +97,7 @@ export class DigestAuthenticator {
   readonly username: string;
   readonly realm: string | undefined;
   readonly #password: string;
+  readonly #trust: (realm: string) => boolean;
   readonly #cnonce: () => string;
   readonly #realms = new Map<string, RealmState>();
 
@@ -94,6 +105,9 @@ export class DigestAuthenticator {
     this.username = opts.username;
     this.realm = opts.realm;
     this.#password = opts.password;
+    const realm = opts.realm;
+    const trust = opts.trust;
+    this.#trust = (r) => (realm === undefined || r === realm) && (trust === undefined || trust(r));
     this.#cnonce = opts.cnonce ?? (() => randomBytes(16).toString('hex'));
   }
 
@@ -119,10 +133,14 @@ export class DigestAuthenticator {
     } catch {
       return { kind: 'rejected', reason: `malformed ${challengeHeader} header` };
     }
-    const usable = offered
-      .map(parseDigestChallenge)
-      .filter((c): c is DigestChallenge => c !== undefined && (this.realm === undefined || c.realm === this.realm));
+    const digests = offered.map(parseDigestChallenge).filter((c): c is DigestChallenge => c !== undefined);
+    const usable = digests.filter((c) => this.#trust(c.realm));
     const chosen = strongestPerRealm(usable);
+    if (chosen.length === 0 && digests.length > 0) {
+      const realms = [...new Set(digests.map((c) => JSON.stringify(c.realm)))].join(', ');
+      const ours = this.realm === undefined ? "not this account's realm" : `this account answers realm "${this.realm}" only`;
+      return { kind: 'refused', realm: digests[0].realm, reason: `asked for credentials by ${realms}: refused (${ours})` };
+    }
     if (chosen.length === 0) {
       const what = offered.map((h) => `${h.scheme}${h.params.has('algorithm') ? ` ${h.params.get('algorithm')}` : ''}`);
       const realmNote = this.realm === undefined ? '' : ` for realm "${this.realm}"`;

@@ -2,6 +2,7 @@ import { isTokenString } from './chars.ts';
 import { Field, keyOf, newField, Request, Response, toBody } from './message.ts';
 import { parseNameAddr } from './name-addr.ts';
 import { reasonPhrase } from './reason-phrase.ts';
+import { headerText } from './header-text.ts';
 import type { HeaderField, SipRequest, SipResponse } from './types.ts';
 
 function lines(fields: Array<[string, string]> | undefined): HeaderField[] {
@@ -39,8 +40,9 @@ export function createResponse(
 ): SipResponse {
   const { status } = opts;
   if (!Number.isInteger(status) || status < 100 || status > 699) throw new TypeError(`Invalid status: ${status}`);
-  const reason = opts.reason ?? reasonPhrase(status);
-  if (/[\r\n\0]/.test(reason)) throw new TypeError('Reason phrase must not contain CR, LF or NUL');
+  // §25.1 Reason-Phrase: printable text only. Reasons often carry words from the wire (a parse
+  // error naming what it met), so they are made safe here rather than refused.
+  const reason = opts.reason === undefined ? reasonPhrase(status) : headerText(opts.reason) || reasonPhrase(status);
   const out: HeaderField[] = [];
   for (const f of req.fields) {
     const key = keyOf(f);

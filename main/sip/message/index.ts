@@ -11,6 +11,7 @@ export { parseVia, parseViaList, formatVia } from './via.ts';
 export { parseCSeq, formatCSeq } from './cseq.ts';
 export { parseAuthHeader } from './auth-header.ts';
 export { reasonPhrase } from './reason-phrase.ts';
+export { headerText, quotedString } from './header-text.ts';
 export { splitHeaderList } from './split-header-list.ts';
 export { canonicalName, compactName, isListHeader, headerKey } from './header-names.ts';
 export { generateBranch, generateTag, generateCallId, MAGIC_COOKIE } from './ids.ts';

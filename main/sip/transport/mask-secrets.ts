@@ -2,6 +2,9 @@
  * Credentials never reach a trace or a log (DESIGN.md "Secrets"). Every trace sink (the UI's SIP
  * trace viewer, the CLI's --trace, a log file) passes message text through `maskSecrets`.
  *
+ * SDES keys (RFC 4568 §9.1: `a=crypto:<tag> <suite> inline:<key||salt>[|lifetime][|MKI:len]`) are
+ * the call's SRTP master keys: each `inline:` key becomes `inline:***`, lifetime and MKI kept.
+ *
  * In `Authorization` and `Proxy-Authorization` (RFC 3261 §20.7, §20.28) only the scheme, the
  * `username` and the `realm` stay readable; everything else (response, nonce, cnonce, a Basic or
  * Bearer token, …) becomes `***`. Folded continuation lines of those headers are masked as well.
@@ -10,8 +13,20 @@
 const CREDENTIAL_HEADER = /^(authorization|proxy-authorization)[ \t]*:/i;
 const KEPT_PARAMS = new Set(['username', 'realm']);
 
-/** Mask the credentials of every Authorization / Proxy-Authorization line in a message text. */
+const CRYPTO_LINE = /^(a=crypto:[^\r\n]*)$/gim;
+
+/** Mask every SDES key (`inline:…` of an `a=crypto` line) in a message text. */
+function maskSdesKeys(text: string): string {
+  if (!/a=crypto:/i.test(text)) return text;
+  return text.replace(CRYPTO_LINE, (line) => line.replace(/inline:[^|;\s]*/gi, 'inline:***'));
+}
+
+/** Mask the credentials of every Authorization / Proxy-Authorization line, and every SDES key, in a message text. */
 export function maskSecrets(text: string): string {
+  return maskCredentialHeaders(maskSdesKeys(text));
+}
+
+function maskCredentialHeaders(text: string): string {
   if (!/authorization/i.test(text)) return text;
   const lines = text.split(/(\r?\n)/);
   // `lines` alternates content and separators: [line, sep, line, sep, …, line].

@@ -157,6 +157,8 @@ const textDecoder = new TextDecoder();
 
 export class SipTransport implements Transport {
   readonly #options: SipTransportOptions;
+  /** The trace sink; none: nothing is decoded for tracing (traces cost nothing unless someone looks). */
+  #traceSink: ((event: TraceEvent) => void) | undefined;
   readonly #clock: TransportClock;
   readonly #logger: TransportLogger;
   readonly #mtu: number;
@@ -184,6 +186,7 @@ export class SipTransport implements Transport {
 
   constructor(options: SipTransportOptions) {
     this.#options = options;
+    this.#traceSink = options.trace;
     this.#clock = guardClock(options.clock ?? realClock);
     this.#logger = options.logger ?? defaultLogger;
     this.#mtu = options.mtu ?? 1300;
@@ -774,8 +777,13 @@ export class SipTransport implements Transport {
     return false;
   }
 
+  /** Set or remove (undefined) the trace sink while running. */
+  setTrace(sink: ((event: TraceEvent) => void) | undefined): void {
+    this.#traceSink = sink;
+  }
+
   #trace(direction: 'sent' | 'received', protocol: TransportProtocol, local: { address: string; port: number }, remote: { address: string; port: number }, bytes: Uint8Array): void {
-    const sink = this.#options.trace;
+    const sink = this.#traceSink;
     if (!sink) return;
     try {
       sink({

@@ -641,6 +641,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
     let depth = 0;
     const redirects = new RedirectTargets({ maxDepth: opts.maxRedirects ?? 5, first: parseUri(uri) });
     let challenged = false;
+    let refused: string | undefined;
     let timerRetries = 0;
     for (;;) {
       if (this.#cancelRequested) {
@@ -679,7 +680,10 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
       }
       if ((status === 401 || status === 407) && opts.credentials && !challenged) {
         challenged = true;
-        if (opts.credentials.authorize(request, response) === 'retry') continue;
+        const verdict = opts.credentials.authorize(request, response);
+        if (verdict === 'retry') continue;
+        // §22.1: credentials go only to the account's realm; say so rather than "wrong password".
+        if (verdict.kind === 'refused') refused = verdict.reason;
       }
       if (status === 422 && this.#host.sessionTimer && timerRetries++ < 2) {
         // RFC 4028 §7.4: retry with the Min-SE the 422 asks for.
@@ -703,6 +707,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
         uri = next.uri;
         depth = next.depth;
         challenged = false;
+        refused = undefined;
         this.#emit('redirected', { target: next.uri, status, reason: response.reason });
         continue;
       }
@@ -711,7 +716,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
         cause: status === 408 || status === 503 ? 'failed' : 'rejected',
         by: 'remote',
         status,
-        reason: describeFailure(status, response.reason),
+        reason: refused ?? describeFailure(status, response.reason),
       });
       return;
     }

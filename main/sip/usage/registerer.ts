@@ -44,6 +44,8 @@ export interface RegistererOptions {
   retryMax?: number;
   userAgent?: string;
   sender: OutOfDialogSender;
+  /** The only realm answered (RFC 3261 §22.1); default: whichever realm the registrar names. */
+  realm?: string;
   clock: Clock;
   random?: () => number;
 }
@@ -102,7 +104,16 @@ export class Registerer {
     this.aorUri = parseUri(opts.aor);
     this.expires = opts.expires;
     this.hasPassword = (opts.password ?? '') !== '';
-    this.auth = new DigestAuthenticator({ username: opts.username ?? this.aorUri.user, password: opts.password ?? '' });
+    this.auth = new DigestAuthenticator({
+      username: opts.username ?? this.aorUri.user,
+      password: opts.password ?? '',
+      ...(opts.realm ? { realm: opts.realm } : {}),
+    });
+  }
+
+  /** The realms the registrar challenged us with and we answered: the account's realms. */
+  get realms(): string[] {
+    return this.auth.realms;
   }
 
   get state(): RegistrationSnapshot {
@@ -220,7 +231,10 @@ export class Registerer {
    * One REGISTER transaction chain: the request, then at most one authenticated retry per
    * challenge, and one retry after 423. Resolves with the final response and the flow used.
    */
-  private async transaction(expires: number, contact: (flow: FlowInfo) => string): Promise<{ res: SipResponse; flow: FlowInfo; contact: string; sentCredentials: boolean }> {
+  private async transaction(
+    expires: number,
+    contact: (flow: FlowInfo) => string,
+  ): Promise<{ res: SipResponse; flow: FlowInfo; contact: string; sentCredentials: boolean; refused?: string }> {
     let intervalRetried = false;
     let challenges = 0;
     let usedContact = '';
@@ -240,6 +254,9 @@ export class Registerer {
         // Nothing to answer with: the caller says the password is missing, not wrong.
         if (!this.hasPassword) return { res: response, flow, contact: usedContact, sentCredentials };
         const verdict = this.auth.authorize(req, response);
+        if (verdict !== 'retry' && verdict.kind === 'refused') {
+          return { res: response, flow, contact: usedContact, sentCredentials: false, refused: verdict.reason };
+        }
         if (verdict !== 'retry' || challenges >= 2) return { res: response, flow, contact: usedContact, sentCredentials: true };
         challenges++;
         sentCredentials = true;
@@ -311,7 +328,7 @@ export class Registerer {
       return;
     }
     if (!this.wanted) return;
-    const { res, flow, contact, sentCredentials } = outcome;
+    const { res, flow, contact, sentCredentials, refused } = outcome;
     if (res.status >= 200 && res.status < 300) {
       // RFC 3581 §4 / RFC 5626 §4.2: the registrar saw us at received/rport. When that differs
       // from the Contact we registered, register again with the address it sees.
@@ -346,7 +363,7 @@ export class Registerer {
       });
       return;
     }
-    const reason = failureReason(this.opts.aor, res, sentCredentials, this.hasPassword);
+    const reason = refused ?? failureReason(this.opts.aor, res, sentCredentials, this.hasPassword);
     const noPassword = !this.hasPassword && (res.status === 401 || res.status === 407);
     // A wrong (or missing) password or a refusal will not change by itself: no retry loop.
     const permanent = [401, 403, 404, 407, 423].includes(res.status) || (res.status >= 400 && res.status < 500 && res.status !== 408);

@@ -68,7 +68,7 @@ export interface OutOfDialogRequest {
   from?: string;
   proxy?: string;
   transport?: TransportProtocol;
-  credentials?: { username?: string; password?: string };
+  credentials?: { username?: string; password?: string; trust?: (realm: string) => boolean };
   fields?: Array<[string, string]>;
   body?: string | Uint8Array;
 }
@@ -246,15 +246,22 @@ export class UserAgent implements OutOfDialogSender {
       return createRequest({ method: r.method, uri: r.to, fields, body: r.body });
     };
     const auth = r.credentials?.password !== undefined
-      ? new DigestAuthenticator({ username: r.credentials.username ?? parseUri(from).user, password: r.credentials.password })
+      ? new DigestAuthenticator({
+          username: r.credentials.username ?? parseUri(from).user,
+          password: r.credentials.password,
+          ...(r.credentials.trust ? { trust: r.credentials.trust } : {}),
+        })
       : undefined;
     let request = build();
     let { response } = await this.send(request, { proxy: r.proxy, transport: r.transport });
     if ((response.status === 401 || response.status === 407) && auth) {
       const retry = build();
-      if (auth.authorize(retry, response) === 'retry') {
+      const verdict = auth.authorize(retry, response);
+      if (verdict === 'retry') {
         request = retry;
         ({ response } = await this.send(request, { proxy: r.proxy, transport: r.transport }));
+      } else if (verdict.kind === 'refused') {
+        response.reason = verdict.reason;
       }
     }
     return response;

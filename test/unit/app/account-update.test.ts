@@ -90,7 +90,7 @@ describe('account:update', () => {
       [{ id: added.id, aor: null }, /^aor: /],
       [{ id: added.id, password: null }, /^password: /],
       [{ id: added.id, expires: 0 }, /^expires: /],
-      [{ id: added.id, realm: 'x' }, /^realm: unknown field/],
+      [{ id: added.id, colour: 'x' }, /^colour: unknown field/],
       [{ aor: 'sip:bob@lab.test' }, /^id: is required/],
     ];
     for (const [req, message] of tries) {

@@ -52,6 +52,10 @@ describe('the contract', () => {
     expect(EVENT_NAMES).toEqual(expect.arrayContaining(['account:state', 'call:incoming', 'call:state', 'history:changed', 'settings:changed', 'app:status', 'app:link']));
     expect(contract()).toEqual({ channels: CHANNEL_NAMES, events: EVENT_NAMES });
   });
+
+  it('pushes no SIP trace to windows: nothing is decoded for a viewer that is not there', () => {
+    expect(EVENT_NAMES).not.toContain('sip:trace');
+  });
 });
 
 describe('registerIpc', () => {

@@ -47,7 +47,7 @@ function challenge(status: 401 | 407, ...headers: string[]): SipResponse {
   return parseMessage(text) as SipResponse;
 }
 
-function authenticator(opts: { realm?: string } = {}): DigestAuthenticator {
+function authenticator(opts: { realm?: string; trust?: (realm: string) => boolean } = {}): DigestAuthenticator {
   let n = 0;
   return new DigestAuthenticator({
     username: 'alice',
@@ -131,8 +131,20 @@ describe('DigestAuthenticator.authorize — answering a challenge', () => {
     expect(req.auths('Authorization').map((a) => a.params.get('realm'))).toEqual(['example.com']);
     const other = authenticator({ realm: 'example.com' });
     const outcome = other.authorize(register(), challenge(401, 'Digest realm="evil.example", nonce="x"'));
-    expect(outcome).toMatchObject({ kind: 'rejected' });
+    expect(outcome).toMatchObject({ kind: 'refused', realm: 'evil.example' });
     expect(typeof outcome === 'object' && outcome.reason).toMatch(/realm "example\.com"/);
+  });
+
+  it('with `trust`, refuses an untrusted realm in words and writes nothing', () => {
+    const asked: string[] = [];
+    const auth = authenticator({ trust: (realm) => (asked.push(realm), realm === 'example.com') });
+    const req = register();
+    const outcome = auth.authorize(req, challenge(401, 'Digest realm="evil.example", nonce="x", qop="auth"'));
+    expect(outcome).toEqual({ kind: 'refused', realm: 'evil.example', reason: 'asked for credentials by "evil.example": refused (not this account\'s realm)' });
+    expect(req.header('Authorization')).toBeUndefined();
+    expect(auth.realms).toEqual([]);
+    expect(auth.authorize(req, challenge(401, 'Digest realm="example.com", nonce="n1", qop="auth"'))).toBe('retry');
+    expect(asked).toEqual(['evil.example', 'example.com']);
   });
 
   it('hashes the body for qop=auth-int', () => {

@@ -36,4 +36,18 @@ describe('maskSecrets', () => {
     const text = 'SIP/2.0 401 Unauthorized\r\nWWW-Authenticate: Digest realm="x", nonce="n"\r\n\r\n';
     expect(maskSecrets(text)).toBe(text);
   });
+
+  it('masks every SDES key of every a=crypto line (RFC 4568 §9.1), keeping lifetime and MKI', () => {
+    const sdp =
+      'v=0\r\n' +
+      'm=audio 4000 RTP/SAVP 0\r\n' +
+      'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4;inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk|2^20|2:4 FEC_ORDER=FEC_SRTP\r\n' +
+      'A=CRYPTO:2 AES_CM_128_HMAC_SHA1_32 INLINE:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2Vj\r\n' +
+      'a=sendrecv\r\n';
+    const masked = maskSecrets(`INVITE sip:b@x SIP/2.0\r\nContent-Type: application/sdp\r\n\r\n${sdp}`);
+    expect(masked).not.toMatch(/WVNfX19|QUJDREVG|c2VjcmV0/);
+    expect(masked).toContain('a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:***|2^20|1:4;inline:***|2^20|2:4 FEC_ORDER=FEC_SRTP\r\n');
+    expect(masked).toContain('A=CRYPTO:2 AES_CM_128_HMAC_SHA1_32 inline:***\r\n');
+    expect(masked).toContain('a=sendrecv\r\n');
+  });
 });
