@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { reasonPhrase } from './sip/index.ts';
 import { guardProcess } from './phone/last-resort.ts';
 import { Phone, type PhoneOptions } from './phone/phone.ts';
-import type { AccountConfig, AccountSnapshot, CallAudioSource, CallCodec, CallSnapshot, SipTraceEntry, SrtpMode } from './phone/api.ts';
+import type { AccountConfig, AccountSnapshot, CallAudioSource, CallCodec, CallSnapshot, DirectCalls, SipTraceEntry, SrtpMode } from './phone/api.ts';
 
 const HELP = `Appel — a SIP softphone. Headless command line.
 
@@ -63,6 +63,10 @@ Call options (call, listen):
   --dtmf-info          call: DTMF by SIP INFO, not RFC 4733 events
   --auto-answer        listen: answer every call; --delay S waits S seconds first
   --dnd                listen: do not disturb (every call gets 486 Busy Here)
+  --direct-calls WHEN  take calls, messages and OPTIONS sent straight to this computer rather
+                       than through the account's server: auto (only when no account
+                       registers; the default), always or never. A request for a registered
+                       account is taken only from its registrar, at the Contact registered.
   --session-expires S  RFC 4028 session interval asked for, and the shortest accepted when
                        below 90 (default 1800; short values are for tests)
 
@@ -129,6 +133,7 @@ const OPTIONS = {
   dtmf: { type: 'string' },
   'dtmf-info': { type: 'boolean' },
   'auto-answer': { type: 'boolean' },
+  'direct-calls': { type: 'string' },
   delay: { type: 'string' },
   dnd: { type: 'boolean' },
   'session-expires': { type: 'string' },
@@ -212,6 +217,12 @@ async function accountFrom(values: Values, needAor: boolean): Promise<AccountCon
     retryBase: seconds('retry-base', values['retry-base'], 0.01),
     register: !values['no-register'],
   };
+}
+
+/** `--direct-calls auto|always|never`. */
+function directCalls(value: string): DirectCalls {
+  if (value !== 'auto' && value !== 'always' && value !== 'never') throw new UsageError(`--direct-calls wants auto, always or never, not '${value}'`);
+  return value;
 }
 
 /** `--rtp-ports 20000-20100`: even start, within 1024-65535. */
@@ -667,6 +678,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'call' && positionals.length !== 1) throw new UsageError('call wants one URI: call sip:bob@example.com');
     const codecs = parseCodecs(values.codecs);
     const srtp = parseSrtp(values.srtp);
+    const direct = values['direct-calls'] !== undefined ? directCalls(values['direct-calls']) : undefined;
     const play = parsePlay(values.play);
     const duration = seconds('duration', values.duration);
     const delay = seconds('delay', values.delay);
@@ -743,6 +755,7 @@ export async function main(argv: string[]): Promise<number> {
         dtmfInfo: !!values['dtmf-info'],
       });
     }
+    if (direct) phone.callSettings({ directCalls: direct });
     if (command === 'listen') {
       phone.callSettings({
         autoAnswer: !!values['auto-answer'],

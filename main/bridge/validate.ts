@@ -165,6 +165,7 @@ export const validators: { [K in keyof ApiCalls]: Check } = {
     doNotDisturb: optional(bool()),
     codecs: optional(codecs()),
     srtp: optional(srtp()),
+    directCalls: optional(oneOf('auto', 'always', 'never')),
   }),
   // RFC 5589 §6 (blind) and §7 (attended): the target is any address the dialpad would call.
   'call:transfer': obj({ callId: id(), to: uriLike() }),
@@ -220,7 +221,7 @@ export const validators: { [K in keyof ApiCalls]: Check } = {
         autoGainControl: optional(bool()),
       }),
     ),
-    network: optional(obj({ stunServer: optional(str({ max: 500 })), rtpPortMin: optional(num({ min: 1024, max: 65_535, integer: true })), rtpPortMax: optional(num({ min: 1024, max: 65_535, integer: true })) })),
+    network: optional(obj({ stunServer: optional(str({ max: 500 })), rtpPortMin: optional(num({ min: 1024, max: 65_535, integer: true })), rtpPortMax: optional(num({ min: 1024, max: 65_535, integer: true })), directCalls: optional(oneOf('auto', 'always', 'never')) })),
     closeToTray: optional(bool()),
     startMinimised: optional(bool()),
   }),

@@ -249,6 +249,12 @@ export interface CallDtmf {
   via: 'rtp' | 'info';
 }
 
+/**
+ * Calls sent straight to this computer (`sip:user@our-address`, not through an account's server):
+ * 'auto' takes them only while no account registers; 'always'; 'never'.
+ */
+export type DirectCalls = 'auto' | 'always' | 'never';
+
 export interface CallSettings {
   /** Answer incoming calls by themselves (after `autoAnswerDelay` seconds). */
   autoAnswer: boolean;
@@ -261,6 +267,8 @@ export interface CallSettings {
   /** Codecs and SRTP policy for incoming calls (default: as for dial). */
   codecs?: CallCodec[];
   srtp?: SrtpMode;
+  /** Whether calls, messages and OPTIONS sent straight to this computer are taken (default 'auto'). */
+  directCalls?: DirectCalls;
 }
 
 // ---- store: contacts, history, messages, settings ------------------------------------------------
@@ -367,6 +375,8 @@ export interface NetworkSettings {
   stunServer: string;
   rtpPortMin: number;
   rtpPortMax: number;
+  /** "Accept calls sent straight to this computer" (CallSettings.directCalls). */
+  directCalls: DirectCalls;
 }
 
 export interface Settings {

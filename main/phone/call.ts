@@ -307,8 +307,11 @@ export class Call {
     }
   }
 
-  /** Refuse a ringing incoming call (486 Busy Here, or 603 Decline). */
-  decline(status: 486 | 603 = 486, reason?: string): void {
+  /**
+   * Refuse a ringing incoming call: 486 Busy Here or 603 Decline (the person, do-not-disturb, too
+   * many ringing), 480 or 487 when nobody answered in time (a missed call).
+   */
+  decline(status: 486 | 603 | 480 | 487 = 486, reason?: string): void {
     if (!this.#session || this.#snapshot.direction !== 'incoming' || this.#snapshot.state !== 'ringing') {
       throw new CallError('wrong-state', `call ${this.id} is ${this.#snapshot.state}, not a ringing incoming call`);
     }

@@ -20,6 +20,7 @@ import {
   realClock,
   type Clock,
   type InviteSession,
+  type IncomingRequest,
   type RegistrationSnapshot,
   type TraceEvent,
   type TransportProtocol,
@@ -45,6 +46,7 @@ import { Call, CallError, DEFAULT_CODECS, type CallHost, type CallMedia } from '
 import { STUN_DEFAULT_PORT } from '../media/stun.ts';
 import { MediaHost, type DeviceLinkPort } from './media-host.ts';
 import { Transfers } from './transfers.ts';
+import { admit, registrationContactUser, type Admission, type PolicyAccount } from './incoming-policy.ts';
 import { Conference } from './conference.ts';
 
 export const USER_AGENT = 'Appel/0.1';
@@ -87,6 +89,8 @@ export interface PhoneOptions {
 interface Account {
   id: string;
   config: AccountConfig;
+  /** The user part of the Contact it registers (incoming-policy.ts). */
+  contactUser: string;
   registerer?: Registerer;
   snapshot: AccountSnapshot;
 }
@@ -132,6 +136,11 @@ interface StunTarget {
   host: string;
   port: number;
 }
+
+/** Incoming calls ringing at once; one more gets 486. */
+export const MAX_RINGING = 5;
+/** The longest an incoming call rings before it is a missed call (480). */
+export const RING_LIMIT_S = 120;
 
 /** How long a call waits for the STUN server's name to resolve (its own query is bounded too). */
 const STUN_DNS_MS = 1500;
@@ -214,6 +223,8 @@ export class Phone extends EventEmitter<Events> {
   private readonly foregroundSince = new Map<Call, number>();
   private foregroundCount = 0;
   private nextId = 1;
+  /** What the incoming policy said of each request it admitted (read when its call is set up). */
+  private readonly admissions = new WeakMap<object, Admission>();
 
   constructor(opts: PhoneOptions = {}) {
     super();
@@ -304,6 +315,10 @@ export class Phone extends EventEmitter<Events> {
       timers: this.opts.timers,
       userAgent: USER_AGENT,
     });
+    this.ua.setAdmission((incoming) => {
+      const admission = this.admit(incoming);
+      return admission.kind === 'refused' ? admission : undefined;
+    });
     this.ua.onMessage((m) => {
       const snap: MessageSnapshot = {
         id: randomUUID(),
@@ -361,11 +376,18 @@ export class Phone extends EventEmitter<Events> {
     const aor = parseUri(config.aor);
     if (aor.scheme !== 'sip' && aor.scheme !== 'sips') throw new TypeError(`aor: a sip: or sips: URI is needed, not '${config.aor}'`);
     const id = String(this.nextId++);
-    const account: Account = { id, config: { ...config }, snapshot: { id, aor: config.aor, state: 'unregistered' } };
+    const registers = config.register !== false;
+    const account: Account = {
+      id,
+      config: { ...config },
+      contactUser: registers ? registrationContactUser(aor.user) : aor.user,
+      snapshot: { id, aor: config.aor, state: 'unregistered' },
+    };
     this.accounts.set(id, account);
-    if (config.register !== false) {
+    if (registers) {
       const registerer = new Registerer({
         aor: config.aor,
+        contactUser: account.contactUser,
         username: config.username,
         password: config.password,
         ...(config.realm ? { realm: config.realm } : {}),
@@ -690,10 +712,31 @@ export class Phone extends EventEmitter<Events> {
     });
   }
 
+  /** The incoming-call policy's verdict on a request from outside a dialog (phone/incoming-policy.ts). */
+  private admit(incoming: IncomingRequest): Admission {
+    const accounts: PolicyAccount[] = [...this.accounts.values()].map((a) => ({
+      id: a.id,
+      aorUser: parseUri(a.config.aor).user,
+      contactUser: a.contactUser,
+      registers: a.registerer !== undefined,
+      flow: a.registerer?.flow,
+    }));
+    let uriUser: string | undefined;
+    try {
+      uriUser = incoming.message.parsedUri().user;
+    } catch {
+      uriUser = undefined;
+    }
+    const admission = admit({ uriUser, source: incoming.source, connectionId: incoming.connectionId }, accounts, this.settings.directCalls);
+    this.admissions.set(incoming.message, admission);
+    return admission;
+  }
+
   private accountFor(session: InviteSession): Account | undefined {
-    const user = session.request?.parsedUri().user;
-    const all = [...this.accounts.values()];
-    return all.find((a) => parseUri(a.config.aor).user === user) ?? all[0];
+    const request = session.request;
+    const admission = request ? this.admissions.get(request) : undefined;
+    const id = admission && admission.kind !== 'refused' ? admission.accountId : undefined;
+    return id !== undefined ? this.accounts.get(id) : undefined;
   }
 
   private async onIncoming(session: InviteSession): Promise<void> {
@@ -706,6 +749,13 @@ export class Phone extends EventEmitter<Events> {
       return;
     }
     const s = this.settings;
+    // However many INVITEs arrive, only so many ring at once: the rest are busy, and not a
+    // notification, a window or a history row each.
+    const ringing = [...this.calls.values()].filter((c) => c.snapshot.direction === 'incoming' && c.snapshot.state === 'ringing').length;
+    if (ringing >= MAX_RINGING) {
+      session.reject(486, { reason: 'Busy Here (too many calls ringing)' });
+      return;
+    }
     const call = Call.incoming(this.callHost(), session, {
       ...(account ? { accountId: account.id } : {}),
       media: {
@@ -733,6 +783,7 @@ export class Phone extends EventEmitter<Events> {
       return;
     }
     call.ring();
+    this.ringFor(call, session);
     if (s.autoAnswer) {
       const n = ++this.autoAnswered;
       const record = s.autoAnswerRecord?.replace('{n}', String(n));
@@ -743,6 +794,28 @@ export class Phone extends EventEmitter<Events> {
       );
       call.autoAnswerTimer = () => this.clock.clearTimeout(handle);
     }
+  }
+
+  /**
+   * A ringing call rings no longer than its INVITE's Expires (RFC 3261 §13.3.1: then 487) and at
+   * most RING_LIMIT_S seconds (480): either way a missed call, never one that rings for ever.
+   */
+  private ringFor(call: Call, session: InviteSession): void {
+    let expires: number | undefined;
+    const raw = session.request?.header('Expires')?.trim();
+    if (raw !== undefined && /^\d{1,10}$/.test(raw)) expires = Number(raw);
+    const byExpires = expires !== undefined && expires < RING_LIMIT_S;
+    const seconds = byExpires ? expires! : RING_LIMIT_S;
+    const handle = this.clock.setTimeout(() => {
+      if (call.state !== 'ringing') return;
+      try {
+        if (byExpires) call.decline(487, `not answered: the caller's invitation expired after ${seconds} s`);
+        else call.decline(480, `not answered within ${seconds} s`);
+      } catch {
+        // Answered or ended meanwhile.
+      }
+    }, seconds * 1000);
+    void call.ended.then(() => this.clock.clearTimeout(handle));
   }
 
   /**
@@ -885,6 +958,9 @@ export class Phone extends EventEmitter<Events> {
     checkSrtp(change.srtp);
     checkPlay('autoAnswerPlay', change.autoAnswerPlay);
     if (change.autoAnswerDelay !== undefined && !(change.autoAnswerDelay >= 0)) throw new CallError('bad-request', 'autoAnswerDelay: seconds ≥ 0');
+    if (change.directCalls !== undefined && !['auto', 'always', 'never'].includes(change.directCalls)) {
+      throw new CallError('bad-request', `directCalls: auto, always or never, not '${String(change.directCalls)}'`);
+    }
     this.settings = { ...this.settings, ...change };
     return { ...this.settings };
   }

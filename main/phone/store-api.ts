@@ -173,13 +173,15 @@ export function toApiError(err: unknown): { code: string; message: string } {
 
 /**
  * How a call ended, for the history. Incoming: answered, else declined (we refused it: 486/603
- * from our side), else missed. Outgoing: answered, busy (486/600), declined (603), cancelled
+ * from our side), else missed (480/487 from our side too: it rang until its time ran out). Outgoing: answered, busy (486/600), declined (603), cancelled
  * (487, or ended on our side with no answer at all), else failed.
  */
 export function callOutcome(s: CallSnapshot): CallOutcome {
   if (s.answeredAt !== undefined) return 'answered';
   if (s.direction === 'incoming') {
-    return s.endedBy === 'local' && s.endStatus !== undefined && s.endStatus >= 400 ? 'declined' : 'missed';
+    // 480/487 from our side: it rang until its time ran out (nobody answered), not a refusal.
+    const refused = s.endedBy === 'local' && s.endStatus !== undefined && s.endStatus >= 400 && s.endStatus !== 480 && s.endStatus !== 487;
+    return refused ? 'declined' : 'missed';
   }
   if (s.endStatus === 486 || s.endStatus === 600) return 'busy';
   if (s.endStatus === 603) return 'declined';
@@ -189,7 +191,7 @@ export function callOutcome(s: CallSnapshot): CallOutcome {
 
 /** The part of the settings the phone applies to incoming calls. */
 export function callSettingsOf(s: Settings): Partial<CallSettings> {
-  return { autoAnswer: s.autoAnswer.enabled, autoAnswerDelay: s.autoAnswer.delay, doNotDisturb: s.doNotDisturb, codecs: s.codecs, srtp: s.srtp };
+  return { autoAnswer: s.autoAnswer.enabled, autoAnswerDelay: s.autoAnswer.delay, doNotDisturb: s.doNotDisturb, codecs: s.codecs, srtp: s.srtp, directCalls: s.network.directCalls };
 }
 
 /** The phone's events as an EventEmitter map (the Phone is one). */

@@ -25,7 +25,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
     noiseSuppression: true,
     autoGainControl: true,
   },
-  network: { stunServer: '', rtpPortMin: 16384, rtpPortMax: 32766 },
+  network: { stunServer: '', rtpPortMin: 16384, rtpPortMax: 32766, directCalls: 'auto' },
   closeToTray: true,
   startMinimised: false,
 } satisfies Settings);
@@ -102,7 +102,7 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
     noiseSuppression: bool,
     autoGainControl: bool,
   }),
-  network: group<NetworkSettings>({ stunServer, rtpPortMin: integer(1024, 65535), rtpPortMax: integer(1024, 65535) }, (n, name) => {
+  network: group<NetworkSettings>({ stunServer, rtpPortMin: integer(1024, 65535), rtpPortMax: integer(1024, 65535), directCalls: oneOf(['auto', 'always', 'never'] as const) }, (n, name) => {
     // RTP and RTCP take a pair of ports (RFC 3550 §11): the range must hold at least one pair.
     if (n.rtpPortMax - n.rtpPortMin < 1) throw new TypeError(`${name}: rtpPortMin (${n.rtpPortMin}) must be below rtpPortMax (${n.rtpPortMax})`);
   }),

@@ -34,6 +34,11 @@ export interface RegistererOptions {
   displayName?: string;
   /** Interval asked for, seconds (§10.2.1.1). */
   expires: number;
+  /**
+   * The user part of the Contact we register (default the AOR's). A random one per registration
+   * means only the registrar knows where to reach us: a scanner guessing `sip:100@our-ip` misses.
+   */
+  contactUser?: string;
   /** `+sip.instance` (RFC 5626 §4.1): a URN, stable across restarts of the app. */
   instanceId: string;
   /** RFC 5626 outbound: add `reg-id` and `Supported: outbound`. */
@@ -95,6 +100,8 @@ export class Registerer {
   private expires: number;
   /** The Contact we last registered, to remove it when our public address changes. */
   private registeredContact?: string;
+  /** The flow that registration went over (requests for us come back on it, RFC 5626 §5.3). */
+  private registeredFlow?: FlowInfo;
   private publicAddress?: { address: string; port: number };
   private running?: Promise<void>;
   private listeners: Array<(s: RegistrationSnapshot) => void> = [];
@@ -109,6 +116,11 @@ export class Registerer {
       password: opts.password ?? '',
       ...(opts.realm ? { realm: opts.realm } : {}),
     });
+  }
+
+  /** While registered: the flow the binding lives on (protocol, our and the registrar's address, connection). */
+  get flow(): FlowInfo | undefined {
+    return this.registeredFlow;
   }
 
   /** The realms the registrar challenged us with and we answered: the account's realms. */
@@ -161,6 +173,7 @@ export class Registerer {
     }
     const contact = this.registeredContact;
     this.registeredContact = undefined;
+    this.registeredFlow = undefined;
     try {
       await this.transaction(0, () => contact);
     } catch {
@@ -217,7 +230,8 @@ export class Registerer {
     const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
     const scheme = flow.protocol === 'TLS' && this.aorUri.scheme === 'sips' ? 'sips' : 'sip';
     const transport = flow.protocol === 'UDP' ? '' : `;transport=${flow.protocol.toLowerCase()}`;
-    const user = this.aorUri.user ? `${encodeURIComponent(this.aorUri.user).replace(/%40/g, '@')}@` : '';
+    const name = this.opts.contactUser ?? this.aorUri.user;
+    const user = name ? `${encodeURIComponent(name).replace(/%40/g, '@')}@` : '';
     return `<${scheme}:${user}${host}:${addr.port}${transport}>`;
   }
 
@@ -345,6 +359,7 @@ export class Registerer {
       const expires = Number.isFinite(granted) && granted > 0 ? granted : this.expires;
       this.failures = 0;
       this.registeredContact = contact;
+      this.registeredFlow = flow;
       if (natted) {
         const old = contact;
         this.publicAddress = seen;
@@ -372,6 +387,7 @@ export class Registerer {
 
   private fail(error: NonNullable<RegistrationSnapshot['error']>, retry: boolean): void {
     this.registeredContact = undefined;
+    this.registeredFlow = undefined;
     if (!retry || !this.wanted) {
       this.set({ state: 'failed', error });
       return;

@@ -88,6 +88,7 @@ export class UserAgent implements OutOfDialogSender {
   private readonly clock: Clock;
   private messageHandlers: Array<(m: ReceivedMessage) => void> = [];
   private readonly usages: UserAgentUsage[] = [];
+  private admission?: (incoming: IncomingRequest) => { status: number; reason: string } | undefined;
 
   constructor(opts: UserAgentOptions) {
     this.opts = opts;
@@ -102,6 +103,15 @@ export class UserAgent implements OutOfDialogSender {
 
   close(): void {
     this.transactions.close();
+  }
+
+  /**
+   * Who may reach us outside a dialog: asked for every request without a To tag once the §8.2
+   * checks passed, before any usage sees it. A refusal is answered with its status and nothing
+   * else happens.
+   */
+  setAdmission(check: (incoming: IncomingRequest) => { status: number; reason: string } | undefined): void {
+    this.admission = check;
   }
 
   /** Hand requests to a usage (tried in the order added, before the core's own handling). */
@@ -301,6 +311,13 @@ export class UserAgent implements OutOfDialogSender {
       if (unsupported.length > 0 && req.method !== 'CANCEL' && req.method !== 'ACK') {
         this.respond(tx, req, 420, [['Unsupported', unsupported.join(', ')]]);
         return;
+      }
+      if (this.admission && !req.to().params.get('tag')) {
+        const refusal = this.admission(incoming);
+        if (refusal) {
+          tx.respond(createResponse(req, { status: refusal.status, reason: refusal.reason, toTag: generateTag(), fields: this.opts.userAgent ? [['Server', this.opts.userAgent]] : [] }));
+          return;
+        }
       }
       for (const usage of this.usages) if (usage.handleRequest(tx, incoming)) return;
       // §12.2.2: a request inside a dialog we do not have.

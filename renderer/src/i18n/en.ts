@@ -309,6 +309,11 @@ export const en = {
       autoAnswerHint: 'Incoming calls are answered after the delay below.',
       delay: 'Delay (seconds)',
       delayInvalid: 'Enter a number of seconds from 0 to 600.',
+      direct: 'Accept calls sent straight to this computer',
+      directAuto: 'Only when no account is registered',
+      directAlways: 'Always',
+      directNever: 'Never',
+      directHint: "Calls to your accounts always come through their server. Calls sent to this computer's address without a server are taken only as chosen here.",
     },
     appearance: {
       language: 'Language',

@@ -307,6 +307,11 @@ export const fr: Messages = {
       autoAnswerHint: 'Les appels entrants sont pris après le délai ci-dessous.',
       delay: 'Délai (secondes)',
       delayInvalid: 'Saisissez un nombre de secondes de 0 à 600.',
+      direct: 'Accepter les appels envoyés directement à cet ordinateur',
+      directAuto: 'Seulement si aucun compte n’est enregistré',
+      directAlways: 'Toujours',
+      directNever: 'Jamais',
+      directHint: 'Les appels vers vos comptes passent toujours par leur serveur. Ceux envoyés à l’adresse de cet ordinateur sans serveur ne sont pris que selon ce choix.',
     },
     appearance: {
       language: 'Langue',

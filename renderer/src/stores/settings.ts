@@ -12,7 +12,7 @@ export const DEFAULT_SETTINGS: Settings = {
   codecs: ['opus', 'g722', 'pcmu', 'pcma', 'g729', 'gsm'],
   srtp: 'off',
   audio: { inputDeviceId: 'default', outputDeviceId: 'default', ringingDeviceId: 'default', echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-  network: { stunServer: '', rtpPortMin: 16384, rtpPortMax: 32766 },
+  network: { stunServer: '', rtpPortMin: 16384, rtpPortMax: 32766, directCalls: 'auto' },
   closeToTray: true,
   startMinimised: false,
 };

@@ -238,7 +238,7 @@ function fakePort() {
 interface Peer {
   socket: Socket;
   port: number;
-  registers: Array<{ expires: string; from: RemoteInfo }>;
+  registers: Array<{ expires: string; from: RemoteInfo; contact: string }>;
   responses: string[];
   close(): void;
 }
@@ -259,7 +259,7 @@ async function startPeer(): Promise<Peer> {
     // RFC 3261 §10.3: the registrar's 200 echoes Via, From, To (with a tag), Call-ID and CSeq.
     const contact = header(lines, 'Contact');
     const expires = /;expires=(\d+)/.exec(contact)?.[1] ?? header(lines, 'Expires');
-    peer.registers.push({ expires, from: rinfo });
+    peer.registers.push({ expires, from: rinfo, contact: /<([^>]+)>/.exec(contact)?.[1] ?? '' });
     const res = [
       'SIP/2.0 200 OK',
       ...lines.filter((l) => /^via:/i.test(l)),
@@ -464,6 +464,9 @@ describe('main.ts under a fake Electron', () => {
 
   it('a ringing call: a notification and the incoming-call window; CANCEL takes them away and counts a missed call', async () => {
     const phoneAt = peer.registers[0].from;
+    // The registrar sends the call to the Contact the phone registered (its user part a token of that registration).
+    const contactUri = peer.registers[0].contact;
+    expect(contactUri).toMatch(/^sip:alice-[0-9a-f]{12}@127\.0\.0\.1:\d+$/);
     const notificationsBefore = Notification.all.length;
     const common = [
       `Via: SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bK-smoke-1;rport`,
@@ -473,7 +476,7 @@ describe('main.ts under a fake Electron', () => {
       'Call-ID: smoke-call-1@127.0.0.1',
     ];
     const sdp = ['v=0', 'o=carol 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=sendrecv', ''].join('\r\n');
-    sendSip(peer, phoneAt, [`INVITE sip:alice@127.0.0.1:${phoneAt.port} SIP/2.0`, ...common, 'CSeq: 1 INVITE', `Contact: <sip:carol@127.0.0.1:${peer.port}>`, 'Content-Type: application/sdp'], sdp);
+    sendSip(peer, phoneAt, [`INVITE ${contactUri} SIP/2.0`, ...common, 'CSeq: 1 INVITE', `Contact: <sip:carol@127.0.0.1:${peer.port}>`, 'Content-Type: application/sdp'], sdp);
 
     await vi.waitFor(() => expect(windows).toHaveLength(2), { timeout: 5000, interval: 20 });
     const ring = windows[1];
@@ -488,7 +491,7 @@ describe('main.ts under a fake Electron', () => {
     // Both windows hear the engine's events.
     expect(mainWindow.webContents.send).toHaveBeenCalledWith('call:incoming', expect.objectContaining({ state: 'ringing' }));
 
-    sendSip(peer, phoneAt, [`CANCEL sip:alice@127.0.0.1:${phoneAt.port} SIP/2.0`, ...common, 'CSeq: 1 CANCEL']);
+    sendSip(peer, phoneAt, [`CANCEL ${contactUri} SIP/2.0`, ...common, 'CSeq: 1 CANCEL']);
     await vi.waitFor(() => expect(ring.destroyed).toBe(true), { timeout: 5000, interval: 20 });
     expect(note.close).toHaveBeenCalled();
     await vi.waitFor(() => expect(Notification.all.length).toBe(notificationsBefore + 2), { timeout: 5000, interval: 20 });
