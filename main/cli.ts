@@ -63,6 +63,9 @@ Call options (call, listen):
   --dtmf-info          call: DTMF by SIP INFO, not RFC 4733 events
   --auto-answer        listen: answer every call; --delay S waits S seconds first
   --dnd                listen: do not disturb (every call gets 486 Busy Here)
+  --max-rate N         new requests per second one address may send before it gets 503 and
+                       then silence (default 20; 0: no limit, for load tests); the account's
+                       registrar is never limited
   --direct-calls WHEN  take calls, messages and OPTIONS sent straight to this computer rather
                        than through the account's server: auto (only when no account
                        registers; the default), always or never. A request for a registered
@@ -134,6 +137,7 @@ const OPTIONS = {
   'dtmf-info': { type: 'boolean' },
   'auto-answer': { type: 'boolean' },
   'direct-calls': { type: 'string' },
+  'max-rate': { type: 'string' },
   delay: { type: 'string' },
   dnd: { type: 'boolean' },
   'session-expires': { type: 'string' },
@@ -237,7 +241,10 @@ function portRange(spec: string | undefined): { min: number; max: number } | und
 function phoneOptions(values: Values, account?: AccountConfig): PhoneOptions {
   const sessionExpires = seconds('session-expires', values['session-expires'], 1);
   const ports = portRange(values['rtp-ports']);
+  const maxRate = values['max-rate'];
+  if (maxRate !== undefined && !/^\d{1,6}$/.test(maxRate)) throw new UsageError(`--max-rate wants a whole number of requests per second (0: no limit), not '${maxRate}'`);
   return {
+    ...(maxRate !== undefined ? { maxRequestRate: Number(maxRate) } : {}),
     ...(values.stun !== undefined || ports ? { media: { ...(values.stun !== undefined ? { stun: values.stun } : {}), ...(ports ? { portRange: ports } : {}) } } : {}),
     ...(sessionExpires !== undefined ? { sessionTimer: { expires: Math.round(sessionExpires), minSE: Math.min(90, Math.round(sessionExpires)) } } : {}),
     listen: values.listen?.map(parseListen),

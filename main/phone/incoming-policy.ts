@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DirectCalls } from './api.ts';
+import { canonicalIp } from '../sip/index.ts';
 
 export interface PolicyFlow {
   protocol: string;
@@ -50,15 +51,14 @@ export function registrationContactUser(aorUser: string): string {
   return aorUser ? `${aorUser}-${token}` : token;
 }
 
-/** An address as compared here: lower case, an IPv4-mapped IPv6 address as IPv4. */
-function plainAddress(address: string): string {
-  const a = address.toLowerCase();
-  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+/** Two IP addresses compared in canonical form (an IPv4-mapped IPv6 address as IPv4). */
+export function sameAddress(a: string, b: string): boolean {
+  return canonicalIp(a) === canonicalIp(b);
 }
 
 function throughFlow(arrival: Arrival, flow: PolicyFlow): boolean {
   if (arrival.connectionId !== undefined && arrival.connectionId === flow.connectionId) return true;
-  return plainAddress(arrival.source.address) === plainAddress(flow.remote.address);
+  return sameAddress(arrival.source.address, flow.remote.address);
 }
 
 /** Whether a request that names no registered Contact is taken, given the accounts and the setting. */

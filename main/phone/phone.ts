@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import {
   SipTransport,
   SipResolver,
+  SourceLimiter,
   UserAgent,
   Registerer,
   InviteUsage,
@@ -46,7 +47,7 @@ import { Call, CallError, DEFAULT_CODECS, type CallHost, type CallMedia } from '
 import { STUN_DEFAULT_PORT } from '../media/stun.ts';
 import { MediaHost, type DeviceLinkPort } from './media-host.ts';
 import { Transfers } from './transfers.ts';
-import { admit, registrationContactUser, type Admission, type PolicyAccount } from './incoming-policy.ts';
+import { admit, registrationContactUser, sameAddress, type Admission, type PolicyAccount } from './incoming-policy.ts';
 import { Conference } from './conference.ts';
 
 export const USER_AGENT = 'Appel/0.1';
@@ -84,6 +85,11 @@ export interface PhoneOptions {
   localAudio?: boolean;
   /** RFC 4028 session timers (default on: 1800 s asked, 90 s minimum; false: off). */
   sessionTimer?: { expires?: number; minSE?: number } | false;
+  /**
+   * New requests per second one address may send (sustained; twice as many at once), the
+   * registrars of our accounts excepted (default 20; 0: unlimited, for load tests of a PBX).
+   */
+  maxRequestRate?: number;
 }
 
 interface Account {
@@ -311,6 +317,10 @@ export class Phone extends EventEmitter<Events> {
     this.ua = new UserAgent({
       transport: this.transport,
       resolver,
+      // A flood from one address costs it its own packets; the registrars of our accounts pass.
+      ...(this.opts.maxRequestRate === 0
+        ? {}
+        : { limiter: new SourceLimiter({ clock: this.clock, rate: this.opts.maxRequestRate ?? 20, burst: 3 * (this.opts.maxRequestRate ?? 20), exempt: (address) => this.isRegistrar(address) }) }),
       clock: this.clock,
       timers: this.opts.timers,
       userAgent: USER_AGENT,
@@ -710,6 +720,15 @@ export class Phone extends EventEmitter<Events> {
       headers: o.headers,
       onSession: o.onSession,
     });
+  }
+
+  /** Whether `address` is where one of our accounts is registered (its registrar or outbound proxy). */
+  private isRegistrar(address: string): boolean {
+    for (const a of this.accounts.values()) {
+      const flow = a.registerer?.flow;
+      if (flow && sameAddress(flow.remote.address, address)) return true;
+    }
+    return false;
   }
 
   /** The incoming-call policy's verdict on a request from outside a dialog (phone/incoming-policy.ts). */

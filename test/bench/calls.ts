@@ -153,7 +153,7 @@ interface Callee {
 }
 
 async function startAppel(ns: NetNs): Promise<Callee> {
-  const child = ns.spawn(NODE, [CLI, 'listen', '--listen', `udp:127.0.0.1:${APPEL_PORT}`, '--auto-answer', '--codecs', 'pcmu', '--play', 'tone:440', '--json']);
+  const child = ns.spawn(NODE, [CLI, 'listen', '--listen', `udp:127.0.0.1:${APPEL_PORT}`, '--max-rate', '0', '--auto-answer', '--codecs', 'pcmu', '--play', 'tone:440', '--json']);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5000)));
   const stats = new JsonLines<{ event: string; time: string; jitterMs?: number }>(child);

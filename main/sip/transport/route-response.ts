@@ -1,6 +1,10 @@
 /**
  * Where a response goes when it cannot simply follow the connection its request came in on
  * (RFC 3261 §18.2.2, RFC 3581 §4). Pure: reads the response's top Via and the request's source.
+ *
+ * A Via `maddr` is not followed: §18.2.2 would send the response to whatever address it names,
+ * which makes a phone a reflector for anyone who writes a packet. A phone has no multicast peers,
+ * so the response goes where the request came from, as without maddr.
  */
 import { isIP } from 'node:net';
 import type { Via } from '../message/types.ts';
@@ -20,10 +24,6 @@ export function routeResponse(
     // §18.2.2: a new connection to `received` (else the sent-by host) and the sent-by port; an
     // rport on a stream names the client's ephemeral port, where nothing listens.
     address = received ?? via.host;
-    port = sentByPort;
-  } else if (via.params.get('maddr')) {
-    // §18.2.2: multicast responses go to maddr, at the sent-by port.
-    address = via.params.get('maddr')!;
     port = sentByPort;
   } else if (rport !== undefined && rport !== null && /^\d+$/.test(rport)) {
     // RFC 3581 §4: back to the source address and port the request came from.

@@ -23,6 +23,7 @@ import type { SipRequest, SipResponse } from '../message/types.ts';
 import { DigestAuthenticator } from '../auth/index.ts';
 import { TransactionLayer, type ServerTransaction, type IncomingRequest } from '../transaction/transaction-layer.ts';
 import { realClock, type Clock, type TimerSettings } from '../transaction/timers.ts';
+import type { SourceLimiter } from '../transaction/source-limiter.ts';
 import type { SipResolver } from '../transport/resolver.ts';
 import type { Target, Transport, TransportProtocol } from '../transport/types.ts';
 import type { FlowInfo, OutOfDialogSender, SendOptions } from './out-of-dialog-sender.ts';
@@ -39,6 +40,8 @@ export interface UserAgentOptions {
   timers?: Partial<TimerSettings>;
   /** `User-Agent` / `Server` header value. */
   userAgent?: string;
+  /** Rate limit of new server transactions per source address (TransactionLayer). */
+  limiter?: SourceLimiter;
 }
 
 /**
@@ -93,7 +96,7 @@ export class UserAgent implements OutOfDialogSender {
   constructor(opts: UserAgentOptions) {
     this.opts = opts;
     this.clock = opts.clock ?? realClock;
-    this.transactions = new TransactionLayer({ transport: opts.transport, clock: this.clock, timers: opts.timers });
+    this.transactions = new TransactionLayer({ transport: opts.transport, clock: this.clock, timers: opts.timers, ...(opts.limiter ? { limiter: opts.limiter } : {}) });
     this.transactions.onRequest((tx, incoming) => this.handleRequest(tx, incoming));
   }
 

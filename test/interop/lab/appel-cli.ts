@@ -26,8 +26,13 @@ export class AppelProcess {
 
   /** `stdin: true` gives the CLI a pipe for the commands it reads while a call runs (`send`). */
   constructor(ns: NetNs, args: string[], env: Record<string, string> = {}, opts: { stdin?: boolean } = {}) {
-    this.child = ns.spawn(NODE, [CLI, ...args, '--json'], {
-      env: { ...process.env, ...env },
+    // A password goes the way the CLI asks people to pass it (APPEL_PASSWORD), not on the
+    // command line where other users could read it (the CLI warns about --password).
+    const at = args.indexOf('--password');
+    const password = at >= 0 ? args[at + 1] : undefined;
+    const rest = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
+    this.child = ns.spawn(NODE, [CLI, ...rest, '--json'], {
+      env: { ...process.env, ...(password !== undefined ? { APPEL_PASSWORD: password } : {}), ...env },
       stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     let partial = '';

@@ -41,8 +41,9 @@ describe('routeResponse (RFC 3261 §18.2.2, RFC 3581 §4)', () => {
   it('UDP without received: sent-by host and port (default 5060)', () => {
     expect(routeResponse(parseVia('SIP/2.0/UDP 192.0.2.10'), udp)).toEqual({ address: '192.0.2.10', port: 5060 });
   });
-  it('UDP with maddr: the multicast address at the sent-by port', () => {
-    expect(routeResponse(parseVia('SIP/2.0/UDP 192.0.2.10:5062;maddr=239.255.255.1'), udp)).toEqual({ address: '239.255.255.1', port: 5062 });
+  it('UDP with maddr: not followed (no reflection to an address the packet names), as without it', () => {
+    expect(routeResponse(parseVia('SIP/2.0/UDP 192.0.2.10:5062;maddr=198.51.100.7'), udp)).toEqual({ address: '192.0.2.10', port: 5062 });
+    expect(routeResponse(parseVia('SIP/2.0/UDP 192.0.2.10:5062;rport=40000;maddr=239.255.255.1'), udp)).toEqual(src);
   });
   it('a stream whose connection is gone: received and the sent-by port, never rport', () => {
     const via = parseVia('SIP/2.0/TLS client.lab.test;rport=40000;received=192.0.2.10');
