@@ -9,14 +9,15 @@
  * Pacing: one MediaClock tick per 20 ms frame sends frame k with timestamp base + k·frame and
  * plays one frame; late ticks catch up in order (media-clock.ts).
  *
- * Latching (symmetric RTP, as COMEDIA-style NAT traversal needs): the first packet that
- * passes SRTP authentication, parses as RTP, carries a negotiated payload type and (when the
- * SDP gave one) the expected SSRC fixes where we send — even when it is not the address the SDP
- * said. Once latched, packets from any other address are dropped, unless the latched source
- * has been silent for `relatchAfterMs` (default 1 s): then the new source takes over. A
- * hijacker would need the SRTP key (with SRTP) or to outpace the real peer by a second of
- * silence (without). RTCP latches on its own when a compound packet from the current remote
- * SSRC arrives.
+ * Latching (symmetric RTP, as COMEDIA-style NAT traversal needs): the first packet that parses
+ * as RTP with a negotiated payload type fixes where we send, if it is one we can trust: from the
+ * address the SDP gave; or, from anywhere (a peer behind NAT), with the SSRC the SDP announced
+ * (a=ssrc, RFC 5576) or having passed SRTP authentication (only the peer holds the key). Plain
+ * RTP from another address with no announced SSRC is a blind sprayer's: counted and dropped.
+ * Once latched, packets from any other address are dropped; the stream moves only when the
+ * latched source has been silent for `relatchAfterMs` (default 2 s) and the new source keeps its
+ * SSRC (a NAT binding that changed, not somebody else). RTCP latches on its own when a compound
+ * packet from the current remote SSRC arrives.
  */
 import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
@@ -74,7 +75,7 @@ export interface MediaStreamOptions {
   /** RTCP SDES CNAME (§6.5.1). Default: a random one. */
   cname?: string;
   jitterBuffer?: Omit<JitterBufferOptions, 'clockRate' | 'frameMs'>;
-  /** Silence of the latched source after which another source may take over (ms). Default 1000. */
+  /** Silence of the latched source after which the same SSRC may come from elsewhere (ms). Default 2000. */
   relatchAfterMs?: number;
   /** Mean RTCP interval (§6.2 minimum 5 s). Default 5000. */
   rtcpIntervalMs?: number;
@@ -232,7 +233,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     this.#random = options.random ?? Math.random;
     this.#wallClock = options.wallClock ?? Date.now;
     this.#clock = new MediaClock({ frameMs: FRAME_MS, ...(options.scheduler ? { scheduler: options.scheduler } : {}) });
-    this.#relatchAfterMs = options.relatchAfterMs ?? 1000;
+    this.#relatchAfterMs = options.relatchAfterMs ?? 2000;
     this.#source = options.source;
     this.#sink = options.sink;
     this.#direction = options.direction ?? 'sendrecv';
@@ -640,7 +641,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       return;
     }
     const source: Target = { address: plainAddress(rinfo.address), port: rinfo.port };
-    if (!this.#acceptSource(source, packet.ssrc, now)) {
+    if (!this.#acceptSource(source, packet.ssrc, now, this.#srtpIn !== undefined)) {
       this.#dropped.foreignSource++;
       return;
     }
@@ -669,9 +670,14 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   }
 
   /** The latching rules (see the file comment). */
-  #acceptSource(source: Target, ssrc: number, now: number): boolean {
+  #acceptSource(source: Target, ssrc: number, now: number, authenticated: boolean): boolean {
     if (this.#latched === undefined) {
-      if (this.#remote.ssrc !== undefined && ssrc !== this.#remote.ssrc) return false;
+      const announced = this.#remote.ssrc;
+      if (announced !== undefined) {
+        if (ssrc !== announced) return false;
+      } else if (!authenticated && plainAddress(this.#remote.address) !== source.address) {
+        return false;
+      }
       this.#latch(source, now);
       return true;
     }
@@ -679,7 +685,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       this.#lastFromLatchedMs = now;
       return true;
     }
-    if (now - this.#lastFromLatchedMs >= this.#relatchAfterMs) {
+    if (ssrc === this.#remoteSsrc && now - this.#lastFromLatchedMs >= this.#relatchAfterMs) {
       this.#latch(source, now);
       return true;
     }

@@ -397,10 +397,30 @@ function chooseCrypto(offered: CryptoAttribute[], suites: readonly SrtpSuite[]):
   return undefined;
 }
 
+/**
+ * Packet times we send and take (ms). A far end asking for a=ptime:100000 would otherwise have
+ * us send nothing at all; RFC 4566 §6 sets no bound, so this is ours (G.711 packs at most 120).
+ */
+export const PTIME_RANGE = { min: 10, max: 120 } as const;
+/** m= lines in one description at most: a phone has use for a handful. */
+export const MAX_MEDIA_LINES = 16;
+
+/** Why the far end's a=ptime / a=maxptime cannot be honoured; undefined when they can. */
+function ptimeProblem(m: MediaDescription): string | undefined {
+  if (m.ptime !== undefined && (m.ptime < PTIME_RANGE.min || m.ptime > PTIME_RANGE.max)) {
+    return `a=ptime:${m.ptime} is out of range (${PTIME_RANGE.min} to ${PTIME_RANGE.max} ms)`;
+  }
+  // A large maxptime is only a ceiling (Asterisk says 150); one below our shortest packet is not.
+  if (m.maxptime !== undefined && m.maxptime < PTIME_RANGE.min) return `a=maxptime:${m.maxptime} is below ${PTIME_RANGE.min} ms`;
+  return undefined;
+}
+
 function answerAudio(options: AnswerOptions, offered: MediaDescription): Outcome {
   const { offer } = options;
   const kind = protoKind(offered.proto);
   if (typeof kind === 'object') return kind;
+  const badPtime = ptimeProblem(offered);
+  if (badPtime) return { reason: badPtime };
   const connection = mediaConnection(offer, offered);
   if (connection === undefined) return { reason: 'the offer has no connection address' };
 
@@ -542,6 +562,10 @@ function negotiatedMedia(init: {
  */
 export function createAnswer(options: AnswerOptions): AnswerResult {
   checkLocal(options);
+  if (options.offer.media.length > MAX_MEDIA_LINES) {
+    const answer = withNextVersion(session(options, options.offer.media.map(rejectedCopy)), options.previous);
+    return { answer, rejected: `the offer has ${options.offer.media.length} m= lines (at most ${MAX_MEDIA_LINES})` };
+  }
   const media: MediaDescription[] = [];
   let negotiated: NegotiatedMedia | undefined;
   let reason: string | undefined;
@@ -590,6 +614,8 @@ export function processAnswer(options: { offer: SessionDescription; answer: Sess
   const theirs = answer.media[index];
   if (theirs.type !== ours.type) throw notAcceptable(`the answer has ${theirs.type} where our offer has ${ours.type} (RFC 3264 §6)`);
   if (theirs.port === 0) throw new SdpError('rejected', 'the other side declined the audio stream (port 0)');
+  const badPtime = ptimeProblem(theirs);
+  if (badPtime) throw notAcceptable(badPtime);
   const connection = mediaConnection(answer, theirs);
   if (connection === undefined) throw notAcceptable('the answer has no connection address');
 

@@ -376,6 +376,9 @@ function hasSpaceOrControl(b: Uint8Array, start: number, end: number): boolean {
   return false;
 }
 
+/** Header fields one message may carry. */
+export const MAX_HEADER_FIELDS = 256;
+
 /**
  * Check what every message must get right and pre-parse what every layer reads.
  * Returns the Content-Length (-1 when absent).
@@ -384,6 +387,8 @@ function validate(msg: Request | Response, h: Head, uriStart: number, uriEnd: nu
   const b = h.codes;
   const s = h.text;
   const sp = h.spans;
+  // Real messages carry a few dozen; thousands would only cost us lookups in every layer.
+  if (h.count > MAX_HEADER_FIELDS) throw badRequest('Too Many Header Fields', `more than ${MAX_HEADER_FIELDS}`);
   let from = 0, to = 0, callId = 0, cseqs = 0, lengths = 0;
   let contentLength = -1;
   for (let i = 0; i < h.count; i++) {

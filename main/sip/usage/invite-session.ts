@@ -64,6 +64,8 @@ import { describeFailure } from './invite-failure.ts';
 import { formatReason, reasonOf } from './invite-reason.ts';
 import type { ReasonValue } from './invite-reason.ts';
 import { RedirectTargets } from './invite-redirect.ts';
+import { fromDialogPath } from './dialog-path.ts';
+import { canonicalIp } from '../transport/stamp-via.ts';
 import { ReliableProvisionalSender, RSeqTracker, readRSeq, requires100rel } from './prack.ts';
 import { negotiateAsUas, readAnswer, readMinSE, SessionTimer, uacRequestHeaders } from './session-timer.ts';
 import type { SessionTimerConfig } from './session-timer.ts';
@@ -287,6 +289,8 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
   #state: InviteSessionState = 'Initial';
   readonly #host: SessionHost;
   #dialog: Dialog | undefined;
+  /** Addresses our in-dialog requests went to (the dialog's path, dialog-path.ts); a few at most. */
+  readonly #sentTo = new Set<string>();
   #terminationInfo: TerminationInfo | undefined;
   readonly #timer: SessionTimer;
   #timerInterval: number | undefined;
@@ -535,12 +539,13 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
     auth?.preAuthorize(request);
     if (this.#host.userAgent && !request.hasHeader('User-Agent')) request.addHeader('User-Agent', this.#host.userAgent);
     for (let tries = 0; ; tries++) {
-      const { response } = await this.#host.ua.send(request, {
+      const { response, flow } = await this.#host.ua.send(request, {
         proxy: dialog.hasRouteSet ? dialog.nextHop() : undefined,
         flow: dialog.flow,
         onProvisional: hooks.onProvisional,
         onLateResponse: hooks.onLateResponse,
       });
+      if (flow.remote.address !== '0.0.0.0' && this.#sentTo.size < 8) this.#sentTo.add(canonicalIp(flow.remote.address));
       if ((response.status === 401 || response.status === 407) && auth && tries === 0 && auth.authorize(request, response) === 'retry') {
         // §22.2: the same request again with the next CSeq (the transaction layer gives a new branch).
         const seq = dialog.nextSeq();
@@ -1270,6 +1275,11 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
         // Nothing more can be said to this request.
       }
     };
+    // Only from the dialog's path (dialog-path.ts): from elsewhere, 403 and nothing changes.
+    if (!fromDialogPath(dialog, incoming, this.#sentTo)) {
+      reply(403, { reason: 'Forbidden (not from this call\'s path)' });
+      return;
+    }
     const check = dialog.receiveRequest(request);
     if (!check.ok) {
       reply(check.status, { reason: check.reason });

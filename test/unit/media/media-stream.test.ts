@@ -180,7 +180,7 @@ describe('MediaStream over loopback (fake codec and clock)', () => {
     expect(peakFrequency(aSink.tail(200), 8000)).toBe(600);
   });
 
-  it('ignores another source once latched, until the latched one has been silent for a second', async () => {
+  it('ignores another source once latched, even after the latched one fell silent: only its own SSRC may move (after 2 s)', async () => {
     const { a, b, run } = await pair();
     await run(200);
     const intruder = createSocket('udp4');
@@ -197,13 +197,33 @@ describe('MediaStream over loopback (fake codec and clock)', () => {
     await attack(400);
     expect(b.stats().dropped.foreignSource).toBeGreaterThanOrEqual(15);
     expect(b.stats().remoteSsrc).toBe(a.ssrc);
-    // A stops sending (hold): after 1 s of silence the new source is accepted.
+    // A stops sending (hold): however long the silence, a stranger's SSRC never takes over.
     a.setDirection('recvonly');
     const changes: number[] = [];
     b.on('ssrc-changed', (e) => changes.push(e.ssrc));
-    await attack(1400);
-    expect(changes).toEqual([0xbad]);
+    await attack(2600);
+    expect(changes).toEqual([]);
+    expect(b.stats().rtpTarget.port).toBe(a.localPort);
+    expect(b.stats().remoteSsrc).toBe(a.ssrc);
+    // A's own stream from a new port (its NAT binding changed) is followed, once 2 s have passed.
+    const moved = (seq: number) => RtpPacket.encode({ payloadType: 0, marker: false, sequenceNumber: 40000 + seq, timestamp: seq * 160, ssrc: a.ssrc, csrcs: [], payload: new Uint8Array(160).fill(0xff) });
+    intruder.send(moved(1), b.localPort, '127.0.0.1');
+    await run(20);
     expect(b.stats().rtpTarget.port).toBe(intruder.address().port);
+    expect(changes).toEqual([]);
+  });
+
+  it('latches plain RTP only from the SDP address, unless it carries the SSRC the SDP announced', async () => {
+    const { a, b, run } = await pair({ b: { remote: { address: '127.0.0.2', rtpPort: 9 } } });
+    await run(400);
+    // A sends from 127.0.0.1; B was told 127.0.0.2 and no SSRC: nothing latches, nothing plays.
+    expect(b.stats().packetsReceived).toBe(0);
+    expect(b.stats().dropped.foreignSource).toBeGreaterThanOrEqual(15);
+    // Told A's SSRC (a=ssrc), B follows A wherever it sends from (a peer behind NAT).
+    b.updateRemote({ address: '127.0.0.2', rtpPort: 9, ssrc: a.ssrc });
+    await run(400);
+    expect(b.stats().packetsReceived).toBeGreaterThanOrEqual(15);
+    expect(b.stats().rtpTarget).toEqual({ address: '127.0.0.1', port: a.localPort });
   });
 
   it('drops packets that fail SRTP authentication', async () => {

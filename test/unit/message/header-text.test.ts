@@ -21,3 +21,22 @@ describe('text from elsewhere in a header we send', () => {
     expect(createResponse(req, { status: 400, reason: '\r\n' }).reason).toBe('Bad Request');
   });
 });
+
+describe('bounds on what one message may carry', () => {
+  it('more than 256 header fields is a 400 that says so', async () => {
+    const { parseMessage, SipParseError } = await import('../../../main/sip/message/index.ts');
+    const lines = ['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP h;branch=z9hG4bK1', 'From: <sip:x@y>;tag=1', 'To: <sip:a@b>', 'Call-ID: c', 'CSeq: 1 OPTIONS', 'Max-Forwards: 70'];
+    const ok = [...lines, ...Array.from({ length: 249 }, (_, i) => `X-H${i}: v`), 'Content-Length: 0', '', ''].join('\r\n');
+    expect(() => parseMessage(ok)).not.toThrow();
+    const many = [...lines, ...Array.from({ length: 300 }, (_, i) => `X-H${i}: v`), 'Content-Length: 0', '', ''].join('\r\n');
+    let error: unknown;
+    try {
+      parseMessage(many);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SipParseError);
+    expect(error).toMatchObject({ status: 400 });
+    expect(String((error as Error).message)).toMatch(/Too Many Header Fields/);
+  });
+});

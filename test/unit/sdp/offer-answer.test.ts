@@ -268,6 +268,27 @@ describe('createAnswer: transport, addresses, RTCP', () => {
     expect(answer(parsedFixture('ipv6-offer'), { ptime: 40 }).negotiated?.codec.ptime).toBe(40);
   });
 
+  it('a=ptime out of 10-120 ms (a=ptime:100000 would mean no packet at all) is refused in words, offer or answer', () => {
+    expect(answer(audioSdp({ media: ['a=ptime:100000'] })).rejected).toBe('a=ptime:100000 is out of range (10 to 120 ms)');
+    const offer = parseSdp(audioSdp());
+    offer.media[0].ptime = 100000;
+    expect(answer(offer).rejected).toBe('a=ptime:100000 is out of range (10 to 120 ms)');
+    offer.media[0].ptime = 5;
+    expect(answer(offer).rejected).toBe('a=ptime:5 is out of range (10 to 120 ms)');
+    offer.media[0].ptime = 30;
+    offer.media[0].maxptime = 150;
+    expect(answer(offer).negotiated?.codec).toMatchObject({ ptime: 30, maxptime: 150 });
+  });
+
+  it('an offer with more than 16 m= lines is refused whole, every line answered with port 0', () => {
+    const offer = parseSdp(audioSdp());
+    offer.media = Array.from({ length: 17 }, () => ({ ...offer.media[0] }));
+    const result = answer(offer);
+    expect(result.rejected).toBe('the offer has 17 m= lines (at most 16)');
+    expect(result.answer.media).toHaveLength(17);
+    expect(result.answer.media.every((m) => m.port === 0)).toBe(true);
+  });
+
   it('an unknown transport protocol gets port 0 and a reason; DTLS-SRTP (WebRTC) says so', () => {
     expect(answer(audioSdp({ proto: 'RTP/XYZ' })).rejected).toBe('unsupported transport protocol RTP/XYZ');
     expect(answer(parsedFixture('webrtc-offer')).rejected).toMatch(/DTLS-SRTP \(UDP\/TLS\/RTP\/SAVPF\) is not supported/);
