@@ -79,6 +79,14 @@ export interface SipTransportOptions {
   idleTimeout?: number;
   /** Give up connecting after this many seconds (default 10). */
   connectTimeout?: number;
+  /**
+   * Connections we accept (TCP/TLS), at most: in all (default 256) and from one address (default
+   * 16); one more is closed at once. Our own connections (registration flows) never count.
+   */
+  maxAcceptedConnections?: number;
+  maxConnectionsPerAddress?: number;
+  /** An accepted connection's time to deliver a complete message, seconds (default 32, 64·T1). */
+  messageDeadline?: number;
   /** Stream framing limits (defaults 64 KiB of headers, 1 MiB of body). */
   maxHeaderBytes?: number;
   maxBodyBytes?: number;
@@ -156,6 +164,8 @@ const KEEPALIVE = Buffer.from('\r\n\r\n');
 const textDecoder = new TextDecoder();
 
 export class SipTransport implements Transport {
+  /** Counters for the attack tests and benchmark. */
+  readonly stats = { refusedConnections: 0 };
   readonly #options: SipTransportOptions;
   /** The trace sink; none: nothing is decoded for tracing (traces cost nothing unless someone looks). */
   #traceSink: ((event: TraceEvent) => void) | undefined;
@@ -625,6 +635,20 @@ export class SipTransport implements Transport {
       socket.destroy();
       return;
     }
+    // Bounded descriptors: however many connections a scanner opens, the phone keeps room for its own.
+    const from = unmapIpv4(socket.remoteAddress ?? '');
+    let total = 0;
+    let same = 0;
+    for (const c of this.#connections.values()) {
+      if (c.outbound) continue;
+      total++;
+      if (c.remote.address === from) same++;
+    }
+    if (total >= (this.#options.maxAcceptedConnections ?? 256) || same >= (this.#options.maxConnectionsPerAddress ?? 16)) {
+      this.stats.refusedConnections++;
+      socket.destroy();
+      return;
+    }
     this.#adopt(socket, protocol, false);
   }
 
@@ -637,6 +661,7 @@ export class SipTransport implements Transport {
       outbound,
       clock: this.#clock,
       idleTimeout: this.#idleTimeout,
+      messageDeadline: (this.#options.messageDeadline ?? 32) * 1000,
       maxHeaderBytes: this.#options.maxHeaderBytes,
       maxBodyBytes: this.#options.maxBodyBytes,
       random: this.#options.random,

@@ -51,6 +51,12 @@ export interface StreamConnectionOptions {
   maxBodyBytes?: number;
   /** Close after this long without a SIP message either way (ms); 0 never. */
   idleTimeout: number;
+  /**
+   * A connection we accepted must deliver a complete message within this long (ms) of opening,
+   * and each message it starts within this long of its first byte; else it is closed (a
+   * slowloris holds a descriptor for nothing). 0 or absent: no deadline.
+   */
+  messageDeadline?: number;
   random?: () => number;
 }
 
@@ -74,6 +80,8 @@ export class StreamConnection {
   readonly #idleTimeout: number;
   readonly #random: () => number;
   #idleTimer: unknown;
+  readonly #messageDeadline: number;
+  #deadlineTimer: unknown;
   #keepAlive?: { interval: number; timeout: number };
   #pingTimer: unknown;
   #pongTimer: unknown;
@@ -86,6 +94,7 @@ export class StreamConnection {
     this.#clock = guardClock(options.clock);
     this.#hooks = options.hooks;
     this.#idleTimeout = options.idleTimeout;
+    this.#messageDeadline = options.outbound ? 0 : (options.messageDeadline ?? 0);
     this.#random = options.random ?? Math.random;
     this.#framer = new StreamFramer({ maxHeaderBytes: options.maxHeaderBytes, maxBodyBytes: options.maxBodyBytes });
     this.remote = { address: unmapIpv4(this.socket.remoteAddress ?? ''), port: this.socket.remotePort ?? 0 };
@@ -97,6 +106,7 @@ export class StreamConnection {
     this.socket.on('close', () => this.#lost('connection closed by the peer'));
     this.socket.on('end', () => this.socket.end());
     this.#armIdle();
+    this.#armDeadline();
   }
 
   get closed(): boolean {
@@ -158,6 +168,11 @@ export class StreamConnection {
       this.destroy();
       return;
     }
+    if (this.#messageDeadline > 0) {
+      // A complete message ends the wait; a message begun starts one (never extended by dribbling).
+      if (events.some((e) => e.type === 'message')) this.#disarmDeadline();
+      if (this.#framer.buffered > 0) this.#armDeadline();
+    }
     for (const event of events) {
       if (this.#closed) return;
       switch (event.type) {
@@ -206,6 +221,19 @@ export class StreamConnection {
     }, delay);
   }
 
+  #armDeadline(): void {
+    if (this.#messageDeadline <= 0 || this.#deadlineTimer !== undefined || this.#closed) return;
+    this.#deadlineTimer = this.#clock.setTimeout(() => {
+      this.#deadlineTimer = undefined;
+      if (!this.#closed) this.destroy();
+    }, this.#messageDeadline);
+  }
+
+  #disarmDeadline(): void {
+    this.#clock.clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
+  }
+
   #armIdle(): void {
     if (this.#idleTimeout <= 0) return;
     const remaining = this.#lastActivity + this.#idleTimeout - this.#clock.now();
@@ -236,6 +264,7 @@ export class StreamConnection {
     this.#closed = true;
     this.stopKeepAlive();
     this.#clock.clearTimeout(this.#idleTimer);
+    this.#disarmDeadline();
     this.#hooks.onClose(this);
   }
 }

@@ -6,7 +6,9 @@
  *
  * Memory is bounded: a header block longer than `maxHeaderBytes` or a Content-Length above
  * `maxBodyBytes` is a fatal framing error (the caller answers it if it can, then closes the
- * connection); the framer then ignores everything that follows.
+ * connection); the framer then ignores everything that follows. Time is linear in the bytes
+ * received however they are cut: a partial message grows in a buffer that doubles (no copy of
+ * the whole on every read), and the search for the empty line never rescans.
  *
  * Pure: no sockets, no timers.
  */
@@ -39,6 +41,8 @@ export class StreamFramer {
   readonly maxHeaderBytes: number;
   readonly maxBodyBytes: number;
   #buffer: Uint8Array = EMPTY;
+  /** The storage `#buffer` is a view of once reads had to be joined (room at its end to grow). */
+  #store: Uint8Array | undefined;
   /** Where the search for the end of the header block resumes (avoids rescanning). */
   #scanFrom = 0;
   /** Header block length (incl. the empty line) and body length once the head is complete. */
@@ -78,7 +82,7 @@ export class StreamFramer {
 
   push(chunk: Uint8Array): FrameEvent[] {
     if (this.#failed || chunk.length === 0) return [];
-    this.#buffer = this.#buffer.length === 0 ? chunk : concat(this.#buffer, chunk);
+    this.#append(chunk);
     const events: FrameEvent[] = [];
     for (;;) {
       if (this.#headLength < 0) {
@@ -90,11 +94,37 @@ export class StreamFramer {
       // A copy, so the message does not pin a large read buffer.
       events.push({ type: 'message', data: this.#buffer.slice(0, total) });
       this.#buffer = this.#buffer.length === total ? EMPTY : this.#buffer.subarray(total);
+      if (this.#buffer.length === 0) this.#store = undefined;
       this.#headLength = -1;
       this.#bodyLength = 0;
       this.#scanFrom = 0;
     }
     return events;
+  }
+
+  /** Add a read to the buffer: in place when the storage has room, else into one twice the size. */
+  #append(chunk: Uint8Array): void {
+    const held = this.#buffer;
+    if (held.length === 0) {
+      this.#buffer = chunk;
+      return;
+    }
+    const store = this.#store;
+    if (store !== undefined && held.buffer === store.buffer) {
+      const from = held.byteOffset - store.byteOffset;
+      const to = from + held.length;
+      if (to + chunk.length <= store.length) {
+        store.set(chunk, to);
+        this.#buffer = store.subarray(from, to + chunk.length);
+        return;
+      }
+    }
+    const need = held.length + chunk.length;
+    const next = new Uint8Array(Math.max(2 * need, 4096));
+    next.set(held, 0);
+    next.set(chunk, held.length);
+    this.#store = next;
+    this.#buffer = next.subarray(0, need);
   }
 
   /**
@@ -169,6 +199,7 @@ export class StreamFramer {
     events.push({ type: 'error', status, reason, head: head.slice() });
     this.#failed = true;
     this.#buffer = EMPTY;
+    this.#store = undefined;
   }
 }
 
@@ -189,9 +220,3 @@ function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}

@@ -111,4 +111,16 @@ describe('StreamFramer (RFC 3261 §18.3)', () => {
     expect(f.push(enc.encode(m.slice(0, -3)))).toEqual([]);
     expect(texts(f.push(enc.encode(m.slice(-3))))).toEqual([m]);
   });
+
+  it('assembles a 64 KiB body sent one byte per read, then the next message, without holding on to old storage', () => {
+    const f = new StreamFramer();
+    const body = 'x'.repeat(64 * 1024);
+    const m = msg(body);
+    const bytes = enc.encode(m + msg('next'));
+    const out: FrameEvent[] = [];
+    for (let i = 0; i < bytes.length; i++) out.push(...f.push(bytes.subarray(i, i + 1)));
+    expect(texts(out)).toEqual([m, msg('next')]);
+    expect(f.buffered).toBe(0);
+  });
 });
+
