@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { reasonPhrase } from './sip/index.ts';
 import { guardProcess } from './phone/last-resort.ts';
 import { Phone, type PhoneOptions } from './phone/phone.ts';
-import type { AccountConfig, AccountSnapshot, CallAudioSource, CallCodec, CallSnapshot, DirectCalls, SipTraceEntry, SrtpMode } from './phone/api.ts';
+import type { AccountConfig, AccountSnapshot, CallAudioSource, CallCodec, CallSnapshot, DirectCalls, SipTraceEntry, TransferRequests, SrtpMode } from './phone/api.ts';
 
 const HELP = `Appel — a SIP softphone. Headless command line.
 
@@ -66,6 +66,9 @@ Call options (call, listen):
   --max-rate N         new requests per second one address may send before it gets 503 and
                        then silence (default 20; 0: no limit, for load tests); the account's
                        registrar is never limited
+  --transfers WHEN     when the other side asks to transfer us (REFER): never (the default;
+                       refused with 603), always, or ask (a 'transfer' event with state
+                       'asking', then accept-transfer or decline-transfer on standard input)
   --direct-calls WHEN  take calls, messages and OPTIONS sent straight to this computer rather
                        than through the account's server: auto (only when no account
                        registers; the default), always or never. A request for a registered
@@ -81,6 +84,8 @@ Call options (call, listen):
                         the --record name with -2 (then -3…) before the extension
     swap                hold the current call and take the other one off hold
     attended-transfer   connect the first call's peer with the second call's (Replaces)
+    accept-transfer     follow the transfer the other side asked for (with --transfers ask)
+    decline-transfer    refuse it (the call goes on)
     merge               the two calls into a three-way conference (mixed here; the first
                         call's --play and --record are our voice and ears)
     split               back to two calls (the second one held)
@@ -137,6 +142,7 @@ const OPTIONS = {
   'dtmf-info': { type: 'boolean' },
   'auto-answer': { type: 'boolean' },
   'direct-calls': { type: 'string' },
+  transfers: { type: 'string' },
   'max-rate': { type: 'string' },
   delay: { type: 'string' },
   dnd: { type: 'boolean' },
@@ -221,6 +227,13 @@ async function accountFrom(values: Values, needAor: boolean): Promise<AccountCon
     retryBase: seconds('retry-base', values['retry-base'], 0.01),
     register: !values['no-register'],
   };
+}
+
+/** `--transfers never|always|ask` (default never: nobody may be there to ask). */
+function transferRequests(value: string | undefined): TransferRequests {
+  if (value === undefined) return 'never';
+  if (value !== 'ask' && value !== 'always' && value !== 'never') throw new UsageError(`--transfers wants never, always or ask, not '${value}'`);
+  return value;
 }
 
 /** `--direct-calls auto|always|never`. */
@@ -463,6 +476,12 @@ function readCommands(
           return;
         }
       }
+      if (verb === 'accept-transfer' || verb === 'decline-transfer') {
+        const asked = calls.find((c) => c.transfer?.role === 'transferee' && c.transfer.state === 'asking');
+        if (!asked) throw new Error('no transfer request is waiting for an answer');
+        phone.answerTransfer({ callId: asked.id, accept: verb === 'accept-transfer' });
+        return;
+      }
       if (!call) throw new Error('there is no call');
       const callId = call.id;
       switch (verb) {
@@ -497,7 +516,7 @@ function readCommands(
           return;
         default:
           throw new Error(
-            `unknown command '${verb}' (hold, resume, hangup, answer, decline, dtmf, codecs, message, transfer, call, swap, attended-transfer, merge, split)`,
+            `unknown command '${verb}' (hold, resume, hangup, answer, decline, dtmf, codecs, message, transfer, call, swap, attended-transfer, merge, split, accept-transfer, decline-transfer)`,
           );
       }
     };
@@ -686,6 +705,7 @@ export async function main(argv: string[]): Promise<number> {
     const codecs = parseCodecs(values.codecs);
     const srtp = parseSrtp(values.srtp);
     const direct = values['direct-calls'] !== undefined ? directCalls(values['direct-calls']) : undefined;
+    const transfers = transferRequests(values.transfers);
     const play = parsePlay(values.play);
     const duration = seconds('duration', values.duration);
     const delay = seconds('delay', values.delay);
@@ -762,7 +782,7 @@ export async function main(argv: string[]): Promise<number> {
         dtmfInfo: !!values['dtmf-info'],
       });
     }
-    if (direct) phone.callSettings({ directCalls: direct });
+    phone.callSettings({ transferRequests: transfers, ...(direct ? { directCalls: direct } : {}) });
     if (command === 'listen') {
       phone.callSettings({
         autoAnswer: !!values['auto-answer'],

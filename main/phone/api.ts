@@ -184,7 +184,8 @@ export interface CallTransferState {
   role: 'transferor' | 'transferee' | 'target';
   to: string;
   kind: 'blind' | 'attended';
-  state: 'trying' | 'ringing' | 'transferred' | 'failed';
+  /** 'asking': a transferee's request waits for the person (`call:transfer-answer`). */
+  state: 'asking' | 'trying' | 'ringing' | 'transferred' | 'failed';
   reason?: string;
   /** The last status reported (NOTIFY sipfrag, RFC 3515), e.g. 100, 180, 200, 486. */
   status?: number;
@@ -269,7 +270,14 @@ export interface CallSettings {
   srtp?: SrtpMode;
   /** Whether calls, messages and OPTIONS sent straight to this computer are taken (default 'auto'). */
   directCalls?: DirectCalls;
+  /**
+   * A transfer the other side asks of us (REFER, RFC 3515): 'ask' the person (default), follow
+   * it 'always', or refuse it 'never'. It always places the new call on the call's own account.
+   */
+  transferRequests?: TransferRequests;
 }
+
+export type TransferRequests = 'ask' | 'always' | 'never';
 
 // ---- store: contacts, history, messages, settings ------------------------------------------------
 
@@ -391,6 +399,8 @@ export interface Settings {
   srtp: SrtpMode;
   audio: AudioSettings;
   network: NetworkSettings;
+  /** A transfer the other side asks of us (CallSettings.transferRequests). */
+  transferRequests: TransferRequests;
   closeToTray: boolean;
   startMinimised: boolean;
 }
@@ -455,6 +465,8 @@ export interface ApiCalls {
    * call ends, on failure it is resumed. Resolves once the transfer succeeded or failed.
    */
   'call:transfer': { req: { callId: string; to: string }; res: CallTransferOutcome };
+  /** Accept or decline the transfer the other side asked for (CallTransferState 'asking'). */
+  'call:transfer-answer': { req: { callId: string; accept: boolean }; res: void };
   /** Attended transfer (RFC 5589 §7): connect the peer of `callId` with the peer of `targetCallId` (Replaces); both calls end on success. */
   'call:attended-transfer': { req: { callId: string; targetCallId: string }; res: CallTransferOutcome };
   /** Two calls into a local three-way conference (held ones are resumed). */

@@ -386,6 +386,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'call:codecs': async (req) => outCall(await phone.changeCodecs(req)),
     'call:list': () => phone.listCalls().map(outCall),
     'call:transfer': (req) => phone.transfer(req),
+    'call:transfer-answer': (req) => phone.answerTransfer(req),
     'call:attended-transfer': (req) => phone.attendedTransfer(req),
     'conference:merge': (req) => phone.merge(req),
     'conference:split': async (req) => (await phone.split(req)).map(outCall),

@@ -360,6 +360,7 @@ export class Phone extends EventEmitter<Events> {
       resolveTarget: (to, accountId) => this.targetUri(to, accountId !== undefined ? this.accounts.get(accountId) : undefined),
       followUp: (from, o) => this.followUp(from, o),
       transferred: (e) => this.publish('call:transferred', e),
+      transferRequests: () => this.settings.transferRequests ?? 'ask',
     });
     this.media = new MediaHost(this.opts.media?.workerUrl ? { workerUrl: this.opts.media.workerUrl } : {});
     this.media.onExit((reason) => {
@@ -928,6 +929,12 @@ export class Phone extends EventEmitter<Events> {
     return this.transfers.blind(req);
   }
 
+  /** Accept or decline the transfer the other side of a call asked for (its transfer state is 'asking'). */
+  answerTransfer(req: { callId: string; accept: boolean }): void {
+    if (!this.transfers) throw new Error('the phone is not started');
+    this.transfers.answerTransfer(req);
+  }
+
   /** Attended transfer (RFC 5589 §7): the peer of `callId` is connected to the peer of `targetCallId`; both calls end. */
   async attendedTransfer(req: { callId: string; targetCallId: string }): Promise<CallTransferOutcome> {
     if (!this.transfers) throw new Error('the phone is not started');
@@ -977,6 +984,9 @@ export class Phone extends EventEmitter<Events> {
     checkSrtp(change.srtp);
     checkPlay('autoAnswerPlay', change.autoAnswerPlay);
     if (change.autoAnswerDelay !== undefined && !(change.autoAnswerDelay >= 0)) throw new CallError('bad-request', 'autoAnswerDelay: seconds ≥ 0');
+    if (change.transferRequests !== undefined && !['ask', 'always', 'never'].includes(change.transferRequests)) {
+      throw new CallError('bad-request', `transferRequests: ask, always or never, not '${String(change.transferRequests)}'`);
+    }
     if (change.directCalls !== undefined && !['auto', 'always', 'never'].includes(change.directCalls)) {
       throw new CallError('bad-request', `directCalls: auto, always or never, not '${String(change.directCalls)}'`);
     }

@@ -18,7 +18,7 @@
  * One transfer per call at a time; a call in a conference is not transferred (split it first).
  */
 import type { Clock, IncomingRefer, InviteSession, ReferActions, ReferNotifier, ReferUsage, TerminationInfo } from '../sip/index.ts';
-import type { CallTransferOutcome, CallTransferred, CallTransferState } from './api.ts';
+import type { CallTransferOutcome, CallTransferred, CallTransferState, TransferRequests } from './api.ts';
 import { CallError, type Call } from './call.ts';
 
 /** What the phone gives the transfers. */
@@ -37,11 +37,15 @@ export interface TransferHost {
    */
   followUp(from: Call, opts: { to: string; headers: Array<[string, string]>; onSession: (session: InviteSession) => void }): Promise<Call>;
   transferred(event: CallTransferred): void;
+  /** What to do with a REFER from the other side (CallSettings.transferRequests). */
+  transferRequests(): TransferRequests;
 }
 
 export interface TransfersOptions {
   /** Transferee: how long the transferor has, after our NOTIFY 200, to end the old call before we do (ms). Default 2000. */
   byeGrace?: number;
+  /** Transferee: how long a transfer request waits for the person before it is declined (ms). Default 30000. */
+  askTimeout?: number;
 }
 
 function heldByUs(call: Call): boolean {
@@ -66,12 +70,16 @@ function failureStatus(info: TerminationInfo): number {
 export class Transfers {
   readonly #host: TransferHost;
   readonly #byeGrace: number;
+  readonly #askTimeout: number;
   /** Calls with a transfer under way. */
   readonly #busy = new Set<string>();
+  /** Transfer requests waiting for the person, by call id. */
+  readonly #asking = new Map<string, (accept: boolean) => void>();
 
   constructor(host: TransferHost, opts: TransfersOptions = {}) {
     this.#host = host;
     this.#byeGrace = opts.byeGrace ?? 2000;
+    this.#askTimeout = opts.askTimeout ?? 30_000;
     host.refers.onRefer((session, refer, actions) => this.#onRefer(session, refer, actions));
   }
 
@@ -223,11 +231,52 @@ export class Transfers {
       actions.reject(603, 'Decline: the call is in a conference');
       return;
     }
+    // A REFER makes us place a call somewhere the other side chose: toll fraud when nobody asks.
+    const policy = this.#host.transferRequests();
+    if (policy === 'never') {
+      actions.reject(603, 'Decline: transfer requests are refused here');
+      return;
+    }
+    // RFC 3515 §2.4.2: 202 says only that we will try; the NOTIFY says what came of it.
     const notifier = actions.accept();
     this.#busy.add(call.id);
-    const state: CallTransferState = { role: 'transferee', kind: refer.target.replaces ? 'attended' : 'blind', to: refer.target.uri, state: 'trying' };
+    const state: CallTransferState = { role: 'transferee', kind: refer.target.replaces ? 'attended' : 'blind', to: refer.target.uri, state: policy === 'ask' ? 'asking' : 'trying' };
     call.setTransfer(state);
-    void this.#follow(call, refer, notifier, state).finally(() => this.#busy.delete(call.id));
+    void (async () => {
+      if (policy === 'ask' && !(await this.#ask(call))) {
+        await notifier.notify(603, 'Declined');
+        this.#failed(call, state, call.state === 'ended' ? 'the call ended before the transfer was accepted' : 'you declined the transfer', 603);
+        return;
+      }
+      state.state = 'trying';
+      call.setTransfer(state);
+      await this.#follow(call, refer, notifier, state);
+    })().finally(() => this.#busy.delete(call.id));
+  }
+
+  /** Wait for the person's answer to a transfer request (`answerTransfer`), at most `askTimeout`; the call ending is a no. */
+  #ask(call: Call): Promise<boolean> {
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (accept: boolean): void => {
+        if (done) return;
+        done = true;
+        this.#asking.delete(call.id);
+        this.#host.clock.clearTimeout(timer);
+        resolve(accept);
+      };
+      const timer = this.#host.clock.setTimeout(() => finish(false), this.#askTimeout);
+      this.#asking.set(call.id, finish);
+      void call.ended.then(() => finish(false));
+    });
+  }
+
+  /** The person's answer to the transfer the other side of `callId` asked for. */
+  answerTransfer(req: { callId: string; accept: boolean }): void {
+    const answer = this.#asking.get(req.callId);
+    if (!answer) throw new CallError('wrong-state', `call ${String(req.callId)} has no transfer request waiting for an answer`);
+    if (typeof req.accept !== 'boolean') throw new CallError('bad-request', 'accept: true or false');
+    answer(req.accept);
   }
 
   /** Place the call the REFER asks for, report it by NOTIFY, and end the old call once it is answered. */

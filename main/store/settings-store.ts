@@ -26,6 +26,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
     autoGainControl: true,
   },
   network: { stunServer: '', rtpPortMin: 16384, rtpPortMax: 32766, directCalls: 'auto' },
+  transferRequests: 'ask',
   closeToTray: true,
   startMinimised: false,
 } satisfies Settings);
@@ -106,6 +107,7 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
     // RTP and RTCP take a pair of ports (RFC 3550 §11): the range must hold at least one pair.
     if (n.rtpPortMax - n.rtpPortMin < 1) throw new TypeError(`${name}: rtpPortMin (${n.rtpPortMin}) must be below rtpPortMax (${n.rtpPortMax})`);
   }),
+  transferRequests: oneOf(['ask', 'always', 'never'] as const),
   closeToTray: bool,
   startMinimised: bool,
 };

@@ -107,15 +107,20 @@ describe('blind transfer (RFC 5589 §6) with baresip', () => {
     }
   });
 
-  it('baresip bob transfers Appel to baresip carol: Appel follows the REFER (NOTIFY 100…200), its new call replaces the old', async () => {
+  it('baresip bob transfers Appel to baresip carol: Appel asks, is told yes, follows the REFER (NOTIFY 100…200), its new call replaces the old', async () => {
     carol.clearRecordings();
     const [bm, cm] = [bob.eventCount, carol.eventCount];
     const record = join(ns.dir, 'alice-transferee.wav');
-    const alice = new Appel(['call', 'sip:bob@lab.test', ...account('alice'), '--play', tones[440], '--record', record]);
+    const alice = new Appel(['call', 'sip:bob@lab.test', ...account('alice'), '--play', tones[440], '--record', record, '--transfers', 'ask']);
     try {
       const first = await alice.wait((e) => e.event === 'answered', 'answered');
       await bob.waitFor('CALL_ESTABLISHED', 10_000, bm);
       await bob.transfer('sip:carol@lab.test');
+      // No call leaves before the person says yes (toll fraud otherwise).
+      const asked = await alice.wait((e) => e.event === 'transfer' && e.state === 'asking', 'transfer request', 10_000);
+      expect(asked).toMatchObject({ callId: first.callId, role: 'transferee', to: 'sip:carol@lab.test' });
+      expect(alice.named('calling')).toHaveLength(1);
+      alice.send('accept-transfer');
       const done = await alice.wait((e) => e.event === 'transferred', 'transferred', 30_000);
       expect(done).toMatchObject({ callId: first.callId, role: 'transferee', kind: 'blind', to: 'sip:carol@lab.test', outcome: 'transferred', status: 200 });
       const next = await alice.wait((e) => e.event === 'answered' && e.callId === done.newCallId, 'answered (new call)');

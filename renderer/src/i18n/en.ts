@@ -156,6 +156,7 @@ export const en = {
     split: 'Split',
     inConference: 'Conference: {names}',
     transferDialog: { title: 'Transfer the call', target: 'Transfer to', submit: 'Transfer', attended: 'Connect with {name}', done: 'Call transferred.' },
+    transferAsked: { title: 'Transfer requested', text: '{name} wants to transfer you to {to}. Your phone would call that address.', accept: 'Accept', decline: 'Decline' },
     audio: {
       label: 'Call audio',
       mic: 'Microphone level',
@@ -313,6 +314,11 @@ export const en = {
       directAuto: 'Only when no account is registered',
       directAlways: 'Always',
       directNever: 'Never',
+      transfers: 'When the other side asks to transfer you',
+      transfersAsk: 'Ask me',
+      transfersAlways: 'Always accept',
+      transfersNever: 'Always refuse',
+      transfersHint: 'Accepting makes your phone call the address the other side chose, from the same account.',
       directHint: "Calls to your accounts always come through their server. Calls sent to this computer's address without a server are taken only as chosen here.",
     },
     appearance: {

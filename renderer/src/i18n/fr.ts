@@ -154,6 +154,7 @@ export const fr: Messages = {
     split: 'Séparer',
     inConference: 'Conférence : {names}',
     transferDialog: { title: 'Transférer l’appel', target: 'Transférer à', submit: 'Transférer', attended: 'Mettre en relation avec {name}', done: 'Appel transféré.' },
+    transferAsked: { title: 'Demande de transfert', text: '{name} veut vous transférer vers {to}. Votre téléphone appellerait cette adresse.', accept: 'Accepter', decline: 'Refuser' },
     audio: {
       label: 'Son de l’appel',
       mic: 'Niveau du micro',
@@ -311,6 +312,11 @@ export const fr: Messages = {
       directAuto: 'Seulement si aucun compte n’est enregistré',
       directAlways: 'Toujours',
       directNever: 'Jamais',
+      transfers: 'Quand votre correspondant demande à vous transférer',
+      transfersAsk: 'Me demander',
+      transfersAlways: 'Toujours accepter',
+      transfersNever: 'Toujours refuser',
+      transfersHint: 'Accepter fait appeler par votre téléphone l’adresse choisie par votre correspondant, depuis le même compte.',
       directHint: 'Les appels vers vos comptes passent toujours par leur serveur. Ceux envoyés à l’adresse de cet ordinateur sans serveur ne sont pris que selon ce choix.',
     },
     appearance: {

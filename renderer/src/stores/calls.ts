@@ -102,6 +102,11 @@ export const useCallsStore = defineStore('calls', () => {
     if (!outcome.ok) throw new ApiFailure('transfer-failed', outcome.reason);
   }
 
+  /** Accept or decline the transfer the other side of `callId` asked for (REFER). */
+  async function answerTransfer(callId: string, accept: boolean): Promise<void> {
+    await call('call:transfer-answer', { callId, accept });
+  }
+
   /** Attended transfer (RFC 5589 §7): the peer of `callId` is connected with the peer of `targetCallId`. */
   async function attendedTransfer(callId: string, targetCallId: string): Promise<void> {
     const outcome = await call('call:attended-transfer', { callId, targetCallId });
@@ -175,6 +180,7 @@ export const useCallsStore = defineStore('calls', () => {
     dtmf,
     swap,
     transfer,
+    answerTransfer,
     attendedTransfer,
     merge,
     split,

@@ -13,6 +13,7 @@ export const DEFAULT_SETTINGS: Settings = {
   srtp: 'off',
   audio: { inputDeviceId: 'default', outputDeviceId: 'default', ringingDeviceId: 'default', echoCancellation: true, noiseSuppression: true, autoGainControl: true },
   network: { stunServer: '', rtpPortMin: 16384, rtpPortMax: 32766, directCalls: 'auto' },
+  transferRequests: 'ask',
   closeToTray: true,
   startMinimised: false,
 };

@@ -90,6 +90,18 @@ describe('redirect targets (RFC 3261 §8.1.3.4)', () => {
     expect(r.next()).toEqual({ uri: 'sip:b@h2', depth: 1 });
     expect(r.next()).toBeUndefined();
   });
+
+  it('at most 5 targets in all, however many Contacts a 3xx lists', () => {
+    const r = new RedirectTargets({ first: parseNameAddrList('<sip:a@h1>')[0].uri });
+    const many = parseNameAddrList(Array.from({ length: 10_000 }, (_, i) => `<sip:u${i}@h${i}>`).join(', '));
+    r.add(many, 0);
+    expect(r.remaining).toBe(5);
+    const given = [];
+    for (let t = r.next(); t; t = r.next()) given.push(t.uri);
+    expect(given).toEqual(['sip:u0@h0', 'sip:u1@h1', 'sip:u2@h2', 'sip:u3@h3', 'sip:u4@h4']);
+    expect(r.add(parseNameAddrList('<sip:late@h>'), 1)).toBe(1);
+    expect(r.next()).toBeUndefined();
+  });
 });
 
 describe('Reason (RFC 3326) and failure words', () => {

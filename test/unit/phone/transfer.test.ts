@@ -29,6 +29,8 @@ function keepTransferEvents(p: TestPhone): TestPhone {
 
 beforeEach(async () => {
   [alice, bob, carol] = (await Promise.all([startPhone('alice'), startPhone('bob'), startPhone('carol')])).map(keepTransferEvents);
+  // Transfer requests followed without asking, unless a test says otherwise (the default asks).
+  for (const p of [alice, bob, carol]) p.phone.callSettings({ transferRequests: 'always' });
   n++;
 });
 
@@ -106,6 +108,36 @@ describe('blind transfer (RFC 5589 §6)', () => {
     const since = mark(bob);
     const s1 = await waitEvent(bob, 'call:stats', (s) => s.callId === b.id, { since });
     await waitPackets(bob, b.id, s1.packetsReceived + 25, mark(bob));
+  });
+
+  it("asks first (the default): no call leaves until the person says yes; no is reported 603 and the call goes on", async () => {
+    carol.phone.callSettings({ autoAnswer: true });
+    alice.phone.callSettings({ transferRequests: 'ask' });
+    const { out: a, in: b } = await connect(alice, bob, { caller: ALICE_TONE, callee: BOB_TONE });
+    const declined = bob.phone.transfer({ callId: b.id, to: carol.uri() });
+    // Bob holds Alice first (§6.1): her call is held by the other side while she is asked.
+    const asking = await waitEvent(alice, 'call:state', (s) => s.id === a.id && s.transfer?.state === 'asking');
+    expect(asking.transfer).toMatchObject({ role: 'transferee', to: carol.uri(), state: 'asking' });
+    expect(alice.phone.listCalls()).toHaveLength(1);
+    expect(() => alice.phone.answerTransfer({ callId: 'nope', accept: true })).toThrow(/no transfer request/);
+    alice.phone.answerTransfer({ callId: a.id, accept: false });
+    expect(await declined).toMatchObject({ ok: false, status: 603 });
+    expect(await waitEvent(alice, 'call:transferred', (e) => e.callId === a.id)).toMatchObject({ outcome: 'failed', status: 603, reason: 'you declined the transfer' });
+    expect(carol.phone.listCalls()).toEqual([]);
+    // Asked again, yes: the new call goes to Carol.
+    const accepted = bob.phone.transfer({ callId: b.id, to: carol.uri() });
+    await waitEvent(alice, 'call:state', (s) => s.id === a.id && s.transfer?.state === 'asking', { since: mark(alice) });
+    alice.phone.answerTransfer({ callId: a.id, accept: true });
+    expect(await accepted).toMatchObject({ ok: true, status: 200 });
+  });
+
+  it("'never': the REFER itself is refused (603), no call is placed and the call goes on", async () => {
+    alice.phone.callSettings({ transferRequests: 'never' });
+    const { out: a, in: b } = await connect(alice, bob, { caller: ALICE_TONE, callee: BOB_TONE });
+    const outcome = await bob.phone.transfer({ callId: b.id, to: carol.uri() });
+    expect(outcome).toMatchObject({ ok: false, status: 603 });
+    expect(alice.phone.listCalls().map((c) => c.id)).toEqual([a.id]);
+    expect(carol.phone.listCalls()).toEqual([]);
   });
 
   it('refused at the boundary: an unknown call, a call not connected, an empty target', async () => {
