@@ -58,7 +58,9 @@ if (!app.requestSingleInstanceLock()) {
   guardProcess((line) => console.error(line));
   let engine: Engine | undefined;
   let window: BrowserWindow | undefined;
-  const incoming = new Map<string, BrowserWindow>();
+  /** The one incoming-call window, while a call rings; the calls it shows. */
+  let incomingWindow: BrowserWindow | undefined;
+  const ringingIds = new Set<string>();
   let tray: AppTray | undefined;
   let notifier: CallNotifier | undefined;
   let quitting = false;
@@ -126,18 +128,23 @@ if (!app.requestSingleInstanceLock()) {
   };
 
   const openIncomingWindow = (callId: string) => {
-    if (incoming.has(callId)) return;
+    ringingIds.add(callId);
+    if (incomingWindow && !incomingWindow.isDestroyed()) return; // it lists every ringing call
     const { workArea } = screen.getPrimaryDisplay();
     const w = new BrowserWindow(incomingWindowOptions({ preload: paths.preload, workArea, icon: paths.icon }));
-    incoming.set(callId, w);
-    w.on('closed', () => incoming.delete(callId));
+    incomingWindow = w;
+    w.on('closed', () => {
+      if (incomingWindow === w) incomingWindow = undefined;
+    });
     w.once('ready-to-show', () => w.showInactive());
-    void w.loadURL(`${APP_INDEX}#${incomingRoute(callId)}`);
+    void w.loadURL(`${APP_INDEX}#${incomingRoute()}`);
   };
 
   const closeIncomingWindow = (callId: string) => {
-    const w = incoming.get(callId);
-    incoming.delete(callId);
+    ringingIds.delete(callId);
+    if (ringingIds.size > 0) return;
+    const w = incomingWindow;
+    incomingWindow = undefined;
     if (w && !w.isDestroyed()) w.close();
   };
 
@@ -199,7 +206,7 @@ if (!app.requestSingleInstanceLock()) {
         events: e.events as unknown as EventSourceLike,
         origin: APP_ORIGIN,
         connectAudio: (port, sampleRate) => e.phone.connectAudio(port, sampleRate),
-        targets: () => [...(window ? [window.webContents] : []), ...[...incoming.values()].map((w) => w.webContents)],
+        targets: () => [...(window ? [window.webContents] : []), ...(incomingWindow && !incomingWindow.isDestroyed() ? [incomingWindow.webContents] : [])],
       }),
     );
 

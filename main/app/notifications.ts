@@ -21,6 +21,16 @@ export function callerLabel(peer: { uri: string; displayName?: string }, contact
   return number ? number[1] : bare;
 }
 
+/**
+ * A notification's body as the system will read it. Linux notification daemons take the body as
+ * markup (the Desktop Notifications spec's <b>, <i>, <a href>, <img>): a caller's display name,
+ * which anyone can set, must be shown, not obeyed.
+ */
+export function notificationBody(text: string, platform: NodeJS.Platform): string {
+  if (platform !== 'linux') return text;
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
 /** Just-ended calls that were missed (incoming, never answered, not declined by us). */
 export function missedCalls(change: ApiEvents['history:changed']): HistoryEntry[] {
   return change.saved.filter((e) => e.direction === 'incoming' && e.outcome === 'missed');
@@ -76,7 +86,7 @@ export class CallNotifier {
     if (!this.#deps.supported) return;
     const note = new this.#deps.Notification({
       title: text.incomingTitle,
-      body: text.incomingBody(who),
+      body: notificationBody(text.incomingBody(who), this.#deps.platform),
       urgency: 'critical',
       timeoutType: 'never',
       silent: true, // the incoming window rings, on the chosen device
@@ -116,7 +126,7 @@ export class CallNotifier {
       const text = this.#deps.text();
       const note = new this.#deps.Notification({
         title: text.missedTitle,
-        body: text.missedBody(callerLabel(entry.peer, this.#deps.contactName?.(entry.peer.uri))),
+        body: notificationBody(text.missedBody(callerLabel(entry.peer, this.#deps.contactName?.(entry.peer.uri))), this.#deps.platform),
         ...(this.#deps.icon ? { icon: this.#deps.icon } : {}),
       });
       note.on('click', () => this.#deps.showMain('/history'));

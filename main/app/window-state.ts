@@ -63,9 +63,12 @@ export function incomingWindowOptions(opts: { preload: string; workArea: Rectang
   };
 }
 
-/** The renderer's route for the incoming-call panel of one call. */
-export function incomingRoute(callId: string): string {
-  return `/incoming?call=${encodeURIComponent(callId)}`;
+/**
+ * The renderer's route for the incoming-call window: every call ringing now, in one window (a
+ * burst of calls is one window to look at, not one window each).
+ */
+export function incomingRoute(): string {
+  return '/incoming';
 }
 
 /** Closing the main window hides it to the tray, unless we are quitting or there is no tray. */

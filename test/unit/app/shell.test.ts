@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { NotificationConstructorOptions } from 'electron';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APP_INDEX, CSP, appResponse, resolveAppUrl } from '../../../main/app/app-protocol.ts';
-import { CallNotifier, callerLabel, missedCalls, type NotificationLike } from '../../../main/app/notifications.ts';
+import { CallNotifier, callerLabel, missedCalls, notificationBody, type NotificationLike } from '../../../main/app/notifications.ts';
 import { networkFingerprint, watchPower, type PowerWatchDeps } from '../../../main/app/power.ts';
 import { keychainProblem, safeStorageCipher, type SafeStorageLike } from '../../../main/app/secrets.ts';
 import { TEXT, shellLanguage } from '../../../main/app/shell-text.ts';
@@ -218,6 +218,13 @@ describe('notifications', () => {
     expect(log).toEqual(['open window c1', 'show /call', 'close window c1']);
   });
 
+  it("show a caller's name as text on Linux, whose notification daemons read the body as markup", () => {
+    const { notifier, shown } = notifierWith('linux');
+    notifier.incoming({ ...ringing, peer: { uri: 'sip:x@example.com', displayName: '<a href="http://evil.example">Bank</a> & <img src=x>' } });
+    expect(shown[0].body).toBe('&lt;a href=&quot;http://evil.example&quot;&gt;Bank&lt;/a&gt; &amp; &lt;img src=x&gt; is calling');
+    expect(notificationBody('<b>x</b>', 'darwin')).toBe('<b>x</b>');
+  });
+
   it('still open the incoming window where the system has no notifications', () => {
     const { notifier, shown, log } = notifierWith('linux', false);
     notifier.incoming(ringing);
@@ -249,7 +256,7 @@ describe('windows', () => {
     const small = incomingWindowOptions({ preload: '/p.cjs', workArea: { x: 0, y: 24, width: 1920, height: 1056 } });
     expect(small).toMatchObject({ alwaysOnTop: true, frame: false, skipTaskbar: true, x: 1920 - 360 - 16, y: 24 + 1056 - 168 - 16 });
     expect(small.webPreferences).toEqual(secureWebPreferences('/p.cjs'));
-    expect(incomingRoute('a b/c')).toBe('/incoming?call=a%20b%2Fc');
+    expect(incomingRoute()).toBe('/incoming');
   });
 
   it('close to the tray unless quitting, and start hidden only when a tray can bring them back', () => {

@@ -24,39 +24,55 @@ const ringingCall = (over: Partial<CallSnapshot> = {}): CallSnapshot => ({
   ...over,
 });
 
-describe('#/incoming?call=ID (the incoming-call window)', () => {
-  it('shows the panel for the call in the URL, not the first ringing one, and answers it in place', async () => {
+describe('#/incoming (the one incoming-call window)', () => {
+  it('shows the newest ringing call in full and every other one below it, each answered in place', async () => {
     const { wrapper, router } = await mountWith(IncomingView, {
-      route: '/incoming?call=in2',
-      initialState: { calls: { calls: [ringingCall(), ringingCall({ id: 'in2', peer: { uri: 'sip:carol@lab.test', displayName: 'Carol' } })] } },
+      route: '/incoming',
+      initialState: {
+        calls: {
+          calls: [
+            ringingCall(),
+            ringingCall({ id: 'in2', peer: { uri: 'sip:carol@lab.test', displayName: 'Carol' } }),
+            ringingCall({ id: 'in3', peer: { uri: 'sip:dave@lab.test', displayName: 'Dave' } }),
+          ],
+        },
+      },
     });
     const calls = useCallsStore();
     expect(router.currentRoute.value.name).toBe('incoming');
-    expect(wrapper.get('[data-testid=incoming-call]').text()).toContain('Carol');
-    expect(wrapper.text()).not.toContain('Bob');
-    await wrapper.get('[aria-label=Answer]').trigger('click');
+    expect(wrapper.get('[data-testid=incoming-call]').text()).toContain('Dave');
+    const others = wrapper.get('[data-testid=incoming-others]');
+    expect(others.attributes('aria-label')).toBe('2 other calls ringing');
+    expect(others.findAll('li').map((li) => li.text())).toEqual([expect.stringContaining('Carol'), expect.stringContaining('Bob')]);
+    await wrapper.get('[data-testid=incoming-call] [aria-label=Answer]').trigger('click');
+    await flushPromises();
+    expect(calls.answer).toHaveBeenCalledWith('in3');
+    await wrapper.get('[aria-label="Answer Carol"]').trigger('click');
+    await wrapper.get('[aria-label="Decline Bob"]').trigger('click');
     await flushPromises();
     expect(calls.answer).toHaveBeenCalledWith('in2');
+    expect(calls.decline).toHaveBeenCalledWith('in1');
     // The small window stays where it is; the shell closes it and shows the main window.
     expect(router.currentRoute.value.path).toBe('/incoming');
   });
 
-  it('declines the call in the URL', async () => {
-    const { wrapper } = await mountWith(IncomingView, { route: '/incoming?call=in1', initialState: { calls: { calls: [ringingCall()] } } });
+  it('declines the one ringing call', async () => {
+    const { wrapper } = await mountWith(IncomingView, { route: '/incoming', initialState: { calls: { calls: [ringingCall()] } } });
+    expect(wrapper.find('[data-testid=incoming-others]').exists()).toBe(false);
     await wrapper.get('[aria-label=Decline]').trigger('click');
     await flushPromises();
     expect(useCallsStore().decline).toHaveBeenCalledWith('in1');
   });
 
-  it('says the call no longer rings when it is gone', async () => {
-    const { wrapper } = await mountWith(IncomingView, { route: '/incoming?call=gone', initialState: { calls: { calls: [ringingCall()] } } });
+  it('says no call rings any more when none does', async () => {
+    const { wrapper } = await mountWith(IncomingView, { route: '/incoming', initialState: { calls: { calls: [] } } });
     expect(wrapper.find('[data-testid=incoming-call]').exists()).toBe(false);
     expect(wrapper.text()).toContain('This call is no longer ringing.');
   });
 
   it('renders the panel alone in the app, without the navigation', async () => {
     const fake = installFakeAppel({ 'call:list': () => [ringingCall()], 'app:status': () => ({ notices: [] }) });
-    const { wrapper } = await mountWith(App, { route: '/incoming?call=in1', stubActions: false });
+    const { wrapper } = await mountWith(App, { route: '/incoming', stubActions: false });
     expect(fake.sent('call:list')).toHaveLength(1);
     expect(wrapper.find('[data-testid=incoming-call]').exists()).toBe(true);
     expect(wrapper.find('nav').exists()).toBe(false);
