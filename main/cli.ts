@@ -56,8 +56,8 @@ Call options (call, listen):
   --record FILE        write what is heard to this WAV file (mono, 16 kHz); in listen, {n} in
                        the name is replaced by the call's number
   --codecs LIST        codecs in order of preference (default opus,g722,pcmu,pcma,g729,gsm)
-  --srtp MODE          off, optional or mandatory SDES-SRTP (default: off for call,
-                       optional for listen)
+  --srtp MODE          off, optional or mandatory SDES-SRTP (default: off for call, mandatory
+                       when it goes over TLS or to a sips: URI; optional for listen)
   --duration S         call: hang up S seconds after the answer (default: when the other side does)
   --dtmf DIGITS        call: send these digits (0-9 * # A-D) once media flows
   --dtmf-info          call: DTMF by SIP INFO, not RFC 4733 events

@@ -137,6 +137,13 @@ function toTransport(name?: string): TransportProtocol | undefined {
   return name ? (name.toUpperCase() as TransportProtocol) : undefined;
 }
 
+/** Whether a call to `to` goes out over TLS: a sips: target, or an account or proxy on TLS. */
+function secureSignalling(to: string, config: AccountConfig | undefined, proxy: string | undefined): boolean {
+  if (/^sips:/i.test(to) || config?.transport === 'tls') return true;
+  const hop = config?.proxy ?? proxy;
+  return hop !== undefined && (/^<?sips:/i.test(hop) || /;transport=tls\b/i.test(hop));
+}
+
 /** A STUN server as configured: a name or an IP address, and a port. */
 interface StunTarget {
   host: string;
@@ -299,6 +306,7 @@ export class Phone extends EventEmitter<Events> {
         key: this.opts.tls?.key,
       },
       keepAliveInterval: this.opts.keepAlive ?? 30,
+      tlsPolicy: (server) => this.tlsPolicyFor(server),
     });
     // The trace is decoded only while someone listens to 'sip:trace' (the CLI's --trace, a viewer).
     const traceSink = (e: TraceEvent) => this.emit('sip:trace', toTraceEntry(e));
@@ -656,7 +664,9 @@ export class Phone extends EventEmitter<Events> {
       proxy: account?.config.proxy ?? req.proxy,
       media: {
         codecs: req.codecs ?? DEFAULT_CODECS,
-        srtp: req.srtp ?? 'off',
+        // Signalling over TLS keeps the SDES keys secret, so its media is encrypted too unless
+        // asked otherwise (RFC 4568 §8.3: SDES only over a secure signalling path).
+        srtp: req.srtp ?? (secureSignalling(to, account?.config, req.proxy) ? 'mandatory' : 'off'),
         telephoneEvent: req.dtmf !== 'info',
         ...(req.play ? { play: req.play } : {}),
         ...(req.record ? { record: this.freeRecordPath(req.record) } : {}),
@@ -721,6 +731,30 @@ export class Phone extends EventEmitter<Events> {
       headers: o.headers,
       onSession: o.onSession,
     });
+  }
+
+  /**
+   * An account's own TLS settings (`ca`, `tlsVerify`) for a server it uses: its outbound proxy, or
+   * its AOR's domain (by name or address).
+   */
+  private tlsPolicyFor(server: { serverName: string; address: string }): { ca?: string; verify?: boolean } | undefined {
+    const names = [server.serverName.toLowerCase(), server.address.toLowerCase()];
+    for (const a of this.accounts.values()) {
+      const { ca, tlsVerify } = a.config;
+      if (ca === undefined && tlsVerify === undefined) continue;
+      const hosts = [parseUri(a.config.aor).host];
+      if (a.config.proxy) {
+        try {
+          hosts.push(parseUri(a.config.proxy.replace(/^<|>$/g, '')).host);
+        } catch {
+          // The proxy says what is wrong with it when it is used.
+        }
+      }
+      if (hosts.some((h) => names.includes(h.replace(/^\[|\]$/g, '').toLowerCase()))) {
+        return { ...(ca !== undefined ? { ca } : {}), ...(tlsVerify !== undefined ? { verify: tlsVerify } : {}) };
+      }
+    }
+    return undefined;
   }
 
   /** Whether `address` is where one of our accounts is registered (its registrar or outbound proxy). */

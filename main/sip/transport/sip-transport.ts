@@ -87,6 +87,12 @@ export interface SipTransportOptions {
   maxConnectionsPerAddress?: number;
   /** An accepted connection's time to deliver a complete message, seconds (default 32, 64·T1). */
   messageDeadline?: number;
+  /**
+   * Per server: its own CA file and whether to verify it (an account's `ca` and `tlsVerify`),
+   * asked before each TLS connection with the name and address connected to; undefined falls
+   * back to `tls`. Verification is on unless a policy or `tls.verify` turns it off.
+   */
+  tlsPolicy?: (server: { serverName: string; address: string }) => { ca?: string; verify?: boolean } | undefined;
   /** Stream framing limits (defaults 64 KiB of headers, 1 MiB of body). */
   maxHeaderBytes?: number;
   maxBodyBytes?: number;
@@ -190,7 +196,8 @@ export class SipTransport implements Transport {
   readonly #sourceAddressCache = new Map<string, string>();
   readonly #handlers: Array<(incoming: Incoming) => void> = [];
   readonly #flowFailedHandlers: Array<(failure: FlowFailure) => void> = [];
-  #tlsCa?: string[];
+  /** Trusted CA lists by the extra CA files they add (a few at most: one per account with its own). */
+  readonly #tlsCa = new Map<string, string[]>();
   #nextId = 1;
   #state: 'new' | 'started' | 'stopped' = 'new';
 
@@ -527,14 +534,17 @@ export class SipTransport implements Transport {
       if (protocol === 'TLS') {
         const tlsOptions = this.#options.tls ?? {};
         const serverName = target.serverName ?? target.address;
+        const policy = this.#options.tlsPolicy?.({ serverName, address: target.address });
         const connectOptions: tls.ConnectionOptions & { localAddress?: string } = {
           host: target.address,
           port: target.port,
           localAddress,
           // SNI carries names only (RFC 6066 §3); Node warns when given an IP literal.
           servername: net.isIP(serverName) ? undefined : serverName,
-          ca: this.#trustedCas(),
-          rejectUnauthorized: tlsOptions.verify ?? true,
+          ca: this.#trustedCas(policy?.ca),
+          rejectUnauthorized: policy?.verify ?? tlsOptions.verify ?? true,
+          // RFC 8996 retired TLS 1.0 and 1.1; SIP over TLS (RFC 5630 §3) wants 1.2 at least.
+          minVersion: 'TLSv1.2',
           checkServerIdentity: (_host, cert) => tls.checkServerIdentity(serverName, cert),
         };
         socket = tls.connect(connectOptions);
@@ -562,20 +572,23 @@ export class SipTransport implements Transport {
     });
   }
 
-  /** System CAs plus the optional CA file (undefined = Node's defaults only). */
-  #trustedCas(): string[] | undefined {
-    const extra = this.#options.tls?.ca;
-    if (extra === undefined) return undefined;
-    if (!this.#tlsCa) {
+  /** System CAs plus the transport's CA file and a server's own (undefined = Node's defaults only). */
+  #trustedCas(own?: string): string[] | undefined {
+    const extras = [this.#options.tls?.ca, own].filter((c): c is string => c !== undefined && c !== '');
+    if (extras.length === 0) return undefined;
+    const key = extras.join('\n');
+    let cas = this.#tlsCa.get(key);
+    if (!cas) {
       const system = new Set<string>(tls.getCACertificates('default'));
       try {
         for (const c of tls.getCACertificates('system')) system.add(c);
       } catch {
         // No readable system store: the bundled roots remain.
       }
-      this.#tlsCa = [...system, pemOrFile(extra)];
+      cas = [...system, ...extras.map(pemOrFile)];
+      this.#tlsCa.set(key, cas);
     }
-    return this.#tlsCa;
+    return cas;
   }
 
   // ---- listening and receiving -----------------------------------------------------------------
@@ -612,7 +625,7 @@ export class SipTransport implements Transport {
       if (!t.cert || !t.key) {
         return Promise.reject(new TransportError('listening on TLS needs tls.cert and tls.key', 'TLS_CONFIG'));
       }
-      server = tls.createServer({ cert: pemOrFile(t.cert), key: pemOrFile(t.key) }, (socket) => this.#accept(socket, 'TLS'));
+      server = tls.createServer({ cert: pemOrFile(t.cert), key: pemOrFile(t.key), minVersion: 'TLSv1.2' }, (socket) => this.#accept(socket, 'TLS'));
       server.on('tlsClientError', (err, socket) => {
         this.#logger.warn(`TLS handshake from ${hostPort(unmapIpv4(socket.remoteAddress ?? '?'), socket.remotePort ?? 0)} failed: ${err.message}`);
       });
