@@ -22,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'interop',
           environment: 'node',
-          include: ['test/interop/**/*.test.ts'],
+          include: ['test/interop/**/*.test.ts', 'test/security/**/*.test.ts'],
           sequence: { groupOrder: 1 },
           // Real peers on loopback: each file starts its own peers in its own network
           // namespace (so ports never clash) and bounds every wait. Files run one at a time:

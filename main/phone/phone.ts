@@ -307,6 +307,10 @@ export class Phone extends EventEmitter<Events> {
       },
       keepAliveInterval: this.opts.keepAlive ?? 30,
       tlsPolicy: (server) => this.tlsPolicyFor(server),
+      // A flood from one address costs it its own packets; the registrars of our accounts pass.
+      ...(this.opts.maxRequestRate === 0
+        ? {}
+        : { limiter: new SourceLimiter({ clock: this.clock, rate: this.opts.maxRequestRate ?? 20, burst: 3 * (this.opts.maxRequestRate ?? 20), exempt: (address) => this.isRegistrar(address) }) }),
     });
     // The trace is decoded only while someone listens to 'sip:trace' (the CLI's --trace, a viewer).
     const traceSink = (e: TraceEvent) => this.emit('sip:trace', toTraceEntry(e));
@@ -325,10 +329,6 @@ export class Phone extends EventEmitter<Events> {
     this.ua = new UserAgent({
       transport: this.transport,
       resolver,
-      // A flood from one address costs it its own packets; the registrars of our accounts pass.
-      ...(this.opts.maxRequestRate === 0
-        ? {}
-        : { limiter: new SourceLimiter({ clock: this.clock, rate: this.opts.maxRequestRate ?? 20, burst: 3 * (this.opts.maxRequestRate ?? 20), exempt: (address) => this.isRegistrar(address) }) }),
       clock: this.clock,
       timers: this.opts.timers,
       userAgent: USER_AGENT,

@@ -3,7 +3,7 @@ export * from './auth/index.ts';
 export { TransactionLayer } from './transaction/transaction-layer.ts';
 export type { ClientTransaction, ServerTransaction, IncomingRequest, IncomingResponse } from './transaction/transaction-layer.ts';
 export { realClock, FakeClock, DEFAULT_TIMER_SETTINGS } from './transaction/timers.ts';
-export { SourceLimiter } from './transaction/source-limiter.ts';
+export { SourceLimiter } from './transport/source-limiter.ts';
 export type { Clock, TimerSettings } from './transaction/timers.ts';
 export { SipTransport } from './transport/sip-transport.ts';
 export type { SipTransportOptions, ListenSpec, FlowFailure } from './transport/sip-transport.ts';

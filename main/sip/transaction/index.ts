@@ -1,7 +1,5 @@
 /** The transaction layer (RFC 3261 §17, RFC 6026): the public surface of this folder. */
 export { TransactionLayer } from './transaction-layer.ts';
-export { SourceLimiter } from './source-limiter.ts';
-export type { LimitVerdict, SourceLimiterOptions } from './source-limiter.ts';
 export type {
   CancelOutcome,
   ClientTransaction,

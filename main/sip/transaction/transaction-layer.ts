@@ -61,7 +61,6 @@ import {
   rfc2543ToTagMatches,
   serverTransactionKey,
 } from './transaction-key.ts';
-import type { SourceLimiter } from './source-limiter.ts';
 import { safely } from './types.ts';
 import type { ClientTransactionHandlers, TransactionContext, TransactionState } from './types.ts';
 
@@ -76,8 +75,6 @@ export interface TransactionLayerOptions {
   clock?: Clock;
   /** T1/T2/T4 in milliseconds (RFC 3261 Table 4 defaults: 500, 4000, 5000). */
   timers?: Partial<TimerSettings>;
-  /** Rate limit of new server transactions per source address (none: unlimited). */
-  limiter?: SourceLimiter;
 }
 
 export interface TransactionLayerStats {
@@ -87,8 +84,6 @@ export interface TransactionLayerStats {
   strayAcks: number;
   /** Messages whose Via/CSeq/From/To/Call-ID could not be read; dropped. */
   malformed: number;
-  /** New requests over their source's rate: answered 503 (once a second per source) or dropped. */
-  limited: number;
 }
 
 export type CancelOutcome = 'sent' | 'pending' | 'too-late';
@@ -108,8 +103,7 @@ function setBranch(request: SipRequest, branch: string): void {
 }
 
 export class TransactionLayer {
-  readonly stats: TransactionLayerStats = { strayResponses: 0, strayAcks: 0, malformed: 0, limited: 0 };
-  readonly #limiter: SourceLimiter | undefined;
+  readonly stats: TransactionLayerStats = { strayResponses: 0, strayAcks: 0, malformed: 0 };
   readonly #context: TransactionContext;
   readonly #clients = new Map<string, ClientTransaction>();
   readonly #servers = new Map<string, ServerTransaction>();
@@ -120,6 +114,7 @@ export class TransactionLayer {
   #onAck: ((incoming: IncomingRequest, tx?: InviteServerTransaction) => void) | undefined;
   #onCancel: ((tx: InviteServerTransaction, incoming: IncomingRequest) => void) | undefined;
   #onStray2xx: ((response: SipResponse, incoming: IncomingResponse) => void) | undefined;
+  #screen: ((incoming: IncomingRequest) => { status: number; reason: string } | undefined) | undefined;
   #closed = false;
 
   constructor(opts: TransactionLayerOptions) {
@@ -128,7 +123,6 @@ export class TransactionLayer {
       clock: opts.clock ?? realClock,
       timers: { ...DEFAULT_TIMER_SETTINGS, ...opts.timers },
     };
-    this.#limiter = opts.limiter;
     opts.transport.onMessage((incoming) => this.#receive(incoming));
   }
 
@@ -158,6 +152,15 @@ export class TransactionLayer {
 
   onStray2xx(handler: (response: SipResponse, incoming: IncomingResponse) => void): void {
     this.#onStray2xx = handler;
+  }
+
+  /**
+   * Asked of each new request (not ACK, not CANCEL) before a server transaction is made for it:
+   * a refusal is answered statelessly and nothing is kept (no transaction, no timer), so that
+   * requests nobody may send (a scanner's) cost no memory beyond their own packet.
+   */
+  setScreen(screen: (incoming: IncomingRequest) => { status: number; reason: string } | undefined): void {
+    this.#screen = screen;
   }
 
   /** Start a client transaction for `request` (any method but ACK and CANCEL). */
@@ -278,28 +281,16 @@ export class TransactionLayer {
       this.#receiveCancel(incoming, key);
       return;
     }
-    if (!this.#admitSource(incoming)) return;
+    const refusal = this.#screen?.(incoming);
+    if (refusal) {
+      const response = synthesizeResponse(request, refusal.status, refusal.reason, { toTag: generateTag() });
+      this.#context.transport.sendResponse(response, incoming).catch(() => undefined);
+      return;
+    }
     const tx = this.#newServer(incoming, key);
     const handler = this.#onRequest;
     if (handler) safely(() => handler(tx, incoming));
     else tx.respond(synthesizeResponse(request, 500, 'Server Internal Error', { toTag: generateTag() }));
-  }
-
-  /**
-   * The source's rate of new transactions (SourceLimiter): over it, a stateless 503 with
-   * Retry-After (RFC 3261 §21.5.4) once a second, else silence. No transaction, no timer, no
-   * memory is spent on a request refused here.
-   */
-  #admitSource(incoming: IncomingRequest): boolean {
-    const verdict = this.#limiter?.take(incoming.source.address) ?? 'ok';
-    if (verdict === 'ok') return true;
-    this.stats.limited++;
-    if (verdict === 'refuse') {
-      const response = synthesizeResponse(incoming.message, 503, 'Service Unavailable', { toTag: generateTag() });
-      response.setHeader('Retry-After', String(this.#limiter!.retryAfter));
-      this.#context.transport.sendResponse(response, incoming).catch(() => undefined);
-    }
-    return false;
   }
 
   /** §9.2: 200 for a CANCEL that matches a transaction, 481 otherwise; tell the TU if it is still pending. */

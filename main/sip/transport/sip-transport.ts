@@ -22,7 +22,7 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { SipParseError, createErrorResponse, formatVia, generateBranch, parseMessage } from '../message/index.ts';
+import { SipParseError, createErrorResponse, createResponse, formatVia, generateBranch, generateTag, parseMessage } from '../message/index.ts';
 import type { SipMessage, SipRequest, SipResponse, Via } from '../message/index.ts';
 import { describeConnectError, hostPort } from './describe-connect-error.ts';
 import { maskSecrets } from './mask-secrets.ts';
@@ -30,6 +30,7 @@ import { routeResponse } from './route-response.ts';
 import { canonicalIp, stampVia } from './stamp-via.ts';
 import { StreamConnection, guardClock, unmapIpv4 } from './stream-connection.ts';
 import type { TransportClock } from './stream-connection.ts';
+import type { SourceLimiter } from './source-limiter.ts';
 import { TransportError } from './types.ts';
 import type { Incoming, Target, TraceEvent, Transport, TransportProtocol } from './types.ts';
 
@@ -79,6 +80,8 @@ export interface SipTransportOptions {
   idleTimeout?: number;
   /** Give up connecting after this many seconds (default 10). */
   connectTimeout?: number;
+  /** Requests per source address (SourceLimiter), asked before parsing; none: unlimited. */
+  limiter?: SourceLimiter;
   /**
    * Connections we accept (TCP/TLS), at most: in all (default 256) and from one address (default
    * 16); one more is closed at once. Our own connections (registration flows) never count.
@@ -171,7 +174,7 @@ const textDecoder = new TextDecoder();
 
 export class SipTransport implements Transport {
   /** Counters for the attack tests and benchmark. */
-  readonly stats = { refusedConnections: 0 };
+  readonly stats = { refusedConnections: 0, limitedRequests: 0 };
   readonly #options: SipTransportOptions;
   /** The trace sink; none: nothing is decoded for tracing (traces cost nothing unless someone looks). */
   #traceSink: ((event: TraceEvent) => void) | undefined;
@@ -713,14 +716,36 @@ export class SipTransport implements Transport {
     if (this.#byRemote.get(key) === connection) this.#byRemote.delete(key);
   }
 
+  /** RFC 3261 §21.5.4: 503 with Retry-After, sent without a transaction (nothing is kept of it). */
+  async #refuseOverRate(request: SipRequest, arrival: Arrival, retryAfter: number): Promise<void> {
+    try {
+      const response = createResponse(request, { status: 503, reason: 'Service Unavailable', toTag: generateTag(), fields: [['Retry-After', String(retryAfter)]] });
+      await this.sendResponse(response, { message: request, protocol: arrival.protocol, source: arrival.source, local: arrival.local, connectionId: arrival.connection?.id });
+    } catch {
+      // Nothing more is owed to a flood.
+    }
+  }
+
   /** One datagram or one framed stream message. */
   #receive(data: Uint8Array, arrival: Arrival): void {
     // CRLF keep-alives on UDP (RFC 5626 §3.5.1 uses STUN there; we accept CRLFs and ignore them).
     if (data.every((b) => b === 0x0d || b === 0x0a || b === 0x20)) return;
+    // A request over its source's rate is dropped before it costs a parse (a response starts "SIP/").
+    const limiter = this.#options.limiter;
+    const verdict = limiter && !startsWithSip(data) ? limiter.take(arrival.source.address) : 'ok';
+    if (verdict === 'drop') {
+      this.stats.limitedRequests++;
+      return;
+    }
     this.#trace('received', arrival.protocol, arrival.local, arrival.source, data);
     let message: SipMessage;
     try {
       message = parseMessage(data);
+      if (verdict === 'refuse') {
+        this.stats.limitedRequests++;
+        if (message.kind === 'request' && message.method !== 'ACK') void this.#refuseOverRate(message, arrival, limiter!.retryAfter);
+        return;
+      }
       if (message.kind === 'request') {
         // §18.2.1 and RFC 3581 §4: record where the request really came from.
         const top = message.topVia();
@@ -915,4 +940,9 @@ function describeBindError(err: unknown): TransportError {
   if (e.code === 'EADDRNOTAVAIL') return new TransportError(`${e.address ?? 'that address'} is not an address of this machine`, 'EADDRNOTAVAIL');
   if (e.code === 'EACCES') return new TransportError(`no permission to listen on port ${e.port ?? '?'}`, 'EACCES');
   return new TransportError(`cannot listen: ${e.message ?? String(err)}`, e.code ?? 'ELISTEN');
+}
+
+/** Whether a message starts with "SIP/" (a response's status line) rather than a method. */
+function startsWithSip(data: Uint8Array): boolean {
+  return data.length >= 4 && data[0] === 0x53 && data[1] === 0x49 && data[2] === 0x50 && data[3] === 0x2f;
 }

@@ -23,7 +23,6 @@ import type { SipRequest, SipResponse } from '../message/types.ts';
 import { DigestAuthenticator } from '../auth/index.ts';
 import { TransactionLayer, type ServerTransaction, type IncomingRequest } from '../transaction/transaction-layer.ts';
 import { realClock, type Clock, type TimerSettings } from '../transaction/timers.ts';
-import type { SourceLimiter } from '../transaction/source-limiter.ts';
 import type { SipResolver } from '../transport/resolver.ts';
 import type { Target, Transport, TransportProtocol } from '../transport/types.ts';
 import type { FlowInfo, OutOfDialogSender, SendOptions } from './out-of-dialog-sender.ts';
@@ -40,8 +39,6 @@ export interface UserAgentOptions {
   timers?: Partial<TimerSettings>;
   /** `User-Agent` / `Server` header value. */
   userAgent?: string;
-  /** Rate limit of new server transactions per source address (TransactionLayer). */
-  limiter?: SourceLimiter;
 }
 
 /**
@@ -91,12 +88,11 @@ export class UserAgent implements OutOfDialogSender {
   private readonly clock: Clock;
   private messageHandlers: Array<(m: ReceivedMessage) => void> = [];
   private readonly usages: UserAgentUsage[] = [];
-  private admission?: (incoming: IncomingRequest) => { status: number; reason: string } | undefined;
 
   constructor(opts: UserAgentOptions) {
     this.opts = opts;
     this.clock = opts.clock ?? realClock;
-    this.transactions = new TransactionLayer({ transport: opts.transport, clock: this.clock, timers: opts.timers, ...(opts.limiter ? { limiter: opts.limiter } : {}) });
+    this.transactions = new TransactionLayer({ transport: opts.transport, clock: this.clock, timers: opts.timers });
     this.transactions.onRequest((tx, incoming) => this.handleRequest(tx, incoming));
   }
 
@@ -109,12 +105,20 @@ export class UserAgent implements OutOfDialogSender {
   }
 
   /**
-   * Who may reach us outside a dialog: asked for every request without a To tag once the §8.2
-   * checks passed, before any usage sees it. A refusal is answered with its status and nothing
-   * else happens.
+   * Who may reach us outside a dialog: asked for every new request without a To tag before any
+   * transaction is made for it. A refusal is answered statelessly with its status, and nothing
+   * else happens: nothing is kept of it.
    */
   setAdmission(check: (incoming: IncomingRequest) => { status: number; reason: string } | undefined): void {
-    this.admission = check;
+    this.transactions.setScreen((incoming) => {
+      let outOfDialog: boolean;
+      try {
+        outOfDialog = !incoming.message.to().params.get('tag');
+      } catch {
+        return undefined; // Malformed: the §8.2 checks answer it.
+      }
+      return outOfDialog ? check(incoming) : undefined;
+    });
   }
 
   /** Hand requests to a usage (tried in the order added, before the core's own handling). */
@@ -314,13 +318,6 @@ export class UserAgent implements OutOfDialogSender {
       if (unsupported.length > 0 && req.method !== 'CANCEL' && req.method !== 'ACK') {
         this.respond(tx, req, 420, [['Unsupported', unsupported.join(', ')]]);
         return;
-      }
-      if (this.admission && !req.to().params.get('tag')) {
-        const refusal = this.admission(incoming);
-        if (refusal) {
-          tx.respond(createResponse(req, { status: refusal.status, reason: refusal.reason, toTag: generateTag(), fields: this.opts.userAgent ? [['Server', this.opts.userAgent]] : [] }));
-          return;
-        }
       }
       for (const usage of this.usages) if (usage.handleRequest(tx, incoming)) return;
       // §12.2.2: a request inside a dialog we do not have.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../main/sip/transaction/timers.ts';
-import { SourceLimiter } from '../../../main/sip/transaction/source-limiter.ts';
+import { SourceLimiter } from '../../../main/sip/transport/source-limiter.ts';
 
 describe('SourceLimiter (a token bucket per source address)', () => {
   it('lets a burst through, then answers 503 once a second and drops the rest', () => {

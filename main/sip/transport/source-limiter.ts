@@ -1,7 +1,8 @@
 /**
- * A token bucket per source address for new server transactions: what keeps one scanner or
- * flooder from taking the phone's time and memory. Retransmissions and requests that match a
- * transaction never reach it; ACKs and CANCELs neither (they make no work of their own).
+ * A token bucket per source address for the requests it sends: what keeps one scanner or flooder
+ * from taking the phone's time and memory. The transport asks it before it even parses a request
+ * (a dropped one costs the packet's buffer and nothing more); responses are never limited. A
+ * real peer sends a few requests a second, retransmissions included: far below the default.
  *
  *   const limiter = new SourceLimiter({ clock });
  *   switch (limiter.take(address)) {
@@ -13,13 +14,16 @@
  * Memory is bounded: at most `maxSources` buckets; a full table forgets the source seen least
  * recently (a Map keeps insertion order; a source is moved to the end when it is seen).
  */
-import type { Clock } from './timers.ts';
+/** Only `now()` is needed (ms, monotonic): a transaction-layer Clock or a TransportClock fits. */
+interface Clock {
+  now(): number;
+}
 
 export type LimitVerdict = 'ok' | 'refuse' | 'drop';
 
 export interface SourceLimiterOptions {
   clock: Clock;
-  /** New transactions per second one source may start, sustained (default 10). */
+  /** Requests per second one source may send, sustained (default 10). */
   rate?: number;
   /** How many it may start at once after a quiet spell (default 30). */
   burst?: number;
