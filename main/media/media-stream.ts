@@ -74,6 +74,11 @@ export interface MediaStreamOptions {
   direction?: MediaDirection;
   /** RTCP SDES CNAME (§6.5.1). Default: a random one. */
   cname?: string;
+  /**
+   * Our SSRC (§8), when the SDP announced it already (a=ssrc, RFC 5576: the peer then lets only
+   * it latch, wherever it comes from). Default: a random one.
+   */
+  ssrc?: number;
   jitterBuffer?: Omit<JitterBufferOptions, 'clockRate' | 'frameMs'>;
   /** Silence of the latched source after which the same SSRC may come from elsewhere (ms). Default 2000. */
   relatchAfterMs?: number;
@@ -241,7 +246,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     this.#rtpTarget = { address: options.remote.address, port: options.remote.rtpPort };
     this.#rtcpTarget = this.#defaultRtcpTarget();
     // §5.1, §8: random SSRC, initial sequence number and timestamp.
-    this.ssrc = Math.floor(this.#random() * 0x100000000) >>> 0;
+    this.ssrc = options.ssrc !== undefined ? options.ssrc >>> 0 : Math.floor(this.#random() * 0x100000000) >>> 0;
     this.#seq = Math.floor(this.#random() * 0x10000);
     this.#tsBase = Math.floor(this.#random() * 0x100000000) >>> 0;
     this.#cname = options.cname ?? `appel-${Math.floor(this.#random() * 0x100000000).toString(16)}`;

@@ -17,6 +17,7 @@
  * already holds us, §8.4), resume, codec change (§8.3.2). A peer's re-offer is answered with
  * our current codec first, and our own hold kept.
  */
+import { randomBytes } from 'node:crypto';
 import { parseNameAddr, quotedString, type Body, type InviteSession, type InviteSessionDelegate, type OfferContext, type TerminationInfo } from '../sip/index.ts';
 import {
   createAnswer,
@@ -166,6 +167,9 @@ export class Call {
   #codecs: CodecName[] = [];
   #suites: SrtpSuite[] = [];
   readonly #srtpKeys: Partial<Record<SrtpSuite, Uint8Array>> = {};
+  /** Our RTP SSRC and RTCP CNAME for the whole call (RFC 3550 §8, §6.5.1), announced in every SDP. */
+  readonly #ssrc = randomBytes(4).readUInt32BE(0);
+  readonly #cname = `appel-${randomBytes(6).toString('hex')}`;
 
   /** Our media address and RTP port (reserved, then the stream's). */
   #address = '';
@@ -413,6 +417,10 @@ export class Call {
       srtpKeys: this.#srtpKeys,
       telephoneEvent: this.#media.telephoneEvent ?? true,
       direction,
+      // RFC 5576: our SSRC in the SDP, so that the other side latches to our media only (and
+      // finds it behind a NAT); the stream sends with it.
+      ssrc: this.#ssrc,
+      cname: this.#cname,
       ...(this.#localSdp ? { previous: this.#localSdp } : {}),
     };
   }
@@ -618,6 +626,8 @@ export class Call {
     return {
       localAddress: this.#address,
       localPort: this.#port,
+      ssrc: this.#ssrc,
+      cname: this.#cname,
       remote: this.#remoteOf(n),
       rtcpMux: n.rtcpMux,
       codec,
