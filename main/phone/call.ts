@@ -107,6 +107,21 @@ function sdpBody(sd: SessionDescription): Body {
   return { contentType: 'application/sdp', body: formatSdp(sd) };
 }
 
+/** Why an incoming offer is not SDP we can read, in words; undefined when it is. */
+export function unreadableOffer(body: Body): string | undefined {
+  try {
+    parseSdp(textOf(body));
+    return undefined;
+  } catch (err) {
+    return `the caller's session description is not valid SDP (${(err as Error).message})`;
+  }
+}
+
+/** 488 Not Acceptable Here with a Warning (RFC 3261 §20.43, code 399): why, in printable words. */
+export function reject488(session: InviteSession, reason: string): void {
+  session.reject(488, { headers: [['Warning', `399 appel ${quotedString(reason)}`]] });
+}
+
 function textOf(body: Body): string {
   return typeof body.body === 'string' ? body.body : new TextDecoder().decode(body.body);
 }
@@ -341,19 +356,16 @@ export class Call {
   /** 488 Not Acceptable Here with a Warning (RFC 3261 §20.43, code 399) that says why in words. */
   reject488(reason: string): void {
     this.#endReason = `refused: ${reason}`;
-    this.#session?.reject(488, { headers: [['Warning', `399 appel ${quotedString(reason)}`]] });
+    if (this.#session) reject488(this.#session, reason);
   }
 
   /** The offer of an incoming INVITE, parsed (undefined: none, or unreadable: see #offerError). */
   get #remoteOffer(): SessionDescription | undefined {
     const body = this.#snapshot.direction === 'incoming' ? this.#session?.offer : undefined;
     if (!body) return undefined;
-    try {
-      return parseSdp(textOf(body));
-    } catch (err) {
-      this.#offerError = `the caller's session description is not valid SDP (${(err as Error).message})`;
-      return undefined;
-    }
+    const problem = unreadableOffer(body);
+    if (problem) this.#offerError = problem;
+    return problem ? undefined : parseSdp(textOf(body));
   }
 
   async #loadCapabilities(): Promise<void> {

@@ -43,7 +43,7 @@ import type {
   SipTraceEntry,
   SrtpMode,
 } from './api.ts';
-import { Call, CallError, DEFAULT_CODECS, type CallHost, type CallMedia } from './call.ts';
+import { Call, CallError, DEFAULT_CODECS, reject488, unreadableOffer, type CallHost, type CallMedia } from './call.ts';
 import { STUN_DEFAULT_PORT } from '../media/stun.ts';
 import { MediaHost, type DeviceLinkPort } from './media-host.ts';
 import { Transfers } from './transfers.ts';
@@ -803,6 +803,13 @@ export class Phone extends EventEmitter<Events> {
       return;
     }
     const s = this.settings;
+    // An offer that is not SDP at all is refused first, whatever else is going on (a flood of
+    // them costs no call each).
+    const unreadable = session.offer ? unreadableOffer(session.offer) : undefined;
+    if (unreadable) {
+      reject488(session, unreadable);
+      return;
+    }
     // However many INVITEs arrive, only so many ring at once: the rest are busy, and not a
     // notification, a window or a history row each.
     const ringing = [...this.calls.values()].filter((c) => c.snapshot.direction === 'incoming' && c.snapshot.state === 'ringing').length;
