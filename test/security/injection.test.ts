@@ -13,92 +13,38 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NetNs } from '../interop/lab/netns.ts';
-import { Kamailio } from '../interop/lab/kamailio.ts';
-import { Baresip } from '../interop/lab/baresip.ts';
-import { AppelProcess, NODE, runAppel } from '../interop/lab/appel-cli.ts';
+import { NODE, runAppel } from '../interop/lab/appel-cli.ts';
 import { makeToneWav } from '../interop/lab/peers-audio-fixtures.ts';
-import { goertzelPower, readWav } from '../helpers/audio-analysis.ts';
+import { ATTACKER, LAB, power, rawSip, securityLab, type SecurityLab } from './lab/security-lab.ts';
 
-const LAB = join(import.meta.dirname, 'lab');
-const APPEL_PORT = 5070;
 const RTP_PORTS = '20000-20019';
-const ATTACKER = '127.0.0.66';
-
-let ns: NetNs;
-let kamailio: Kamailio;
-let bob: Baresip;
-let alice: AppelProcess;
+let lab: SecurityLab;
 let calls = 0;
-
-/** Send raw SIP from the attacker's address; the status lines that came back. */
-async function attack(messages: string[], opts: { to?: string; tcp?: boolean; wait?: number } = {}): Promise<string[]> {
-  const file = join(ns.dir, `attack-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  writeFileSync(file, JSON.stringify(messages));
-  const r = await ns.run(NODE, [join(LAB, 'raw-sip.ts'), '--target', opts.to ?? `127.0.0.1:${APPEL_PORT}`, '--from', ATTACKER, '--file', file, '--wait', String(opts.wait ?? 1500), ...(opts.tcp ? ['--tcp'] : [])], 30_000);
-  expect(r.code, r.stderr).toBe(0);
-  return (JSON.parse(r.stdout.trim()) as { responses: string[] }).responses;
-}
 
 /** A header's value in a message text. */
 function header(text: string, name: string): string {
   return new RegExp(`\\r\\n${name}:[ \\t]*([^\\r\\n]*)`, 'i').exec(text)?.[1] ?? '';
 }
 
-/** The tone's power against another in a recording's steady part (after 0.5 s). */
-function power(path: string, frequency: number): number {
-  const wav = readWav(path);
-  return goertzelPower(wav.channels[0].subarray(Math.round(wav.sampleRate / 2)), wav.sampleRate, frequency);
-}
-
-/** bob calls alice through Kamailio; resolves once both are in the call and bob heard 1 s. */
-async function bobCalls(): Promise<{ callId: unknown; since: number }> {
-  calls++;
-  bob.clearRecordings();
-  const since = alice.mark;
-  const bm = bob.eventCount;
-  await bob.dial('sip:alice@lab.test');
-  const answered = await alice.wait((e) => e.event === 'answered', `answered (call ${calls})`, 15_000, since);
-  await bob.waitFor('CALL_ESTABLISHED', 10_000, bm);
-  await bob.waitHeard(1, 10_000);
-  return { callId: answered.callId, since };
-}
-
 beforeAll(async () => {
-  ns = await NetNs.create();
-  const tone440 = makeToneWav(join(ns.dir, 'audio'), { frequency: 440 });
-  const tone1000 = makeToneWav(join(ns.dir, 'audio'), { frequency: 1000 });
-  kamailio = new Kamailio(ns, { users: [{ username: 'alice', password: 'alice-secret' }, { username: 'bob', password: 'bob-secret' }] });
-  await kamailio.start();
-  bob = new Baresip(ns, { user: 'bob', password: 'bob-secret', registrar: '127.0.0.1:5060', sipPort: 5062, ctrlPort: 6062, playWav: tone1000, record: true });
-  await bob.start();
-  alice = new AppelProcess(ns, [
-    'listen',
-    '--aor', 'sip:alice@lab.test',
-    '--password', 'alice-secret',
-    '--proxy', 'sip:127.0.0.1:5060',
-    '--listen', `udp:127.0.0.1:${APPEL_PORT}`,
-    '--rtp-ports', RTP_PORTS,
-    '--auto-answer',
-    '--codecs', 'pcmu',
-    '--play', tone440,
-    '--record', join(ns.dir, 'alice-{n}.wav'),
-    '--trace',
-  ]);
-  await alice.event('registered');
+  lab = await securityLab(['--rtp-ports', RTP_PORTS, '--trace']);
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all([alice?.stop(), bob?.stop()]);
-  await kamailio?.stop();
-  await ns?.close();
-});
+afterAll(async () => lab?.close());
 
 describe('attacks on a call', () => {
   it('a BYE with the right Call-ID and tags from another address gets 403 and ends nothing', async () => {
-    const { callId, since } = await bobCalls();
+    const { ns, alice, bob } = lab;
+    calls++;
+    bob.clearRecordings();
+    const since = alice.mark;
+    const bm = bob.eventCount;
+    await bob.dial('sip:alice@lab.test');
+    const { callId } = await alice.wait((e) => e.event === 'answered', 'answered', 15_000, since);
+    await bob.waitFor('CALL_ESTABLISHED', 10_000, bm);
+    await bob.waitHeard(1, 10_000);
     // The dialog as the wire shows it: Appel's 200 to bob's INVITE.
     const ok = alice.events.slice(since).find((e) => e.event === 'trace' && e.direction === 'sent' && /^SIP\/2\.0 200 /.test(String(e.text)) && / INVITE\r\n/.test(String(e.text)));
     expect(ok, 'the 200 OK in the trace').toBeDefined();
@@ -116,7 +62,7 @@ describe('attacks on a call', () => {
       '',
       '',
     ].join('\r\n');
-    expect(await attack([bye])).toEqual(["SIP/2.0 403 Forbidden (not from this call's path)"]);
+    expect(await rawSip(ns, [bye])).toEqual(["SIP/2.0 403 Forbidden (not from this call's path)"]);
     // The call goes on: two more seconds heard, and it ends only when bob hangs up.
     await bob.waitHeard(3, 10_000);
     expect(alice.events.slice(since).some((e) => e.event === 'ended')).toBe(false);
@@ -126,6 +72,7 @@ describe('attacks on a call', () => {
   }, 60_000);
 
   it('a blind RTP sprayer over the whole port range, from before the call rings, never reaches what Appel plays (a caller without a=ssrc)', async () => {
+    const { ns, alice } = lab;
     const wav = makeToneWav(join(ns.dir, 'audio'), { frequency: 1000 });
     const sox = await ns.run('sox', [wav, '-t', 'ul', join(ns.dir, 'caller.ul')]);
     expect(sox.code, sox.stderr).toBe(0);
@@ -155,6 +102,7 @@ describe('attacks on a call', () => {
 
 describe('attacks on the engine', () => {
   it('an INVITE relayed by Kamailio from a caller who never authenticated, with a NUL in its SDP, is answered, and the engine lives on', async () => {
+    const { ns, alice } = lab;
     const sdp = ['v=0', `o=- 1 1 IN IP4 ${ATTACKER}`, 's=-', '\0=x', `c=IN IP4 ${ATTACKER}`, 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
     const invite = [
       'INVITE sip:alice@lab.test SIP/2.0',
@@ -170,17 +118,17 @@ describe('attacks on the engine', () => {
       '',
       sdp,
     ].join('\r\n');
-    const responses = await attack([invite], { to: '127.0.0.1:5060', wait: 3000 });
+    const responses = await rawSip(ns, [invite], { to: '127.0.0.1:5060', wait: 3000 });
     const final = responses.find((r) => !/^SIP\/2\.0 1\d\d /.test(r));
     expect(final, `responses: ${responses.join(' | ')}`).toMatch(/^SIP\/2\.0 (400|488) /);
     expect(alice.child.exitCode).toBeNull();
     // A real call still connects.
-    const { callId, since } = await bobCalls();
-    await bob.hangup();
-    await alice.wait((e) => e.event === 'ended' && e.callId === callId, 'ended', 10_000, since);
+    await lab.call(1);
+    calls++;
   }, 60_000);
 
   it('a callee answering 401 for a realm of its own gets no credentials, and Appel says so', async () => {
+    const { ns } = lab;
     const log = join(ns.dir, 'foreign-realm-msg.log');
     const sipp = ns.spawn('sipp', ['-sf', join(import.meta.dirname, 'sipp', 'foreign-realm-uas.xml'), '-i', '127.0.0.1', '-mi', '127.0.0.1', '-mp', '30000', '-p', '5080', '-m', '1', '-trace_msg', '-message_file', log, '-nostdin', '-timeout', '30s', '-timeout_error']);
     const sippDone = new Promise<number | null>((resolve) => sipp.once('exit', (code) => resolve(code)));

@@ -84,7 +84,9 @@ export interface SipTransportOptions {
   limiter?: SourceLimiter;
   /**
    * Connections we accept (TCP/TLS), at most: in all (default 256) and from one address (default
-   * 16); one more is closed at once. Our own connections (registration flows) never count.
+   * 16). One more from the same address is closed at once; one more in all takes the place of the
+   * oldest connection that has not delivered a message yet (or is closed when there is none). Our
+   * own connections (registration flows) never count.
    */
   maxAcceptedConnections?: number;
   maxConnectionsPerAddress?: number;
@@ -655,15 +657,29 @@ export class SipTransport implements Transport {
     const from = unmapIpv4(socket.remoteAddress ?? '');
     let total = 0;
     let same = 0;
+    /** The oldest accepted connection that never delivered a message: the first to make room. */
+    let idlest: StreamConnection | undefined;
     for (const c of this.#connections.values()) {
       if (c.outbound) continue;
       total++;
       if (c.remote.address === from) same++;
+      if (!idlest && c.messagesReceived === 0) idlest = c;
     }
-    if (total >= (this.#options.maxAcceptedConnections ?? 256) || same >= (this.#options.maxConnectionsPerAddress ?? 16)) {
+    if (same >= (this.#options.maxConnectionsPerAddress ?? 16)) {
       this.stats.refusedConnections++;
       socket.destroy();
       return;
+    }
+    if (total >= (this.#options.maxAcceptedConnections ?? 256)) {
+      // Full: a newcomer takes the place of a connection that has said nothing yet (an attacker's
+      // idle socket), so that idle sockets cannot lock a real peer out; else it is refused.
+      if (!idlest) {
+        this.stats.refusedConnections++;
+        socket.destroy();
+        return;
+      }
+      this.stats.refusedConnections++;
+      idlest.destroy();
     }
     this.#adopt(socket, protocol, false);
   }

@@ -72,6 +72,8 @@ export class StreamConnection {
   readonly local: { address: string; port: number };
   /** A registration flow: kept alive, never closed for idleness. */
   persistent = false;
+  /** Complete SIP messages received on it so far. */
+  messagesReceived = 0;
   #closed = false;
   #lastActivity: number;
   readonly #framer: StreamFramer;
@@ -177,6 +179,7 @@ export class StreamConnection {
       if (this.#closed) return;
       switch (event.type) {
         case 'message':
+          this.messagesReceived++;
           this.#lastActivity = this.#clock.now();
           this.#hooks.onMessage(this, event.data);
           break;
