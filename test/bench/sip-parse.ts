@@ -158,7 +158,7 @@ interface Read {
   realm: unknown;
 }
 
-interface Library {
+export interface Library {
   name: string;
   /** Parse from what the library's transport would hand it, and read. */
   parseRead?: (bytes: Buffer, text: string) => Read;
@@ -417,13 +417,18 @@ function invalidFixtures(): Buffer[] {
   }
 }
 
+/** Every parser measured, Appel's first (the fuzz benchmark uses them too). */
+export async function libraries(): Promise<Library[]> {
+  return [appel, appelString, npmSip(), jssip(), await sipJs(), drachtio()];
+}
+
 export async function run(opts: { ms?: number; rounds?: number; print?: boolean } = {}): Promise<{ rows: Row[]; ratio: Ratio }> {
   const ms = opts.ms ?? 150;
   const rounds = Math.max(1, opts.rounds ?? 21);
   const bytes = CORPUS.map((s) => Buffer.from(s, 'utf8'));
   const texts = CORPUS;
   const invalid = invalidFixtures();
-  const libs: Library[] = [appel, appelString, npmSip(), jssip(), await sipJs(), drachtio()];
+  const libs = await libraries();
 
   // Keep the libraries' own logging out of the table.
   const quiet = { warn: console.warn, error: console.error, log: console.log };

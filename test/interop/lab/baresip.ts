@@ -307,6 +307,11 @@ export class Baresip {
   }
 
   /** Number of events seen so far: pass it as `since` to wait only for later ones. */
+  /** The baresip process's id while it runs (for /proc measurements). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get eventCount(): number {
     return this.eventLog.count;
   }
