@@ -8,18 +8,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../../helpers/udp-impairment-relay.ts';
 
-/** mulberry32: a small, fast, seedable PRNG (uniform 32-bit). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/sip');
 
@@ -153,7 +143,7 @@ export function mutate(input: Buffer, random: () => number): Buffer {
  * the fixtures.
  */
 export function* mutations(seed: number, count: number): Generator<Buffer> {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const seeds = seedMessages();
   const invite = seeds[0].toString('latin1');
   for (let i = 0; i < count; i++) {
