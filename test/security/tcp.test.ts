@@ -3,8 +3,9 @@
  * listening on TCP too), in this file's own network namespace: 2,000 idle connections and 200
  * slowloris connections (a request's header one byte a second) from 20 addresses. The engine
  * keeps its descriptors and memory bounded (at most 256 accepted connections, 16 per address, an
- * idle one giving way to a newcomer; each must deliver a message within 32 s), answers a
- * well-formed request over TCP meanwhile, and a real call through Kamailio still connects.
+ * idle one giving way to a newcomer; each must deliver a message within 32 s), keeps its own
+ * registration over TCP refreshing (every 4 s here), answers a well-formed request over TCP
+ * meanwhile, and a real call through Kamailio still connects.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ const SECONDS = 40;
 let lab: SecurityLab;
 
 beforeAll(async () => {
-  lab = await securityLab(['--listen', `tcp:127.0.0.1:${APPEL_PORT}`]);
+  lab = await securityLab(['--listen', `tcp:127.0.0.1:${APPEL_PORT}`, '--transport', 'tcp', '--expires', '8'], { minExpires: 4 });
   await lab.call(1); // a call's memory is the steady state, not the attack's doing
 }, 60_000);
 
@@ -31,6 +32,7 @@ describe('idle connections and slowloris over TCP', () => {
     const { ns, alice } = lab;
     const pid = alice.child.pid!;
     const before = { fds: fds(pid), rss: rssMb(pid) };
+    const registrationsBefore = alice.named('registered').length;
     const attacker = ns.spawn('sh', ['-c', 'ulimit -n 8192 && exec "$0" "$@"', NODE, join(LAB, 'tcp-attack.ts'), '--target', `127.0.0.1:${APPEL_PORT}`, '--sources', '127.0.0.100-119', '--idle', '2000', '--slow', '200', '--seconds', String(SECONDS)]);
     let report = '';
     attacker.stdout!.on('data', (d: Buffer) => (report += d.toString()));
@@ -58,6 +60,9 @@ describe('idle connections and slowloris over TCP', () => {
     expect(peak.fds - before.fds, `descriptors ${before.fds} → peak ${peak.fds}`).toBeLessThanOrEqual(256 + 16);
     expect(peak.rss - before.rss, `RSS ${before.rss.toFixed(0)} → peak ${peak.rss.toFixed(0)} MB`).toBeLessThan(50);
     expect(alice.child.exitCode).toBeNull();
+    // Its own REGISTERs went on succeeding (a refresh every 4 s) and none failed.
+    expect(alice.named('registered').length - registrationsBefore).toBeGreaterThanOrEqual(SECONDS / 4 - 2);
+    expect(alice.named('failed')).toEqual([]);
     await answeredOverTcp('127.0.0.78', 2);
     console.log(`tcp: ${stats.connected} connections opened by the attacker; descriptors ${before.fds} → peak ${peak.fds}; RSS ${before.rss.toFixed(0)} → peak ${peak.rss.toFixed(0)} MB; slowloris closed by ${stats.slow.lastClosedS.toFixed(1)} s`);
   }, 120_000);

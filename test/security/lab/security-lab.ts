@@ -29,12 +29,15 @@ export interface SecurityLab {
   close(): Promise<void>;
 }
 
-/** Start the lab; `aliceArgs` are added to alice's `listen` command line. */
-export async function securityLab(aliceArgs: string[] = []): Promise<SecurityLab> {
+/**
+ * Start the lab; `aliceArgs` are added to alice's `listen` command line, `minExpires` is the
+ * shortest registration Kamailio grants (for tests that watch registrations refresh).
+ */
+export async function securityLab(aliceArgs: string[] = [], opts: { minExpires?: number } = {}): Promise<SecurityLab> {
   const ns = await NetNs.create();
   const tone440 = makeToneWav(join(ns.dir, 'audio'), { frequency: 440 });
   const tone1000 = makeToneWav(join(ns.dir, 'audio'), { frequency: 1000 });
-  const kamailio = new Kamailio(ns, { users: [{ username: 'alice', password: 'alice-secret' }, { username: 'bob', password: 'bob-secret' }] });
+  const kamailio = new Kamailio(ns, { users: [{ username: 'alice', password: 'alice-secret' }, { username: 'bob', password: 'bob-secret' }], ...opts });
   await kamailio.start();
   const bob = new Baresip(ns, { user: 'bob', password: 'bob-secret', registrar: '127.0.0.1:5060', sipPort: 5062, ctrlPort: 6062, playWav: tone1000, record: true });
   await bob.start();
