@@ -13,7 +13,9 @@
  * as RTP with a negotiated payload type fixes where we send, if it is one we can trust: from the
  * address the SDP gave; or, from anywhere (a peer behind NAT), with the SSRC the SDP announced
  * (a=ssrc, RFC 5576) or having passed SRTP authentication (only the peer holds the key). Plain
- * RTP from another address with no announced SSRC is a blind sprayer's: counted and dropped.
+ * RTP from another address with no announced SSRC is a blind sprayer's: counted and dropped —
+ * unless the SDP's address is a private one (RFC 1918, RFC 6598, link-local, RFC 4193), which we
+ * could not reach anyway: then the first source is all a NAT leaves to go by.
  * Once latched, packets from any other address are dropped; the stream moves only when the
  * latched source has been silent for `relatchAfterMs` (default 2 s) and the new source keeps its
  * SSRC (a NAT binding that changed, not somebody else). RTCP latches on its own when a compound
@@ -165,6 +167,23 @@ function sameTarget(a: Target | undefined, b: Target): boolean {
 }
 
 /** IPv4-mapped IPv6 sources (::ffff:1.2.3.4) compare as their IPv4 address. */
+/** An IP address as compared here: lower case, IPv6 compressed, an IPv4-mapped one as IPv4. */
+function canonicalAddress(address: string): string {
+  let a = address.toLowerCase().replace(/^\[|\]$/g, '');
+  if (isIPv6(a)) a = new URL(`http://[${a}]/`).hostname.slice(1, -1);
+  return plainAddress(a);
+}
+
+/** RFC 1918, RFC 6598 (carrier-grade NAT), link-local, RFC 4193 unique-local: not reachable from outside. */
+function isPrivateAddress(address: string): boolean {
+  const a = canonicalAddress(address);
+  if (isIP(a) === 4) {
+    const [p, q] = a.split('.').map(Number);
+    return p === 10 || (p === 172 && q >= 16 && q < 32) || (p === 192 && q === 168) || (p === 100 && q >= 64 && q < 128) || (p === 169 && q === 254);
+  }
+  return /^f[cd][0-9a-f]{2}:/.test(a) || /^fe[89ab][0-9a-f]:/.test(a);
+}
+
 function plainAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
@@ -677,12 +696,11 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   /** The latching rules (see the file comment). */
   #acceptSource(source: Target, ssrc: number, now: number, authenticated: boolean): boolean {
     if (this.#latched === undefined) {
+      const fromSdpAddress = canonicalAddress(this.#remote.address) === canonicalAddress(source.address);
       const announced = this.#remote.ssrc;
-      if (announced !== undefined) {
-        if (ssrc !== announced) return false;
-      } else if (!authenticated && plainAddress(this.#remote.address) !== source.address) {
-        return false;
-      }
+      const trusted =
+        fromSdpAddress || authenticated || (announced !== undefined ? ssrc === announced : isPrivateAddress(this.#remote.address));
+      if (!trusted) return false;
       this.#latch(source, now);
       return true;
     }

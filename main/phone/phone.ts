@@ -236,8 +236,8 @@ export class Phone extends EventEmitter<Events> {
   private readonly foregroundSince = new Map<Call, number>();
   private foregroundCount = 0;
   private nextId = 1;
-  /** What the incoming policy said of each request it admitted (read when its call is set up). */
-  private readonly admissions = new WeakMap<object, Admission>();
+  /** What the incoming policy said of each request it admitted, and where it came from (read when its call is set up). */
+  private readonly admissions = new WeakMap<object, { admission: Admission; arrival: { source: { address: string; port: number }; connectionId?: string } }>();
 
   constructor(opts: PhoneOptions = {}) {
     super();
@@ -782,13 +782,13 @@ export class Phone extends EventEmitter<Events> {
       uriUser = undefined;
     }
     const admission = admit({ uriUser, source: incoming.source, connectionId: incoming.connectionId }, accounts, this.settings.directCalls);
-    this.admissions.set(incoming.message, admission);
+    this.admissions.set(incoming.message, { admission, arrival: { source: incoming.source, ...(incoming.connectionId !== undefined ? { connectionId: incoming.connectionId } : {}) } });
     return admission;
   }
 
   private accountFor(session: InviteSession): Account | undefined {
     const request = session.request;
-    const admission = request ? this.admissions.get(request) : undefined;
+    const admission = request ? this.admissions.get(request)?.admission : undefined;
     const id = admission && admission.kind !== 'refused' ? admission.accountId : undefined;
     return id !== undefined ? this.accounts.get(id) : undefined;
   }
@@ -799,6 +799,16 @@ export class Phone extends EventEmitter<Events> {
     const replacing = this.transfers!.incoming(session);
     if (replacing.kind === 'rejected') return; // answered 400/481/486/603 already
     if (replacing.kind === 'replace') {
+      // RFC 3891 §3: only someone entitled to may take a call's place: a caller our account's
+      // server vouches for, or one that arrives by the replaced dialog's own path. Knowing the
+      // Call-ID and tags is not enough (that would be a takeover).
+      const seen = session.request ? this.admissions.get(session.request) : undefined;
+      const old = replacing.replaced.session;
+      const entitled = seen?.admission.kind === 'account' || (seen !== undefined && old?.dialog !== undefined && old.fromPath(old.dialog, seen.arrival));
+      if (!entitled) {
+        session.reject(403, { reason: 'Forbidden (not entitled to replace that call)' });
+        return;
+      }
       await this.answerReplacing(session, replacing.replaced, account);
       return;
     }

@@ -1265,6 +1265,11 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
 
   // ───────────────────────────── requests from the peer ─────────────────────────────
 
+  /** Whether a request in `dialog` came by the dialog's path (dialog-path.ts), our own requests' destinations included. */
+  fromPath(dialog: Dialog, arrival: { source: { address: string }; connectionId?: string }): boolean {
+    return fromDialogPath(dialog, arrival, this.#sentTo);
+  }
+
   /** A request inside one of our dialogs (InviteUsage routes it here). Never throws. */
   receiveRequest(tx: ServerTransaction, incoming: IncomingRequest, dialog: Dialog): void {
     const request = incoming.message;
@@ -1276,7 +1281,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
       }
     };
     // Only from the dialog's path (dialog-path.ts): from elsewhere, 403 and nothing changes.
-    if (!fromDialogPath(dialog, incoming, this.#sentTo)) {
+    if (!this.fromPath(dialog, incoming)) {
       reply(403, { reason: 'Forbidden (not from this call\'s path)' });
       return;
     }

@@ -91,7 +91,7 @@ export class InviteUsage implements UserAgentUsage {
     };
     opts.ua.addUsage(this);
     const layer = opts.ua.transactions;
-    layer.onAck((incoming) => this.#receiveAck(incoming.message));
+    layer.onAck((incoming) => this.#receiveAck(incoming));
     layer.onCancel((tx, incoming) => this.#byServerTx.get(tx)?.receiveCancel(incoming.message));
     layer.onStray2xx((response) => {
       const id = dialogIdOf(response);
@@ -227,10 +227,12 @@ export class InviteUsage implements UserAgentUsage {
     }
   }
 
-  #receiveAck(ack: SipRequest): void {
+  #receiveAck(incoming: IncomingRequest): void {
     try {
+      const ack = incoming.message;
       const entry = this.#dialogs.get(dialogKey(dialogIdOf(ack)));
-      entry?.session.receiveAck(ack);
+      // Only from the dialog's path (dialog-path.ts): an ACK may carry the answer to our offer.
+      if (entry && entry.session.fromPath(entry.dialog, incoming)) entry.session.receiveAck(ack);
     } catch {
       // A malformed ACK: nothing to answer.
     }

@@ -226,6 +226,13 @@ describe('MediaStream over loopback (fake codec and clock)', () => {
     expect(b.stats().rtpTarget).toEqual({ address: '127.0.0.1', port: a.localPort });
   });
 
+  it('latches to the first source when the SDP names a private address it could not reach anyway (a peer behind NAT)', async () => {
+    const { a, b, run } = await pair({ b: { remote: { address: '192.168.1.20', rtpPort: 9 } } });
+    await run(400);
+    expect(b.stats().packetsReceived).toBeGreaterThanOrEqual(15);
+    expect(b.stats().rtpTarget).toEqual({ address: '127.0.0.1', port: a.localPort });
+  });
+
   it('drops packets that fail SRTP authentication', async () => {
     const key = new Uint8Array(30).fill(1);
     const other = new Uint8Array(30).fill(2);
