@@ -3,7 +3,8 @@
  * rings, notifies, is written to history or stored.
  *
  * - A request for a registered account must come through that account's flow (RFC 5626 §5.3):
- *   on the connection we registered over, or from the registrar's (or outbound proxy's) address;
+ *   on the connection we registered over, or from an address of the registrar (or outbound
+ *   proxy): the one we registered with and every address its name resolves to (a cluster);
  *   and its Request-URI must be the Contact we registered, whose user part carries a random token
  *   made for that registration. Only the registrar knows it: a scanner sending
  *   `INVITE sip:100@our-ip` gets 404 and nothing rings.
@@ -31,6 +32,8 @@ export interface PolicyAccount {
   registers: boolean;
   /** While registered: the flow the binding lives on. */
   flow: PolicyFlow | undefined;
+  /** Every address the account's registrar or outbound proxy resolves to (RFC 3263), when known. */
+  serverAddresses?: readonly string[];
 }
 
 export interface Arrival {
@@ -56,9 +59,9 @@ export function sameAddress(a: string, b: string): boolean {
   return canonicalIp(a) === canonicalIp(b);
 }
 
-function throughFlow(arrival: Arrival, flow: PolicyFlow): boolean {
+function throughFlow(arrival: Arrival, flow: PolicyFlow, servers: readonly string[] = []): boolean {
   if (arrival.connectionId !== undefined && arrival.connectionId === flow.connectionId) return true;
-  return sameAddress(arrival.source.address, flow.remote.address);
+  return [flow.remote.address, ...servers].some((a) => sameAddress(arrival.source.address, a));
 }
 
 /** Whether a request that names no registered Contact is taken, given the accounts and the setting. */
@@ -73,7 +76,7 @@ export function admit(arrival: Arrival, accounts: readonly PolicyAccount[], dire
   // The user part is case-sensitive (RFC 3261 §19.1.4).
   const account = user ? accounts.find((a) => a.registers && a.contactUser === user) : undefined;
   if (account) {
-    if (account.flow && throughFlow(arrival, account.flow)) return { kind: 'account', accountId: account.id };
+    if (account.flow && throughFlow(arrival, account.flow, account.serverAddresses)) return { kind: 'account', accountId: account.id };
     return { kind: 'refused', status: 403, reason: 'Forbidden (not from the registrar of this address)' };
   }
   if (!directCallsAllowed(directCalls, accounts)) return { kind: 'refused', status: 404, reason: 'Not Found' };

@@ -97,6 +97,8 @@ interface Account {
   config: AccountConfig;
   /** The user part of the Contact it registers (incoming-policy.ts). */
   contactUser: string;
+  /** Every address its registrar or outbound proxy resolves to, learned once it registers. */
+  serverAddresses?: string[];
   registerer?: Registerer;
   snapshot: AccountSnapshot;
 }
@@ -761,7 +763,8 @@ export class Phone extends EventEmitter<Events> {
   private isRegistrar(address: string): boolean {
     for (const a of this.accounts.values()) {
       const flow = a.registerer?.flow;
-      if (flow && sameAddress(flow.remote.address, address)) return true;
+      if (!flow) continue;
+      if (sameAddress(flow.remote.address, address) || a.serverAddresses?.some((s) => sameAddress(s, address))) return true;
     }
     return false;
   }
@@ -774,6 +777,7 @@ export class Phone extends EventEmitter<Events> {
       contactUser: a.contactUser,
       registers: a.registerer !== undefined,
       flow: a.registerer?.flow,
+      ...(a.serverAddresses ? { serverAddresses: a.serverAddresses } : {}),
     }));
     let uriUser: string | undefined;
     try {
@@ -1067,7 +1071,20 @@ export class Phone extends EventEmitter<Events> {
     this.calls.clear();
   }
 
+  /** Every address the account's server resolves to (RFC 3263): requests may come from any of them. */
+  private async learnServerAddresses(account: Account): Promise<void> {
+    const { config } = account;
+    try {
+      const hop = config.proxy ?? `sip:${parseUri(config.aor).host}`;
+      const targets = await this.ua!.resolveNextHop(hop, toTransport(config.transport) ? { transport: toTransport(config.transport)! } : {});
+      account.serverAddresses = [...new Set(targets.map((t) => t.address))].slice(0, 16);
+    } catch {
+      // The registration's own flow still counts.
+    }
+  }
+
   private updateAccount(account: Account, s: RegistrationSnapshot): void {
+    if (s.state === 'registered' && account.serverAddresses === undefined) void this.learnServerAddresses(account);
     account.snapshot = {
       id: account.id,
       aor: account.config.aor,

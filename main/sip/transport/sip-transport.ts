@@ -27,7 +27,7 @@ import type { SipMessage, SipRequest, SipResponse, Via } from '../message/index.
 import { describeConnectError, hostPort } from './describe-connect-error.ts';
 import { maskSecrets } from './mask-secrets.ts';
 import { routeResponse } from './route-response.ts';
-import { canonicalIp, stampVia } from './stamp-via.ts';
+import { canonicalIp, sourceOf, stampVia } from './stamp-via.ts';
 import { StreamConnection, guardClock, unmapIpv4 } from './stream-connection.ts';
 import type { TransportClock } from './stream-connection.ts';
 import type { SourceLimiter } from './source-limiter.ts';
@@ -630,7 +630,8 @@ export class SipTransport implements Transport {
       if (!t.cert || !t.key) {
         return Promise.reject(new TransportError('listening on TLS needs tls.cert and tls.key', 'TLS_CONFIG'));
       }
-      server = tls.createServer({ cert: pemOrFile(t.cert), key: pemOrFile(t.key), minVersion: 'TLSv1.2' }, (socket) => this.#accept(socket, 'TLS'));
+      // A handshake that does not finish in 10 s holds no descriptor longer (Node's default: 120 s).
+      server = tls.createServer({ cert: pemOrFile(t.cert), key: pemOrFile(t.key), minVersion: 'TLSv1.2', handshakeTimeout: 10_000 }, (socket) => this.#accept(socket, 'TLS'));
       server.on('tlsClientError', (err, socket) => {
         this.#logger.warn(`TLS handshake from ${hostPort(unmapIpv4(socket.remoteAddress ?? '?'), socket.remotePort ?? 0)} failed: ${err.message}`);
       });
@@ -654,7 +655,7 @@ export class SipTransport implements Transport {
       return;
     }
     // Bounded descriptors: however many connections a scanner opens, the phone keeps room for its own.
-    const from = unmapIpv4(socket.remoteAddress ?? '');
+    const from = sourceOf(unmapIpv4(socket.remoteAddress ?? ''));
     let total = 0;
     let same = 0;
     /** The oldest accepted connection that never delivered a message: the first to make room. */
@@ -662,7 +663,7 @@ export class SipTransport implements Transport {
     for (const c of this.#connections.values()) {
       if (c.outbound) continue;
       total++;
-      if (c.remote.address === from) same++;
+      if (sourceOf(c.remote.address) === from) same++;
       if (!idlest && c.messagesReceived === 0) idlest = c;
     }
     if (same >= (this.#options.maxConnectionsPerAddress ?? 16)) {
@@ -749,6 +750,7 @@ export class SipTransport implements Transport {
     // A request over its source's rate is dropped before it costs a parse (a response starts "SIP/").
     const limiter = this.#options.limiter;
     const verdict = limiter && !startsWithSip(data) ? limiter.take(arrival.source.address) : 'ok';
+
     if (verdict === 'drop') {
       this.stats.limitedRequests++;
       return;

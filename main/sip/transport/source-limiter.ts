@@ -14,6 +14,8 @@
  * Memory is bounded: at most `maxSources` buckets; a full table forgets the source seen least
  * recently (a Map keeps insertion order; a source is moved to the end when it is seen).
  */
+import { sourceOf } from './stamp-via.ts';
+
 /** Only `now()` is needed (ms, monotonic): a transaction-layer Clock or a TransportClock fits. */
 interface Clock {
   now(): number;
@@ -65,6 +67,8 @@ export class SourceLimiter {
 
   take(address: string): LimitVerdict {
     if (this.#exempt?.(address)) return 'ok';
+    // One source is one IPv4 address or one IPv6 /64 (sourceOf).
+    address = sourceOf(address);
     const now = this.#clock.now();
     let bucket = this.#buckets.get(address);
     if (bucket) {

@@ -34,3 +34,19 @@ export function canonicalIp(address: string): string {
   }
   return compressed;
 }
+
+/**
+ * One source, for the per-address bounds: an IPv4 address, or an IPv6 /64 (one host's share of
+ * a network: a host has all of its addresses, so counting them one by one would count nothing).
+ */
+export function sourceOf(address: string): string {
+  const a = canonicalIp(address);
+  if (!a.includes(':')) return a;
+  const groups = new URL(`http://[${a}]/`).hostname.slice(1, -1);
+  // Expand "::" to find the first four groups.
+  const [head, tail = ''] = groups.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const full = groups.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
+  return `${full.slice(0, 4).map((g) => g || '0').join(':')}::/64`;
+}

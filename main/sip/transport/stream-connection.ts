@@ -184,9 +184,10 @@ export class StreamConnection {
           this.#hooks.onMessage(this, event.data);
           break;
         case 'ping':
-          // RFC 5626 §3.5.1: answer a double-CRLF ping with a single CRLF pong. A peer that
-          // pings wants the flow kept: that counts as activity.
-          this.#lastActivity = this.#clock.now();
+          // RFC 5626 §3.5.1: answer a double-CRLF ping with a single CRLF pong. On a flow we
+          // opened, a peer that pings wants it kept: that counts as activity. On one we accepted
+          // it does not (pings alone would hold a connection slot for ever).
+          if (this.outbound || this.persistent) this.#lastActivity = this.#clock.now();
           this.socket.write(PONG);
           break;
         case 'pong':

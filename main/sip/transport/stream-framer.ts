@@ -120,7 +120,8 @@ export class StreamFramer {
       }
     }
     const need = held.length + chunk.length;
-    const next = new Uint8Array(Math.max(2 * need, 4096));
+    // Twice what is held, but never more than one message may take (the limits refuse beyond).
+    const next = new Uint8Array(Math.max(need, Math.min(Math.max(2 * need, 4096), this.maxHeaderBytes + this.maxBodyBytes)));
     next.set(held, 0);
     next.set(chunk, held.length);
     this.#store = next;

@@ -30,6 +30,12 @@ describe('who may ring us (incoming policy)', () => {
     expect(admit({ uriUser: 'bob-ba9876543210', source: { address: '198.51.100.1', port: 40000 }, connectionId: 'c7' }, [tcpRegistered], 'never')).toEqual({ kind: 'account', accountId: 'a2' });
   });
 
+  it("takes it from any address the registrar's name resolves to (a cluster of servers)", () => {
+    const cluster = { ...registered, serverAddresses: ['192.0.2.10', '192.0.2.11'] };
+    expect(admit({ uriUser: 'alice-0123456789ab', source: { address: '192.0.2.11', port: 5060 } }, [cluster], 'never')).toEqual({ kind: 'account', accountId: 'a1' });
+    expect(admit({ uriUser: 'alice-0123456789ab', source: { address: '192.0.2.12', port: 5060 } }, [cluster], 'never')).toMatchObject({ kind: 'refused', status: 403 });
+  });
+
   it('refuses the registered Contact from anywhere else (403), even with direct calls allowed', () => {
     expect(admit({ uriUser: 'alice-0123456789ab', source: { address: '203.0.113.5', port: 5060 } }, [registered], 'always')).toMatchObject({ kind: 'refused', status: 403 });
     expect(admit({ uriUser: 'bob-ba9876543210', source: { address: '203.0.113.5', port: 5060 }, connectionId: 'c8' }, [tcpRegistered], 'always')).toMatchObject({ kind: 'refused', status: 403 });

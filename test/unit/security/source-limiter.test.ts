@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../main/sip/transaction/timers.ts';
 import { SourceLimiter } from '../../../main/sip/transport/source-limiter.ts';
+import { sourceOf } from '../../../main/sip/transport/stamp-via.ts';
 
 describe('SourceLimiter (a token bucket per source address)', () => {
   it('lets a burst through, then answers 503 once a second and drops the rest', () => {
@@ -41,4 +42,18 @@ describe('SourceLimiter (a token bucket per source address)', () => {
     // Forgotten, so it starts again with a full bucket.
     expect(limiter.take('10.0.0.0')).toBe('ok');
   });
+
+  it('counts an IPv6 /64 as one source (a host has all of its addresses), IPv4 addresses one by one', () => {
+    expect(sourceOf('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(sourceOf('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(sourceOf('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    const limiter = new SourceLimiter({ clock: new FakeClock(), rate: 1, burst: 2 });
+    expect(limiter.take('2001:db8:1:2::a')).toBe('ok');
+    expect(limiter.take('2001:db8:1:2::b')).toBe('ok');
+    expect(limiter.take('2001:db8:1:2:ffff::c')).toBe('refuse');
+    expect(limiter.take('2001:db8:1:3::a')).toBe('ok');
+    expect(limiter.take('192.0.2.1')).toBe('ok');
+    expect(limiter.take('192.0.2.2')).toBe('ok');
+  });
 });
+
