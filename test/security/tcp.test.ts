@@ -50,12 +50,13 @@ describe('idle connections and slowloris over TCP', () => {
       clearInterval(sampler);
       attacker.kill('SIGKILL');
     }
-    const stats = JSON.parse(report.trim() || '{}') as { connected: number; failed: number; idle: { closed: number; lastClosedS: number }; slow: { closed: number; lastClosedS: number } };
+    const stats = JSON.parse(report.trim() || '{}') as { connected: number; failed: number; idle: { closed: number; longestS: number }; slow: { closed: number; longestS: number } };
     expect(stats.connected, errors).toBeGreaterThanOrEqual(2000);
     // Every connection was closed by the engine: beyond the caps at once, else within the 32 s deadline.
     expect(stats.idle.closed + stats.slow.closed).toBe(stats.connected);
-    expect(stats.slow.lastClosedS).toBeLessThan(SECONDS);
-    expect(stats.idle.lastClosedS).toBeLessThan(SECONDS);
+    // None outlived the 32 s deadline (a little slack for the event loop).
+    expect(stats.slow.longestS).toBeLessThan(34);
+    expect(stats.idle.longestS).toBeLessThan(34);
     // Bounded: 256 accepted connections at most, a few descriptors more for the rest.
     expect(peak.fds - before.fds, `descriptors ${before.fds} → peak ${peak.fds}`).toBeLessThanOrEqual(256 + 16);
     expect(peak.rss - before.rss, `RSS ${before.rss.toFixed(0)} → peak ${peak.rss.toFixed(0)} MB`).toBeLessThan(50);
@@ -64,6 +65,6 @@ describe('idle connections and slowloris over TCP', () => {
     expect(alice.named('registered').length - registrationsBefore).toBeGreaterThanOrEqual(SECONDS / 4 - 2);
     expect(alice.named('failed')).toEqual([]);
     await answeredOverTcp('127.0.0.78', 2);
-    console.log(`tcp: ${stats.connected} connections opened by the attacker; descriptors ${before.fds} → peak ${peak.fds}; RSS ${before.rss.toFixed(0)} → peak ${peak.rss.toFixed(0)} MB; slowloris closed by ${stats.slow.lastClosedS.toFixed(1)} s`);
+    console.log(`tcp: ${stats.connected} connections opened by the attacker; descriptors ${before.fds} → peak ${peak.fds}; RSS ${before.rss.toFixed(0)} → peak ${peak.rss.toFixed(0)} MB; the longest-lived slowloris connection lasted ${stats.slow.longestS.toFixed(1)} s`);
   }, 120_000);
 });

@@ -3,7 +3,7 @@
  * `--idle N` connections that never send a byte, and `--slow N` that send a request's header one
  * byte a second (slowloris), spread over the source addresses of `--sources A.B.C.x-y`. It runs
  * `--seconds`, then prints one JSON line: how many connected, and how many of each kind the
- * engine closed (and after how long, at the latest).
+ * engine closed (and the longest any of them stayed open).
  *
  *   node tcp-attack.ts --target 127.0.0.1:5070 --sources 127.0.0.100-119 --idle 2000 --slow 200 --seconds 40
  * (run it under `ulimit -n` large enough for the connections)
@@ -24,8 +24,8 @@ const [host, portText] = String(values.target).split(':');
 const port = Number(portText);
 const m = /^(\d+\.\d+\.\d+\.)(\d+)-(\d+)$/.exec(String(values.sources))!;
 const sources = Array.from({ length: Number(m[3]) - Number(m[2]) + 1 }, (_, i) => `${m[1]}${Number(m[2]) + i}`);
-const started = performance.now();
-const stats = { connected: 0, failed: 0, idle: { closed: 0, lastClosedS: 0 }, slow: { closed: 0, lastClosedS: 0 } };
+/** Per kind: how many the engine closed, and the longest any of them stayed open (s). */
+const stats = { connected: 0, failed: 0, idle: { closed: 0, longestS: 0 }, slow: { closed: 0, longestS: 0 } };
 const sockets: net.Socket[] = [];
 
 function open(kind: 'idle' | 'slow', i: number): Promise<void> {
@@ -33,8 +33,10 @@ function open(kind: 'idle' | 'slow', i: number): Promise<void> {
     const s = net.connect({ host, port, localAddress: sources[i % sources.length] });
     sockets.push(s);
     let up = false;
+    let since = 0;
     s.on('connect', () => {
       up = true;
+      since = performance.now();
       stats.connected++;
       resolve();
     });
@@ -46,7 +48,7 @@ function open(kind: 'idle' | 'slow', i: number): Promise<void> {
         return;
       }
       stats[kind].closed++;
-      stats[kind].lastClosedS = (performance.now() - started) / 1000;
+      stats[kind].longestS = Math.max(stats[kind].longestS, (performance.now() - since) / 1000);
     });
   });
 }
