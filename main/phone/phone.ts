@@ -47,7 +47,8 @@ import { Call, CallError, DEFAULT_CODECS, reject488, unreadableOffer, type CallH
 import { STUN_DEFAULT_PORT } from '../media/stun.ts';
 import { MediaHost, type DeviceLinkPort } from './media-host.ts';
 import { Transfers } from './transfers.ts';
-import { admit, registrationContactUser, sameAddress, type Admission, type PolicyAccount } from './incoming-policy.ts';
+import { admit, registrationContactUser, type Admission, type PolicyAccount } from './incoming-policy.ts';
+import { isAccountServer, realmTrust, secureSignalling, tlsPolicyFor } from './account-trust.ts';
 import { Conference } from './conference.ts';
 
 export const USER_AGENT = 'Appel/0.1';
@@ -112,18 +113,6 @@ function instanceIdFor(aor: string): string {
   return `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/**
- * The realms an account gives credentials to (RFC 3261 §22.1): the one set, else those its
- * registrar asked for and the AOR's domain. A callee or a stranger answering 401 with a realm of
- * its own gets nothing it could attack offline.
- */
-function realmTrust(account: Account): (realm: string) => boolean {
-  const { config } = account;
-  if (config.realm) return (realm) => realm === config.realm;
-  const domain = parseUri(config.aor).host.toLowerCase();
-  return (realm) => realm.toLowerCase() === domain || (account.registerer?.realms.includes(realm) ?? false);
-}
-
 /** From, next hop and credentials of a request outside a dialog: the account's, else none. */
 function outOfDialogRoute(account: Account | undefined, proxy?: string) {
   const config = account?.config;
@@ -137,13 +126,6 @@ function outOfDialogRoute(account: Account | undefined, proxy?: string) {
 
 function toTransport(name?: string): TransportProtocol | undefined {
   return name ? (name.toUpperCase() as TransportProtocol) : undefined;
-}
-
-/** Whether a call to `to` goes out over TLS: a sips: target, or an account or proxy on TLS. */
-function secureSignalling(to: string, config: AccountConfig | undefined, proxy: string | undefined): boolean {
-  if (/^sips:/i.test(to) || config?.transport === 'tls') return true;
-  const hop = config?.proxy ?? proxy;
-  return hop !== undefined && (/^<?sips:/i.test(hop) || /;transport=tls\b/i.test(hop));
 }
 
 /** A STUN server as configured: a name or an IP address, and a port. */
@@ -308,11 +290,11 @@ export class Phone extends EventEmitter<Events> {
         key: this.opts.tls?.key,
       },
       keepAliveInterval: this.opts.keepAlive ?? 30,
-      tlsPolicy: (server) => this.tlsPolicyFor(server),
+      tlsPolicy: (server) => tlsPolicyFor(this.accounts.values(), server),
       // A flood from one address costs it its own packets; the registrars of our accounts pass.
       ...(this.opts.maxRequestRate === 0
         ? {}
-        : { limiter: new SourceLimiter({ clock: this.clock, rate: this.opts.maxRequestRate ?? 20, burst: 3 * (this.opts.maxRequestRate ?? 20), exempt: (address) => this.isRegistrar(address) }) }),
+        : { limiter: new SourceLimiter({ clock: this.clock, rate: this.opts.maxRequestRate ?? 20, burst: 3 * (this.opts.maxRequestRate ?? 20), exempt: (address) => isAccountServer(this.accounts.values(), address) }) }),
     });
     // The trace is decoded only while someone listens to 'sip:trace' (the CLI's --trace, a viewer).
     const traceSink = (e: TraceEvent) => this.emit('sip:trace', toTraceEntry(e));
@@ -733,40 +715,6 @@ export class Phone extends EventEmitter<Events> {
       headers: o.headers,
       onSession: o.onSession,
     });
-  }
-
-  /**
-   * An account's own TLS settings (`ca`, `tlsVerify`) for a server it uses: its outbound proxy, or
-   * its AOR's domain (by name or address).
-   */
-  private tlsPolicyFor(server: { serverName: string; address: string }): { ca?: string; verify?: boolean } | undefined {
-    const names = [server.serverName.toLowerCase(), server.address.toLowerCase()];
-    for (const a of this.accounts.values()) {
-      const { ca, tlsVerify } = a.config;
-      if (ca === undefined && tlsVerify === undefined) continue;
-      const hosts = [parseUri(a.config.aor).host];
-      if (a.config.proxy) {
-        try {
-          hosts.push(parseUri(a.config.proxy.replace(/^<|>$/g, '')).host);
-        } catch {
-          // The proxy says what is wrong with it when it is used.
-        }
-      }
-      if (hosts.some((h) => names.includes(h.replace(/^\[|\]$/g, '').toLowerCase()))) {
-        return { ...(ca !== undefined ? { ca } : {}), ...(tlsVerify !== undefined ? { verify: tlsVerify } : {}) };
-      }
-    }
-    return undefined;
-  }
-
-  /** Whether `address` is where one of our accounts is registered (its registrar or outbound proxy). */
-  private isRegistrar(address: string): boolean {
-    for (const a of this.accounts.values()) {
-      const flow = a.registerer?.flow;
-      if (!flow) continue;
-      if (sameAddress(flow.remote.address, address) || a.serverAddresses?.some((s) => sameAddress(s, address))) return true;
-    }
-    return false;
   }
 
   /** The incoming-call policy's verdict on a request from outside a dialog (phone/incoming-policy.ts). */
