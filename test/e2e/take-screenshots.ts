@@ -100,7 +100,7 @@ for (const [lang, scheme] of [
   await shoot(page, `history-${suffix}`);
   await go(page, `#/messages/${encodeURIComponent('sip:alice@lab.test')}`);
   await shoot(page, `messages-${suffix}`);
-  for (const section of ['accounts', 'audio', 'codecs', 'appearance']) {
+  for (const section of ['accounts', 'audio', 'codecs', 'calls', 'appearance']) {
     await go(page, `#/settings/${section}`);
     if (section === 'accounts') {
       await page.getByTestId('account-add').click();
