@@ -87,7 +87,7 @@ export interface PhoneOptions {
   /** RFC 4028 session timers (default on: 1800 s asked, 90 s minimum; false: off). */
   sessionTimer?: { expires?: number; minSE?: number } | false;
   /**
-   * New requests per second one address may send (sustained; twice as many at once), the
+   * New requests per second one source may send (sustained; three times as many at once), the
    * registrars of our accounts excepted (default 20; 0: unlimited, for load tests of a PBX).
    */
   maxRequestRate?: number;
