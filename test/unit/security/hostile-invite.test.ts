@@ -5,7 +5,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPhone, type TestPhone } from '../phone/phones.ts';
+import { startPhone, waitEvent, type TestPhone } from '../phone/phones.ts';
+import { callOutcome } from '../../../main/phone/store-api.ts';
 
 const phones: TestPhone[] = [];
 const sockets: Socket[] = [];
@@ -49,7 +50,7 @@ async function rawPeer(): Promise<{ port: number; send(text: string | Buffer, to
   };
 }
 
-function invite(opts: { port: number; to: number; branch: string; callId: string; sdp: string }): string {
+function invite(opts: { port: number; to: number; branch: string; callId: string; sdp: string; extra?: string[] }): string {
   const body = opts.sdp;
   return [
     `INVITE sip:appel@127.0.0.1:${opts.to} SIP/2.0`,
@@ -60,6 +61,7 @@ function invite(opts: { port: number; to: number; branch: string; callId: string
     `Call-ID: ${opts.callId}`,
     'CSeq: 1 INVITE',
     `Contact: <sip:mallory@127.0.0.1:${opts.port}>`,
+    ...(opts.extra ?? []),
     'Content-Type: application/sdp',
     `Content-Length: ${Buffer.byteLength(body, 'latin1')}`,
     '',
@@ -113,4 +115,31 @@ describe('an INVITE nobody should send', () => {
     peer.send(options({ port: peer.port, to, branch: 'alive2' }), to);
     expect(await peer.next((t) => t.startsWith('SIP/2.0 200') && t.includes('Call-ID: options-alive2'))).toBeTruthy();
   });
+
+  it('at most 5 ring at once: the sixth gets 486, and nothing of it reaches the person', async () => {
+    const p = await startPhone('appel');
+    phones.push(p);
+    const to = p.phone.localAddresses()[0].port;
+    const peer = await rawPeer();
+    for (let i = 1; i <= 6; i++) peer.send(invite({ port: peer.port, to, branch: `many${i}`, callId: `many-${i}`, sdp: SDP }), to);
+    expect(await peer.next((t) => t.startsWith('SIP/2.0 486') && t.includes('Call-ID: many-'))).toMatch(/Call-ID: many-6/);
+    await peer.next((t) => t.startsWith('SIP/2.0 180') && t.includes('Call-ID: many-5'));
+    const incoming = p.events.filter((e) => e.name === 'call:incoming');
+    expect(incoming).toHaveLength(5);
+    expect(p.phone.listCalls().filter((c) => c.state === 'ringing')).toHaveLength(5);
+  });
+
+  it("rings no longer than the INVITE's Expires (487, RFC 3261 §13.3.1): a missed call", async () => {
+    const p = await startPhone('appel');
+    phones.push(p);
+    const to = p.phone.localAddresses()[0].port;
+    const peer = await rawPeer();
+    peer.send(invite({ port: peer.port, to, branch: 'exp1', callId: 'expires-1', sdp: SDP, extra: ['Expires: 1'] }), to);
+    await peer.next((t) => t.startsWith('SIP/2.0 180') && t.includes('Call-ID: expires-1'));
+    expect(await peer.next((t) => /^SIP\/2\.0 487 /.test(t) && t.includes('Call-ID: expires-1'), 4000)).toBeTruthy();
+    const ended = await waitEvent(p, 'call:state', (s) => s.state === 'ended');
+    expect(ended).toMatchObject({ direction: 'incoming', endedBy: 'local', endStatus: 487 });
+    expect(callOutcome(ended)).toBe('missed');
+  });
 });
+
