@@ -449,8 +449,24 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
   #setState(state: InviteSessionState): void {
     if (this.#state === state) return;
     this.#state = state;
+    if (state === 'Confirmed' && this.#dialog) void this.#learnPath(this.#dialog);
     this.#emit('state', state);
     this.#checkIdle();
+  }
+
+  /**
+   * The addresses our in-dialog requests would go to (§12.2.1.1: the first route, else the remote
+   * target), resolved once the call is up: the dialog's path when it is written as a name (a
+   * Record-Route or Contact with a host name), so that the peer's BYE is known before we send
+   * anything ourselves.
+   */
+  async #learnPath(dialog: Dialog): Promise<void> {
+    try {
+      const targets = await this.#host.ua.resolveNextHop(dialog.nextHop(), { flow: dialog.flow });
+      for (const t of targets) if (this.#sentTo.size < 8) this.#sentTo.add(canonicalIp(t.address));
+    } catch {
+      // Unresolvable: the addresses the dialog was set up with still count.
+    }
   }
 
   /** No INVITE transaction and no offer in progress, either way (§14.1, RFC 3311 §5.1). */
