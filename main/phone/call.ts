@@ -109,11 +109,16 @@ function sdpBody(sd: SessionDescription): Body {
 
 /** Why an incoming offer is not SDP we can read, in words; undefined when it is. */
 export function unreadableOffer(body: Body): string | undefined {
+  const read = readOffer(body);
+  return 'problem' in read ? read.problem : undefined;
+}
+
+/** An incoming offer parsed once: the SDP, or why it is not SDP we can read. */
+function readOffer(body: Body): { sdp: SessionDescription } | { problem: string } {
   try {
-    parseSdp(textOf(body));
-    return undefined;
+    return { sdp: parseSdp(textOf(body)) };
   } catch (err) {
-    return `the caller's session description is not valid SDP (${(err as Error).message})`;
+    return { problem: `the caller's session description is not valid SDP (${(err as Error).message})` };
   }
 }
 
@@ -363,9 +368,9 @@ export class Call {
   get #remoteOffer(): SessionDescription | undefined {
     const body = this.#snapshot.direction === 'incoming' ? this.#session?.offer : undefined;
     if (!body) return undefined;
-    const problem = unreadableOffer(body);
-    if (problem) this.#offerError = problem;
-    return problem ? undefined : parseSdp(textOf(body));
+    const read = readOffer(body);
+    if ('problem' in read) this.#offerError = read.problem;
+    return 'sdp' in read ? read.sdp : undefined;
   }
 
   async #loadCapabilities(): Promise<void> {

@@ -96,7 +96,8 @@ export interface PhoneOptions {
 interface Account {
   id: string;
   config: AccountConfig;
-  /** The user part of the Contact it registers (incoming-policy.ts). */
+  /** The user part of its AOR, and of the Contact it registers (incoming-policy.ts). */
+  aorUser: string;
   contactUser: string;
   /** Every address its registrar or outbound proxy resolves to, learned once it registers. */
   serverAddresses?: string[];
@@ -383,6 +384,7 @@ export class Phone extends EventEmitter<Events> {
     const account: Account = {
       id,
       config: { ...config },
+      aorUser: aor.user,
       contactUser: registers ? registrationContactUser(aor.user) : aor.user,
       snapshot: { id, aor: config.aor, state: 'unregistered' },
     };
@@ -721,7 +723,7 @@ export class Phone extends EventEmitter<Events> {
   private admit(incoming: IncomingRequest): Admission {
     const accounts: PolicyAccount[] = [...this.accounts.values()].map((a) => ({
       id: a.id,
-      aorUser: parseUri(a.config.aor).user,
+      aorUser: a.aorUser,
       contactUser: a.contactUser,
       registers: a.registerer !== undefined,
       flow: a.registerer?.flow,
