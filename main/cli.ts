@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { reasonPhrase } from './sip/index.ts';
 import { guardProcess } from './phone/last-resort.ts';
 import { Phone, type PhoneOptions } from './phone/phone.ts';
-import type { AccountConfig, AccountSnapshot, CallAudioSource, CallCodec, CallSnapshot, DirectCalls, SipTraceEntry, TransferRequests, SrtpMode } from './phone/api.ts';
+import type { AccountConfig, AccountSnapshot, CallAudioSource, CallCodec, CallSnapshot, DirectCalls, SipTraceEntry, TransferRequests, SrtpMode } from './contract/api.ts';
 
 const HELP = `Appel — a SIP softphone. Headless command line.
 

@@ -4,7 +4,7 @@
  * the calls are the bridge's validators' keys, complete by type (main/bridge/validate.ts), so the
  * list cannot drift from `ApiCalls`; the events are below, complete by type against `ApiEvents`.
  */
-import type { ApiCalls } from '../phone/api.ts';
+import type { ApiCalls } from '../contract/api.ts';
 import { validators, EVENT_NAMES } from '../bridge/validate.ts';
 
 /** The preload asks for the contract on this channel (ipcRenderer.sendSync). */

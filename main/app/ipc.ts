@@ -11,7 +11,7 @@
  * Electron is injected (its `ipcMain` and the window's `webContents`), so this runs in plain Node
  * with fakes (test/unit/app/ipc.test.ts).
  */
-import type { ApiHandlers, ApiResult } from '../phone/api.ts';
+import type { ApiHandlers, ApiResult } from '../contract/api.ts';
 import { dispatch } from '../bridge/dispatch.ts';
 import type { DeviceLinkPort } from '../phone/media-host.ts';
 import { CONTRACT_CHANNEL, contract, type Contract } from './contract.ts';

@@ -10,7 +10,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, p
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AccountSnapshot, Settings } from '../phone/api.ts';
+import type { AccountSnapshot, Settings } from '../contract/api.ts';
 import { createEngine, defaultWorkerUrl, type Engine } from '../phone/engine.ts';
 import { guardProcess } from '../phone/last-resort.ts';
 import { APP_INDEX, APP_ORIGIN, APP_SCHEME, appResponse } from './app-protocol.ts';

@@ -7,7 +7,7 @@
  * Electron's Notification and the window are injected (main.ts), so this runs in Node with fakes.
  */
 import type { NotificationConstructorOptions } from 'electron';
-import type { ApiEvents, ApiHandlers, CallSnapshot, HistoryEntry } from '../phone/api.ts';
+import type { ApiEvents, ApiHandlers, CallSnapshot, HistoryEntry } from '../contract/api.ts';
 import type { ShellText } from './shell-text.ts';
 
 /** Who is calling, for people: the contact's name, the display name, else the number or user@host. */

@@ -2,7 +2,7 @@
  * The few words the shell itself shows (tray menu and tooltip, notifications), in English and
  * French like the renderer; the language follows the settings, else the system's.
  */
-import type { Settings } from '../phone/api.ts';
+import type { Settings } from '../contract/api.ts';
 
 export type ShellLanguage = 'en' | 'fr';
 export type TrayState = 'registered' | 'failing' | 'offline' | 'dnd';

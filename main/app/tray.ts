@@ -6,7 +6,7 @@
  */
 import type { Menu, MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
 import { join } from 'node:path';
-import type { AccountSnapshot } from '../phone/api.ts';
+import type { AccountSnapshot } from '../contract/api.ts';
 import type { ShellText, TrayState } from './shell-text.ts';
 
 export type { TrayState } from './shell-text.ts';

@@ -3,7 +3,7 @@
  * WebSocket bridge here, Electron's IPC in main/app/). It never throws: every outcome is an
  * `ApiResult`, because a rejection crossing IPC keeps only its message (Electron docs, ipcMain).
  */
-import type { ApiCalls, ApiResult } from '../phone/api.ts';
+import type { ApiCalls, ApiResult } from '../contract/api.ts';
 import { isChannel, validateRequest } from './validate.ts';
 
 export type Handler<K extends keyof ApiCalls> = (req: ApiCalls[K]['req']) => ApiCalls[K]['res'] | Promise<ApiCalls[K]['res']>;

@@ -7,7 +7,7 @@
  * 'aor: expected a non-empty string' } }`. File paths (WAV to play or record) are refused from
  * the UI: a page must not make the engine read or write files of its choosing.
  */
-import type { ApiCalls, ApiEvents } from '../phone/api.ts';
+import type { ApiCalls, ApiEvents } from '../contract/api.ts';
 
 /** Returns a message naming the field when `value` does not fit, else undefined. */
 export type Check = (value: unknown, path: string) => string | undefined;

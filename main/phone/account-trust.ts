@@ -3,7 +3,7 @@
  * credentials to, the TLS settings of its servers, whether its calls go out over TLS, and the
  * addresses of its servers (exempt from the per-source rate limit). SECURITY.md says why.
  */
-import type { AccountConfig } from './api.ts';
+import type { AccountConfig } from '../contract/api.ts';
 import { parseUri } from '../sip/index.ts';
 import { sameAddress } from './incoming-policy.ts';
 

@@ -39,7 +39,7 @@ import {
 } from '../sdp/index.ts';
 import type { ReservedPorts, SinkSpec, SourceSpec, StreamSpec, StunServer } from '../media/media-protocol.ts';
 import type { MediaStreamStats } from '../media/media-engine-client.ts';
-import type { CallAudioSource, CallCodec, CallDtmf, CallLatched, CallSnapshot, CallState, CallStats, CallTransferState } from './api.ts';
+import type { CallAudioSource, CallCodec, CallDtmf, CallLatched, CallSnapshot, CallState, CallStats, CallTransferState } from '../contract/api.ts';
 import { DTMF_DIGITS, formatDtmfRelay, parseDtmfInfo } from './call-dtmf.ts';
 import type { MediaHost } from './media-host.ts';
 

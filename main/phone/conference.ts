@@ -12,7 +12,7 @@
  * The engine is told at once, before a leaving call's stream is stopped, so the mix never reads
  * a closed port.
  */
-import type { ConferenceSnapshot } from './api.ts';
+import type { ConferenceSnapshot } from '../contract/api.ts';
 import { CallError, type Call } from './call.ts';
 import type { MediaHost } from './media-host.ts';
 

@@ -18,7 +18,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { AccountConfig, AccountSnapshot, AccountUpdate, ApiEvents, ApiHandlers, AppNotice, AppStatus, CallSnapshot } from './api.ts';
+import type { AccountConfig, AccountSnapshot, AccountUpdate, ApiEvents, ApiHandlers, AppNotice, AppStatus, CallSnapshot } from '../contract/api.ts';
 import { Phone, type PhoneOptions } from './phone.ts';
 import { callSettingsOf, createStoreApi, recordPhone, toApiError, type PhoneEventMap, type StoreHandlers } from './store-api.ts';
 import { mergeAccountUpdate, splitAccountConfig, Store, StoreError, type SecretStore, type StoredAccount, type StoredAccountConfig } from '../store/index.ts';

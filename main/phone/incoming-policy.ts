@@ -13,7 +13,7 @@
  *   no account registers (the serverless listener), 'always' and 'never' say what they mean.
  */
 import { randomBytes } from 'node:crypto';
-import type { DirectCalls } from './api.ts';
+import type { DirectCalls } from '../contract/api.ts';
 import { canonicalIp } from '../sip/index.ts';
 
 export interface PolicyFlow {

@@ -42,7 +42,7 @@ import type {
   MessageSnapshot,
   SipTraceEntry,
   SrtpMode,
-} from './api.ts';
+} from '../contract/api.ts';
 import { Call, CallError, DEFAULT_CODECS, reject488, unreadableOffer, type CallHost, type CallMedia } from './call.ts';
 import { STUN_DEFAULT_PORT } from '../media/stun.ts';
 import { MediaHost, type DeviceLinkPort } from './media-host.ts';

@@ -14,7 +14,7 @@
  * and push `contacts:changed` / `history:changed` / `settings:changed` after a change.
  */
 import type { EventEmitter } from 'node:events';
-import type { ApiCalls, ApiEvents, CallOutcome, CallSettings, CallSnapshot, ContactQuery, MessageSnapshot, Settings } from './api.ts';
+import type { ApiCalls, ApiEvents, CallOutcome, CallSettings, CallSnapshot, ContactQuery, MessageSnapshot, Settings } from '../contract/api.ts';
 import { checkHistoryFilter, StoreError, type Store } from '../store/index.ts';
 
 export type StoreChannel =

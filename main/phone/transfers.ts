@@ -18,7 +18,7 @@
  * One transfer per call at a time; a call in a conference is not transferred (split it first).
  */
 import type { Clock, IncomingRefer, InviteSession, ReferActions, ReferNotifier, ReferUsage, TerminationInfo } from '../sip/index.ts';
-import type { CallTransferOutcome, CallTransferred, CallTransferState, TransferRequests } from './api.ts';
+import type { CallTransferOutcome, CallTransferred, CallTransferState, TransferRequests } from '../contract/api.ts';
 import { CallError, type Call } from './call.ts';
 
 /** What the phone gives the transfers. */

@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
-import type { AccountConfig, AccountUpdate, TransportName } from '../phone/api.ts';
+import type { AccountConfig, AccountUpdate, TransportName } from '../contract/api.ts';
 import { checkAddress } from './check-address.ts';
 import type { SecretStore } from './secret-store.ts';
 import { StoreError } from './store-error.ts';

@@ -10,7 +10,7 @@
  * Written: vCard 4.0 (RFC 6350) with UID, FN, TEL;VALUE=uri for `tel:`, IMPP for `sip:`/`sips:`,
  * NOTE, CATEGORIES:favourites, REV.
  */
-import type { AddressLabel, ContactAddress, ContactSnapshot } from '../phone/api.ts';
+import type { AddressLabel, ContactAddress, ContactSnapshot } from '../contract/api.ts';
 import { checkAddress } from './check-address.ts';
 import type { CheckedContact } from './contacts.ts';
 import { peerKey } from './normalize.ts';

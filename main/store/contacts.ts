@@ -4,7 +4,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
-import type { AddressLabel, ContactAddress, ContactInput, ContactQuery, ContactSnapshot } from '../phone/api.ts';
+import type { AddressLabel, ContactAddress, ContactInput, ContactQuery, ContactSnapshot } from '../contract/api.ts';
 import { checkAddress } from './check-address.ts';
 import { foldText, likeAnywhere, numberDigits, peerKey, queryDigits } from './normalize.ts';
 import { StoreError } from './store-error.ts';

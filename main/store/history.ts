@@ -5,7 +5,7 @@
  * and `touch`).
  */
 import type { DatabaseSync } from 'node:sqlite';
-import type { CallCodec, CallOutcome, HistoryEntry, HistoryFilter } from '../phone/api.ts';
+import type { CallCodec, CallOutcome, HistoryEntry, HistoryFilter } from '../contract/api.ts';
 import type { Contacts } from './contacts.ts';
 import { peerKey } from './normalize.ts';
 import { StoreError } from './store-error.ts';

@@ -3,7 +3,7 @@
  * phone reports it (`message:received`, `message:state`): the same id again updates its status.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import type { ConversationSummary, MessageSnapshot } from '../phone/api.ts';
+import type { ConversationSummary, MessageSnapshot } from '../contract/api.ts';
 import type { Contacts } from './contacts.ts';
 import { peerKey } from './normalize.ts';
 

@@ -4,7 +4,7 @@
  * read (written by hand, or by an older Appel) reads as its default.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import type { AudioSettings, CallCodec, NetworkSettings, Settings, SettingsChange, SrtpMode } from '../phone/api.ts';
+import type { AudioSettings, CallCodec, NetworkSettings, Settings, SettingsChange, SrtpMode } from '../contract/api.ts';
 import { transaction } from './transaction.ts';
 
 export const CODECS: readonly CallCodec[] = ['opus', 'g722', 'pcmu', 'pcma', 'g729', 'gsm'];

@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import type { ContactSnapshot, HistoryEntry, VCardImportResult } from '../phone/api.ts';
+import type { ContactSnapshot, HistoryEntry, VCardImportResult } from '../contract/api.ts';
 import { Accounts } from './accounts.ts';
 import { cardToContact, formatContacts } from './contact-vcard.ts';
 import { Contacts } from './contacts.ts';

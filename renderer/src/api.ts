@@ -3,7 +3,7 @@
  * the loopback WebSocket bridge provides in a plain browser (./bridge-client.ts). Only TYPES come
  * from main/: the renderer never imports the engine's code.
  */
-import type { ApiCalls, ApiEvents, ApiResult } from '../../main/phone/api.ts';
+import type { ApiCalls, ApiEvents, ApiResult } from '../../main/contract/api.ts';
 
 export type Calls = ApiCalls;
 export type Events = ApiEvents;

@@ -22,7 +22,9 @@ import { DigestAuthenticator } from '../auth/index.ts';
 import type { Clock, TimerHandle } from '../transaction/timers.ts';
 import type { OutOfDialogSender, FlowInfo } from './out-of-dialog-sender.ts';
 
-export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed';
+import type { RegistrationState } from '../../contract/api.ts';
+
+export type { RegistrationState };
 
 export interface RegistererOptions {
   /** Address of record (To and From), e.g. `sip:alice@example.com`. */
@@ -60,7 +62,7 @@ export interface RegistrationSnapshot {
   expires?: number;
   contact?: string;
   publicAddress?: string;
-  /** `code` 'no-password': the registrar asked for a password and there is none (phone/api.ts RegistrationErrorCode). */
+  /** `code` 'no-password': the registrar asked for a password and there is none (contract/ RegistrationErrorCode). */
   error?: { status?: number; reason: string; code?: 'no-password' };
   nextAttemptAt?: number;
 }

@@ -1,5 +1,5 @@
 import { useI18n } from 'vue-i18n';
-import type { SettingsChange } from '../../../main/phone/api.ts';
+import type { SettingsChange } from '../../../main/contract/api.ts';
 import { useSettingsStore } from '../stores/settings.ts';
 import { useToastsStore } from '../stores/toasts.ts';
 

@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { AccountConfig, AccountSnapshot, AccountUpdate } from '../../../main/phone/api.ts';
+import type { AccountConfig, AccountSnapshot, AccountUpdate } from '../../../main/contract/api.ts';
 import { appel, call } from '../api.ts';
 import { domainOf } from '../lib/uri.ts';
 

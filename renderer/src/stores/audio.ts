@@ -1,6 +1,6 @@
 import { computed, effectScope, ref, shallowRef, watch } from 'vue';
 import { defineStore } from 'pinia';
-import type { CallSnapshot } from '../../../main/phone/api.ts';
+import type { CallSnapshot } from '../../../main/contract/api.ts';
 import { CallAudio, type CallAudioSettings } from '../audio/call-audio.ts';
 import { DeviceLabels } from '../audio/device-labels.ts';
 import { pickDevice, type DeviceChoice, type ListedDevice } from '../audio/pick-device.ts';

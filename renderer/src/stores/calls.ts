@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { CallSnapshot, CallStats, ConferenceSnapshot } from '../../../main/phone/api.ts';
+import type { CallSnapshot, CallStats, ConferenceSnapshot } from '../../../main/contract/api.ts';
 import { ApiFailure, appel, call } from '../api.ts';
 import { useSettingsStore } from './settings.ts';
 

@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { ContactInput, ContactSnapshot, VCardImportResult } from '../../../main/phone/api.ts';
+import type { ContactInput, ContactSnapshot, VCardImportResult } from '../../../main/contract/api.ts';
 import { appel, call } from '../api.ts';
 import { addressKey } from '../lib/uri.ts';
 

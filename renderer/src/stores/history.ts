@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { HistoryEntry, HistoryFilter } from '../../../main/phone/api.ts';
+import type { HistoryEntry, HistoryFilter } from '../../../main/contract/api.ts';
 import { appel, call } from '../api.ts';
 
 export type HistoryKind = NonNullable<HistoryFilter['kind']>;

@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { Settings, SettingsChange } from '../../../main/phone/api.ts';
+import type { Settings, SettingsChange } from '../../../main/contract/api.ts';
 import { appel, call } from '../api.ts';
 
 /** What the UI assumes until the engine has answered (the store's own defaults). */

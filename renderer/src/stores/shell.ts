@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { AppLink, AppNotice, AppStatus } from '../../../main/phone/api.ts';
+import type { AppLink, AppNotice, AppStatus } from '../../../main/contract/api.ts';
 import { appel, call } from '../api.ts';
 
 /**

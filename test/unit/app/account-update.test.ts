@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../main/bridge/dispatch.ts';
-import type { AccountSnapshot } from '../../../main/phone/api.ts';
+import type { AccountSnapshot } from '../../../main/contract/api.ts';
 import { MemorySecretStore, type SecretStore } from '../../../main/store/index.ts';
 import { call, engineLab, next } from './engine-lab.ts';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach } from 'vitest';
 import { dispatch } from '../../../main/bridge/dispatch.ts';
-import type { ApiEvents, ApiResult } from '../../../main/phone/api.ts';
+import type { ApiEvents, ApiResult } from '../../../main/contract/api.ts';
 import { createEngine, type Engine, type EngineOptions } from '../../../main/phone/engine.ts';
 import { MemorySecretStore } from '../../../main/store/index.ts';
 

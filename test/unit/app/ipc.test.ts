@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { validators } from '../../../main/bridge/validate.ts';
 import { CHANNEL_NAMES, CONTRACT_CHANNEL, EVENT_NAMES, contract } from '../../../main/app/contract.ts';
 import { AUDIO_CHANNEL, isTrustedSender, originOf, registerIpc, type IpcEventLike, type IpcMainLike } from '../../../main/app/ipc.ts';
-import type { ApiHandlers } from '../../../main/phone/api.ts';
+import type { ApiHandlers } from '../../../main/contract/api.ts';
 
 class FakeIpcMain implements IpcMainLike {
   readonly handlers = new Map<string, (event: IpcEventLike, ...args: unknown[]) => unknown>();

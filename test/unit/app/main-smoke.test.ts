@@ -14,7 +14,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiResult, ContactSnapshot, Settings } from '../../../main/phone/api.ts';
+import type { ApiResult, ContactSnapshot, Settings } from '../../../main/contract/api.ts';
 import type { Engine, EngineOptions } from '../../../main/phone/engine.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));

@@ -15,7 +15,7 @@ import { keychainProblem, safeStorageCipher, type SafeStorageLike } from '../../
 import { TEXT, shellLanguage } from '../../../main/app/shell-text.ts';
 import { AppTray, trayMenuTemplate, trayState, trayTooltip } from '../../../main/app/tray.ts';
 import { closeAction, externalUrl, incomingRoute, incomingWindowOptions, mainWindowOptions, permissionAllowed, secureWebPreferences, startHidden } from '../../../main/app/window-state.ts';
-import type { AccountSnapshot, ApiEvents, CallSnapshot, HistoryEntry } from '../../../main/phone/api.ts';
+import type { AccountSnapshot, ApiEvents, CallSnapshot, HistoryEntry } from '../../../main/contract/api.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'appel-shell-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

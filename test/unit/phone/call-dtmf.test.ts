@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDtmfRelay, parseDtmfInfo } from '../../../main/phone/call-dtmf.ts';
 import { callOutcomeLine } from '../../../main/cli.ts';
-import type { CallSnapshot } from '../../../main/phone/api.ts';
+import type { CallSnapshot } from '../../../main/contract/api.ts';
 
 describe('DTMF by SIP INFO', () => {
   it('writes application/dtmf-relay as Signal and Duration lines', () => {

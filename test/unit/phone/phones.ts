@@ -3,7 +3,7 @@
  * each phone's own worker thread. Everything is real SIP and RTP; waits are bounded.
  */
 import { Phone, type PhoneOptions } from '../../../main/phone/phone.ts';
-import type { ApiEvents, CallSnapshot } from '../../../main/phone/api.ts';
+import type { ApiEvents, CallSnapshot } from '../../../main/contract/api.ts';
 
 export interface TestPhone {
   phone: Phone;

@@ -8,7 +8,7 @@
  */
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SipTraceEntry } from '../../../main/phone/api.ts';
+import type { SipTraceEntry } from '../../../main/contract/api.ts';
 import { createEngine, type Engine } from '../../../main/phone/engine.ts';
 import type { Phone } from '../../../main/phone/phone.ts';
 import { MemorySecretStore } from '../../../main/store/index.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { goertzelPower, readWav } from '../../helpers/audio-analysis.ts';
-import type { CallSnapshot } from '../../../main/phone/api.ts';
+import type { CallSnapshot } from '../../../main/contract/api.ts';
 import { mark, startPhone, waitEvent, waitPackets, waitState, type TestPhone } from './phones.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'appel-transfer-'));

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
-import type { AccountSnapshot, AccountUpdate } from '../../../main/phone/api.ts';
+import type { AccountSnapshot, AccountUpdate } from '../../../main/contract/api.ts';
 import SettingsAccounts from '../../../renderer/src/components/settings/SettingsAccounts.vue';
 import { ApiFailure } from '../../../renderer/src/api.ts';
 import { useAccountsStore } from '../../../renderer/src/stores/accounts.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CallSnapshot, ContactSnapshot } from '../../../main/phone/api.ts';
+import type { CallSnapshot, ContactSnapshot } from '../../../main/contract/api.ts';
 import ContactEditor from '../../../renderer/src/components/contacts/ContactEditor.vue';
 import CallIncomingPanel from '../../../renderer/src/components/call/CallIncomingPanel.vue';
 import SettingsAccounts from '../../../renderer/src/components/settings/SettingsAccounts.vue';

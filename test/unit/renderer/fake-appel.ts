@@ -3,7 +3,7 @@
  * every request, and lets a test push engine events. Not a SIP peer: the UI's contract only.
  */
 import type { ApiResult, AppelApi, Calls, Channel, EventName, Events } from '../../../renderer/src/api.ts';
-import type { CallSnapshot } from '../../../main/phone/api.ts';
+import type { CallSnapshot } from '../../../main/contract/api.ts';
 
 /** A call as the engine would send it: an outgoing call to bob being dialled, unless `over` says more. */
 export const callSnapshot = (over: Partial<CallSnapshot> = {}): CallSnapshot => ({

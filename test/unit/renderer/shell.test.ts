@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineComponent, h } from 'vue';
-import type { CallSnapshot } from '../../../main/phone/api.ts';
+import type { CallSnapshot } from '../../../main/contract/api.ts';
 import App from '../../../renderer/src/App.vue';
 import IncomingView from '../../../renderer/src/views/IncomingView.vue';
 import { useCallsStore } from '../../../renderer/src/stores/calls.ts';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
-import type { AccountSnapshot, ContactSnapshot, HistoryEntry, MessageSnapshot, Settings } from '../../../main/phone/api.ts';
+import type { AccountSnapshot, ContactSnapshot, HistoryEntry, MessageSnapshot, Settings } from '../../../main/contract/api.ts';
 import { useAccountsStore } from '../../../renderer/src/stores/accounts.ts';
 import { useCallsStore } from '../../../renderer/src/stores/calls.ts';
 import { useContactsStore } from '../../../renderer/src/stores/contacts.ts';

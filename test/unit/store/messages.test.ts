@@ -1,6 +1,6 @@
 /** Messages: one conversation per peer, statuses updated in place, unread counts, mark read. */
 import { describe, expect, it } from 'vitest';
-import type { MessageSnapshot } from '../../../main/phone/api.ts';
+import type { MessageSnapshot } from '../../../main/contract/api.ts';
 import { openStore } from './helpers.ts';
 
 const msg = (m: Partial<MessageSnapshot> & Pick<MessageSnapshot, 'id' | 'peer' | 'time'>): MessageSnapshot => ({

@@ -3,7 +3,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../../main/store/index.ts';
-import type { SettingsChange } from '../../../main/phone/api.ts';
+import type { SettingsChange } from '../../../main/contract/api.ts';
 import { openStore, tempDir } from './helpers.ts';
 
 describe('settings', () => {

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { ApiEvents, CallSnapshot } from '../../../main/phone/api.ts';
+import type { ApiEvents, CallSnapshot } from '../../../main/contract/api.ts';
 import { callOutcome, callSettingsOf, createStoreApi, recordPhone, toApiError, type PhoneEventMap } from '../../../main/phone/store-api.ts';
 import { DEFAULT_SETTINGS, StoreError } from '../../../main/store/index.ts';
 import { fakeClock, openStore } from './helpers.ts';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { escapeText, foldLine, formatVCard, parseContentLine, parseVCards, splitValue, unescapeText } from '../../../main/store/vcard.ts';
-import type { ContactInput } from '../../../main/phone/api.ts';
+import type { ContactInput } from '../../../main/contract/api.ts';
 import { fakeClock, openStore } from './helpers.ts';
 
 const crlf = (lines: string[]) => lines.join('\r\n') + '\r\n';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { createSocket } from 'node:dgram';
 import { Phone } from '../../../main/phone/phone.ts';
-import type { MessageSnapshot } from '../../../main/phone/api.ts';
+import type { MessageSnapshot } from '../../../main/contract/api.ts';
 import { makeTestPki, type TestPki } from '../../helpers/certs.ts';
 
 describe('two Appel stacks over loopback', () => {

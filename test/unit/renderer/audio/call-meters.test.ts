@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallSnapshot } from '../../../../main/phone/api.ts';
+import type { CallSnapshot } from '../../../../main/contract/api.ts';
 import CallView from '../../../../renderer/src/views/CallView.vue';
 import { useAudioStore } from '../../../../renderer/src/stores/audio.ts';
 import { mountWith, flushPromises } from '../mount.ts';
