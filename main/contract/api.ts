@@ -5,7 +5,9 @@
  * password back out: `AccountConfig.password` goes in, and no event or snapshot contains it.
  */
 
-export type TransportName = 'udp' | 'tcp' | 'tls';
+import type { ADDRESS_LABELS, CALL_CODECS, DIRECT_CALLS, DTMF_MODES, LANGUAGES, SRTP_MODES, THEMES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
+
+export type TransportName = (typeof TRANSPORTS)[number];
 
 export interface AccountConfig {
   /** Address of record, e.g. `sip:alice@example.com`. */
@@ -106,8 +108,9 @@ export interface MessageSnapshot {
 
 // ---- calls ---------------------------------------------------------------------------------------
 
-export type CallCodec = 'opus' | 'g722' | 'pcmu' | 'pcma' | 'g729' | 'gsm';
-export type SrtpMode = 'off' | 'optional' | 'mandatory';
+export type CallCodec = (typeof CALL_CODECS)[number];
+export type SrtpMode = (typeof SRTP_MODES)[number];
+export type DtmfMode = (typeof DTMF_MODES)[number];
 export type CallState = 'dialing' | 'ringing' | 'early' | 'connected' | 'held' | 'ended';
 
 /** What a call sends: a WAV file (16-bit PCM, any usual rate), a tone, or silence. */
@@ -118,9 +121,9 @@ export interface DialRequest {
   to: string;
   /** The account to call from (its AOR, credentials and proxy); none: a direct call. */
   accountId?: string;
-  /** Codecs in order of preference; default opus, g722, pcmu, pcma, g729, gsm (those the engine has). */
+  /** Codecs in order of preference; default: the saved preference (Settings.codecs), of those the engine has. */
   codecs?: CallCodec[];
-  /** SDES-SRTP (RFC 4568) policy; default 'off'. */
+  /** SDES-SRTP (RFC 4568) policy; default: the saved preference (Settings.srtp). */
   srtp?: SrtpMode;
   /** What we send; default silence (the app: the microphone). */
   play?: CallAudioSource;
@@ -129,7 +132,7 @@ export interface DialRequest {
   /** Without an account: the outbound proxy URI to send the INVITE through. */
   proxy?: string;
   /** DTMF as RFC 4733 events when the other side has them, else SIP INFO ('auto', default), or always INFO. */
-  dtmf?: 'auto' | 'info';
+  dtmf?: DtmfMode;
 }
 
 export interface AnswerRequest {
@@ -254,7 +257,7 @@ export interface CallDtmf {
  * Calls sent straight to this computer (`sip:user@our-address`, not through an account's server):
  * 'auto' takes them only while no account registers; 'always'; 'never'.
  */
-export type DirectCalls = 'auto' | 'always' | 'never';
+export type DirectCalls = (typeof DIRECT_CALLS)[number];
 
 export interface CallSettings {
   /** Answer incoming calls by themselves (after `autoAnswerDelay` seconds). */
@@ -277,11 +280,11 @@ export interface CallSettings {
   transferRequests?: TransferRequests;
 }
 
-export type TransferRequests = 'ask' | 'always' | 'never';
+export type TransferRequests = (typeof TRANSFER_REQUESTS)[number];
 
 // ---- store: contacts, history, messages, settings ------------------------------------------------
 
-export type AddressLabel = 'work' | 'home' | 'mobile' | 'other';
+export type AddressLabel = (typeof ADDRESS_LABELS)[number];
 
 /** One way to reach a contact. */
 export interface ContactAddress {
@@ -388,8 +391,8 @@ export interface NetworkSettings {
 }
 
 export interface Settings {
-  language: 'system' | 'en' | 'fr';
-  theme: 'system' | 'light' | 'dark';
+  language: (typeof LANGUAGES)[number];
+  theme: (typeof THEMES)[number];
   doNotDisturb: boolean;
   /** Answer incoming calls after `delay` seconds. */
   autoAnswer: { enabled: boolean; delay: number };

@@ -6,30 +6,11 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { AudioSettings, CallCodec, NetworkSettings, Settings, SettingsChange, SrtpMode } from '../contract/api.ts';
 import { transaction } from './transaction.ts';
+import { DEFAULT_SETTINGS } from '../contract/defaults.ts';
+import { CALL_CODECS, SRTP_MODES } from '../contract/values.ts';
 
-export const CODECS: readonly CallCodec[] = ['opus', 'g722', 'pcmu', 'pcma', 'g729', 'gsm'];
-const SRTP_MODES: readonly SrtpMode[] = ['off', 'optional', 'mandatory'];
-
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
-  language: 'system',
-  theme: 'system',
-  doNotDisturb: false,
-  autoAnswer: { enabled: false, delay: 0 },
-  codecs: ['opus', 'g722', 'pcmu', 'pcma', 'g729', 'gsm'],
-  srtp: 'off',
-  audio: {
-    inputDeviceId: 'default',
-    outputDeviceId: 'default',
-    ringingDeviceId: 'default',
-    echoCancellation: true,
-    noiseSuppression: true,
-    autoGainControl: true,
-  },
-  network: { stunServer: '', rtpPortMin: 16384, rtpPortMax: 32766, directCalls: 'auto' },
-  transferRequests: 'ask',
-  closeToTray: true,
-  startMinimised: false,
-} satisfies Settings);
+export { DEFAULT_SETTINGS };
+export const CODECS = CALL_CODECS;
 
 type Check<T> = (value: unknown, name: string) => T;
 
