@@ -37,8 +37,7 @@ import {
   type SrtpPolicy,
   type SrtpSuite,
 } from '../sdp/index.ts';
-import type { ReservedPorts, SinkSpec, SourceSpec, StreamSpec, StunServer } from '../media/media-protocol.ts';
-import type { MediaStreamStats } from '../media/media-engine-client.ts';
+import type { MediaStreamStats, ReservedPorts, SinkSpec, SourceSpec, StreamSpec, StunServer } from '../media/index.ts';
 import type { CallAudioSource, CallCodec, CallDtmf, CallLatched, CallSnapshot, CallState, CallStats, CallTransferState } from '../contract/api.ts';
 import { DTMF_DIGITS, formatDtmfRelay, parseDtmfInfo } from './call-dtmf.ts';
 import type { MediaHost } from './media-host.ts';

@@ -4,10 +4,7 @@
  * stream. What the engine can do (`capabilities`) is asked once.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { MediaEngineClient } from '../media/media-engine-client.ts';
-import type { BridgeMessagePort } from '../media/ports/device-bridge.ts';
-import { LOCAL_AUDIO_RATE } from '../media/ports/local-audio.ts';
-import type { DtmfEvent, MediaStreamStats } from '../media/media-engine-client.ts';
+import { LOCAL_AUDIO_RATE, MediaEngineClient, type BridgeMessagePort, type DtmfEvent, type MediaStreamStats } from '../media/index.ts';
 import type { CodecName, SrtpSuite } from '../../native/index.ts';
 
 /** What a call hears about its stream. Listeners never throw (MediaHost guards them anyway). */

@@ -44,7 +44,7 @@ import type {
   SrtpMode,
 } from '../contract/api.ts';
 import { Call, CallError, DEFAULT_CODECS, reject488, unreadableOffer, type CallHost, type CallMedia } from './call.ts';
-import { STUN_DEFAULT_PORT } from '../media/stun.ts';
+import { STUN_DEFAULT_PORT } from '../media/index.ts';
 import { MediaHost, type DeviceLinkPort } from './media-host.ts';
 import { Transfers } from './transfers.ts';
 import { admit, registrationContactUser, type Admission, type PolicyAccount } from './incoming-policy.ts';

@@ -1,0 +1,12 @@
+/**
+ * The media engine's public face: what the rest of Appel (phone/, the CLI, the shell) may use of
+ * media/. The engine itself runs behind MediaEngineClient, in a worker (headless, tests) or a
+ * utility process (the app); the types below are the messages it takes and the stats it gives.
+ * Everything else in media/ is its inside: import it from here, never by path.
+ */
+export { MediaEngineClient, MediaRequestError } from './media-engine-client.ts';
+export type { DtmfEvent, MediaStreamStats } from './media-engine-client.ts';
+export type { ReservedPorts, SinkSpec, SourceSpec, StreamSpec, StunServer } from './media-protocol.ts';
+export type { BridgeMessagePort } from './ports/device-bridge.ts';
+export { LOCAL_AUDIO_RATE } from './ports/local-audio.ts';
+export { STUN_DEFAULT_PORT } from './stun.ts';
