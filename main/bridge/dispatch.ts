@@ -4,7 +4,7 @@
  * `ApiResult`, because a rejection crossing IPC keeps only its message (Electron docs, ipcMain).
  */
 import type { ApiCalls, ApiResult } from '../contract/api.ts';
-import { isChannel, validateRequest } from './validate.ts';
+import { isChannel, validateRequest } from '../contract/schemas.ts';
 
 export type Handler<K extends keyof ApiCalls> = (req: ApiCalls[K]['req']) => ApiCalls[K]['res'] | Promise<ApiCalls[K]['res']>;
 export type Handlers = { [K in keyof ApiCalls]?: Handler<K> };

@@ -18,10 +18,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch, type Handlers } from './dispatch.ts';
-import { EVENT_NAMES } from './validate.ts';
+import { EVENT_NAMES } from '../contract/events.ts';
 import type { DeviceLinkPort } from '../phone/media-host.ts';
 
-export { EVENT_NAMES } from './validate.ts';
+export { EVENT_NAMES } from '../contract/events.ts';
 
 /** Where events come from: the Phone (an EventEmitter) or anything shaped like it. */
 export interface EventSource {

@@ -5,7 +5,7 @@
  * password back out: `AccountConfig.password` goes in, and no event or snapshot contains it.
  */
 
-import type { ADDRESS_LABELS, CALL_CODECS, DIRECT_CALLS, DTMF_MODES, LANGUAGES, SRTP_MODES, THEMES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
+import type { ADDRESS_LABELS, CALL_CODECS, CALL_OUTCOMES, HISTORY_KINDS, DIRECT_CALLS, DTMF_MODES, LANGUAGES, SRTP_MODES, THEMES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
 
 export type TransportName = (typeof TRANSPORTS)[number];
 
@@ -330,7 +330,7 @@ export interface VCardImportResult {
   dropped: Array<{ card: number; name?: string; reason: string }>;
 }
 
-export type CallOutcome = 'answered' | 'missed' | 'declined' | 'failed' | 'cancelled' | 'busy' | 'interrupted';
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /** One call in the history. Written when the call starts, completed when it ends. */
 export interface HistoryEntry {
@@ -354,7 +354,7 @@ export interface HistoryEntry {
 }
 
 export interface HistoryFilter {
-  kind?: 'all' | 'incoming' | 'outgoing' | 'missed';
+  kind?: (typeof HISTORY_KINDS)[number];
   /** Calls with this peer only (any form of its URI). */
   peer?: string;
   limit?: number;
@@ -528,7 +528,7 @@ export interface ApiEvents {
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
 
-/** What serves one call. Requests reaching it were validated at the boundary (main/bridge/validate.ts). */
+/** What serves one call. Requests reaching it were validated at the boundary (contract/schemas.ts). */
 export type ApiHandler<K extends keyof ApiCalls> = (req: ApiCalls[K]['req']) => ApiCalls[K]['res'] | Promise<ApiCalls[K]['res']>;
 
 /** The engine's calls for both UI boundaries (IPC, bridge); a channel without one answers 'unavailable'. */

@@ -28,6 +28,9 @@ export const THEMES = ['system', 'light', 'dark'] as const;
 /** The labels a contact's address may carry. */
 export const ADDRESS_LABELS = ['work', 'home', 'mobile', 'other'] as const;
 
+/** How a call in the history ended. */
+export const CALL_OUTCOMES = ['answered', 'missed', 'declined', 'failed', 'cancelled', 'busy', 'interrupted'] as const;
+
 /** The kinds of rows History can show. */
 export const HISTORY_KINDS = ['all', 'incoming', 'outgoing', 'missed'] as const;
 

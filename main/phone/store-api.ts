@@ -14,8 +14,10 @@
  * and push `contacts:changed` / `history:changed` / `settings:changed` after a change.
  */
 import type { EventEmitter } from 'node:events';
-import type { ApiCalls, ApiEvents, CallOutcome, CallSettings, CallSnapshot, ContactQuery, MessageSnapshot, Settings } from '../contract/api.ts';
-import { checkHistoryFilter, StoreError, type Store } from '../store/index.ts';
+import type { ApiCalls, ApiEvents, CallOutcome, CallSettings, CallSnapshot, MessageSnapshot, Settings } from '../contract/api.ts';
+import { check } from '../contract/schema.ts';
+import { requestSchemas } from '../contract/schemas.ts';
+import { StoreError, type Store } from '../store/index.ts';
 
 export type StoreChannel =
   | 'contacts:list'
@@ -44,42 +46,6 @@ export interface StoreApiOptions {
   publish: Publish;
 }
 
-function object(req: unknown, shape: string): Record<string, unknown> {
-  if (typeof req !== 'object' || req === null || Array.isArray(req)) throw new TypeError(`request: ${shape} is needed`);
-  return req as Record<string, unknown>;
-}
-
-function id(req: unknown): string {
-  const r = object(req, '{ id }');
-  if (typeof r.id !== 'string' || r.id === '') throw new TypeError('id: a contact id is needed');
-  return r.id;
-}
-
-function peer(req: unknown): string {
-  const r = object(req, '{ peer }');
-  if (typeof r.peer !== 'string' || r.peer.trim() === '') throw new TypeError('peer: a URI is needed');
-  return r.peer;
-}
-
-function optionalCount(v: unknown, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new TypeError(`${name}: a whole number above 0`);
-  return v as number;
-}
-
-function contactQuery(req: unknown): ContactQuery {
-  if (req === undefined || req === null) return {};
-  const r = object(req, '{ text?, favourites?, limit? }');
-  if (r.text !== undefined && typeof r.text !== 'string') throw new TypeError('text: text to search for is needed');
-  if (r.favourites !== undefined && typeof r.favourites !== 'boolean') throw new TypeError('favourites: true or false');
-  const limit = optionalCount(r.limit, 'limit');
-  return {
-    ...(r.text !== undefined ? { text: r.text as string } : {}),
-    ...(r.favourites !== undefined ? { favourites: r.favourites as boolean } : {}),
-    ...(limit !== undefined ? { limit } : {}),
-  };
-}
-
 /** Keep a listener's exception away from the store's caller. */
 function safe(publish: Publish): Publish {
   return (event, payload) => {
@@ -91,69 +57,60 @@ function safe(publish: Publish): Publish {
   };
 }
 
+/** Each handler checks its request with the contract's schema (a TypeError naming the field). */
+function checked<K extends StoreChannel>(channel: K, handler: (req: ApiCalls[K]['req']) => ApiCalls[K]['res']): (req: ApiCalls[K]['req']) => ApiCalls[K]['res'] {
+  return (req) => {
+    check(requestSchemas[channel], req);
+    return handler(req);
+  };
+}
+
 export function createStoreApi(opts: StoreApiOptions): StoreHandlers {
   const { store } = opts;
   const publish = safe(opts.publish);
   return {
-    'contacts:list': (req) => store.contacts.list(contactQuery(req)),
-    'contacts:get': (req) => store.contacts.get(id(req)),
-    'contacts:save': (req) => {
-      const saved = store.contacts.save(object(req, '{ displayName, addresses }') as unknown as ApiCalls['contacts:save']['req']);
+    'contacts:list': checked('contacts:list', (req) => store.contacts.list(req ?? {})),
+    'contacts:get': checked('contacts:get', (req) => store.contacts.get(req.id)),
+    'contacts:save': checked('contacts:save', (req) => {
+      const saved = store.contacts.save(req);
       publish('contacts:changed', { saved: [saved], removed: [] });
       return saved;
-    },
-    'contacts:delete': (req) => {
-      const contactId = id(req);
-      store.contacts.delete(contactId);
-      publish('contacts:changed', { saved: [], removed: [contactId] });
-    },
-    'contacts:favourite': (req) => {
-      const r = object(req, '{ id, favourite }');
-      if (typeof r.favourite !== 'boolean') throw new TypeError('favourite: true or false');
-      const saved = store.contacts.setFavourite(id(req), r.favourite);
+    }),
+    'contacts:delete': checked('contacts:delete', (req) => {
+      store.contacts.delete(req.id);
+      publish('contacts:changed', { saved: [], removed: [req.id] });
+    }),
+    'contacts:favourite': checked('contacts:favourite', (req) => {
+      const saved = store.contacts.setFavourite(req.id, req.favourite);
       publish('contacts:changed', { saved: [saved], removed: [] });
       return saved;
-    },
-    'contacts:import-vcard': (req) => {
-      const r = object(req, '{ text }');
-      if (typeof r.text !== 'string') throw new TypeError('text: vCard text is needed');
-      const result = store.importVCard(r.text);
+    }),
+    'contacts:import-vcard': checked('contacts:import-vcard', (req) => {
+      const result = store.importVCard(req.text);
       if (result.ids.length > 0) publish('contacts:changed', { saved: result.ids.map((i) => store.contacts.get(i)), removed: [] });
       return result;
-    },
-    'contacts:export-vcard': (req) => {
-      if (req === undefined || req === null) return store.exportVCard();
-      const r = object(req, '{ ids? }');
-      if (r.ids !== undefined && (!Array.isArray(r.ids) || r.ids.some((i) => typeof i !== 'string'))) throw new TypeError('ids: a list of contact ids is needed');
-      return store.exportVCard(r.ids as string[] | undefined);
-    },
-    'history:list': (req) => store.history.list(checkHistoryFilter(req)),
-    'history:delete': (req) => {
-      const r = object(req, '{ id }');
-      if (!Number.isInteger(r.id)) throw new TypeError('id: a history entry id (a whole number) is needed');
-      store.history.delete(r.id as number);
-      publish('history:changed', { saved: [], removed: [r.id as number], cleared: false });
-    },
-    'history:clear': () => {
+    }),
+    'contacts:export-vcard': checked('contacts:export-vcard', (req) => store.exportVCard(req?.ids)),
+    'history:list': checked('history:list', (req) => store.history.list(req ?? {})),
+    'history:delete': checked('history:delete', (req) => {
+      store.history.delete(req.id);
+      publish('history:changed', { saved: [], removed: [req.id], cleared: false });
+    }),
+    'history:clear': checked('history:clear', () => {
       const removed = store.history.clear();
       publish('history:changed', { saved: [], removed, cleared: true });
-    },
-    'messages:conversations': () => store.messages.conversations(),
-    'messages:list': (req) => {
-      const r = object(req, '{ peer, limit?, before? }');
-      if (r.before !== undefined && !Number.isFinite(r.before)) throw new TypeError('before: a time in ms since the epoch');
-      const limit = optionalCount(r.limit, 'limit');
-      return store.messages.list(peer(req), { ...(limit !== undefined ? { limit } : {}), ...(r.before !== undefined ? { before: r.before as number } : {}) });
-    },
-    'messages:mark-read': (req) => {
-      store.messages.markRead(peer(req));
-    },
-    'settings:get': () => store.settings.get(),
-    'settings:set': (req) => {
-      const settings = store.settings.set(object(req, 'an object of the settings to change'));
+    }),
+    'messages:conversations': checked('messages:conversations', () => store.messages.conversations()),
+    'messages:list': checked('messages:list', (req) => store.messages.list(req.peer, { ...(req.limit !== undefined ? { limit: req.limit } : {}), ...(req.before !== undefined ? { before: req.before } : {}) })),
+    'messages:mark-read': checked('messages:mark-read', (req) => {
+      store.messages.markRead(req.peer);
+    }),
+    'settings:get': checked('settings:get', () => store.settings.get()),
+    'settings:set': checked('settings:set', (req) => {
+      const settings = store.settings.set(req);
       publish('settings:changed', settings);
       return settings;
-    },
+    }),
   };
 }
 

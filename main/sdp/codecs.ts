@@ -19,9 +19,12 @@
  * negotiation to the media engine unchanged.
  */
 
-export type CodecName = 'opus' | 'g722' | 'pcmu' | 'pcma' | 'g729' | 'gsm';
+import type { CallCodec } from '../contract/api.ts';
+import { CALL_CODECS } from '../contract/values.ts';
 
-export const CODEC_NAMES: readonly CodecName[] = ['opus', 'g722', 'pcmu', 'pcma', 'g729', 'gsm'];
+/** The codec names of the contract (contract/values.ts), in the default order of preference. */
+export type CodecName = CallCodec;
+export const CODEC_NAMES: readonly CodecName[] = CALL_CODECS;
 
 export interface CodecDefinition {
   name: CodecName;

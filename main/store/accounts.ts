@@ -5,7 +5,9 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
-import type { AccountConfig, AccountUpdate, TransportName } from '../contract/api.ts';
+import type { AccountConfig, AccountUpdate } from '../contract/api.ts';
+import { check, keysOf } from '../contract/schema.ts';
+import { accountConfigSchema, accountUpdateSchema } from '../contract/schemas.ts';
 import { checkAddress } from './check-address.ts';
 import type { SecretStore } from './secret-store.ts';
 import { StoreError } from './store-error.ts';
@@ -17,59 +19,26 @@ export interface StoredAccount {
   config: StoredAccountConfig;
 }
 
-type Check = (v: unknown, name: string) => unknown;
-const str: Check = (v, name) => {
-  if (typeof v !== 'string') throw new TypeError(`${name}: text is needed`);
-  return v;
-};
-const bool: Check = (v, name) => {
-  if (typeof v !== 'boolean') throw new TypeError(`${name}: true or false`);
-  return v;
-};
-const seconds: Check = (v, name) => {
-  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 86_400 * 7) throw new TypeError(`${name}: whole seconds from 0 to a week`);
-  return v;
-};
-const sipUri: Check = (v, name) => {
+/** The AOR and the proxy must be SIP URIs in full (a tel: URI has no server to register with). */
+function checkSipUri(v: unknown, name: string): string {
   const uri = checkAddress(v, name);
-  if (uri.startsWith('tel:')) throw new TypeError(`${name}: a sip: or sips: URI is needed, not '${uri}'`);
+  if (uri.startsWith('tel:')) throw new TypeError(`${name}: expected a sip: or sips: URI, not '${uri}'`);
   return uri;
-};
+}
 
-/** Every key of AccountConfig that may be stored — `password` is not one of them. */
-const STORED_KEYS: { [K in keyof StoredAccountConfig]-?: Check } = {
-  aor: sipUri,
-  username: str,
-  realm: str,
-  displayName: str,
-  proxy: sipUri,
-  transport: (v, name) => {
-    if (!(['udp', 'tcp', 'tls'] as TransportName[]).includes(v as TransportName)) throw new TypeError(`${name}: udp, tcp or tls`);
-    return v;
-  },
-  ca: str,
-  tlsVerify: bool,
-  expires: seconds,
-  outbound: bool,
-  keepAlive: seconds,
-  retryBase: seconds,
-  register: bool,
-};
-
-/** The boundary check: the config to store (no password) and the password, if one was given. */
+/** The boundary check (contract/schemas.ts): the config to store (no password) and the password, if one was given. */
 export function splitAccountConfig(config: unknown): { stored: StoredAccountConfig; password?: string } {
-  if (typeof config !== 'object' || config === null) throw new TypeError('config: an AccountConfig object is needed');
-  const c = config as Record<string, unknown>;
-  if (c.aor === undefined) throw new TypeError('aor: a sip: or sips: URI is needed');
+  check(accountConfigSchema, config);
+  const { password, ...rest } = config as AccountConfig;
+  // Built key by key from the schema's fields, so nothing else (a password) reaches the database.
   const stored: Record<string, unknown> = {};
-  for (const [key, check] of Object.entries(STORED_KEYS)) {
-    if (c[key] !== undefined) stored[key] = check(c[key], key);
+  for (const key of keysOf(accountConfigSchema)) {
+    const value = (rest as Record<string, unknown>)[key];
+    if (key !== 'password' && value !== undefined) stored[key] = value;
   }
-  for (const key of Object.keys(c)) {
-    if (key !== 'password' && !(key in STORED_KEYS)) throw new TypeError(`${key}: not an account setting`);
-  }
-  if (c.password !== undefined && typeof c.password !== 'string') throw new TypeError('password: text is needed');
-  return { stored: stored as unknown as StoredAccountConfig, ...(typeof c.password === 'string' ? { password: c.password } : {}) };
+  stored.aor = checkSipUri(stored.aor, 'aor');
+  if (stored.proxy !== undefined) stored.proxy = checkSipUri(stored.proxy, 'proxy');
+  return { stored: stored as unknown as StoredAccountConfig, ...(password !== undefined ? { password } : {}) };
 }
 
 /**
@@ -78,15 +47,13 @@ export function splitAccountConfig(config: unknown): { stored: StoredAccountConf
  * apart: one given replaces the saved one, none or '' keeps it (`password` then absent).
  */
 export function mergeAccountUpdate(current: StoredAccountConfig, change: Omit<AccountUpdate, 'id'>): { stored: StoredAccountConfig; password?: string } {
-  if (typeof change !== 'object' || change === null) throw new TypeError('request: the fields to change are needed');
+  check(accountUpdateSchema, typeof change === 'object' && change !== null ? { ...change, id: 'update' } : change);
   const merged: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(change)) {
     if (key === 'password' || value === undefined) continue;
     if (value !== null) merged[key] = value;
-    else if (key === 'aor') throw new TypeError('aor: a sip: or sips: URI is needed, not null');
     else delete merged[key];
   }
-  if (change.password !== undefined && typeof change.password !== 'string') throw new TypeError('password: text is needed');
   const { stored } = splitAccountConfig(merged);
   return { stored, ...(change.password ? { password: change.password } : {}) };
 }

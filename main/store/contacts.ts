@@ -5,15 +5,13 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
 import type { AddressLabel, ContactAddress, ContactInput, ContactQuery, ContactSnapshot } from '../contract/api.ts';
+import { check } from '../contract/schema.ts';
+import { contactInputSchema } from '../contract/schemas.ts';
 import { checkAddress } from './check-address.ts';
 import { foldText, likeAnywhere, numberDigits, peerKey, queryDigits } from './normalize.ts';
 import { StoreError } from './store-error.ts';
 import { transaction } from './transaction.ts';
 
-export const ADDRESS_LABELS: readonly AddressLabel[] = ['work', 'home', 'mobile', 'other'];
-const MAX_NAME = 500;
-const MAX_NOTES = 100_000;
-const MAX_ADDRESSES = 100;
 
 interface ContactRow {
   id: string;
@@ -41,29 +39,17 @@ export interface CheckedContact {
 
 /** The boundary check of `contacts:save` (TypeError naming the field). */
 export function checkContact(input: unknown): CheckedContact {
-  if (typeof input !== 'object' || input === null) throw new TypeError('contact: an object { displayName, addresses } is needed');
-  const c = input as Partial<ContactInput>;
-  if (c.id !== undefined && (typeof c.id !== 'string' || c.id === '')) throw new TypeError('id: a contact id (string) is needed');
-  if (typeof c.displayName !== 'string' || c.displayName.trim() === '') throw new TypeError('displayName: a name is needed');
-  if (c.displayName.length > MAX_NAME) throw new TypeError(`displayName: at most ${MAX_NAME} characters`);
-  if (c.favourite !== undefined && typeof c.favourite !== 'boolean') throw new TypeError('favourite: true or false');
-  if (c.notes !== undefined && typeof c.notes !== 'string') throw new TypeError('notes: text is needed');
-  if ((c.notes ?? '').length > MAX_NOTES) throw new TypeError(`notes: at most ${MAX_NOTES} characters`);
-  if (!Array.isArray(c.addresses)) throw new TypeError('addresses: a list of { uri, label } is needed');
-  if (c.addresses.length > MAX_ADDRESSES) throw new TypeError(`addresses: at most ${MAX_ADDRESSES}`);
+  check(contactInputSchema, input);
+  const c = input as ContactInput;
   const seen = new Set<string>();
   const addresses: ContactAddress[] = [];
-  c.addresses.forEach((a: unknown, i) => {
-    if (typeof a !== 'object' || a === null) throw new TypeError(`addresses[${i}]: { uri, label } is needed`);
-    const { uri, label } = a as Partial<ContactAddress>;
+  c.addresses.forEach((a, i) => {
+    const { uri, label } = a as ContactAddress;
     const checked = checkAddress(uri, `addresses[${i}].uri`);
-    if (!ADDRESS_LABELS.includes(label as AddressLabel)) {
-      throw new TypeError(`addresses[${i}].label: one of ${ADDRESS_LABELS.join(', ')}, not '${String(label)}'`);
-    }
     const key = peerKey(checked);
     if (seen.has(key)) return; // the same address twice is kept once
     seen.add(key);
-    addresses.push({ uri: checked, label: label as AddressLabel });
+    addresses.push({ uri: checked, label });
   });
   return {
     ...(c.id !== undefined ? { id: c.id } : {}),

@@ -6,12 +6,12 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { CallCodec, CallOutcome, HistoryEntry, HistoryFilter } from '../contract/api.ts';
+import { check, oneOf } from '../contract/schema.ts';
+import { historyFilterSchema } from '../contract/schemas.ts';
+import { CALL_OUTCOMES } from '../contract/values.ts';
 import type { Contacts } from './contacts.ts';
 import { peerKey } from './normalize.ts';
 import { StoreError } from './store-error.ts';
-
-export const CALL_OUTCOMES: readonly CallOutcome[] = ['answered', 'missed', 'declined', 'failed', 'cancelled', 'busy', 'interrupted'];
-const HISTORY_KINDS = ['all', 'incoming', 'outgoing', 'missed'] as const;
 
 export interface HistoryStart {
   direction: 'incoming' | 'outgoing';
@@ -67,14 +67,8 @@ function toEntry(r: HistoryRow): HistoryEntry {
 
 /** The boundary check of `history:list`. */
 export function checkHistoryFilter(filter: unknown): HistoryFilter {
-  if (filter === undefined || filter === null) return {};
-  if (typeof filter !== 'object') throw new TypeError('filter: an object { kind?, peer?, limit?, before? } is needed');
-  const f = filter as HistoryFilter;
-  if (f.kind !== undefined && !HISTORY_KINDS.includes(f.kind)) throw new TypeError(`kind: one of ${HISTORY_KINDS.join(', ')}, not '${String(f.kind)}'`);
-  if (f.peer !== undefined && typeof f.peer !== 'string') throw new TypeError('peer: a URI is needed');
-  if (f.limit !== undefined && !(Number.isInteger(f.limit) && f.limit > 0)) throw new TypeError('limit: a whole number above 0');
-  if (f.before !== undefined && !Number.isInteger(f.before)) throw new TypeError('before: a history id');
-  return f;
+  check(historyFilterSchema, filter);
+  return (filter ?? {}) as HistoryFilter;
 }
 
 export class History {
@@ -123,7 +117,7 @@ export class History {
 
   /** The call ended: its outcome, reason and times. */
   end(id: number, end: HistoryEnd): HistoryEntry {
-    if (!CALL_OUTCOMES.includes(end.outcome)) throw new TypeError(`outcome: one of ${CALL_OUTCOMES.join(', ')}, not '${String(end.outcome)}'`);
+    check(oneOf(CALL_OUTCOMES), end.outcome, 'outcome');
     const at = end.endedAt ?? this.#now();
     return this.#update(
       id,

@@ -10,7 +10,7 @@ import { Phone } from '../../main/phone/phone.ts';
 import { WsBridge, type EventSource } from '../../main/bridge/ws-bridge.ts';
 import { phoneHandlers } from '../../main/bridge/phone-handlers.ts';
 import { dispatch } from '../../main/bridge/dispatch.ts';
-import { validateRequest, validators } from '../../main/bridge/validate.ts';
+import { validateRequest, requestSchemas as validators } from '../../main/contract/schemas.ts';
 
 const TOKEN = 'a'.repeat(64);
 const loopback = () => new Phone({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' } });

@@ -1,22 +1,11 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
 import type { Settings, SettingsChange } from '../../../main/contract/api.ts';
+import { DEFAULT_SETTINGS } from '../../../main/contract/defaults.ts';
 import { appel, call } from '../api.ts';
 
-/** What the UI assumes until the engine has answered (the store's own defaults). */
-export const DEFAULT_SETTINGS: Settings = {
-  language: 'system',
-  theme: 'system',
-  doNotDisturb: false,
-  autoAnswer: { enabled: false, delay: 0 },
-  codecs: ['opus', 'g722', 'pcmu', 'pcma', 'g729', 'gsm'],
-  srtp: 'off',
-  audio: { inputDeviceId: 'default', outputDeviceId: 'default', ringingDeviceId: 'default', echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-  network: { stunServer: '', rtpPortMin: 16384, rtpPortMax: 32766, directCalls: 'auto' },
-  transferRequests: 'ask',
-  closeToTray: true,
-  startMinimised: false,
-};
+/** What the UI assumes until the engine has answered: the store's own defaults (contract/defaults.ts). */
+export { DEFAULT_SETTINGS };
 
 /** The user's settings, kept by the engine's store (`settings:get`/`settings:set`/`settings:changed`). */
 export const useSettingsStore = defineStore('settings', () => {

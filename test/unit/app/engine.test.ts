@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../main/bridge/dispatch.ts';
-import { validators } from '../../../main/bridge/validate.ts';
+import { requestSchemas as validators } from '../../../main/contract/schemas.ts';
 import { defaultWorkerUrl } from '../../../main/phone/engine.ts';
 import { MemorySecretStore, type SecretCipher } from '../../../main/store/index.ts';
 import { call, engineLab, next } from './engine-lab.ts';

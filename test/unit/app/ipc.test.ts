@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { validators } from '../../../main/bridge/validate.ts';
+import { requestSchemas as validators } from '../../../main/contract/schemas.ts';
 import { CHANNEL_NAMES, CONTRACT_CHANNEL, EVENT_NAMES, contract } from '../../../main/app/contract.ts';
 import { AUDIO_CHANNEL, isTrustedSender, originOf, registerIpc, type IpcEventLike, type IpcMainLike } from '../../../main/app/ipc.ts';
 import type { ApiHandlers } from '../../../main/contract/api.ts';

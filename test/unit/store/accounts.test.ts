@@ -30,7 +30,7 @@ describe('mergeAccountUpdate', () => {
     expect(() => mergeAccountUpdate(current, { aor: 'tel:+33123' })).toThrow(/^aor: /);
     expect(() => mergeAccountUpdate(current, { aor: null } as never)).toThrow(/^aor: /);
     expect(() => mergeAccountUpdate(current, { keepAlive: -1 })).toThrow(/^keepAlive: /);
-    expect(() => mergeAccountUpdate(current, { colour: 'x' } as never)).toThrow(/^colour: not an account setting/);
+    expect(() => mergeAccountUpdate(current, { colour: 'x' } as never)).toThrow(/^colour: unknown field/);
     expect(() => mergeAccountUpdate(current, { password: 42 } as never)).toThrow(/^password: /);
   });
 });

@@ -124,7 +124,7 @@ describe('history', () => {
   it('an unknown outcome is refused', () => {
     const store = openStore();
     const e = store.history.start({ direction: 'incoming', peer: { uri: 'sip:q@example.com' } });
-    expect(() => store.history.end(e.id, { outcome: 'lost' as 'missed' })).toThrow(/outcome: one of answered, missed/);
+    expect(() => store.history.end(e.id, { outcome: 'lost' as 'missed' })).toThrow(/outcome: expected answered, missed/);
     expect(store.history.get(e.id).outcome).toBeUndefined();
   });
 });

@@ -102,9 +102,9 @@ describe('accounts', () => {
   it('bad configs are refused by name; a keychain that refuses leaves no account behind', async () => {
     const store = openStore();
     const secrets = new MemorySecretStore();
-    await expect(store.accounts.save({ config: { aor: 'tel:+331' } }, secrets)).rejects.toThrow("aor: a sip: or sips: URI is needed, not 'tel:+331'");
-    await expect(store.accounts.save({ config: { aor: 'sip:a@example.com', transport: 'sctp' as 'udp' } }, secrets)).rejects.toThrow('transport: udp, tcp or tls');
-    await expect(store.accounts.save({ config: { aor: 'sip:a@example.com', passwd: 'x' } as never }, secrets)).rejects.toThrow('passwd: not an account setting');
+    await expect(store.accounts.save({ config: { aor: 'tel:+331' } }, secrets)).rejects.toThrow("aor: expected a sip: or sips: URI, not 'tel:+331'");
+    await expect(store.accounts.save({ config: { aor: 'sip:a@example.com', transport: 'sctp' as 'udp' } }, secrets)).rejects.toThrow("transport: expected udp, tcp, tls, not 'sctp'");
+    await expect(store.accounts.save({ config: { aor: 'sip:a@example.com', passwd: 'x' } as never }, secrets)).rejects.toThrow('passwd: unknown field');
     const refusing = store.encryptedSecrets(testCipher(false));
     await expect(store.accounts.save({ config: { aor: 'sip:a@example.com', password: SECRET } }, refusing)).rejects.toThrow(StoreError);
     expect(store.accounts.list()).toEqual([]);

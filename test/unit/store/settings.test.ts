@@ -35,20 +35,20 @@ describe('settings', () => {
   });
 
   it.each<[SettingsChange | Record<string, unknown>, string]>([
-    [{ language: 'de' }, 'language: one of system, en, fr, not "de"'],
-    [{ theme: 'blue' }, 'theme: one of system, light, dark, not "blue"'],
-    [{ doNotDisturb: 'yes' }, 'doNotDisturb: true or false, not "yes"'],
-    [{ autoAnswer: { delay: -1 } }, 'autoAnswer.delay: a whole number from 0 to 600, not -1'],
-    [{ autoAnswer: { enabled: true, later: 1 } }, 'autoAnswer.later: no such setting'],
-    [{ codecs: [] }, 'codecs: a non-empty list of codecs (opus, g722, pcmu, pcma, g729, gsm)'],
-    [{ codecs: ['opus', 'amr'] }, 'codecs[1]: one of opus, g722, pcmu, pcma, g729, gsm, not "amr"'],
-    [{ codecs: ['opus', 'opus'] }, 'codecs: each codec once'],
-    [{ srtp: 'always' }, 'srtp: one of off, optional, mandatory, not "always"'],
-    [{ audio: { autoGainControl: 1 } }, 'audio.autoGainControl: true or false, not 1'],
+    [{ language: 'de' }, "language: expected system, en, fr, not 'de'"],
+    [{ theme: 'blue' }, "theme: expected system, light, dark, not 'blue'"],
+    [{ doNotDisturb: 'yes' }, "doNotDisturb: expected true or false, not 'yes'"],
+    [{ autoAnswer: { delay: -1 } }, 'autoAnswer.delay: must be ≥ 0, not -1'],
+    [{ autoAnswer: { enabled: true, later: 1 } }, 'autoAnswer.later: unknown field'],
+    [{ codecs: [] }, 'codecs: must not be empty'],
+    [{ codecs: ['opus', 'amr'] }, "codecs[1]: expected opus, g722, pcmu, pcma, g729, gsm, not 'amr'"],
+    [{ codecs: ['opus', 'opus'] }, 'codecs: each item once'],
+    [{ srtp: 'always' }, "srtp: expected off, optional, mandatory, not 'always'"],
+    [{ audio: { autoGainControl: 1 } }, 'audio.autoGainControl: expected true or false, not number'],
     [{ network: { rtpPortMin: 40000, rtpPortMax: 30000 } }, 'network: rtpPortMin (40000) must be below rtpPortMax (30000)'],
-    [{ network: { rtpPortMin: 80 } }, 'network.rtpPortMin: a whole number from 1024 to 65535, not 80'],
-    [{ network: { stunServer: 'stun server' } }, 'network.stunServer: host[:port] of a STUN server, not "stun server"'],
-    [{ volume: 11 }, 'volume: no such setting'],
+    [{ network: { rtpPortMin: 80 } }, 'network.rtpPortMin: must be ≥ 1024, not 80'],
+    [{ network: { stunServer: 'stun server' } }, 'network.stunServer: expected host[:port] of a STUN server, not "stun server"'],
+    [{ volume: 11 }, 'volume: unknown field'],
   ])('%j is refused: %s', (change, message) => {
     const store = openStore();
     expect(() => store.settings.set(change as SettingsChange)).toThrow(new TypeError(message));

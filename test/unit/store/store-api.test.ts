@@ -38,16 +38,16 @@ describe('store API handlers', () => {
   it('bad requests are refused with the argument named, and map to bad-request', () => {
     const { api, events } = setup();
     const cases: Array<[() => unknown, string]> = [
-      [() => api['contacts:get'](undefined as never), 'request: { id } is needed'],
-      [() => api['contacts:get']({ id: 7 } as never), 'id: a contact id is needed'],
-      [() => api['contacts:list']({ limit: 0 }), 'limit: a whole number above 0'],
+      [() => api['contacts:get'](undefined as never), 'request: expected an object, not undefined'],
+      [() => api['contacts:get']({ id: 7 } as never), 'id: expected a string, not number'],
+      [() => api['contacts:list']({ limit: 0 }), 'limit: must be ≥ 1, not 0'],
       [() => api['contacts:save']({ displayName: 'Bob', addresses: [{ uri: 'bob@example', label: 'work' }] }), "addresses[0].uri: 'bob@example' is not a sip:, sips: or tel: URI"],
-      [() => api['contacts:favourite']({ id: 'x', favourite: 'yes' } as never), 'favourite: true or false'],
-      [() => api['contacts:import-vcard']({ text: 5 } as never), 'text: vCard text is needed'],
-      [() => api['history:list']({ kind: 'lost' } as never), 'kind: one of all, incoming, outgoing, missed, not \'lost\''],
-      [() => api['history:delete']({ id: '1' } as never), 'id: a history entry id (a whole number) is needed'],
-      [() => api['messages:list']({ peer: '' }), 'peer: a URI is needed'],
-      [() => api['settings:set']([] as never), 'request: an object of the settings to change is needed'],
+      [() => api['contacts:favourite']({ id: 'x', favourite: 'yes' } as never), "favourite: expected true or false, not 'yes'"],
+      [() => api['contacts:import-vcard']({ text: 5 } as never), 'text: expected a string, not number'],
+      [() => api['history:list']({ kind: 'lost' } as never), "kind: expected all, incoming, outgoing, missed, not 'lost'"],
+      [() => api['history:delete']({ id: '1' } as never), "id: expected a number, not '1'"],
+      [() => api['messages:list']({ peer: '' }), 'peer: must not be empty'],
+      [() => api['settings:set']([] as never), 'request: expected an object, not a list'],
     ];
     for (const [call, message] of cases) {
       let error: unknown;
