@@ -4,17 +4,12 @@
  * `ApiResult`, because a rejection crossing IPC keeps only its message (Electron docs, ipcMain).
  */
 import type { ApiCalls, ApiResult } from '../contract/api.ts';
+import { errorOf } from '../contract/errors.ts';
 import { isChannel, validateRequest } from '../contract/schemas.ts';
 
 export type Handler<K extends keyof ApiCalls> = (req: ApiCalls[K]['req']) => ApiCalls[K]['res'] | Promise<ApiCalls[K]['res']>;
 export type Handlers = { [K in keyof ApiCalls]?: Handler<K> };
 
-/** The code an engine error carries (`CallError.code`), `bad-request` for a TypeError, else `failed`. */
-function errorCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^[a-z][a-z-]{1,40}$/.test(code)) return code;
-  return err instanceof TypeError ? 'bad-request' : 'failed';
-}
 
 export async function dispatch(handlers: Handlers, channel: unknown, req: unknown): Promise<ApiResult<unknown>> {
   if (!isChannel(channel)) {
@@ -28,7 +23,6 @@ export async function dispatch(handlers: Handlers, channel: unknown, req: unknow
     const value = await handler(req === null ? undefined : req);
     return { ok: true, value: value === undefined ? null : value };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, error: { code: errorCode(err), message } };
+    return { ok: false, error: errorOf(err) };
   }
 }

@@ -5,6 +5,7 @@
  * password back out: `AccountConfig.password` goes in, and no event or snapshot contains it.
  */
 
+import type { ErrorCode } from './errors.ts';
 import type { ADDRESS_LABELS, CALL_CODECS, CALL_OUTCOMES, HISTORY_KINDS, DIRECT_CALLS, DTMF_MODES, LANGUAGES, SRTP_MODES, THEMES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
 
 export type TransportName = (typeof TRANSPORTS)[number];
@@ -526,7 +527,8 @@ export interface ApiEvents {
   'app:link': AppLink;
 }
 
-export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+/** A call's outcome as it crosses a boundary: the value, or an error code (contract/errors.ts) and its message in words. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } };
 
 /** What serves one call. Requests reaching it were validated at the boundary (contract/schemas.ts). */
 export type ApiHandler<K extends keyof ApiCalls> = (req: ApiCalls[K]['req']) => ApiCalls[K]['res'] | Promise<ApiCalls[K]['res']>;

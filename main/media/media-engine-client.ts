@@ -3,6 +3,7 @@
  * requests that resolve with the engine's answer, and the engine's events. The Electron app
  * will wrap a utilityProcess the same way; callers see only this class's shape.
  */
+import { AppelError } from '../contract/errors.ts';
 import { EventEmitter } from 'node:events';
 import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
 import type { DtmfEvent } from './dtmf-receiver.ts';
@@ -10,12 +11,11 @@ import type { ClientMessage, HostMessage, MediaErrorInfo, MediaEvent, MediaReque
 import type { MediaDirection, MediaRemote, MediaStreamStats } from './media-stream.ts';
 
 /** A request the engine refused or failed. */
-export class MediaRequestError extends Error {
-  readonly code: MediaErrorInfo['code'];
+export class MediaRequestError extends AppelError {
+  declare readonly code: MediaErrorInfo['code'];
   constructor(info: MediaErrorInfo) {
-    super(info.message);
+    super(info.code, info.message);
     this.name = 'MediaRequestError';
-    this.code = info.code;
   }
 }
 

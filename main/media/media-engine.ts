@@ -3,6 +3,7 @@
  * requests of media-protocol.ts. It runs wherever its host puts it (worker-host.ts in a Node
  * worker thread; the same code in an Electron utilityProcess); it can also run in-process.
  */
+import { AppelError } from '../contract/errors.ts';
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP, isIPv6 } from 'node:net';
 import type { SrtpSuite } from '../../native/index.ts';
@@ -21,12 +22,11 @@ import { WavRecorder } from './ports/wav-recorder.ts';
 import { RateAdapter } from './rate-adapter.ts';
 import { STUN_DEFAULT_PORT, Stun } from './stun.ts';
 
-export class MediaEngineError extends Error {
-  readonly code: MediaErrorInfo['code'];
+export class MediaEngineError extends AppelError {
+  declare readonly code: MediaErrorInfo['code'];
   constructor(code: MediaErrorInfo['code'], message: string) {
-    super(message);
+    super(code, message);
     this.name = 'MediaEngineError';
-    this.code = code;
   }
 }
 

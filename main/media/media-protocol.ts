@@ -7,6 +7,7 @@
  *                                                                 { id, ok: false, error }
  *                                                 host → client: { event }   (unsolicited)
  */
+import { type ErrorCode } from '../contract/errors.ts';
 import type { CodecName, SrtpSuite } from '../../native/index.ts';
 import type { DtmfEvent } from './dtmf-receiver.ts';
 import type { MediaDirection, MediaRemote, MediaStreamOptions, MediaStreamStats } from './media-stream.ts';
@@ -137,7 +138,7 @@ export type MediaEvent =
 
 export interface MediaErrorInfo {
   /** 'bad-request' (argument), 'not-found' (unknown id), 'failed' (the operation failed). */
-  code: 'bad-request' | 'not-found' | 'failed';
+  code: Extract<ErrorCode, 'bad-request' | 'not-found' | 'failed'>;
   message: string;
 }
 

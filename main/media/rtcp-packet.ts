@@ -4,6 +4,7 @@
  */
 
 /** One reception report block (§6.4.1). */
+import { AppelError } from '../contract/errors.ts';
 export interface ReportBlock {
   /** The source this block reports on. */
   ssrc: number;
@@ -69,8 +70,12 @@ export interface OtherRtcp {
 
 export type RtcpPacket = SenderReport | ReceiverReport | SourceDescription | Goodbye | OtherRtcp;
 
-export class RtcpFormatError extends Error {
+/** Bytes that are not a valid packet or file (AppelError 'malformed'). */
+export class RtcpFormatError extends AppelError {
   override readonly name = 'RtcpFormatError';
+  constructor(message: string) {
+    super('malformed', message);
+  }
 }
 
 export const RTCP_SR = 200;

@@ -10,6 +10,7 @@
  *    |            contributing source (CSRC) identifiers  ...        |
  */
 
+import { AppelError } from '../contract/errors.ts';
 export interface RtpPacket {
   payloadType: number;
   marker: boolean;
@@ -26,8 +27,12 @@ export interface RtpPacket {
 }
 
 /** Why a datagram is not an RTP packet; the receiver drops it and counts the reason. */
-export class RtpFormatError extends Error {
+/** Bytes that are not a valid packet or file (AppelError 'malformed'). */
+export class RtpFormatError extends AppelError {
   override readonly name = 'RtpFormatError';
+  constructor(message: string) {
+    super('malformed', message);
+  }
 }
 
 const HEADER_BYTES = 12;

@@ -18,6 +18,7 @@
  * is written on every request and checked on every message that has one.
  */
 
+import { AppelError } from '../contract/errors.ts';
 export const STUN_MAGIC_COOKIE = 0x2112a442;
 /** RFC 5389 §9: the default port of STUN over UDP. */
 export const STUN_DEFAULT_PORT = 3478;
@@ -78,8 +79,12 @@ export type StunBindingResult =
   | { kind: 'error'; code: number; reason: string; /** The answer in words. */ message: string };
 
 /** Why bytes are not a (usable) STUN message. */
-export class StunFormatError extends Error {
+/** Bytes that are not a valid packet or file (AppelError 'malformed'). */
+export class StunFormatError extends AppelError {
   override readonly name = 'StunFormatError';
+  constructor(message: string) {
+    super('malformed', message);
+  }
 }
 
 const HEADER_BYTES = 20;

@@ -17,6 +17,7 @@
  * already holds us, §8.4), resume, codec change (§8.3.2). A peer's re-offer is answered with
  * our current codec first, and our own hold kept.
  */
+import { AppelError, type ErrorCode } from '../contract/errors.ts';
 import { randomBytes } from 'node:crypto';
 import { parseNameAddr, quotedString, type Body, type InviteSession, type InviteSessionDelegate, type OfferContext, type TerminationInfo } from '../sip/index.ts';
 import {
@@ -93,12 +94,11 @@ export interface CallMedia {
 }
 
 /** A call request refused for what was asked (the caller's mistake), not for what SIP said. */
-export class CallError extends Error {
-  readonly code: 'bad-request' | 'not-found' | 'wrong-state';
+export class CallError extends AppelError {
+  declare readonly code: Extract<ErrorCode, 'bad-request' | 'not-found' | 'wrong-state'>;
   constructor(code: CallError['code'], message: string) {
-    super(message);
+    super(code, message);
     this.name = 'CallError';
-    this.code = code;
   }
 }
 

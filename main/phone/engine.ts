@@ -16,6 +16,7 @@
  * as a notice (`app:status`); a file that cannot be opened at all (written by a newer Appel, a
  * disk that refuses) leaves the engine running on an in-memory store, with a notice saying so.
  */
+import { AppelError } from '../contract/errors.ts';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { AccountConfig, AccountSnapshot, AccountUpdate, ApiEvents, ApiHandlers, AppNotice, AppStatus, CallSnapshot } from '../contract/api.ts';
@@ -67,19 +68,10 @@ export function defaultWorkerUrl(base: string = import.meta.url): URL {
 }
 
 /** A store failure as the UI hears it: `{ code, message }` in words (TypeError stays bad-request). */
-class EngineError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'EngineError';
-    this.code = code;
-  }
-}
-
 function storeFailure(err: unknown): Error {
-  if (err instanceof TypeError) return err;
+  if (err instanceof TypeError || err instanceof AppelError) return err;
   const { code, message } = toApiError(err);
-  return new EngineError(code, message);
+  return new AppelError(code, message);
 }
 
 /** The store's handlers, with each failure in words (SQLite damage → 'corrupt'). */
@@ -344,7 +336,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     }
     unpair(id);
     if (phoneId !== undefined) await phone.removeAccount(phoneId);
-    else if (!known) throw new EngineError('not-found', `id: no account '${id}'`);
+    else if (!known) throw new AppelError('not-found', `id: no account '${id}'`);
   };
 
   // The saved accounts register at start, each with its password from the keychain.

@@ -13,11 +13,12 @@
  * Handlers check their request at the boundary (a TypeError names the argument), call the store,
  * and push `contacts:changed` / `history:changed` / `settings:changed` after a change.
  */
+import { AppelError, errorOf, type ErrorCode } from '../contract/errors.ts';
 import type { EventEmitter } from 'node:events';
 import type { ApiCalls, ApiEvents, CallOutcome, CallSettings, CallSnapshot, MessageSnapshot, Settings } from '../contract/api.ts';
 import { check } from '../contract/schema.ts';
 import { requestSchemas } from '../contract/schemas.ts';
-import { StoreError, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 
 export type StoreChannel =
   | 'contacts:list'
@@ -117,9 +118,8 @@ export function createStoreApi(opts: StoreApiOptions): StoreHandlers {
 const DAMAGED: Record<number, true> = { 11: true, 26: true };
 
 /** The `{ code, message }` of an ApiResult for what a handler threw. */
-export function toApiError(err: unknown): { code: string; message: string } {
-  if (err instanceof StoreError) return { code: err.code, message: err.message };
-  if (err instanceof TypeError) return { code: 'bad-request', message: err.message };
+export function toApiError(err: unknown): { code: ErrorCode; message: string } {
+  if (err instanceof AppelError || err instanceof TypeError) return errorOf(err);
   // SQLITE_CORRUPT / SQLITE_NOTADB while running: the next opening sets the file aside (open-database.ts).
   const sqlite = (err as { errcode?: unknown } | null)?.errcode;
   if (typeof sqlite === 'number' && (sqlite & 0xff) in DAMAGED) {

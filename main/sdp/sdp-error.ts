@@ -9,17 +9,17 @@
  * `reason` never quotes the offending line: a=crypto lines carry key material, and errors end up
  * in logs. `line` is the 1-based line number when the error is tied to one line.
  */
-export type SdpErrorCode = 'malformed' | 'not-acceptable' | 'rejected';
+import { AppelError, type ErrorCode } from '../contract/errors.ts';
+export type SdpErrorCode = Extract<ErrorCode, 'malformed' | 'not-acceptable' | 'rejected'>;
 
-export class SdpError extends Error {
-  readonly code: SdpErrorCode;
+export class SdpError extends AppelError {
+  declare readonly code: SdpErrorCode;
   readonly reason: string;
   readonly line: number | undefined;
 
   constructor(code: SdpErrorCode, reason: string, line?: number) {
-    super(line === undefined ? reason : `${reason} (line ${line})`);
+    super(code, line === undefined ? reason : `${reason} (line ${line})`);
     this.name = 'SdpError';
-    this.code = code;
     this.reason = reason;
     this.line = line;
   }

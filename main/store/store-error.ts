@@ -7,14 +7,14 @@
  * - `not-found`: no row with that id.
  * - `no-secret-storage`: the keychain cannot encrypt, so a password cannot be kept.
  */
-export type StoreErrorCode = 'newer-schema' | 'corrupt' | 'not-found' | 'no-secret-storage';
+import { AppelError, type ErrorCode } from '../contract/errors.ts';
+export type StoreErrorCode = Extract<ErrorCode, 'newer-schema' | 'corrupt' | 'not-found' | 'no-secret-storage'>;
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
+export class StoreError extends AppelError {
+  declare readonly code: StoreErrorCode;
 
   constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'StoreError';
-    this.code = code;
   }
 }

@@ -4,6 +4,7 @@
  * sub-format.
  */
 
+import { AppelError } from '../../contract/errors.ts';
 export interface WavInfo {
   sampleRate: number;
   channels: number;
@@ -11,8 +12,12 @@ export interface WavInfo {
   samples: Int16Array;
 }
 
-export class WavFormatError extends Error {
+/** Bytes that are not a valid packet or file (AppelError 'malformed'). */
+export class WavFormatError extends AppelError {
   override readonly name = 'WavFormatError';
+  constructor(message: string) {
+    super('malformed', message);
+  }
 }
 
 const WAVE_FORMAT_PCM = 1;

@@ -4,12 +4,13 @@
  * `reason` is a short reason phrase fit for the wire ("Bad CSeq", "Missing Call-ID").
  * Neither ever holds header values, so an error may be logged without leaking secrets.
  */
-export class SipParseError extends Error {
+import { AppelError } from '../../contract/errors.ts';
+export class SipParseError extends AppelError {
   readonly status: number;
   readonly reason: string;
 
   constructor(status: number, reason: string, detail?: string) {
-    super(detail === undefined ? reason : `${reason}: ${detail}`);
+    super('malformed', detail === undefined ? reason : `${reason}: ${detail}`);
     this.name = 'SipParseError';
     this.status = status;
     this.reason = reason;

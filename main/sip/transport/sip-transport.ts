@@ -321,7 +321,7 @@ export class SipTransport implements Transport {
     } catch (err) {
       const error = err instanceof TransportError ? err : describeConnectError(err, target);
       // §18.1.1: when TCP was only chosen for size and the peer refuses or resets it, use UDP.
-      if (switchedFromUdp && (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET')) {
+      if (switchedFromUdp && (error.errno === 'ECONNREFUSED' || error.errno === 'ECONNRESET')) {
         const endpoint = this.#udpEndpointFor(target.address);
         const sentBy = { address: await this.#udpSourceAddress(endpoint, target.address), port: endpoint.port };
         this.#fillVia(request, 'UDP', sentBy);

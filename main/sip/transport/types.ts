@@ -2,6 +2,7 @@
  * The contract between the transport layer and the layers above it (transaction, usage).
  * `transport/` owns every socket; nothing above it touches `node:net`, `node:dgram` or `node:tls`.
  */
+import { AppelError } from '../../contract/errors.ts';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types.ts';
 
 export type TransportProtocol = 'UDP' | 'TCP' | 'TLS';
@@ -47,12 +48,13 @@ export interface TraceEvent {
 }
 
 /** A failure to send (connection refused, TLS rejected, unreachable): reported as 503 above. */
-export class TransportError extends Error {
-  readonly code: string;
-  constructor(message: string, code: string) {
-    super(message);
+/** A transport that cannot do what was asked (AppelError 'unavailable'); `errno` says which way (`ENOTFOUND`, `ENOTCONN`…). */
+export class TransportError extends AppelError {
+  readonly errno: string;
+  constructor(message: string, errno: string) {
+    super('unavailable', message);
     this.name = 'TransportError';
-    this.code = code;
+    this.errno = errno;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ApiResult, AppelApi, Calls, Channel, EventName, Events } from '../../../renderer/src/api.ts';
 import type { CallSnapshot } from '../../../main/contract/api.ts';
+import type { ErrorCode } from '../../../main/contract/errors.ts';
 
 /** A call as the engine would send it: an outgoing call to bob being dialled, unless `over` says more. */
 export const callSnapshot = (over: Partial<CallSnapshot> = {}): CallSnapshot => ({
@@ -38,7 +39,7 @@ export function installFakeAppel(handlers: FakeHandlers = {}): FakeAppel {
       try {
         return { ok: true, value: (await h(req)) as never };
       } catch (err) {
-        return { ok: false, error: { code: (err as { code?: string }).code ?? 'failed', message: (err as Error).message } };
+        return { ok: false, error: { code: ((err as { code?: string }).code ?? 'failed') as ErrorCode, message: (err as Error).message } };
       }
     },
     on(event, cb) {

@@ -133,7 +133,7 @@ describe('SipResolver (RFC 3263)', () => {
   it('fails with a TransportError when nothing is found', async () => {
     const err = await resolver().resolveUri(uri('sip:bob@nowhere.test')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportError);
-    expect((err as TransportError).code).toBe('ENOTFOUND');
+    expect((err as TransportError).errno).toBe('ENOTFOUND');
     expect((err as TransportError).message).toContain('nowhere.test');
   });
 

@@ -256,7 +256,7 @@ describe('SipTransport lifecycle and errors', () => {
     const b = new SipTransport({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: a.port('UDP') }] });
     const err = await b.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportError);
-    expect((err as TransportError).code).toBe('EADDRINUSE');
+    expect((err as TransportError).errno).toBe('EADDRINUSE');
     expect((err as TransportError).message).toContain('already in use');
   });
 
@@ -267,12 +267,12 @@ describe('SipTransport lifecycle and errors', () => {
       .sendRequest(request('OPTIONS', 'sip:x@127.0.0.1'), { protocol: 'TCP', address: '127.0.0.1', port: freePort })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportError);
-    expect((err as TransportError).code).toBe('ECONNREFUSED');
+    expect((err as TransportError).errno).toBe('ECONNREFUSED');
     expect((err as TransportError).message).toBe(`connection to 127.0.0.1:${freePort} refused (nothing listens there)`);
     const named = await a.transport
       .sendRequest(request('OPTIONS', 'sip:x@lab.test'), { protocol: 'UDP', address: 'lab.test', port: 5060 })
       .catch((e: unknown) => e);
-    expect((named as TransportError).code).toBe('EINVAL');
+    expect((named as TransportError).errno).toBe('EINVAL');
   });
 
   it('has no IPv6 UDP socket when only IPv4 is bound, and says so', async () => {
@@ -280,7 +280,7 @@ describe('SipTransport lifecycle and errors', () => {
     const err = await a.transport
       .sendRequest(request('OPTIONS', 'sip:x@[::1]'), { protocol: 'UDP', address: '::1', port: 5060 })
       .catch((e: unknown) => e);
-    expect((err as TransportError).code).toBe('ENOTRANSPORT');
+    expect((err as TransportError).errno).toBe('ENOTRANSPORT');
   });
 
   it('keeps a handler that throws from breaking the socket', async () => {

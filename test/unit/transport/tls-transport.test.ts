@@ -71,7 +71,7 @@ describe('SipTransport over TLS', () => {
     const err = await errorOf(
       a.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), { protocol: 'TLS', address: '127.0.0.1', port }),
     );
-    expect(err.code).toBe('TLS_UNTRUSTED');
+    expect(err.errno).toBe('TLS_UNTRUSTED');
     expect(err.message).toBe(`certificate of 127.0.0.1:${port} is signed by an unknown authority and not trusted; pass --ca FILE`);
     expect(b.inbox).toHaveLength(0);
   });
@@ -82,7 +82,7 @@ describe('SipTransport over TLS', () => {
     const port = b.port('TLS');
     const target = { protocol: 'TLS' as const, address: '127.0.0.1', port };
     const err = await errorOf(a.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), target));
-    expect(err.code).toBe('TLS_UNTRUSTED');
+    expect(err.errno).toBe('TLS_UNTRUSTED');
     expect(err.message).toBe(`certificate of 127.0.0.1:${port} is self-signed and not trusted; pass --ca FILE`);
     const trusting = await startTransport({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], tls: { ca: selfSigned.caFile } });
     await trusting.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), target);
@@ -101,7 +101,7 @@ describe('SipTransport over TLS', () => {
         serverName: 'other.test',
       }),
     );
-    expect(err.code).toBe('TLS_HOSTNAME');
+    expect(err.errno).toBe('TLS_HOSTNAME');
     expect(err.message).toBe(`certificate of 127.0.0.1:${port} is for 127.0.0.1, lab.test, ::1, not other.test`);
   });
 
@@ -111,7 +111,7 @@ describe('SipTransport over TLS', () => {
     const err = await errorOf(
       a.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), { protocol: 'TLS', address: '127.0.0.1', port: b.port('TLS') }),
     );
-    expect(err.code).toBe('TLS_EXPIRED');
+    expect(err.errno).toBe('TLS_EXPIRED');
     expect(err.message).toMatch(/^certificate of 127\.0\.0\.1:\d+ has expired$/);
   });
 
@@ -124,6 +124,6 @@ describe('SipTransport over TLS', () => {
 
   it('refuses to listen on TLS without a certificate', async () => {
     const err = await errorOf(startTransport({ listen: [{ protocol: 'TLS', address: '127.0.0.1', port: 0 }] }));
-    expect(err.code).toBe('TLS_CONFIG');
+    expect(err.errno).toBe('TLS_CONFIG');
   });
 });
