@@ -22,14 +22,15 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
+import { guardClock, realClock } from '../clock.ts';
+import type { Clock } from '../clock.ts';
 import { SipParseError, createErrorResponse, createResponse, formatVia, generateBranch, generateTag, parseMessage } from '../message/index.ts';
 import type { SipMessage, SipRequest, SipResponse, Via } from '../message/index.ts';
 import { describeConnectError, hostPort } from './describe-connect-error.ts';
 import { maskSecrets } from './mask-secrets.ts';
 import { routeResponse } from './route-response.ts';
 import { canonicalIp, sourceOf, stampVia } from './stamp-via.ts';
-import { StreamConnection, guardClock, unmapIpv4 } from './stream-connection.ts';
-import type { TransportClock } from './stream-connection.ts';
+import { StreamConnection, unmapIpv4 } from './stream-connection.ts';
 import type { SourceLimiter } from './source-limiter.ts';
 import { TransportError } from './types.ts';
 import type { Incoming, Target, TraceEvent, Transport, TransportProtocol } from './types.ts';
@@ -103,8 +104,8 @@ export interface SipTransportOptions {
   maxBodyBytes?: number;
   trace?: (event: TraceEvent) => void;
   logger?: TransportLogger;
-  /** Timers (keep-alive, idle, connect timeout); a transaction-layer Clock fits. */
-  clock?: TransportClock;
+  /** Timers (keep-alive, idle, connect timeout, message deadline); the stack's one Clock. */
+  clock?: Clock;
   /** For the RFC 5626 keep-alive jitter. */
   random?: () => number;
 }
@@ -160,16 +161,6 @@ interface Arrival {
   endpoint?: UdpEndpoint;
 }
 
-const realClock: TransportClock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 const defaultLogger: TransportLogger = { warn: (m) => console.warn(`[sip transport] ${m}`) };
 const KEEPALIVE = Buffer.from('\r\n\r\n');
 const textDecoder = new TextDecoder();
@@ -180,7 +171,7 @@ export class SipTransport implements Transport {
   readonly #options: SipTransportOptions;
   /** The trace sink; none: nothing is decoded for tracing (traces cost nothing unless someone looks). */
   #traceSink: ((event: TraceEvent) => void) | undefined;
-  readonly #clock: TransportClock;
+  readonly #clock: Clock;
   readonly #logger: TransportLogger;
   readonly #mtu: number;
   readonly #idleTimeout: number;
