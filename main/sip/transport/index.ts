@@ -16,5 +16,4 @@ export type { AttemptOutcome, ResolveQuery, SipResolverOptions } from './resolve
 export { maskSecrets, maskCredentials } from './mask-secrets.ts';
 export { StreamFramer } from './stream-framer.ts';
 export type { FrameEvent, StreamFramerOptions } from './stream-framer.ts';
-export type { TransportClock } from './stream-connection.ts';
 export { describeConnectError } from './describe-connect-error.ts';

@@ -14,16 +14,13 @@
  * Memory is bounded: at most `maxSources` buckets; a full table forgets the source seen least
  * recently (a Map keeps insertion order; a source is moved to the end when it is seen).
  */
+import type { Clock } from '../clock.ts';
 import { sourceOf } from './stamp-via.ts';
-
-/** Only `now()` is needed (ms, monotonic): a transaction-layer Clock or a TransportClock fits. */
-interface Clock {
-  now(): number;
-}
 
 export type LimitVerdict = 'ok' | 'refuse' | 'drop';
 
 export interface SourceLimiterOptions {
+  /** Only `now()` is read. */
   clock: Clock;
   /** Requests per second one source may send, sustained (default 10). */
   rate?: number;

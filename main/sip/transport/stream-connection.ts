@@ -8,27 +8,11 @@
  * is closed and `onFlowFailed` fires. A ping received is answered by one CRLF (§3.5.1), always.
  */
 import type { Socket } from 'node:net';
+import { guardClock } from '../clock.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 import { StreamFramer } from './stream-framer.ts';
 import type { FrameEvent } from './stream-framer.ts';
 import type { TransportProtocol } from './types.ts';
-
-/** The timers this layer needs; structurally the transaction layer's `Clock`, so a FakeClock fits. */
-export interface TransportClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** The same clock, but clearing an unset timer (undefined) is a no-op whatever the clock does. */
-export function guardClock(clock: TransportClock): TransportClock {
-  return {
-    now: () => clock.now(),
-    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
-    clearTimeout: (handle) => {
-      if (handle !== undefined) clock.clearTimeout(handle);
-    },
-  };
-}
 
 export interface StreamConnectionHooks {
   onMessage(connection: StreamConnection, data: Uint8Array): void;
@@ -45,7 +29,7 @@ export interface StreamConnectionOptions {
   protocol: Exclude<TransportProtocol, 'UDP'>;
   /** We opened it (a client flow) rather than accepted it. */
   outbound: boolean;
-  clock: TransportClock;
+  clock: Clock;
   hooks: StreamConnectionHooks;
   maxHeaderBytes?: number;
   maxBodyBytes?: number;
@@ -77,16 +61,16 @@ export class StreamConnection {
   #closed = false;
   #lastActivity: number;
   readonly #framer: StreamFramer;
-  readonly #clock: TransportClock;
+  readonly #clock: Clock;
   readonly #hooks: StreamConnectionHooks;
   readonly #idleTimeout: number;
   readonly #random: () => number;
-  #idleTimer: unknown;
+  #idleTimer: TimerHandle;
   readonly #messageDeadline: number;
-  #deadlineTimer: unknown;
+  #deadlineTimer: TimerHandle;
   #keepAlive?: { interval: number; timeout: number };
-  #pingTimer: unknown;
-  #pongTimer: unknown;
+  #pingTimer: TimerHandle;
+  #pongTimer: TimerHandle;
 
   constructor(options: StreamConnectionOptions) {
     this.id = options.id;

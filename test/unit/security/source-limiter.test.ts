@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../main/sip/transaction/timers.ts';
+import { FakeClock } from '../../../main/sip/clock.ts';
 import { SourceLimiter } from '../../../main/sip/transport/source-limiter.ts';
 import { sourceOf } from '../../../main/sip/transport/stamp-via.ts';
 

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../main/sip/transaction/timers.ts';
+import { FakeClock } from '../../../main/sip/clock.ts';
 import { onCleanup, rawTcp, sipText, startTransport, until } from '../transport/loopback.ts';
 
 const tcp = { protocol: 'TCP' as const, address: '127.0.0.1', port: 0 };

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { SipResponse } from '../../../main/sip/message/types.ts';
-import { FakeClock } from '../../../main/sip/transaction/timers.ts';
+import { FakeClock } from '../../../main/sip/clock.ts';
 import { TransactionLayer } from '../../../main/sip/transaction/transaction-layer.ts';
 import type { InviteClientTransaction } from '../../../main/sip/transaction/invite-client-transaction.ts';
 import { TransportError } from '../../../main/sip/transport/types.ts';

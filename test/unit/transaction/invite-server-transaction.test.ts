@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SipRequest } from '../../../main/sip/message/types.ts';
 import type { InviteServerTransaction } from '../../../main/sip/transaction/invite-server-transaction.ts';
-import { FakeClock } from '../../../main/sip/transaction/timers.ts';
+import { FakeClock } from '../../../main/sip/clock.ts';
 import { TransactionLayer } from '../../../main/sip/transaction/transaction-layer.ts';
 import type { ServerTransaction } from '../../../main/sip/transaction/transaction-layer.ts';
 import { TransportError } from '../../../main/sip/transport/types.ts';

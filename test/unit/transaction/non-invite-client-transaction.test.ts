@@ -3,7 +3,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { SipResponse } from '../../../main/sip/message/types.ts';
-import { FakeClock } from '../../../main/sip/transaction/timers.ts';
+import { FakeClock } from '../../../main/sip/clock.ts';
 import { TransactionLayer } from '../../../main/sip/transaction/transaction-layer.ts';
 import { TransportError } from '../../../main/sip/transport/types.ts';
 import type { Target } from '../../../main/sip/transport/types.ts';

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { NonInviteServerTransaction } from '../../../main/sip/transaction/non-invite-server-transaction.ts';
-import { FakeClock } from '../../../main/sip/transaction/timers.ts';
+import { FakeClock } from '../../../main/sip/clock.ts';
 import { TransactionLayer } from '../../../main/sip/transaction/transaction-layer.ts';
 import type { ServerTransaction } from '../../../main/sip/transaction/transaction-layer.ts';
 import { TransportError } from '../../../main/sip/transport/types.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock, Timer, timerValues } from '../../../main/sip/transaction/timers.ts';
+import { FakeClock } from '../../../main/sip/clock.ts';
+import { Timer, timerValues } from '../../../main/sip/transaction/timers.ts';
 
 describe('timerValues (RFC 3261 Table 4, RFC 6026 §8.11)', () => {
   it('derives A–M from the defaults T1=500 ms, T2=4 s, T4=5 s on UDP', () => {

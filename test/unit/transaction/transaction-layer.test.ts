@@ -7,7 +7,7 @@ import { parseMessage } from '../../../main/sip/message/index.ts';
 import type { SipRequest, SipResponse } from '../../../main/sip/message/types.ts';
 import type { InviteClientTransaction } from '../../../main/sip/transaction/invite-client-transaction.ts';
 import type { InviteServerTransaction } from '../../../main/sip/transaction/invite-server-transaction.ts';
-import { FakeClock } from '../../../main/sip/transaction/timers.ts';
+import { FakeClock } from '../../../main/sip/clock.ts';
 import { TransactionLayer } from '../../../main/sip/transaction/transaction-layer.ts';
 import type { IncomingRequest, ServerTransaction } from '../../../main/sip/transaction/transaction-layer.ts';
 import { FakeTransport, flush, request, responseTo, UDP_TARGET } from './helpers.ts';

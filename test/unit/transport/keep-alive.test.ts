@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../main/sip/transaction/timers.ts';
+import { FakeClock } from '../../../main/sip/clock.ts';
 import type { FlowFailure } from '../../../main/sip/transport/sip-transport.ts';
 import { rawTcpServer, rawUdp, request, startTransport, until } from './loopback.ts';
 
