@@ -3,7 +3,7 @@
  * needs to start (or update) RTP, and nothing from SDP's own vocabulary.
  */
 import type { CodecName } from './codecs.ts';
-import type { Direction } from './session-description.ts';
+import type { Direction, MediaDescription } from './session-description.ts';
 import type { SrtpSuite } from './srtp-key.ts';
 
 export interface NegotiatedCodec {
@@ -53,4 +53,36 @@ export interface NegotiatedMedia {
   remoteDirection: Direction;
   /** The other side's SSRC when it announced one (a=ssrc, RFC 5576). */
   remoteSsrc?: number;
+}
+
+/** The outcome, from the other side's m-line (`remote`) and what was agreed on it. */
+export function negotiatedMedia(init: {
+  connectionAddress: string;
+  remote: MediaDescription;
+  rtcpMux: boolean;
+  codec: NegotiatedCodec;
+  telephoneEvent: NegotiatedMedia['telephoneEvent'];
+  comfortNoise: NegotiatedMedia['comfortNoise'];
+  srtp: NegotiatedMedia['srtp'];
+  direction: Direction;
+  remoteDirection: Direction;
+}): NegotiatedMedia {
+  const { remote } = init;
+  const negotiated: NegotiatedMedia = {
+    remoteAddress: init.connectionAddress,
+    remoteRtpPort: remote.port,
+    // RFC 5761 §5.1.3 (mux), RFC 3605 §2.1 (a=rtcp), RFC 3550 §11 (port + 1).
+    remoteRtcpPort: init.rtcpMux ? remote.port : (remote.rtcp?.port ?? remote.port + 1),
+    rtcpMux: init.rtcpMux,
+    codec: init.codec,
+    direction: init.direction,
+    remoteDirection: init.remoteDirection,
+  };
+  const rtcpAddress = remote.rtcp?.connection?.address;
+  if (!init.rtcpMux && rtcpAddress !== undefined && rtcpAddress !== init.connectionAddress) negotiated.remoteRtcpAddress = rtcpAddress;
+  if (init.telephoneEvent !== undefined) negotiated.telephoneEvent = init.telephoneEvent;
+  if (init.comfortNoise !== undefined) negotiated.comfortNoise = init.comfortNoise;
+  if (init.srtp !== undefined) negotiated.srtp = init.srtp;
+  if (remote.ssrcs.length > 0) negotiated.remoteSsrc = remote.ssrcs[0].id;
+  return negotiated;
 }

@@ -10,7 +10,8 @@
 import { CODECS, meaningOfPayloadType } from './codecs.ts';
 import type { CodecName, FormatMeaning } from './codecs.ts';
 import { isHoldAddress } from './direction.ts';
-import { audioMediaIndex, offerFormats, withNextVersion } from './offer-answer.ts';
+import { offerFormats } from './create-offer.ts';
+import { audioMediaIndex, withNextVersion } from './offer-answer.ts';
 import { mediaConnection, mediaDirection } from './session-description.ts';
 import type { Direction, MediaDescription, SessionDescription } from './session-description.ts';
 

@@ -1,0 +1,175 @@
+/**
+ * The send path of a stream: one encoded frame per media clock tick, `framesPerPacket` frames to
+ * a packet (the ptime), RFC 4733 events in place of audio while a digit plays, RTP headers
+ * (RFC 3550 §5.1: sequence number, timestamp on the media clock, the marker at each talkspurt),
+ * SRTP protection (RFC 3711), and the counts RTCP's sender report gives (§6.4.1).
+ *
+ *   pcm → encode → [frames of one packet] → RTP → SRTP → socket
+ */
+import type { Codec } from '../../native/index.ts';
+import { DtmfSender } from './dtmf-sender.ts';
+import type { SrtpLike } from './media-native.ts';
+import type { RtpLatch } from './rtp-latch.ts';
+import { RtpPacket } from './rtp-packet.ts';
+import type { RtpSockets } from './rtp-sockets.ts';
+
+export interface RtpSenderOptions {
+  /** Our SSRC, first sequence number and timestamp of frame 0 (random, §5.1, §8). */
+  ssrc: number;
+  sequenceNumber: number;
+  timestampBase: number;
+  codec: Codec;
+  payloadType: number;
+  /** Timestamp units per frame of `frameMs`. */
+  frameTs: number;
+  frameMs: number;
+  /** Frames per packet: ptime / frameMs. */
+  framesPerPacket: number;
+  /** RFC 4733 payload type, when negotiated. */
+  telephoneEventPt?: number;
+  srtp?: SrtpLike;
+  sockets: RtpSockets;
+  /** Where RTP goes (its target moves when the stream latches). */
+  latch: RtpLatch;
+  /** A send failed. */
+  onError: (message: string) => void;
+}
+
+export class RtpSender {
+  readonly ssrc: number;
+  readonly framesPerPacket: number;
+  readonly #opts: RtpSenderOptions;
+  readonly #dtmf: DtmfSender | undefined;
+  #seq: number;
+  #pendingPayloads: Uint8Array[] = [];
+  #pendingTs = 0;
+  #marker = true;
+  #packetsSent = 0;
+  #octetsSent = 0;
+  #bytesSent = 0;
+  #sentSinceReport = false;
+  #sentInLastInterval = false;
+
+  constructor(options: RtpSenderOptions) {
+    this.#opts = options;
+    this.ssrc = options.ssrc;
+    this.framesPerPacket = options.framesPerPacket;
+    this.#seq = options.sequenceNumber;
+    if (options.telephoneEventPt !== undefined) this.#dtmf = new DtmfSender({ clockRate: options.codec.clockRate, frameMs: options.frameMs });
+  }
+
+  get packetsSent(): number {
+    return this.#packetsSent;
+  }
+
+  /** Payload octets sent (RTCP SR's sender's octet count, §6.4.1). */
+  get octetsSent(): number {
+    return this.#octetsSent;
+  }
+
+  /** UDP payload bytes sent (RTP + SRTP overhead). */
+  get bytesSent(): number {
+    return this.#bytesSent;
+  }
+
+  /** The RTP timestamp of frame `k` of the media clock. */
+  timestampOfFrame(k: number): number {
+    return (this.#opts.timestampBase + k * this.#opts.frameTs) >>> 0;
+  }
+
+  /** The RTP timestamp of the instant `elapsedMs` after the media clock started (§6.4.1). */
+  timestampAt(elapsedMs: number): number {
+    return (this.#opts.timestampBase + Math.round((elapsedMs * this.#opts.codec.clockRate) / 1000)) >>> 0;
+  }
+
+  /** §6.4: an SR when we sent data since the report before the last one. Call once per report. */
+  takeSentFlag(): boolean {
+    const weSent = this.#sentSinceReport || this.#sentInLastInterval;
+    this.#sentInLastInterval = this.#sentSinceReport;
+    this.#sentSinceReport = false;
+    return weSent;
+  }
+
+  // ---- audio ----------------------------------------------------------------------------------
+
+  /** One frame of the source at the codec's rate, timestamp `ts`; an event in progress replaces audio. */
+  pushAudio(ts: number, pcm: Int16Array): void {
+    if (this.#dtmf?.active) return;
+    if (this.#pendingPayloads.length === 0) this.#pendingTs = ts;
+    this.#pendingPayloads.push(this.#opts.codec.encode(pcm));
+    if (this.#pendingPayloads.length >= this.framesPerPacket) this.flush();
+  }
+
+  /** Sends the frames waiting for a full packet. */
+  flush(): void {
+    if (this.#pendingPayloads.length === 0) return;
+    const parts = this.#pendingPayloads;
+    this.#pendingPayloads = [];
+    let payload: Uint8Array;
+    if (parts.length === 1) payload = parts[0];
+    else {
+      payload = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        payload.set(p, at);
+        at += p.length;
+      }
+    }
+    this.#sendRtp(this.#opts.payloadType, this.#pendingTs, this.#marker, payload);
+    this.#marker = false;
+  }
+
+  /** We stopped sending (RFC 3264 direction): what waits for a packet is dropped. */
+  pause(): void {
+    this.#pendingPayloads = [];
+  }
+
+  /** We send again: the next packet starts a talkspurt. */
+  resume(): void {
+    this.#marker = true;
+  }
+
+  // ---- DTMF (RFC 4733) ------------------------------------------------------------------------
+
+  /** Whether telephone-event was negotiated. */
+  get hasDtmf(): boolean {
+    return this.#dtmf !== undefined;
+  }
+
+  /** Queues digits (throws on a bad one). */
+  enqueueDtmf(digits: string): void {
+    this.#dtmf!.enqueue(digits);
+  }
+
+  /** When the event in progress next needs a packet, if any. */
+  nextDtmfDueMs(): number | undefined {
+    return this.#dtmf?.nextDueMs();
+  }
+
+  /** Sends the event packets due at `nowMs` (with timestamp `ts` for a new event) when `sending`. */
+  pollDtmf(nowMs: number, ts: number, sending: boolean): void {
+    if (!this.#dtmf || this.#dtmf.pending === 0) return;
+    const packets = this.#dtmf.poll(nowMs, () => ts);
+    if (packets.length > 0) {
+      this.flush();
+      if (!sending) return;
+      for (const p of packets) this.#sendRtp(this.#opts.telephoneEventPt!, p.timestamp, p.marker, p.payload);
+      this.#marker = true; // audio after an event starts a new talkspurt
+    }
+  }
+
+  #sendRtp(payloadType: number, timestamp: number, marker: boolean, payload: Uint8Array): void {
+    const { sockets, latch } = this.#opts;
+    if (!sockets.open) return;
+    let bytes = RtpPacket.encode({ payloadType, marker, sequenceNumber: this.#seq, timestamp, ssrc: this.ssrc, csrcs: [], payload });
+    this.#seq = (this.#seq + 1) & 0xffff;
+    if (this.#opts.srtp) bytes = this.#opts.srtp.protectRtp(bytes);
+    this.#packetsSent++;
+    this.#octetsSent += payload.length;
+    this.#bytesSent += bytes.length;
+    this.#sentSinceReport = true;
+    sockets.sendRtp(bytes, latch.rtpTarget, (err) => {
+      if (err) this.#opts.onError(err.message);
+    });
+  }
+}
