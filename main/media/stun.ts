@@ -19,9 +19,10 @@
  */
 
 import { AppelError } from '../contract/errors.ts';
+
+/** RFC 5389 §9: the default port of STUN over UDP (written once, in the contract's STUN address reader). */
+export { STUN_DEFAULT_PORT } from '../contract/stun-server.ts';
 export const STUN_MAGIC_COOKIE = 0x2112a442;
-/** RFC 5389 §9: the default port of STUN over UDP. */
-export const STUN_DEFAULT_PORT = 3478;
 /** §18.1: the Binding method. */
 export const STUN_BINDING = 0x001;
 
