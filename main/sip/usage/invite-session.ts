@@ -198,7 +198,11 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
     this.#caller?.cancel();
   }
 
-  /** A 2xx to one of our INVITEs outside its transaction (usage.onStray2xx) or after the first. */
+  /**
+   * A 2xx to one of our INVITEs outside its transaction (usage.onStray2xx) or after the first.
+   * UAC only: InviteUsage routes stray 2xx to the sessions it placed; a re-INVITE's retransmitted
+   * 2xx inside its transaction is ACKed again by invite-modify.ts.
+   */
   receiveStray2xx(response: SipResponse, request?: SipRequest, localContact?: string, flow?: Target): void {
     this.#caller?.receiveStray2xx(response, request, localContact, flow);
   }
