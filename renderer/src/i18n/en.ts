@@ -40,6 +40,7 @@ export const en = {
       host: "Add the domain after the user name — for example sip:alice{'@'}example.com.",
       password: 'Leave the password out of the address.',
       number: 'A tel: number starts with + and the country code — for example tel:+33123456789.',
+      user: 'The user name holds a character an address cannot — use letters, digits and - _ . ! ~ * ( ) & = + $ , ; ? /.',
       spaces: 'An address has no spaces.',
     },
   },

@@ -38,6 +38,7 @@ export const fr: Messages = {
       host: "Ajoutez le domaine après le nom d’utilisateur — par exemple sip:alice{'@'}example.com.",
       password: 'Ne mettez pas le mot de passe dans l’adresse.',
       number: 'Un numéro tel: commence par + et l’indicatif du pays — par exemple tel:+33123456789.',
+      user: 'Le nom d’utilisateur contient un caractère interdit dans une adresse — utilisez des lettres, des chiffres et - _ . ! ~ * ( ) & = + $ , ; ? /.',
       spaces: 'Une adresse ne contient pas d’espace.',
     },
   },

@@ -3,38 +3,18 @@
  * `sip:`/`sips:` URIs (RFC 3261 §19.1), `tel:` numbers (RFC 3966), bare user names and numbers
  * completed with the account's domain.
  */
+import { addressProblem, type AddressProblem } from '../../../main/contract/address.ts';
 
 /** Why an address is not usable, for the i18n key `uri.error.<kind>`. */
-export type UriProblem = 'empty' | 'scheme' | 'host' | 'password' | 'number' | 'spaces';
+export type UriProblem = Exclude<AddressProblem, 'local-number'>;
 
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-/** RFC 3966 §3: a global number, `+` then digits with visual separators. */
-const GLOBAL_NUMBER = /^\+[\d\-.()]*\d[\d\-.()]*$/;
-const LOCAL_NUMBER = /^[\d*#\-.()]*[\d*#][\d*#\-.()]*$/;
-
-/** Checks a contact's address: a `sip:`, `sips:` or `tel:` URI. Undefined when it is fine. */
+/**
+ * Checks a contact's address with the contract's rule (contract/address.ts). Undefined when it is
+ * fine. A local `tel:` number is asked for with its country code.
+ */
 export function checkContactUri(input: string): UriProblem | undefined {
-  const uri = input.trim();
-  if (uri === '') return 'empty';
-  if (/\s/.test(uri)) return 'spaces';
-  const m = /^(sips?|tel):(.*)$/i.exec(uri);
-  if (!m) return 'scheme';
-  const rest = m[2];
-  if (m[1].toLowerCase() === 'tel') {
-    const number = rest.split(';')[0];
-    // A local number needs ;phone-context (RFC 3966 §5.1.5); we accept it when present.
-    if (GLOBAL_NUMBER.test(number)) return undefined;
-    if (LOCAL_NUMBER.test(number) && /;phone-context=/i.test(rest)) return undefined;
-    return 'number';
-  }
-  const hostPart = rest.split(/[;?]/)[0];
-  const at = hostPart.lastIndexOf('@');
-  const userinfo = at >= 0 ? hostPart.slice(0, at) : '';
-  const host = at >= 0 ? hostPart.slice(at + 1) : hostPart;
-  if (userinfo.includes(':')) return 'password';
-  if (at >= 0 && userinfo === '') return 'host';
-  if (!HOST.test(host)) return 'host';
-  return undefined;
+  const problem = addressProblem(input);
+  return problem === 'local-number' ? 'number' : problem;
 }
 
 /** A phone number as people type it: digits, `+`, `*`, `#` and separators (`+33 1 23-45-67`). */
