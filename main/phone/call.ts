@@ -7,26 +7,21 @@
  *             (decline(), CANCEL, 488 when nothing fits ─────────────────────────▶ ended)
  *
  * Media: the RTP port is reserved in the engine before the offer is written (the offer carries
- * it); the stream follows each answer (call-media.ts).
- *
- * Offers and answers (RFC 3264): we always offer in the INVITE; we answer an incoming offer in
- * the 200 (or offer in the 200 when the INVITE had none, and read the answer in the ACK). The
- * last SDP we sent is the base of every re-offer (§8): hold (sendonly, or inactive when the peer
- * already holds us, §8.4), resume, codec change (§8.3.2). A peer's re-offer is answered with
- * our current codec first, and our own hold kept.
+ * it); the stream follows each answer (call-media.ts). Offers and answers: call-negotiation.ts.
  *
  * What happens is said through `publish` ('call:state' and the media's events); the calls
  * registry hears the call's life through CallOwner.
  */
-import { randomUUID } from 'node:crypto';
 import type { Body, InviteSession, InviteSessionDelegate, OfferContext, TerminationInfo } from '../sip/index.ts';
-import { createAnswer, createCodecChangeOffer, createHoldOffer, createOffer, createResumeOffer, isHeldBy, parseSdp, processAnswer, type CodecName, type NegotiatedMedia, type SessionDescription } from '../sdp/index.ts';
+import { createAnswer, parseSdp, type CodecName, type NegotiatedMedia, type SessionDescription } from '../sdp/index.ts';
 import type { CallAudioSource, CallCodec, CallSnapshot, CallState, CallTransferState } from '../contract/api.ts';
-import { DTMF_DIGITS, formatDtmfRelay, parseDtmfInfo } from './call-dtmf.ts';
+import { DTMF_DIGITS, parseDtmfInfo, sendDtmfByInfo } from './call-dtmf.ts';
 import { CallMediaSession, type CallMedia } from './call-media.ts';
+import { Negotiation } from './call-negotiation.ts';
 import { hostOfContact, readOffer, reject488, sdpBody, textOf } from './call-sdp.ts';
 import type { MediaHost } from './media-host.ts';
 import type { CallNetwork } from './media-network.ts';
+import { receiveInDialog } from './messaging.ts';
 import type { Publish } from './phone-events.ts';
 
 export type { CallMedia } from './call-media.ts';
@@ -71,16 +66,10 @@ export class Call {
   readonly #env: CallEnv;
   readonly #snapshot: CallSnapshot;
   readonly #media: CallMediaSession;
+  readonly #sdp: Negotiation;
   #session: InviteSession | undefined;
-
-  /** The last SDP we sent, the other side's last one, and our offer still waiting for its answer. */
-  #localSdp: SessionDescription | undefined;
-  #remoteSdp: SessionDescription | undefined;
-  #pendingOffer: SessionDescription | undefined;
   /** Our own re-INVITE is out: its answer is read from its result, not from the 'answer' event. */
   #reoffering = false;
-  #heldLocal = false;
-  #heldRemote = false;
 
   #ended = false;
   #answering = false;
@@ -105,6 +94,7 @@ export class Call {
       streams: { started: () => env.owner.streamStarted(this), replaced: () => env.owner.streamReplaced(this) },
       options: init.media,
     });
+    this.#sdp = new Negotiation(this.#media);
     this.#snapshot = {
       id: this.id,
       direction: init.direction,
@@ -158,9 +148,7 @@ export class Call {
     try {
       await this.#media.prepare(opts.address);
       if (this.#ended) return;
-      const offer = createOffer(this.#description());
-      this.#pendingOffer = offer;
-      const session = opts.invite(sdpBody(offer), this.#delegate());
+      const session = opts.invite(sdpBody(this.#sdp.offer()), this.#delegate());
       this.#attach(session);
       this.#publish();
     } catch (err) {
@@ -186,22 +174,17 @@ export class Call {
       if (this.#ended) return;
       const offer = this.#remoteOffer;
       if (offer) {
-        const result = createAnswer({ ...this.#description(), offer });
-        if (!result.negotiated) {
+        const result = this.#sdp.answer(offer);
+        if ('rejected' in result) {
           this.reject488(result.rejected ?? 'no common codec/media');
           return;
         }
-        this.#localSdp = result.answer;
-        this.#remoteSdp = offer;
-        this.#heldRemote = isHeldBy(offer);
         await this.#applyMedia(result.negotiated);
         if (this.#ended) return;
         session.accept(sdpBody(result.answer));
       } else {
         // §13.2.1: an INVITE without an offer: ours goes in the 200, the answer comes in the ACK.
-        const ours = createOffer(this.#description());
-        this.#pendingOffer = ours;
-        session.accept(sdpBody(ours));
+        session.accept(sdpBody(this.#sdp.offer()));
       }
     } catch (err) {
       // The caller still deserves an answer: the call ends (480) with the reason in words.
@@ -240,7 +223,7 @@ export class Call {
     if (this.#offerError) return this.#offerError;
     if (!offer) return undefined;
     await this.#media.loadCapabilities();
-    const dry = createAnswer({ ...this.#media.description({ held: this.#heldLocal, previous: this.#localSdp }, { address: '127.0.0.1', port: 9 }), offer });
+    const dry = createAnswer({ ...this.#sdp.description({ address: '127.0.0.1', port: 9 }), offer });
     return dry.negotiated ? undefined : (dry.rejected ?? 'no common codec/media');
   }
 
@@ -264,11 +247,6 @@ export class Call {
     return 'sdp' in read ? read.sdp : undefined;
   }
 
-  /** What we can do now, for createOffer/createAnswer (our hold kept, our last SDP the base). */
-  #description() {
-    return this.#media.description({ held: this.#heldLocal, previous: this.#localSdp });
-  }
-
   // ───────────────────────────── SIP events ─────────────────────────────
 
   #delegate(): InviteSessionDelegate {
@@ -276,18 +254,8 @@ export class Call {
       onOffer: (offer, ctx) => this.#onOffer(offer, ctx),
       onOfferRequest: () => this.#onOfferRequest(),
       onRequest: (request, reply) => {
-        if (request.method === 'MESSAGE') {
-          const type = (request.header('Content-Type') ?? 'text/plain').trim();
-          if (!/^text\//i.test(type)) {
-            reply(415, { headers: [['Accept', 'text/plain']] });
-            return;
-          }
-          reply(200);
-          const text = new TextDecoder().decode(request.body);
-          this.#env.publish('message:received', { id: randomUUID(), direction: 'incoming', peer: this.#snapshot.peer.uri, text, contentType: type, time: Date.now(), status: 'received' });
-          return;
-        }
-        reply(501);
+        if (request.method === 'MESSAGE') receiveInDialog(request, reply, this.#snapshot.peer.uri, this.#env.publish);
+        else reply(501);
       },
     };
   }
@@ -302,8 +270,8 @@ export class Call {
     session.on('accepted', () => {
       if (this.#ended) return;
       this.#snapshot.answeredAt ??= Date.now();
-      if (this.#snapshot.direction === 'outgoing') this.#pendingOffer = undefined;
-      this.#setState(this.#heldLocal || this.#heldRemote ? 'held' : 'connected');
+      if (this.#snapshot.direction === 'outgoing') this.#sdp.settle();
+      this.#setUp();
     });
     session.on('info', (body) => {
       if (!body) return;
@@ -318,23 +286,16 @@ export class Call {
   }
 
   async #onAnswer(body: Body, info: { method: string; early: boolean }): Promise<void> {
-    if (this.#reoffering || this.#ended) return;
-    const offer = this.#pendingOffer;
-    if (!offer) return;
-    let negotiated: NegotiatedMedia;
-    let answer: SessionDescription;
+    if (this.#reoffering || this.#ended || !this.#sdp.pending) return;
+    let negotiated: NegotiatedMedia | undefined;
     try {
-      answer = parseSdp(textOf(body));
-      negotiated = processAnswer({ offer, answer });
+      negotiated = this.#sdp.answered(body, info.method === 'ACK');
     } catch (err) {
       this.#endReason = `the other side's answer cannot be used: ${(err as Error).message}`;
       this.#session?.terminate({ reason: { protocol: 'SIP', cause: 488, text: 'Not Acceptable Here' } });
       return;
     }
-    this.#localSdp = offer;
-    this.#remoteSdp = answer;
-    this.#heldRemote = isHeldBy(answer);
-    if (info.method === 'ACK') this.#pendingOffer = undefined;
+    if (!negotiated) return;
     const applied = this.#applyMedia(negotiated);
     if (info.early && (this.#snapshot.state === 'dialing' || this.#snapshot.state === 'ringing')) this.#setState('early');
     try {
@@ -346,22 +307,16 @@ export class Call {
 
   /** The peer's re-offer (hold, resume, new codec, new address): answer it and follow it. */
   async #onOffer(body: Body, _ctx: OfferContext): Promise<Body> {
-    const offer = parseSdp(textOf(body));
-    const result = createAnswer({ ...this.#description(), offer });
-    if (!result.negotiated) throw new Error(result.rejected);
-    this.#localSdp = result.answer;
-    this.#remoteSdp = offer;
-    this.#heldRemote = isHeldBy(offer);
+    const result = this.#sdp.answer(parseSdp(textOf(body)));
+    if ('rejected' in result) throw new Error(result.rejected);
     await this.#applyMedia(result.negotiated);
-    if (this.#snapshot.answeredAt !== undefined && !this.#ended) this.#setState(this.#heldLocal || this.#heldRemote ? 'held' : 'connected');
+    if (this.#snapshot.answeredAt !== undefined && !this.#ended) this.#setUp();
     return sdpBody(result.answer);
   }
 
   /** An offerless re-INVITE: our current SDP again as the offer (§14.2); the answer comes in the ACK. */
   #onOfferRequest(): Body {
-    const offer = createOffer(this.#description());
-    this.#pendingOffer = offer;
-    return sdpBody(offer);
+    return sdpBody(this.#sdp.offer());
   }
 
   #onTerminated(info: TerminationInfo): void {
@@ -431,16 +386,14 @@ export class Call {
 
   async hold(): Promise<void> {
     const session = this.#requireConnected('hold');
-    if (this.#heldLocal) return;
-    const offer = createHoldOffer({ previous: this.#localSdp!, ...(this.#remoteSdp ? { remote: this.#remoteSdp } : {}) });
-    await this.#reoffer(session, offer, () => (this.#heldLocal = true));
+    if (this.#sdp.heldLocal) return;
+    await this.#reoffer(session, this.#sdp.holdOffer(), true);
   }
 
   async resume(): Promise<void> {
     const session = this.#requireConnected('resume');
-    if (!this.#heldLocal) return;
-    const offer = createResumeOffer({ previous: this.#localSdp! });
-    await this.#reoffer(session, offer, () => (this.#heldLocal = false));
+    if (!this.#sdp.heldLocal) return;
+    await this.#reoffer(session, this.#sdp.resumeOffer(), false);
   }
 
   /** A re-offer with only these codecs (RFC 3264 §8.3.2). */
@@ -449,12 +402,11 @@ export class Call {
     const have = this.#media.codecs;
     const usable = codecs.filter((c) => have.includes(c));
     if (usable.length === 0) throw new CallError('bad-request', `codecs: none of ${codecs.join(', ')} is available (we have ${have.join(', ')})`);
-    const offer = createCodecChangeOffer({ previous: this.#localSdp!, codecs: usable });
-    await this.#reoffer(session, offer, () => undefined);
+    await this.#reoffer(session, this.#sdp.codecOffer(usable), this.#sdp.heldLocal);
   }
 
-  /** §14.1: a re-INVITE; on a failure nothing changes (the session stays as it was). */
-  async #reoffer(session: InviteSession, offer: SessionDescription, onSuccess: () => void): Promise<void> {
+  /** §14.1: a re-INVITE; on a failure nothing changes (the session stays as it was); `heldLocal` is our hold once it succeeds. */
+  async #reoffer(session: InviteSession, offer: SessionDescription, heldLocal: boolean): Promise<void> {
     // An incoming call is 'connected' from our 200 on; a re-INVITE waits for the ACK (§14.1),
     // which the session's own timers bound (no ACK: the call ends).
     if (session.state === 'Accepted') {
@@ -477,25 +429,15 @@ export class Call {
     }
     if (!result.ok) throw new Error(`the other side refused the change: ${result.reason}${result.status ? ` (${result.status})` : ''}`);
     if (!result.answer) throw new Error('the other side answered the re-INVITE without a session description');
-    const answer = parseSdp(textOf(result.answer));
-    const negotiated = processAnswer({ offer, answer });
-    this.#localSdp = offer;
-    this.#remoteSdp = answer;
-    onSuccess();
-    this.#heldRemote = isHeldBy(answer);
-    await this.#applyMedia(negotiated);
-    if (!this.#ended) this.#setState(this.#heldLocal || this.#heldRemote ? 'held' : 'connected');
+    await this.#applyMedia(this.#sdp.reoffered(offer, result.answer, heldLocal));
+    if (!this.#ended) this.#setUp();
   }
 
   /** DTMF: RFC 4733 in the media when negotiated, else one SIP INFO (dtmf-relay) per digit. */
   async sendDtmf(digits: string): Promise<void> {
     if (!DTMF_DIGITS.test(digits)) throw new CallError('bad-request', `digits: only 0-9, *, # and A-D, not '${digits}'`);
     const session = this.#requireConnected('dtmf');
-    if (await this.#media.sendDtmf(digits)) return;
-    for (const digit of digits) {
-      const r = await session.info({ contentType: 'application/dtmf-relay', body: formatDtmfRelay(digit) });
-      if (r.status >= 300) throw new Error(`the other side refused DTMF by INFO (${r.status} ${r.reason})`);
-    }
+    if (!(await this.#media.sendDtmf(digits))) await sendDtmfByInfo(session, digits);
   }
 
   // ───────────────────────────── transfer and conference (phone/transfers.ts, conference.ts) ─────────────────────────────
@@ -542,9 +484,14 @@ export class Call {
     this.#publish();
   }
 
+  /** Connected, or held when either side holds it. */
+  #setUp(): void {
+    this.#setState(this.#sdp.heldBy ? 'held' : 'connected');
+  }
+
   #setState(state: CallState): void {
     const s = this.#snapshot;
-    const heldBy = this.#heldLocal && this.#heldRemote ? 'both' : this.#heldLocal ? 'local' : this.#heldRemote ? 'remote' : undefined;
+    const heldBy = this.#sdp.heldBy;
     s.state = state;
     if (state === 'held' && heldBy) s.heldBy = heldBy;
     else delete s.heldBy;

@@ -5,7 +5,7 @@
  * (the incoming policy, admissions.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { UserAgent } from '../sip/index.ts';
+import type { SipRequest, UserAgent } from '../sip/index.ts';
 import type { MessageSnapshot } from '../contract/api.ts';
 import type { Accounts } from './accounts.ts';
 import type { Publish } from './phone-events.ts';
@@ -71,4 +71,16 @@ export class Messaging {
     this.#publish('message:state', { ...snap });
     return snap;
   }
+}
+
+/** A MESSAGE inside a call's dialog (RFC 3428 §4): text only (415 otherwise), said as 'message:received' from the call's peer. */
+export function receiveInDialog(request: SipRequest, reply: (status: number, opts?: { headers?: Array<[string, string]> }) => void, peer: string, publish: Publish): void {
+  const type = (request.header('Content-Type') ?? 'text/plain').trim();
+  if (!/^text\//i.test(type)) {
+    reply(415, { headers: [['Accept', 'text/plain']] });
+    return;
+  }
+  reply(200);
+  const text = new TextDecoder().decode(request.body);
+  publish('message:received', { id: randomUUID(), direction: 'incoming', peer, text, contentType: type, time: Date.now(), status: 'received' });
 }
