@@ -61,7 +61,12 @@ export class Calls {
     this.#invite = o.invite;
     this.#accounts = o.accounts;
     this.#settings = { autoAnswer: DEFAULT_SETTINGS.autoAnswer.enabled, autoAnswerDelay: DEFAULT_SETTINGS.autoAnswer.delay, doNotDisturb: DEFAULT_SETTINGS.doNotDisturb, ...o.settings };
-    this.#media = new MediaHost(o.workerUrl ? { workerUrl: o.workerUrl } : {});
+    this.#media = new MediaHost({
+      ...(o.workerUrl ? { workerUrl: o.workerUrl } : {}),
+      exited: (reason) => {
+        for (const c of this.#registry.all()) c.failMedia(reason);
+      },
+    });
     this.#device = new DeviceOwner({ media: this.#media, localAudio: o.localAudio, activeConference: () => this.#conferences.active() });
     this.#conferences = new Conferences({ media: this.#media, publish: o.publish, after: () => this.#device.update() });
     this.#registry = new CallRegistry({ media: this.#media, network: o.network, localAudio: o.localAudio, publish: o.publish, device: this.#device, conferences: this.#conferences });
@@ -75,6 +80,7 @@ export class Calls {
       publish: o.publish,
       transferRequests: () => this.#settings.transferRequests ?? 'ask',
     });
+    // It takes the INVITE usage's incoming calls from now on.
     new IncomingCalls({
       invite: o.invite,
       registry: this.#registry,
@@ -84,9 +90,6 @@ export class Calls {
       clock: o.clock,
       publish: o.publish,
       settings: () => this.#settings,
-    });
-    this.#media.onExit((reason) => {
-      for (const c of this.#registry.all()) c.failMedia(reason);
     });
   }
 
