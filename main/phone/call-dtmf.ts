@@ -6,8 +6,10 @@
  *   Duration=160
  *
  * (`Signal` a digit, `*`, `#`, A-D, or 10/11 for * and #; `Duration` in ms). Some peers send
- * `application/dtmf` with the digit alone as the body. Pure functions.
+ * `application/dtmf` with the digit alone as the body. Pure functions, and `sendDtmfByInfo`
+ * that sends one INFO per digit in a call's session.
  */
+import type { InviteSession } from '../sip/index.ts';
 
 export const DTMF_DIGITS = /^[0-9*#A-Da-d]+$/;
 
@@ -38,4 +40,12 @@ function toDigit(signal: string, durationMs: number): { digit: string; durationM
   const byCode: Record<string, string> = { '10': '*', '11': '#', '12': 'A', '13': 'B', '14': 'C', '15': 'D' };
   const digit = byCode[signal] ?? signal.toUpperCase();
   return /^[0-9*#A-D]$/.test(digit) ? { digit, durationMs } : undefined;
+}
+
+/** One INFO (dtmf-relay) per digit, each answered before the next; a refusal throws in words. */
+export async function sendDtmfByInfo(session: InviteSession, digits: string): Promise<void> {
+  for (const digit of digits) {
+    const r = await session.info({ contentType: 'application/dtmf-relay', body: formatDtmfRelay(digit) });
+    if (r.status >= 300) throw new Error(`the other side refused DTMF by INFO (${r.status} ${r.reason})`);
+  }
 }

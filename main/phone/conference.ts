@@ -15,6 +15,7 @@
 import type { ConferenceSnapshot } from '../contract/api.ts';
 import { CallError, type Call } from './call.ts';
 import type { MediaHost } from './media-host.ts';
+import type { Publish } from './phone-events.ts';
 
 export interface ConferenceHost {
   media: MediaHost;
@@ -118,5 +119,55 @@ export class Conference {
   /** A member ended or its stream was replaced: the conference is over, the rest goes on. */
   memberLeft(call: Call, reason: string): void {
     if (this.has(call)) void this.end(reason);
+  }
+}
+
+/** The phone's conferences: said as 'conference:state'; the device owner follows each change. */
+export class Conferences implements ConferenceHost {
+  readonly media: MediaHost;
+  readonly #publish: Publish;
+  readonly #after: () => void;
+  readonly #conferences = new Map<string, Conference>();
+
+  /** `after`: called once a conference started, changed or ended (the device owner follows). */
+  constructor(opts: { media: MediaHost; publish: Publish; after: () => void }) {
+    this.media = opts.media;
+    this.#publish = opts.publish;
+    this.#after = opts.after;
+  }
+
+  changed(snapshot: ConferenceSnapshot): void {
+    if (snapshot.state === 'ended') this.#conferences.delete(snapshot.id);
+    this.#publish('conference:state', snapshot);
+    this.#after();
+  }
+
+  /** Mix two calls into a local three-way conference; held calls are resumed. */
+  async merge(calls: Call[]): Promise<ConferenceSnapshot> {
+    const conf = await Conference.merge(this, calls);
+    if (conf.active) this.#conferences.set(conf.id, conf);
+    this.#after();
+    return conf.snapshot;
+  }
+
+  /** Back to separate calls: the first member goes on, the other is put on hold. */
+  async split(conferenceId: string): Promise<Call[]> {
+    const conf = typeof conferenceId === 'string' ? this.#conferences.get(conferenceId) : undefined;
+    if (!conf) throw new CallError('not-found', `conferenceId: no conference '${String(conferenceId)}'`);
+    return conf.split();
+  }
+
+  list(): ConferenceSnapshot[] {
+    return [...this.#conferences.values()].map((c) => c.snapshot);
+  }
+
+  /** The conference going on (one at a time has the local audio). */
+  active(): Conference | undefined {
+    return [...this.#conferences.values()].find((c) => c.active);
+  }
+
+  /** A member ended or its stream was replaced: its conference is over, the rest goes on. */
+  memberLeft(call: Call, reason: string): void {
+    for (const conf of this.#conferences.values()) conf.memberLeft(call, reason);
   }
 }

@@ -1,28 +1,30 @@
 /**
  * The whole engine behind a UI, composed once for both boundaries (Electron's IPC in main/app/,
- * the loopback WebSocket bridge in main/bridge/): the Phone, the Store, the recorder that writes
- * calls and messages into the store, the saved accounts with their passwords in a SecretStore,
- * and the settings applied to the phone.
+ * the loopback WebSocket bridge in main/bridge/): the Phone's parts (phone.ts), the Store, the
+ * recorder that writes calls and messages into the store, the saved accounts with their passwords
+ * in a SecretStore, and the settings applied to the phone.
  *
  *     const engine = await createEngine({ dataDir, secrets: (store) => safeStorageSecrets(store) });
  *     const result = await dispatch(engine.handlers, channel, req);   // every ApiCalls channel
  *     engine.events.on('call:incoming', …);                           // every ApiEvents event
  *     await engine.close();
  *
- * Account ids the UI sees are the store's (stable across restarts); the phone's own ids are
- * translated on the way in (requests) and out (snapshots, events, history rows).
+ * The phone runs each saved account under the store's id (stable across restarts), so the ids the
+ * UI sees are the phone's own: requests, snapshots, events and history rows need no translation.
+ * The saved settings are the phone's call settings: a dial without codecs or an SRTP mode gets
+ * the saved ones, whoever asks, and `settings:set` applies them to the running phone.
  *
  * Nothing here crashes on a bad database: a damaged file is set aside by the store and reported
  * as a notice (`app:status`); a file that cannot be opened at all (written by a newer Appel, a
  * disk that refuses) leaves the engine running on an in-memory store, with a notice saying so.
  */
 import { AppelError } from '../contract/errors.ts';
-import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { AccountConfig, AccountSnapshot, AccountUpdate, ApiEvents, ApiHandlers, AppNotice, AppStatus, CallSnapshot } from '../contract/api.ts';
+import type { AccountConfig, AccountSnapshot, AccountUpdate, ApiEvents, ApiHandlers, AppNotice, AppStatus } from '../contract/api.ts';
 import { Phone, type PhoneOptions } from './phone.ts';
-import { callSettingsOf, createStoreApi, recordPhone, toApiError, type PhoneEventMap, type StoreHandlers } from './store-api.ts';
-import { mergeAccountUpdate, splitAccountConfig, Store, StoreError, type SecretStore, type StoredAccount, type StoredAccountConfig } from '../store/index.ts';
+import type { PhoneEvents } from './phone-events.ts';
+import { callSettingsOf, createStoreApi, recordPhone, toApiError, type StoreHandlers } from './store-api.ts';
+import { mergeAccountUpdate, splitAccountConfig, Store, StoreError, type SecretStore, type StoredAccount } from '../store/index.ts';
 
 export interface EngineOptions {
   /** Folder of the database (`appel.db`); created when missing. */
@@ -40,7 +42,8 @@ export interface EngineOptions {
   now?: () => number;
 }
 
-export type EngineEvents = EventEmitter<PhoneEventMap>;
+/** The phone's emitter: every ApiEvents event (and the engine-only ones, which no UI is sent). */
+export type EngineEvents = PhoneEvents;
 
 export interface Engine {
   /** Every ApiCalls channel: give them to `dispatch()` (main/bridge/dispatch.ts). */
@@ -58,9 +61,6 @@ export interface Engine {
   /** Stop recording, end calls, unregister, close sockets and the database. */
   close(): Promise<void>;
 }
-
-/** Events the engine itself produces; every other event name comes from the phone. */
-const OWN_EVENTS: ReadonlySet<string> = new Set(['contacts:changed', 'history:changed', 'settings:changed', 'app:status', 'app:link']);
 
 /** The media worker beside the engine, in source (.ts, Node strips types) or compiled (.js, dist/). */
 export function defaultWorkerUrl(base: string = import.meta.url): URL {
@@ -123,106 +123,28 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const settings = store.settings.get();
 
   const phoneOpts = opts.phone ?? {};
-  const phone = new Phone({
-    // The app's calls speak through its microphone and speaker (Phone.connectAudio).
-    localAudio: true,
-    ...phoneOpts,
-    calls: { ...callSettingsOf(settings), ...phoneOpts.calls },
-    media: {
-      portRange: { min: settings.network.rtpPortMin, max: settings.network.rtpPortMax },
-      stun: settings.network.stunServer,
-      workerUrl: defaultWorkerUrl(),
-      ...phoneOpts.media,
-    },
-  });
+  let phone: Phone;
   try {
-    await phone.start();
+    phone = await Phone.create({
+      // The app's calls speak through its microphone and speaker (Phone.connectAudio).
+      localAudio: true,
+      ...phoneOpts,
+      calls: { ...callSettingsOf(settings), ...phoneOpts.calls },
+      media: {
+        portRange: { min: settings.network.rtpPortMin, max: settings.network.rtpPortMax },
+        stun: settings.network.stunServer,
+        workerUrl: defaultWorkerUrl(),
+        ...phoneOpts.media,
+      },
+    });
   } catch (err) {
     store.close();
     throw err;
   }
-
-  const events: EngineEvents = new EventEmitter<PhoneEventMap>();
-  const publish = <K extends keyof ApiEvents>(event: K, payload: ApiEvents[K]): void => {
-    try {
-      (events.emit as (e: K, p: ApiEvents[K]) => boolean)(event, payload);
-    } catch {
-      // The listener's bug stays with the listener.
-    }
-  };
-
-  // ---- account ids: the store's outside, the phone's inside -------------------------------------
-  // An update gives an account a new phone id; the old one still maps to the store's id, so the
-  // calls it placed keep their account, but its registration's states are no longer shown.
-  const toStoreId = new Map<string, string>();
-  const toPhoneId = new Map<string, string>();
-  /** account:state events that came before their account's ids were paired (the latest of each). */
-  const early = new Map<string, AccountSnapshot>();
-  /** Each account's saved settings (store id), in its snapshots for a UI that edits them. */
-  const configs = new Map<string, StoredAccountConfig>();
-  /** The password each account registers with now (store id): an update without one keeps it, whether the keychain kept it or not. */
-  const inUse = new Map<string, string>();
-
-  const outAccount = (s: AccountSnapshot): AccountSnapshot | undefined => {
-    const id = toStoreId.get(s.id);
-    if (id === undefined || toPhoneId.get(id) !== s.id) return undefined;
-    const config = configs.get(id);
-    return { ...s, id, ...(config ? { config: { ...config } } : {}) };
-  };
-  const outCall = (s: CallSnapshot): CallSnapshot => {
-    if (s.accountId === undefined) return s;
-    const id = toStoreId.get(s.accountId);
-    return id === undefined ? s : { ...s, accountId: id };
-  };
-  const inAccount = <T extends { accountId?: string }>(req: T): T => {
-    if (req?.accountId === undefined) return req;
-    return { ...req, accountId: toPhoneId.get(req.accountId) ?? req.accountId };
-  };
-  const pair = (storeId: string, phoneId: string): void => {
-    toStoreId.set(phoneId, storeId);
-    toPhoneId.set(storeId, phoneId);
-    const pending = early.get(phoneId);
-    early.delete(phoneId);
-    const out = pending && outAccount(pending);
-    if (out) publish('account:state', out);
-  };
-  /** Forget an account: every phone id it had, its settings, its password. */
-  const unpair = (storeId: string): void => {
-    toPhoneId.delete(storeId);
-    for (const [phoneId, id] of toStoreId) {
-      if (id !== storeId) continue;
-      toStoreId.delete(phoneId);
-      early.delete(phoneId);
-    }
-    configs.delete(storeId);
-    inUse.delete(storeId);
-  };
-
-  // ---- the phone's events, forwarded with store ids ---------------------------------------------
-  // Forwarding starts when someone first listens to an event name, so events the phone gains later
-  // (transfer, conference…) reach the UI without a change here.
-  const forwarded = new Set<string>();
-  const translate = (event: string, payload: unknown): unknown => {
-    if (event === 'account:state') {
-      const s = payload as AccountSnapshot;
-      const out = outAccount(s);
-      if (!out && !toStoreId.has(s.id)) early.set(s.id, s);
-      return out;
-    }
-    if (event === 'call:state' || event === 'call:incoming') return outCall(payload as CallSnapshot);
-    return payload;
-  };
-  const forward = (event: string): void => {
-    if (forwarded.has(event) || OWN_EVENTS.has(event) || event === 'newListener' || event === 'removeListener') return;
-    forwarded.add(event);
-    (phone.on as (e: string, l: (p: unknown) => void) => Phone)(event, (payload) => {
-      const out = translate(event, payload);
-      if (out !== undefined) publish(event as keyof ApiEvents, out as never);
-    });
-  };
-  (events as EventEmitter).on('newListener', (event: string | symbol) => {
-    if (typeof event === 'string') forward(event);
-  });
+  const { calls } = phone;
+  // One emitter for every event: the phone's, and the store's changes and notices said here.
+  const events: EngineEvents = phone;
+  const publish = <K extends keyof ApiEvents>(event: K, payload: ApiEvents[K]): void => phone.publish(event, payload as never);
 
   const stopRecording = recordPhone({ store, phone: events, publish, now });
 
@@ -237,18 +159,20 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   };
   // A call's media trouble the person should know of (a STUN server that does not answer…):
   // one notice, replaced by the next; the call itself goes on.
-  phone.onMediaWarning((w) => notify({ id: 'media-network', level: 'warning', message: `${w.message[0].toUpperCase()}${w.message.slice(1)}` }));
+  phone.on('media:warning', (w) => notify({ id: 'media-network', level: 'warning', message: `${w.message[0].toUpperCase()}${w.message.slice(1)}` }));
 
-  // ---- accounts: saved in the store, passwords in the SecretStore --------------------------------
+  // ---- accounts: saved in the store, passwords in the SecretStore, run under the store's ids -----
+  /** The password each account registers with now: an update without one keeps it, whether the keychain kept it or not. */
+  const inUse = new Map<string, string>();
   const passwordNotKept = (aor: string, err: StoreError) =>
     notify({ id: 'passwords-not-kept', level: 'warning', message: `The password of ${aor} is used for now but not kept: ${err.message}` });
 
-  /** An account the phone now runs: its ids paired, its settings and password remembered. */
-  const started = (id: string, config: StoredAccountConfig, password: string | undefined, snapshot: AccountSnapshot): void => {
-    configs.set(id, config);
+  /** Run the account under the store's id, with this password; remember the password. */
+  const run = (id: string, config: AccountConfig, password: string | undefined): AccountSnapshot => {
+    const snapshot = phone.accounts.add(id, { ...config, ...(password !== undefined ? { password } : {}) });
     if (password) inUse.set(id, password);
     else inUse.delete(id);
-    pair(id, snapshot.id);
+    return snapshot;
   };
 
   const addAccount = async (config: AccountConfig): Promise<AccountSnapshot> => {
@@ -262,15 +186,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       saved = await store.accounts.save({ config: stored }, secrets).catch((e: unknown) => Promise.reject(storeFailure(e)));
       passwordNotKept(stored.aor, err);
     }
-    let snapshot: AccountSnapshot;
     try {
-      snapshot = phone.addAccount({ ...saved.config, ...(password !== undefined ? { password } : {}) });
+      return run(saved.id, saved.config, password);
     } catch (err) {
       await store.accounts.delete(saved.id, secrets).catch(() => undefined);
       throw err;
     }
-    started(saved.id, saved.config, password, snapshot);
-    return outAccount(snapshot) ?? { ...snapshot, id: saved.id };
   };
 
   /** One change at a time per account (two quick saves must not interleave their un-REGISTER and REGISTER). */
@@ -306,44 +227,40 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       await store.accounts.save({ id, config: stored }, secrets).catch((e: unknown) => Promise.reject(storeFailure(e)));
       passwordNotKept(stored.aor, err);
     }
-    const phoneId = toPhoneId.get(id);
-    if (phoneId !== undefined) await phone.removeAccount(phoneId).catch(() => undefined);
-    let snapshot: AccountSnapshot;
+    if (phone.accounts.has(id)) await phone.accounts.remove(id).catch(() => undefined);
     try {
-      snapshot = phone.addAccount({ ...stored, ...(next !== undefined ? { password: next } : {}) });
+      return run(id, stored, next);
     } catch (err) {
       // The phone refused what the store took: put the account back as it was, everywhere.
       await store.accounts.save({ id, config: { ...current.config, ...(password !== undefined && before !== undefined ? { password: before } : {}) } }, secrets).catch(() => undefined);
       try {
-        started(id, current.config, before, phone.addAccount({ ...current.config, ...(before !== undefined ? { password: before } : {}) }));
+        run(id, current.config, before);
       } catch {
         // It did not run before either.
       }
       throw err;
     }
-    started(id, stored, next, snapshot);
-    return outAccount(snapshot) ?? { ...snapshot, id };
   };
 
   const removeAccount = async (id: string): Promise<void> => {
-    const phoneId = toPhoneId.get(id);
+    const running = phone.accounts.has(id);
     let known = false;
     try {
       await store.accounts.delete(id, secrets);
       known = true;
     } catch (err) {
-      if (!(err instanceof StoreError && err.code === 'not-found' && phoneId !== undefined)) throw storeFailure(err);
+      if (!(err instanceof StoreError && err.code === 'not-found' && running)) throw storeFailure(err);
     }
-    unpair(id);
-    if (phoneId !== undefined) await phone.removeAccount(phoneId);
+    inUse.delete(id);
+    if (running) await phone.accounts.remove(id);
     else if (!known) throw new AppelError('not-found', `id: no account '${id}'`);
   };
 
   // The saved accounts register at start, each with its password from the keychain.
   for (const { id, config: saved } of store.accounts.list()) {
-    let config: AccountConfig = saved;
+    let password: string | undefined;
     try {
-      config = await store.accounts.config(id, secrets);
+      password = (await store.accounts.config(id, secrets)).password;
     } catch (err) {
       notify({
         id: 'passwords-unavailable',
@@ -352,7 +269,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       });
     }
     try {
-      started(id, saved, config.password, phone.addAccount(config));
+      run(id, saved, password);
     } catch (err) {
       notify({ id: `account-${id}`, level: 'error', message: `The account ${saved.aor} could not start: ${(err as Error).message}` });
     }
@@ -364,32 +281,34 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'account:add': (req) => addAccount(req),
     'account:update': (req) => oneAtATime(req.id, () => updateAccount(req)),
     'account:remove': (req) => oneAtATime(req.id, () => removeAccount(req.id)),
-    'account:list': () => phone.listAccounts().flatMap((s) => outAccount(s) ?? []),
-    'network:changed': () => phone.networkChanged(),
-    'message:send': (req) => phone.sendMessage(inAccount(req)),
-    'options:ping': (req) => phone.options(inAccount(req)),
-    'call:dial': async (req) => outCall(await phone.dial(inAccount(req))),
-    'call:answer': async (req) => outCall(await phone.answer(req)),
-    'call:decline': (req) => phone.decline(req),
-    'call:hangup': (req) => phone.hangup(req),
-    'call:hold': async (req) => outCall(await phone.hold(req)),
-    'call:resume': async (req) => outCall(await phone.resume(req)),
-    'call:dtmf': (req) => phone.sendDtmf(req),
-    'call:codecs': async (req) => outCall(await phone.changeCodecs(req)),
-    'call:list': () => phone.listCalls().map(outCall),
-    'call:transfer': (req) => phone.transfer(req),
-    'call:transfer-answer': (req) => phone.answerTransfer(req),
-    'call:attended-transfer': (req) => phone.attendedTransfer(req),
-    'conference:merge': (req) => phone.merge(req),
-    'conference:split': async (req) => (await phone.split(req)).map(outCall),
+    'account:list': () => phone.accounts.list(),
+    'network:changed': () => phone.accounts.networkChanged(),
+    'message:send': (req) => phone.messaging.send(req),
+    'options:ping': (req) => phone.messaging.options(req),
+    'call:dial': (req) => calls.dial(req),
+    'call:answer': (req) => calls.answer(req),
+    'call:decline': (req) => calls.decline(req),
+    'call:hangup': (req) => calls.hangup(req),
+    'call:hold': (req) => calls.hold(req),
+    'call:resume': (req) => calls.resume(req),
+    'call:dtmf': (req) => calls.sendDtmf(req),
+    'call:codecs': (req) => calls.changeCodecs(req),
+    'call:list': () => calls.list(),
+    'call:transfer': (req) => calls.transfer(req),
+    'call:transfer-answer': (req) => calls.answerTransfer(req),
+    'call:attended-transfer': (req) => calls.attendedTransfer(req),
+    'conference:merge': (req) => calls.merge(req),
+    'conference:split': (req) => calls.split(req),
     // The running phone only (auto-answer audio, say); `settings:set` is the kept way.
-    'call:settings': (req) => phone.callSettings(req ?? {}),
+    'call:settings': (req) => calls.settings(req ?? {}),
     ...storeHandlers,
     'settings:set': (req) => {
       const next = storeHandlers['settings:set'](req);
-      phone.callSettings(callSettingsOf(next));
+      // The saved settings are the running phone's at once: incoming calls, and the codecs and
+      // SRTP mode of every dial that names none.
+      calls.settings(callSettingsOf(next));
       // Settings → Network: the next call uses them (no restart).
-      if (req?.network) phone.setMediaNetwork({ stun: next.network.stunServer, portRange: { min: next.network.rtpPortMin, max: next.network.rtpPortMax } });
+      if (req?.network) phone.network.set({ stun: next.network.stunServer, portRange: { min: next.network.rtpPortMin, max: next.network.rtpPortMax } });
       return next;
     },
     'app:status': () => status(),

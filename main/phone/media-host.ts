@@ -1,7 +1,7 @@
 /**
  * The phone's handle on the media engine: one MediaEngineClient (a worker thread), started on
- * the first call and closed by `Phone.stop()`, with its events routed to the call that owns each
- * stream. What the engine can do (`capabilities`) is asked once.
+ * the first call and closed when the phone stops (calls.ts), with its events routed to the call
+ * that owns each stream. What the engine can do (`capabilities`) is asked once.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { LOCAL_AUDIO_RATE, MediaEngineClient, type BridgeMessagePort, type DtmfEvent, type MediaStreamStats } from '../media/index.ts';
@@ -31,6 +31,8 @@ const MAX_BLOCK = LOCAL_AUDIO_RATE / 10;
 export interface MediaHostOptions {
   /** Another engine entry point (tests); default the worker host next to the engine. */
   workerUrl?: URL;
+  /** The worker died (the reason in words): its calls must end. A new worker starts on next use. */
+  exited?: (reason: string) => void;
 }
 
 export class MediaHost {
@@ -38,7 +40,6 @@ export class MediaHost {
   #client: MediaEngineClient | undefined;
   #capabilities: Promise<{ codecs: CodecName[]; srtpSuites: SrtpSuite[] }> | undefined;
   readonly #streams = new Map<string, StreamListener>();
-  readonly #exitListeners: Array<(reason: string) => void> = [];
   #nextStream = 1;
   #closed = false;
   /** The app's device link, piped into each worker the host starts (a new worker after a crash gets it too). */
@@ -64,7 +65,7 @@ export class MediaHost {
         this.#deviceOwner = null;
         this.#capabilities = undefined;
         this.#streams.clear();
-        for (const l of this.#exitListeners) this.#guard(() => l(`the media engine stopped (exit code ${code})`));
+        this.#guard(() => this.#opts.exited?.(`the media engine stopped (exit code ${code})`));
       });
       this.#client = client;
       if (this.#device) this.#pipeDevice(client, this.#device);
@@ -151,11 +152,6 @@ export class MediaHost {
 
   forget(streamId: string): void {
     this.#streams.delete(streamId);
-  }
-
-  /** The worker died: calls must end. */
-  onExit(listener: (reason: string) => void): void {
-    this.#exitListeners.push(listener);
   }
 
   async close(): Promise<void> {

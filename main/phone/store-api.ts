@@ -19,6 +19,7 @@ import type { ApiCalls, ApiEvents, CallOutcome, CallSettings, CallSnapshot, Mess
 import { check } from '../contract/schema.ts';
 import { requestSchemas } from '../contract/schemas.ts';
 import type { Store } from '../store/index.ts';
+import type { PhoneEventMap } from './phone-events.ts';
 
 export type StoreChannel =
   | 'contacts:list'
@@ -151,8 +152,8 @@ export function callSettingsOf(s: Settings): Partial<CallSettings> {
   return { autoAnswer: s.autoAnswer.enabled, autoAnswerDelay: s.autoAnswer.delay, doNotDisturb: s.doNotDisturb, codecs: s.codecs, srtp: s.srtp, directCalls: s.network.directCalls, transferRequests: s.transferRequests };
 }
 
-/** The phone's events as an EventEmitter map (the Phone is one). */
-export type PhoneEventMap = { [K in keyof ApiEvents]: [ApiEvents[K]] };
+/** The phone's events as an EventEmitter map (the Phone is one): phone-events.ts. */
+export type { PhoneEventMap };
 
 /** What `recordPhone` listens to: the Phone, or any emitter of its events. */
 export type PhoneEvents = Pick<EventEmitter<PhoneEventMap>, 'on' | 'off'>;

@@ -20,15 +20,15 @@
 import type { Clock, IncomingRefer, InviteSession, ReferActions, ReferNotifier, ReferUsage, TerminationInfo } from '../sip/index.ts';
 import type { CallTransferOutcome, CallTransferred, CallTransferState, TransferRequests } from '../contract/api.ts';
 import { CallError, type Call } from './call.ts';
+import type { CallRegistry } from './call-registry.ts';
+import type { Publish } from './phone-events.ts';
 
-/** What the phone gives the transfers. */
+/** What the calls give the transfers. */
 export interface TransferHost {
   refers: ReferUsage;
   clock: Clock;
-  /** The call with this id (throws CallError 'not-found'). */
-  call(callId: string): Call;
-  /** Our call over this INVITE session. */
-  callOf(session: InviteSession): Call | undefined;
+  /** The calls going on: by id (throws CallError 'not-found'), and by INVITE session. */
+  calls: Pick<CallRegistry, 'get' | 'of'>;
   /** `to` as a sip: URI (a user part alone is dialled at the domain of the call's account); throws CallError. */
   resolveTarget(to: string, accountId: string | undefined): string;
   /**
@@ -36,7 +36,8 @@ export interface TransferHost {
    * its own record file; `headers` go into the INVITE, `onSession` hears the session at once.
    */
   followUp(from: Call, opts: { to: string; headers: Array<[string, string]>; onSession: (session: InviteSession) => void }): Promise<Call>;
-  transferred(event: CallTransferred): void;
+  /** Where 'call:transferred' is said. */
+  publish: Publish;
   /** What to do with a REFER from the other side (CallSettings.transferRequests). */
   transferRequests(): TransferRequests;
 }
@@ -104,18 +105,14 @@ export class Transfers {
       ...(outcome.status !== undefined ? { status: outcome.status } : {}),
       ...(state.newCallId !== undefined ? { newCallId: state.newCallId } : {}),
     };
-    try {
-      this.#host.transferred(event);
-    } catch {
-      // The listener's bug stays with the listener.
-    }
+    this.#host.publish('call:transferred', event);
   }
 
   // ───────────────────────────── transferor ─────────────────────────────
 
   /** RFC 5589 §6: REFER the peer of `callId` to `to`. Resolves with the outcome (failures in words, not thrown). */
   async blind(req: { callId: string; to: string }): Promise<CallTransferOutcome> {
-    const call = this.#host.call(req.callId);
+    const call = this.#host.calls.get(req.callId);
     if (typeof req.to !== 'string' || req.to.trim() === '') throw new CallError('bad-request', 'to: a sip: URI or a user name is needed');
     const to = this.#host.resolveTarget(req.to.trim(), call.snapshot.accountId);
     const session = connectedSession(call, 'transfer');
@@ -164,8 +161,8 @@ export class Transfers {
    * are put back as they were.
    */
   async attended(req: { callId: string; targetCallId: string }): Promise<CallTransferOutcome> {
-    const call = this.#host.call(req.callId);
-    const target = this.#host.call(req.targetCallId);
+    const call = this.#host.calls.get(req.callId);
+    const target = this.#host.calls.get(req.targetCallId);
     if (call === target) throw new CallError('bad-request', 'targetCallId: the call cannot be transferred to itself');
     const session = connectedSession(call, 'attended transfer');
     const targetSession = connectedSession(target, 'attended transfer');
@@ -218,7 +215,7 @@ export class Transfers {
   // ───────────────────────────── transferee ─────────────────────────────
 
   #onRefer(session: InviteSession, refer: IncomingRefer, actions: ReferActions): void {
-    const call = this.#host.callOf(session);
+    const call = this.#host.calls.of(session);
     if (!call) {
       actions.reject(603, 'Decline: no such call');
       return;
@@ -354,7 +351,7 @@ export class Transfers {
     const r = this.#host.refers.checkReplaces(session);
     if (r.kind === 'none') return { kind: 'none' };
     if (r.kind === 'rejected') return { kind: 'rejected' };
-    const replaced = this.#host.callOf(r.replaced);
+    const replaced = this.#host.calls.of(r.replaced);
     return replaced ? { kind: 'replace', replaced } : { kind: 'none' };
   }
 

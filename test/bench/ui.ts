@@ -176,8 +176,7 @@ export async function run(): Promise<UiFigures> {
   const bundle = await bundleSize();
   await buildRenderer(); // dev-web --built serves dist/renderer: the code as it is now
   const browser = await launchChromium();
-  const peer = new Phone({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true } });
-  await peer.start();
+  const peer = await Phone.create({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true } });
   const starts: StartRun[] = [];
   let kept: Awaited<ReturnType<typeof startOnce>> | undefined;
   try {

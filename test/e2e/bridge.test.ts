@@ -13,7 +13,7 @@ import { dispatch } from '../../main/bridge/dispatch.ts';
 import { validateRequest, requestSchemas as validators } from '../../main/contract/schemas.ts';
 
 const TOKEN = 'a'.repeat(64);
-const loopback = () => new Phone({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' } });
+const loopback = () => Phone.create({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' } });
 
 describe('request validation (one schema per channel)', () => {
   it('covers every channel of the contract', () => {
@@ -75,9 +75,7 @@ describe('the WebSocket bridge with the real engine', () => {
   let peerUri: string;
 
   beforeAll(async () => {
-    phone = loopback();
-    peer = loopback();
-    await Promise.all([phone.start(), peer.start()]);
+    [phone, peer] = await Promise.all([loopback(), loopback()]);
     peerUri = `sip:bob@127.0.0.1:${peer.localAddresses()[0].port}`;
     server = createServer((_req, res) => res.writeHead(404).end());
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));

@@ -22,8 +22,7 @@ mkdirSync(OUT, { recursive: true });
 
 await buildRenderer();
 const web = await startDevWeb({ mode: 'built', phoneOptions: { listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' } } });
-const bob = new Phone({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true, autoAnswerPlay: { tone: [440], levelDb: -16 } } });
-await bob.start();
+const bob = await Phone.create({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true, autoAnswerPlay: { tone: [440], levelDb: -16 } } });
 const bobUri = `sip:bob@127.0.0.1:${bob.localAddresses()[0].port}`;
 
 // Seed the store as a person's address book would look after a few days.

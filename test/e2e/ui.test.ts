@@ -23,8 +23,7 @@ describe('the desktop UI in Chromium', () => {
       mode: 'built',
       phoneOptions: { listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' } },
     });
-    peer = new Phone({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true } });
-    await peer.start();
+    peer = await Phone.create({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true } });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1000, height: 700 }, locale: 'en-GB' });
     // Any CSP violation, uncaught error or failed request is a failure of the page.

@@ -116,7 +116,7 @@ describe('a call with stun set, against coturn', () => {
       const warnings = [];
       for (const p of [alice, bob]) {
         p.phone.on('sip:trace', (e) => { const at = e.text.indexOf('\\r\\n\\r\\nv=0'); if (e.direction === 'sent' && at >= 0) sdp.push(e.text.slice(at + 4)); });
-        p.phone.onMediaWarning((w) => warnings.push(w.message));
+        p.phone.on('media:warning', (w) => warnings.push(w.message));
       }
       const a = await alice.phone.dial({ to: bob.uri(), codecs: ['pcmu'], play: { tone: [1000], levelDb: -20 } });
       const incoming = await waitEvent(bob, 'call:incoming');

@@ -2,7 +2,6 @@ import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
 import type { CallSnapshot, CallStats, ConferenceSnapshot } from '../../../main/contract/api.ts';
 import { ApiFailure, appel, call } from '../api.ts';
-import { useSettingsStore } from './settings.ts';
 
 /**
  * The calls, as the engine pushes them (`call:incoming`, `call:state`, `call:stats`). Actions ask
@@ -52,10 +51,9 @@ export const useCallsStore = defineStore('calls', () => {
     if (current && current.id !== except && current.state === 'connected') apply(await call('call:hold', { callId: current.id }));
   }
 
+  /** The engine gives the call the saved codecs and SRTP mode and holds the connected call first (for every client). */
   async function dial(to: string, accountId?: string): Promise<CallSnapshot> {
-    const { codecs, srtp } = useSettingsStore().settings;
-    await holdActive();
-    const snapshot = await call('call:dial', { to, codecs, srtp, ...(accountId ? { accountId } : {}) });
+    const snapshot = await call('call:dial', { to, ...(accountId ? { accountId } : {}) });
     apply(snapshot);
     activeId.value = snapshot.id;
     return snapshot;

@@ -24,19 +24,10 @@ export const useSettingsStore = defineStore('settings', () => {
     loaded.value = true;
   }
 
-  /** Saves a change; incoming-call behaviour is also handed to the running engine at once. */
+  /** Saves a change; the engine applies it to the running phone itself (settings:set). */
   async function set(change: SettingsChange): Promise<Settings> {
     const next = await call('settings:set', change);
     apply(next);
-    const live: { doNotDisturb?: boolean; autoAnswer?: boolean; autoAnswerDelay?: number; codecs?: Settings['codecs']; srtp?: Settings['srtp'] } = {};
-    if (change.doNotDisturb !== undefined) live.doNotDisturb = next.doNotDisturb;
-    if (change.autoAnswer !== undefined) {
-      live.autoAnswer = next.autoAnswer.enabled;
-      live.autoAnswerDelay = next.autoAnswer.delay;
-    }
-    if (change.codecs !== undefined) live.codecs = next.codecs;
-    if (change.srtp !== undefined) live.srtp = next.srtp;
-    if (Object.keys(live).length > 0) await call('call:settings', live);
     return next;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDtmfRelay, parseDtmfInfo } from '../../../main/phone/call-dtmf.ts';
-import { callOutcomeLine } from '../../../main/cli.ts';
+import { callOutcomeLine } from '../../../main/cli/output.ts';
 import type { CallSnapshot } from '../../../main/contract/api.ts';
 
 describe('DTMF by SIP INFO', () => {

@@ -15,7 +15,7 @@ export interface TestPhone {
 }
 
 export async function startPhone(name: string, opts: PhoneOptions = {}): Promise<TestPhone> {
-  const phone = new Phone({
+  const phone = await Phone.create({
     listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }],
     media: { address: '127.0.0.1' },
     keepAlive: 0,
@@ -25,7 +25,6 @@ export async function startPhone(name: string, opts: PhoneOptions = {}): Promise
   for (const name of ['call:incoming', 'call:state', 'call:stats', 'call:dtmf', 'message:received'] as const) {
     (phone.on as (e: string, l: (payload: unknown) => void) => Phone)(name, (payload) => void events.push({ name, payload } as never));
   }
-  await phone.start();
   return {
     phone,
     name,

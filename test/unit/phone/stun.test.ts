@@ -64,7 +64,7 @@ function sentSdp(p: Phone): string[] {
 
 function warnings(p: Phone): string[] {
   const out: string[] = [];
-  p.onMediaWarning((w) => out.push(w.message));
+  p.on('media:warning', (w) => out.push(w.message));
   return out;
 }
 
@@ -78,7 +78,7 @@ describe('a call behind a NAT that STUN reveals', () => {
     const sdp = sentSdp(alice.phone);
     const aliceWarnings = warnings(alice.phone);
     const bobLatched: Array<{ address: string; port: number; rtcp: boolean }> = [];
-    bob.phone.onLatched((l) => bobLatched.push({ address: l.address, port: l.port, rtcp: l.rtcp }));
+    bob.phone.on('call:latched', (l) => bobLatched.push({ address: l.address, port: l.port, rtcp: l.rtcp }));
 
     const a = await alice.phone.dial({ to: bob.uri(), codecs: ['pcmu'], play: { tone: [1000], levelDb: -20 } });
     const incoming = await waitEvent(bob, 'call:incoming');

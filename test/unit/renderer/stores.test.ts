@@ -105,19 +105,20 @@ describe('calls store', () => {
     expect(calls.active).toBeUndefined();
   });
 
-  it("dials with the settings' codecs and SRTP, holding the connected call first", async () => {
+  it('dials with the target and the account only: the engine applies the saved codecs and SRTP, and holds the connected call', async () => {
     const fake = installFakeAppel({
       'call:dial': (req) => call({ id: 'c2', peer: { uri: req.to } }),
-      'call:hold': (req) => call({ id: req.callId, state: 'held', heldBy: 'local', answeredAt: 2 }),
     });
     const settings = useSettingsStore();
     settings.apply({ ...DEFAULT_SETTINGS, codecs: ['pcma'], srtp: 'optional' });
     const calls = useCallsStore();
+    calls.listen();
     calls.apply(call({ state: 'connected', answeredAt: 2 }));
     await calls.dial('sip:carol@lab.test', '1');
-    expect(fake.sent('call:hold')).toEqual([{ callId: 'c1' }]);
-    expect(fake.sent('call:dial')).toEqual([{ to: 'sip:carol@lab.test', codecs: ['pcma'], srtp: 'optional', accountId: '1' }]);
+    expect(fake.sent('call:hold')).toEqual([]);
+    expect(fake.sent('call:dial')).toEqual([{ to: 'sip:carol@lab.test', accountId: '1' }]);
     expect(calls.active?.id).toBe('c2');
+    fake.emit('call:state', call({ state: 'held', heldBy: 'local', answeredAt: 2 }));
     expect(calls.other?.state).toBe('held');
   });
 
@@ -312,17 +313,17 @@ describe('settings store', () => {
     expect(settings.theme).toBe('dark');
   });
 
-  it('hands incoming-call behaviour to the running engine as well', async () => {
+  it('leaves the running engine to the engine: settings:set only, no call:settings after it', async () => {
     let current: Settings = { ...DEFAULT_SETTINGS };
     const fake = installFakeAppel({
       'settings:set': (c) => (current = { ...current, ...c, autoAnswer: { ...current.autoAnswer, ...c.autoAnswer } } as Settings),
-      'call:settings': (s) => ({ autoAnswer: false, autoAnswerDelay: 0, doNotDisturb: false, ...s }),
     });
     const settings = useSettingsStore();
     await settings.set({ theme: 'light' });
-    expect(fake.sent('call:settings')).toEqual([]);
     await settings.set({ doNotDisturb: true, autoAnswer: { delay: 5 } });
-    expect(fake.sent('call:settings')).toEqual([{ doNotDisturb: true, autoAnswer: false, autoAnswerDelay: 5 }]);
+    expect(fake.sent('call:settings')).toEqual([]);
+    expect(fake.requests.map((r) => r.channel)).toEqual(['settings:set', 'settings:set']);
+    expect(settings.settings).toMatchObject({ doNotDisturb: true, autoAnswer: { enabled: false, delay: 5 } });
   });
 
   it('follows settings:changed (another window, the tray)', () => {

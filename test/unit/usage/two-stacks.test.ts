@@ -28,9 +28,10 @@ describe('two Appel stacks over loopback', () => {
       { protocol: 'UDP' as const, address: '::1', port: 0 },
       ...(tlsToo ? [{ protocol: 'TLS' as const, address: '127.0.0.1', port: 0 }] : []),
     ];
-    alice = new Phone({ listen: listen(false), tls: { ca: pki.caFile }, keepAlive: 0 });
-    bob = new Phone({ listen: listen(true), tls: { cert: pki.certFile, key: pki.keyFile }, keepAlive: 0 });
-    await Promise.all([alice.start(), bob.start()]);
+    [alice, bob] = await Promise.all([
+      Phone.create({ listen: listen(false), tls: { ca: pki.caFile }, keepAlive: 0 }),
+      Phone.create({ listen: listen(true), tls: { cert: pki.certFile, key: pki.keyFile }, keepAlive: 0 }),
+    ]);
   });
 
   afterAll(async () => {
@@ -77,14 +78,13 @@ describe('two Appel stacks over loopback', () => {
     await new Promise<void>((r) => probe.bind(0, '127.0.0.1', r));
     const port = probe.address().port;
     probe.close();
-    const carol = new Phone({
+    const carol = await Phone.create({
       listen: [
         { protocol: 'UDP', address: '127.0.0.1', port },
         { protocol: 'TCP', address: '127.0.0.1', port },
       ],
       keepAlive: 0,
     });
-    await carol.start();
     try {
       const seen: string[] = [];
       carol.on('sip:trace', (t) => seen.push(`${t.direction} ${t.transport}`));
