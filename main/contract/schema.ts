@@ -136,6 +136,9 @@ export function extend(base: ObjectSchema, more: Record<string, Field>): ObjectS
   return obj({ ...base[FIELDS], ...more });
 }
 
+/** One field's schema of an object schema. */
+export const fieldOf = (s: ObjectSchema, key: string): Field => s[FIELDS][key];
+
 /** The field names of an object schema. */
 export const keysOf = (s: ObjectSchema): string[] => Object.keys(s[FIELDS]);
 

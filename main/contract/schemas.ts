@@ -35,12 +35,20 @@ export const codecList = list(oneOf(CALL_CODECS), { min: 1, max: CALL_CODECS.len
 const srtp = () => oneOf(SRTP_MODES);
 const NO_FILES = 'file paths are not accepted from the UI';
 
-/** What a call sends, without files: a tone (one or two frequencies, Hz) or silence. */
-const audioSource: Schema = (v, p) => {
-  if (typeof v === 'object' && v !== null && 'wav' in v) return problem(`${p}.wav`, NO_FILES);
-  if (typeof v === 'object' && v !== null && 'tone' in v) return obj({ tone: list(num({ min: 1, max: 23_999 }), { min: 1, max: 2 }), levelDb: optional(num({ min: -96, max: 0 })) })(v, p);
-  return obj({ silence: literal(true) })(v, p);
-};
+/**
+ * What a call sends: a tone (one or two frequencies, Hz), silence, or — from the engine's own
+ * callers (the CLI), never from a window — a WAV file.
+ */
+const audioSource =
+  (files: boolean): Schema =>
+  (v, p) => {
+    if (typeof v === 'object' && v !== null && 'wav' in v) return files ? obj({ wav: str({ min: 1, max: 4096 }), loop: optional(bool()) })(v, p) : problem(`${p}.wav`, NO_FILES);
+    if (typeof v === 'object' && v !== null && 'tone' in v) return obj({ tone: list(num({ min: 1, max: 23_999 }), { min: 1, max: 2 }), levelDb: optional(num({ min: -96, max: 0 })) })(v, p);
+    return obj({ silence: literal(true) })(v, p);
+  };
+
+/** A file to write, from the engine's own callers only. */
+const recordFile = (files: boolean): Field => (files ? optional(str({ min: 1, max: 4096 })) : refused(NO_FILES));
 
 // ---- accounts ----------------------------------------------------------------------------------
 
@@ -135,17 +143,40 @@ export const historyFilterSchema = maybe(
 
 // ---- every request -------------------------------------------------------------------------------
 
-const callSettingsSchema = obj({
-  autoAnswer: optional(bool()),
-  autoAnswerDelay: optional(num({ min: 0, max: AUTO_ANSWER_DELAY_MAX })),
-  autoAnswerPlay: optional(audioSource),
-  autoAnswerRecord: refused(NO_FILES),
-  doNotDisturb: optional(bool()),
-  codecs: optional(codecList),
-  srtp: optional(srtp()),
-  directCalls: optional(oneOf(DIRECT_CALLS)),
-  transferRequests: optional(oneOf(TRANSFER_REQUESTS)),
-});
+/**
+ * The call requests, for a window (`files: false`: no WAV to play or record) or for the engine's
+ * own callers (the CLI, tests), which may name files.
+ */
+function callRequests(files: boolean) {
+  return {
+    dial: obj({
+      to: uriLike(),
+      accountId: optional(id()),
+      codecs: optional(codecList),
+      srtp: optional(srtp()),
+      play: optional(audioSource(files)),
+      record: recordFile(files),
+      proxy: optional(uriLike()),
+      dtmf: optional(oneOf(DTMF_MODES)),
+    }),
+    answer: obj({ callId: id(), play: optional(audioSource(files)), record: recordFile(files) }),
+    settings: obj({
+      autoAnswer: optional(bool()),
+      autoAnswerDelay: optional(num({ min: 0, max: AUTO_ANSWER_DELAY_MAX })),
+      autoAnswerPlay: optional(audioSource(files)),
+      autoAnswerRecord: recordFile(files),
+      doNotDisturb: optional(bool()),
+      codecs: optional(codecList),
+      srtp: optional(srtp()),
+      directCalls: optional(oneOf(DIRECT_CALLS)),
+      transferRequests: optional(oneOf(TRANSFER_REQUESTS)),
+    }),
+  };
+}
+
+const fromWindow = callRequests(false);
+/** The same call requests as the engine takes them from its own callers (files allowed). */
+export const engineCallSchemas = callRequests(true);
 
 export const requestSchemas: { [K in keyof ApiCalls]: Schema } = {
   'account:add': accountConfigSchema,
@@ -155,17 +186,8 @@ export const requestSchemas: { [K in keyof ApiCalls]: Schema } = {
   'network:changed': none(),
   'message:send': obj({ accountId: optional(id()), to: uriLike(), text: str({ min: 1, max: 10_000 }), proxy: optional(uriLike()) }),
   'options:ping': obj({ accountId: optional(id()), to: uriLike(), proxy: optional(uriLike()) }),
-  'call:dial': obj({
-    to: uriLike(),
-    accountId: optional(id()),
-    codecs: optional(codecList),
-    srtp: optional(srtp()),
-    play: optional(audioSource),
-    record: refused(NO_FILES),
-    proxy: optional(uriLike()),
-    dtmf: optional(oneOf(DTMF_MODES)),
-  }),
-  'call:answer': obj({ callId: id(), play: optional(audioSource), record: refused(NO_FILES) }),
+  'call:dial': fromWindow.dial,
+  'call:answer': fromWindow.answer,
   'call:decline': obj({ callId: id(), status: optional(oneOf(DECLINE_STATUSES)) }),
   'call:hangup': obj({ callId: id() }),
   'call:hold': obj({ callId: id() }),
@@ -174,7 +196,7 @@ export const requestSchemas: { [K in keyof ApiCalls]: Schema } = {
   'call:dtmf': obj({ callId: id(), digits: str({ min: 1, max: 64, pattern: /^[0-9*#A-Da-d]+$/, patternText: 'expected digits 0-9, *, #, A-D' }) }),
   'call:codecs': obj({ callId: id(), codecs: codecList }),
   'call:list': none(),
-  'call:settings': callSettingsSchema,
+  'call:settings': fromWindow.settings,
   // RFC 5589 §6 (blind) and §7 (attended): the target is any address the dialpad would call.
   'call:transfer': obj({ callId: id(), to: uriLike() }),
   'call:transfer-answer': obj({ callId: id(), accept: bool() }),

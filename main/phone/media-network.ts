@@ -5,8 +5,9 @@
  * a call under way keeps what it started with (`forCall()`).
  */
 import { isIP, isIPv6 } from 'node:net';
+import { parseStunServer } from '../contract/stun-server.ts';
 import type { Clock, SipResolver, TransportProtocol, UserAgent } from '../sip/index.ts';
-import { STUN_DEFAULT_PORT, type StunServer } from '../media/index.ts';
+import type { StunServer } from '../media/index.ts';
 
 export interface MediaNetworkOptions {
   /** Our RTP address; default the address the SIP flow toward the peer leaves from. */
@@ -39,29 +40,13 @@ interface StunTarget {
 /** How long a call waits for the STUN server's name to resolve (its own query is bounded too). */
 const STUN_DNS_MS = 1500;
 
-/**
- * `host[:port]`, `[v6]:port`, a bare IPv6 address, or the `stun:` URI of RFC 7064 §3.1; '' is
- * none. Throws TypeError saying what is wrong.
- */
-function parseStunServer(text: string): StunTarget | undefined {
-  let s = text.trim();
-  if (s === '') return undefined;
+/** The STUN server of Settings → Network, read by the contract's one reader; undefined for none. */
+function stunTarget(text: string): StunTarget | undefined {
+  const stun = parseStunServer(text);
+  if (!stun) return undefined;
   // Over TLS the server would see a TCP connection, not the RTP socket's UDP mapping.
-  if (/^stuns:/i.test(s)) throw new TypeError(`the STUN server ${JSON.stringify(text)} is over TLS (stuns:), which cannot learn the address of a UDP port; use stun: or host[:port]`);
-  s = s.replace(/^stun:/i, '');
-  let host: string;
-  let port: string | undefined;
-  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(s);
-  if (bracketed) [, host, port] = bracketed;
-  else if (isIPv6(s)) host = s;
-  else {
-    const m = /^([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/.exec(s);
-    if (!m) throw new TypeError(`the STUN server ${JSON.stringify(text)} is not host[:port]`);
-    [, host, port] = m;
-  }
-  const n = port === undefined ? STUN_DEFAULT_PORT : Number(port);
-  if (!(n >= 1 && n <= 65535)) throw new TypeError(`the STUN server ${JSON.stringify(text)} has port ${port}, not 1-65535`);
-  return { host: host!.toLowerCase(), port: n };
+  if (stun.secure) throw new TypeError(`the STUN server ${JSON.stringify(text)} is over TLS (stuns:), which cannot learn the address of a UDP port; use stun: or host[:port]`);
+  return { host: stun.host, port: stun.port };
 }
 
 export class MediaNetwork {
@@ -93,7 +78,7 @@ export class MediaNetwork {
       if (typeof change.stun !== 'string') throw new TypeError('stun: expected host[:port] or an empty string');
       let stun: StunTarget | { error: string } | undefined;
       try {
-        stun = parseStunServer(change.stun);
+        stun = stunTarget(change.stun);
       } catch (err) {
         stun = { error: (err as Error).message };
       }
