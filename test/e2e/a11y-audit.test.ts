@@ -35,6 +35,11 @@ beforeAll(async () => {
   caller = new Phone(LOOPBACK);
   await Promise.all([answerer.start(), caller.start()]);
   browser = await launchChromium();
+  // An account (not registering: no registrar here) so Settings shows one, as it does for most people.
+  const page = await browser.newPage();
+  await page.goto(web.url);
+  await invoke(page, 'account:add', { aor: 'sip:alice@lab.test', register: false });
+  await page.close();
 });
 
 afterAll(async () => {
@@ -118,6 +123,15 @@ const SCREENS: Screen[] = [
   at('settings: network', '#/settings/network'),
   at('settings: calls', '#/settings/calls'),
   at('settings: appearance', '#/settings/appearance'),
+  at('settings: keyboard', '#/settings/keyboard', 'shortcut-list'),
+  {
+    name: 'keyboard shortcuts dialog',
+    async open(page) {
+      await page.getByTestId('nav-shortcuts').click();
+      await page.getByRole('dialog').getByTestId('shortcut-list').waitFor(WAIT);
+    },
+    close: escape,
+  },
   {
     name: 'call, connected',
     async open(page) {
@@ -175,7 +189,6 @@ describe('accessibility audit (axe-core): every screen, in English and French, l
           await page.getByRole('navigation').first().waitFor(WAIT);
           await invoke(page, 'settings:set', { language, theme });
           await page.waitForFunction(([l, th]) => document.documentElement.lang === l && document.documentElement.dataset.theme === th, [language, theme]);
-          if ((await invoke(page, 'account:list', undefined)).length === 0) await invoke(page, 'account:add', { aor: 'sip:alice@lab.test', register: false });
           const findings: Finding[] = [];
           for (const screen of SCREENS) {
             await screen.open(page, T);

@@ -386,6 +386,7 @@ export const en = {
     heldRemote: '{name} put the call on hold.',
     heldBoth: 'The call with {name} is on hold on both sides.',
     ended: 'The call with {name} ended.',
+    endedRemote: '{name} hung up.',
     endedReason: 'The call with {name} ended: {reason}',
     muted: 'Microphone muted.',
     unmuted: 'Microphone on.',

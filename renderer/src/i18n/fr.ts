@@ -384,6 +384,7 @@ export const fr: Messages = {
     heldRemote: '{name} a mis l’appel en attente.',
     heldBoth: 'L’appel avec {name} est en attente des deux côtés.',
     ended: 'L’appel avec {name} est terminé.',
+    endedRemote: '{name} a raccroché.',
     endedReason: 'L’appel avec {name} est terminé : {reason}',
     muted: 'Micro coupé.',
     unmuted: 'Micro rétabli.',

@@ -5,7 +5,7 @@
  */
 import type { CallSnapshot } from '../../../main/contract/api.ts';
 
-export type CallAnnouncementKey = 'incoming' | 'dialing' | 'ringing' | 'connected' | 'resumed' | 'held' | 'heldRemote' | 'heldBoth' | 'ended' | 'endedReason';
+export type CallAnnouncementKey = 'incoming' | 'dialing' | 'ringing' | 'connected' | 'resumed' | 'held' | 'heldRemote' | 'heldBoth' | 'ended' | 'endedRemote' | 'endedReason';
 
 export interface CallAnnouncement {
   key: CallAnnouncementKey;
@@ -44,6 +44,8 @@ export function describeCallChange(prev: CallSnapshot | undefined, next: CallSna
     case 'held':
       return say(HELD[next.heldBy ?? 'local']);
     case 'ended':
-      return say(next.endReason ? 'endedReason' : 'ended');
+      // The reason is worth hearing when the call failed or was refused (a final status of 300 or more).
+      if (next.endReason && (next.endStatus ?? 0) >= 300) return say('endedReason');
+      return say(next.endedBy === 'remote' ? 'endedRemote' : 'ended');
   }
 }
