@@ -179,6 +179,26 @@ const SCREENS: Screen[] = [
 ];
 
 describe('accessibility audit (axe-core): every screen, in English and French, light and dark', () => {
+  it('finds what it is there to find (a button without a name, grey on grey)', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(web.url);
+      await page.getByRole('navigation').first().waitFor(WAIT);
+      await page.evaluate(() => {
+        const b = document.createElement('button');
+        b.innerHTML = '<svg width="10" height="10"></svg>';
+        const p = document.createElement('p');
+        p.textContent = 'faint';
+        p.style.cssText = 'color:#aaa;background:#bbb';
+        document.getElementById('main')!.append(b, p);
+      });
+      const found = (await audit(page, 'canary')).filter(blocking).map((f) => f.rule);
+      expect(found).toEqual(expect.arrayContaining(['button-name', 'color-contrast']));
+    } finally {
+      await page.close();
+    }
+  });
+
   for (const language of ['en', 'fr'] as const) {
     for (const theme of ['light', 'dark'] as const) {
       it(`${language}, ${theme}: no serious or critical finding`, async () => {
