@@ -357,7 +357,7 @@ export const en = {
     titled: '{label} ({keys})',
     or: 'or',
     incomingHint: '{answer} answers, {decline} declines',
-    modifiers: { ctrl: 'Ctrl', shift: 'Shift', alt: 'Alt' },
+    modifiers: { ctrl: 'Ctrl', shift: 'Shift' },
     groups: { calls: 'During a call', views: 'Moving around', help: 'Help' },
     actions: {
       answer: 'Answer the incoming call',

@@ -355,7 +355,7 @@ export const fr: Messages = {
     titled: '{label} ({keys})',
     or: 'ou',
     incomingHint: '{answer} pour répondre, {decline} pour refuser',
-    modifiers: { ctrl: 'Ctrl', shift: 'Maj', alt: 'Alt' },
+    modifiers: { ctrl: 'Ctrl', shift: 'Maj' },
     groups: { calls: 'Pendant un appel', views: 'Se déplacer', help: 'Aide' },
     actions: {
       answer: 'Répondre à l’appel entrant',
