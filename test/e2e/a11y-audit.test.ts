@@ -31,9 +31,7 @@ beforeAll(async () => {
   await buildRenderer();
   web = await startDevWeb({ mode: 'built', phoneOptions: LOOPBACK });
   ({ aliceId } = seedAddressBook(web.store));
-  answerer = new Phone({ ...LOOPBACK, calls: { autoAnswer: true, autoAnswerPlay: { tone: [440], levelDb: -20 } } });
-  caller = new Phone(LOOPBACK);
-  await Promise.all([answerer.start(), caller.start()]);
+  [answerer, caller] = await Promise.all([Phone.create({ ...LOOPBACK, calls: { autoAnswer: true, autoAnswerPlay: { tone: [440], levelDb: -20 } } }), Phone.create(LOOPBACK)]);
   browser = await launchChromium();
   // An account (not registering: no registrar here) so Settings shows one, as it does for most people.
   const page = await browser.newPage();

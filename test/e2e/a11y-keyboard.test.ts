@@ -30,8 +30,7 @@ beforeAll(async () => {
   await buildRenderer();
   web = await startDevWeb({ mode: 'built', phoneOptions: LOOPBACK });
   seedAddressBook(web.store);
-  caller = new Phone(LOOPBACK);
-  await caller.start();
+  caller = await Phone.create(LOOPBACK);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1000, height: 700 }, locale: 'en-GB' });
   page.on('pageerror', (e) => problems.push(e.message));
