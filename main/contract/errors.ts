@@ -53,9 +53,14 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return (ERROR_CODES as readonly unknown[]).includes(value);
 }
 
-/** The `{ code, message }` an ApiResult carries for what a handler threw: a TypeError is a bad request. */
+/**
+ * The `{ code, message }` an ApiResult carries for what a handler threw: an AppelError's code (or
+ * any error's `code` that is one of ours), a TypeError as a bad request, anything else as failed.
+ */
 export function errorOf(err: unknown): { code: ErrorCode; message: string } {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof AppelError) return { code: err.code, message };
+  const code = (err as { code?: unknown } | null)?.code;
+  if (isErrorCode(code)) return { code, message };
   return { code: err instanceof TypeError ? 'bad-request' : 'failed', message };
 }

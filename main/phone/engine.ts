@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import type { AccountConfig, AccountSnapshot, AccountUpdate, ApiEvents, ApiHandlers, AppNotice, AppStatus } from '../contract/api.ts';
 import { Phone, type PhoneOptions } from './phone.ts';
 import type { PhoneEvents } from './phone-events.ts';
+import { phoneHandlers } from './phone-handlers.ts';
 import { callSettingsOf, createStoreApi, recordPhone, toApiError, type StoreHandlers } from './store-api.ts';
 import { mergeAccountUpdate, splitAccountConfig, Store, StoreError, type SecretStore, type StoredAccount } from '../store/index.ts';
 
@@ -278,29 +279,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   // ---- handlers --------------------------------------------------------------------------------
   const storeHandlers = wrapStore(createStoreApi({ store, publish }));
   const handlers: ApiHandlers = {
+    ...phoneHandlers(phone),
+    // Accounts are saved too (the password in the keychain), one change at a time per account.
     'account:add': (req) => addAccount(req),
     'account:update': (req) => oneAtATime(req.id, () => updateAccount(req)),
     'account:remove': (req) => oneAtATime(req.id, () => removeAccount(req.id)),
-    'account:list': () => phone.accounts.list(),
-    'network:changed': () => phone.accounts.networkChanged(),
-    'message:send': (req) => phone.messaging.send(req),
-    'options:ping': (req) => phone.messaging.options(req),
-    'call:dial': (req) => calls.dial(req),
-    'call:answer': (req) => calls.answer(req),
-    'call:decline': (req) => calls.decline(req),
-    'call:hangup': (req) => calls.hangup(req),
-    'call:hold': (req) => calls.hold(req),
-    'call:resume': (req) => calls.resume(req),
-    'call:dtmf': (req) => calls.sendDtmf(req),
-    'call:codecs': (req) => calls.changeCodecs(req),
-    'call:list': () => calls.list(),
-    'call:transfer': (req) => calls.transfer(req),
-    'call:transfer-answer': (req) => calls.answerTransfer(req),
-    'call:attended-transfer': (req) => calls.attendedTransfer(req),
-    'conference:merge': (req) => calls.merge(req),
-    'conference:split': (req) => calls.split(req),
-    // The running phone only (auto-answer audio, say); `settings:set` is the kept way.
-    'call:settings': (req) => calls.settings(req ?? {}),
     ...storeHandlers,
     'settings:set': (req) => {
       const next = storeHandlers['settings:set'](req);

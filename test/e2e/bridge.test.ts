@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import WebSocket from 'ws';
 import { Phone } from '../../main/phone/phone.ts';
 import { WsBridge, type EventSource } from '../../main/bridge/ws-bridge.ts';
-import { phoneHandlers } from '../../main/bridge/phone-handlers.ts';
+import { phoneHandlers } from '../../main/phone/phone-handlers.ts';
 import { dispatch } from '../../main/bridge/dispatch.ts';
 import { validateRequest, requestSchemas as validators } from '../../main/contract/schemas.ts';
 
