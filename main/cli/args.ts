@@ -3,6 +3,7 @@
  * the option; exit status 2), and what they make: the account, the phone's options, the codecs,
  * SRTP mode and audio source of calls.
  */
+import { AppelError } from '../contract/errors.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createInterface } from 'node:readline';
 import type { AccountConfig, CallAudioSource, CallCodec, DirectCalls, TransferRequests, SrtpMode } from '../contract/api.ts';
@@ -50,7 +51,13 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
-export class UsageError extends Error {}
+/** A command line Appel cannot follow (AppelError 'bad-request'; the CLI exits with status 2). */
+export class UsageError extends AppelError {
+  constructor(message: string) {
+    super('bad-request', message);
+    this.name = 'UsageError';
+  }
+}
 
 export type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 

@@ -4,6 +4,7 @@
  * from main/: the renderer never imports the engine's code.
  */
 import type { ApiCalls, ApiEvents, ApiResult } from '../../main/contract/api.ts';
+import type { ErrorCode } from '../../main/contract/errors.ts';
 
 export type Calls = ApiCalls;
 export type Events = ApiEvents;
@@ -28,8 +29,8 @@ declare global {
 
 /** A failed call, as stores keep it for the UI (code for logic, message for people). */
 export class ApiFailure extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = 'ApiFailure';
     this.code = code;
@@ -38,7 +39,7 @@ export class ApiFailure extends Error {
 
 export function appel(): AppelApi {
   const api = window.appel;
-  if (!api) throw new ApiFailure('no-engine', 'window.appel is missing: the page runs neither in Electron nor through the bridge');
+  if (!api) throw new ApiFailure('unavailable', 'window.appel is missing: the page runs neither in Electron nor through the bridge');
   return api;
 }
 

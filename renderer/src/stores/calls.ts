@@ -97,7 +97,7 @@ export const useCallsStore = defineStore('calls', () => {
   /** Blind transfer (RFC 5589 §6); a failure keeps the call and says why. */
   async function transfer(callId: string, to: string): Promise<void> {
     const outcome = await call('call:transfer', { callId, to });
-    if (!outcome.ok) throw new ApiFailure('transfer-failed', outcome.reason);
+    if (!outcome.ok) throw new ApiFailure('failed', outcome.reason);
   }
 
   /** Accept or decline the transfer the other side of `callId` asked for (REFER). */
@@ -108,7 +108,7 @@ export const useCallsStore = defineStore('calls', () => {
   /** Attended transfer (RFC 5589 §7): the peer of `callId` is connected with the peer of `targetCallId`. */
   async function attendedTransfer(callId: string, targetCallId: string): Promise<void> {
     const outcome = await call('call:attended-transfer', { callId, targetCallId });
-    if (!outcome.ok) throw new ApiFailure('transfer-failed', outcome.reason);
+    if (!outcome.ok) throw new ApiFailure('failed', outcome.reason);
   }
 
   /** The two calls into one local conference. */
