@@ -1,10 +1,10 @@
 /**
  * The renderer's one way to the engine: `window.appel`, which the Electron preload exposes and
- * the loopback WebSocket bridge provides in a plain browser (./bridge-client.ts). Only TYPES come
- * from main/: the renderer never imports the engine's code.
+ * the loopback WebSocket bridge provides in a plain browser (./bridge-client.ts). Of main/ only the
+ * contract comes in (types and plain values): the renderer never imports the engine's code.
  */
 import type { ApiCalls, ApiEvents, ApiResult } from '../../main/contract/api.ts';
-import type { ErrorCode } from '../../main/contract/errors.ts';
+import { AppelError, type ErrorCode } from '../../main/contract/errors.ts';
 
 export type Calls = ApiCalls;
 export type Events = ApiEvents;
@@ -28,12 +28,10 @@ declare global {
 }
 
 /** A failed call, as stores keep it for the UI (code for logic, message for people). */
-export class ApiFailure extends Error {
-  readonly code: ErrorCode;
+export class ApiFailure extends AppelError {
   constructor(code: ErrorCode, message: string) {
-    super(message);
+    super(code, message);
     this.name = 'ApiFailure';
-    this.code = code;
   }
 }
 
