@@ -5,7 +5,7 @@
  * browser, only from the server's own origin).
  *
  * Frames are JSON text: requests `{ id, channel, req }` → answers `{ id, result }` where result is
- * an `ApiResult` (every request validated first, ./validate.ts); events `{ event, payload }`.
+ * an `ApiResult` (every request checked first with contract/schemas.ts); events `{ event, payload }`.
  *
  * The call audio link (renderer/src/api.ts connectAudio) rides the same socket: the page sends
  * `{ audio: 'connect', sampleRate }`, then binary frames of mono PCM16 (little-endian, what its

@@ -1,6 +1,7 @@
 /**
- * The store's side of `api.ts`: handlers for the `contacts:*`, `history:*`, `messages:*` and
- * `settings:*` calls, and a recorder that writes the phone's calls and messages into the store.
+ * The store's side of the API (contract/api.ts): handlers for the `contacts:*`, `history:*`,
+ * `messages:*` and `settings:*` calls, and a recorder that writes the phone's calls and messages
+ * into the store.
  *
  * Wiring (the engine owner's part):
  *
@@ -8,9 +9,9 @@
  *     const handlers = createStoreApi({ store, publish: (e, p) => phone.emit(e, p) });
  *     // IPC: handlers[channel](req) — throws TypeError (bad request) or StoreError; toApiError() maps both.
  *     const stop = recordPhone({ store, phone, publish });   // history rows + messages, live
- *     phone.callSettings(callSettingsOf(store.settings.get()));
+ *     phone.calls.settings(callSettingsOf(store.settings.get()));
  *
- * Handlers check their request at the boundary (a TypeError names the argument), call the store,
+ * Handlers check their request with the contract's schema (a TypeError names the field), call the store,
  * and push `contacts:changed` / `history:changed` / `settings:changed` after a change.
  */
 import { AppelError, errorOf, type ErrorCode } from '../contract/errors.ts';
