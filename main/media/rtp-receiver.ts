@@ -6,6 +6,7 @@
  *
  *   socket → SRTP → RTP → jitter buffer → decode/PLC/CN → pcm
  */
+import type { MediaStreamStats } from './media-stream.ts';
 import type { RemoteInfo } from 'node:dgram';
 import type { Codec } from '../../native/index.ts';
 import { CodecInfo, COMFORT_NOISE_PT } from './codec-info.ts';
@@ -46,24 +47,11 @@ export interface RtpReceiverOptions {
   onDtmf: (event: DtmfEvent) => void;
 }
 
-/** What the receive path tells `stats`. */
-export interface ReceptionFigures {
-  remoteSsrc?: number;
-  packetsReceived: number;
-  bytesReceived: number;
-  /** Cumulative packets lost (RFC 3550 A.3). */
-  packetsLost: number;
-  /** Loss over the last ~5 stats intervals, late packets included (percent). */
-  lossPercent: number;
-  /** Loss since the start (percent). */
-  totalLossPercent: number;
-  /** Interarrival jitter (A.8) in ms. */
-  jitterMs: number;
-  /** Mean time packets wait in the jitter buffer (ms). */
-  jitterBufferMs: number;
-  concealedFrames: number;
-  latePackets: number;
-}
+/** What the receive path tells `stats`: the reception half of MediaStreamStats. */
+export type ReceptionFigures = Pick<
+  MediaStreamStats,
+  'remoteSsrc' | 'packetsReceived' | 'bytesReceived' | 'packetsLost' | 'lossPercent' | 'totalLossPercent' | 'jitterMs' | 'jitterBufferMs' | 'concealedFrames' | 'latePackets'
+>;
 
 /** Before the stream starts. */
 export const NO_RECEPTION: ReceptionFigures = {

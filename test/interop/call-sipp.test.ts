@@ -252,7 +252,7 @@ describe('Appel calls SIPp', () => {
     const SDP_PORT = 7078;
     // SIPp's microphone: raw µ-law (rtp_stream sends the file's bytes as they are, PEERS.md).
     const wav = makeToneWav(join(ns.dir, 'audio'), { frequency: 1000, seconds: 10 });
-    const sox = await ns.run('sox', [wav, '-t', 'ul', join(ns.dir, 'call-latching.ul')]);
+    const sox = await ns.run('sox', ['-R', wav, '-t', 'ul', join(ns.dir, 'call-latching.ul')]);
     expect(sox.code, sox.stderr).toBe(0);
     writeFileSync(join(ns.dir, 'latching.csv'), `SEQUENTIAL\n${SDP_PORT}\n`);
     // What reaches the port the SDP names: only what Appel sent before it latched.

@@ -53,7 +53,7 @@ beforeAll(() => {
   execFileSync('espeak-ng', ['-w', raw, 'The quick brown fox jumps over the lazy dog. Appel is a softphone that speaks many codecs.'], { timeout: 20_000 });
   for (const rate of [8000, 16000, 48000]) {
     const path = join(dir, `speech-${rate}.wav`);
-    execFileSync('sox', [raw, '-r', String(rate), '-c', '1', '-b', '16', path], { timeout: 20_000 });
+    execFileSync('sox', ['-R', raw, '-r', String(rate), '-c', '1', '-b', '16', path], { timeout: 20_000 });
     speech.set(rate, path);
   }
 });

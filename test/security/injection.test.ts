@@ -74,7 +74,7 @@ describe('attacks on a call', () => {
   it('a blind RTP sprayer over the whole port range, from before the call rings, never reaches what Appel plays (a caller without a=ssrc)', async () => {
     const { ns, alice } = lab;
     const wav = makeToneWav(join(ns.dir, 'audio'), { frequency: 1000 });
-    const sox = await ns.run('sox', [wav, '-t', 'ul', join(ns.dir, 'caller.ul')]);
+    const sox = await ns.run('sox', ['-R', wav, '-t', 'ul', join(ns.dir, 'caller.ul')]);
     expect(sox.code, sox.stderr).toBe(0);
     const since = alice.mark;
     const sprayer = ns.spawn(NODE, [join(LAB, 'rtp-spray.ts'), '--target', '127.0.0.1', '--ports', RTP_PORTS, '--from', ATTACKER, '--tone', '2500', '--seconds', '60']);

@@ -32,7 +32,7 @@ export function makeToneWav(dir: string, options: ToneOptions): string {
   const path = join(dir, `tone-${options.frequency}Hz-8k${suffix}.wav`);
   if (existsSync(path)) return path;
   mkdirSync(dir, { recursive: true });
-  run('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', path, 'synth', String(seconds), 'sine', String(options.frequency), 'vol', `${options.levelDb ?? -12}dB`]);
+  run('sox', ['-R', '-n', '-r', '8000', '-c', '1', '-b', '16', path, 'synth', String(seconds), 'sine', String(options.frequency), 'vol', `${options.levelDb ?? -12}dB`]);
   return path;
 }
 
@@ -55,7 +55,7 @@ export function makeSpeechWav(dir: string, options: SpeechOptions = {}): string 
   const probe = spawnSync('soxi', ['-D', raw], { encoding: 'utf8' });
   const phrase = Number(probe.stdout.trim()) || 3;
   const repeats = Math.max(0, Math.ceil((options.seconds ?? 60) / phrase) - 1);
-  run('sox', [raw, '-r', '8000', '-c', '1', '-b', '16', path, 'repeat', String(repeats)]);
+  run('sox', ['-R', raw, '-r', '8000', '-c', '1', '-b', '16', path, 'repeat', String(repeats)]);
   rmSync(raw, { force: true });
   return path;
 }

@@ -33,7 +33,9 @@ export function speech(rate: number): Int16Array | null {
     execFileSync('espeak-ng', ['-w', wav, '-s', '150', 'Hello, this is Appel calling. Please leave a message after the tone.'], {
       stdio: 'ignore',
     });
-    execFileSync('sox', [wav, '-t', 'raw', '-r', String(rate), '-e', 'signed-integer', '-b', '16', '-c', '1', '-L', raw], {
+    // -R: sox dithers with a time-seeded generator unless told to repeat itself; the clip must be
+    // the same in every run, or thresholds measured on it pass or fail at random.
+    execFileSync('sox', ['-R', wav, '-t', 'raw', '-r', String(rate), '-e', 'signed-integer', '-b', '16', '-c', '1', '-L', raw], {
       stdio: 'ignore',
     });
     const bytes = readFileSync(raw);
