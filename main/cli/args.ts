@@ -7,7 +7,8 @@ import { AppelError } from '../contract/errors.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createInterface } from 'node:readline';
 import type { AccountConfig, CallAudioSource, CallCodec, DirectCalls, TransferRequests, SrtpMode } from '../contract/api.ts';
-import { CALL_CODECS } from '../contract/values.ts';
+import { portRangeSchema } from '../contract/schemas.ts';
+import { CALL_CODECS, RTP_PORT_LIMITS, TRANSPORTS } from '../contract/values.ts';
 import type { PhoneOptions } from '../phone/phone.ts';
 
 const OPTIONS = {
@@ -108,8 +109,8 @@ export async function accountFrom(values: Values, needAor: boolean): Promise<Acc
   }
   if (!/^sips?:/i.test(values.aor)) throw new UsageError(`--aor wants a sip: or sips: URI, not '${values.aor}'`);
   const transport = values.transport?.toLowerCase();
-  if (transport !== undefined && !['udp', 'tcp', 'tls'].includes(transport)) {
-    throw new UsageError(`--transport wants udp, tcp or tls, not '${values.transport}'`);
+  if (transport !== undefined && !(TRANSPORTS as readonly string[]).includes(transport)) {
+    throw new UsageError(`--transport wants ${TRANSPORTS.join(', ')}, not '${values.transport}'`);
   }
   if (values.password !== undefined) {
     // Anyone on this computer can read a command line (ps, /proc/<pid>/cmdline).
@@ -147,13 +148,14 @@ export function directCalls(value: string): DirectCalls {
   return value;
 }
 
-/** `--rtp-ports 20000-20100`: even start, within 1024-65535. */
+/** `--rtp-ports 20000-20100`: the range the contract's portRangeSchema accepts. */
 function portRange(spec: string | undefined): { min: number; max: number } | undefined {
   if (spec === undefined) return undefined;
-  const m = /^(\d{4,5})-(\d{4,5})$/.exec(spec);
-  const [min, max] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
-  if (!(min >= 1024 && max <= 65535 && min + 1 < max)) throw new UsageError(`--rtp-ports wants MIN-MAX within 1024-65535 (e.g. 20000-20100), not '${spec}'`);
-  return { min, max };
+  const m = /^(\d+)-(\d+)$/.exec(spec);
+  const range = m ? { min: Number(m[1]), max: Number(m[2]) } : undefined;
+  const problem = portRangeSchema(range, '--rtp-ports');
+  if (!range || problem) throw new UsageError(`--rtp-ports wants MIN-MAX within ${RTP_PORT_LIMITS.min}-${RTP_PORT_LIMITS.max} (e.g. 20000-20100), not '${spec}'${problem ? ` (${problem})` : ''}`);
+  return range;
 }
 
 export function phoneOptions(values: Values, account?: AccountConfig): PhoneOptions {

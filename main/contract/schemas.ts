@@ -90,6 +90,12 @@ const stunServer: Schema = (v, p) => {
 };
 
 const rtpPort = () => num({ min: RTP_PORT_LIMITS.min, max: RTP_PORT_LIMITS.max, integer: true });
+/** RTP and RTCP take a pair of ports (RFC 3550 §11): a range must hold at least one pair. */
+const pairProblem = (min: number, max: number, p: string, names = ['min', 'max']) =>
+  max - min < 1 ? problem(p, `${names[0]} (${min}) must be below ${names[1]} (${max})`) : undefined;
+
+/** The RTP ports a call may take, `{ min, max }` (the engine's form of Settings → Network's range). */
+export const portRangeSchema = obj<{ min: number; max: number }>({ min: rtpPort(), max: rtpPort() }, (r, p) => pairProblem(r.min, r.max, p));
 
 /** The whole of Settings, as stored (every key present). */
 export const settingsSchema = obj<Settings>({
@@ -109,8 +115,7 @@ export const settingsSchema = obj<Settings>({
   }),
   network: obj<NetworkSettings>(
     { stunServer, rtpPortMin: rtpPort(), rtpPortMax: rtpPort(), directCalls: oneOf(DIRECT_CALLS) },
-    // RTP and RTCP take a pair of ports (RFC 3550 §11): the range must hold at least one pair.
-    (n, p) => (n.rtpPortMax - n.rtpPortMin < 1 ? problem(p, `rtpPortMin (${n.rtpPortMin}) must be below rtpPortMax (${n.rtpPortMax})`) : undefined),
+    (n, p) => pairProblem(n.rtpPortMin, n.rtpPortMax, p, ['rtpPortMin', 'rtpPortMax']),
   ),
   transferRequests: oneOf(TRANSFER_REQUESTS),
   closeToTray: bool(),

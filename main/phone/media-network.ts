@@ -5,6 +5,8 @@
  * a call under way keeps what it started with (`forCall()`).
  */
 import { isIP, isIPv6 } from 'node:net';
+import { check } from '../contract/schema.ts';
+import { portRangeSchema } from '../contract/schemas.ts';
 import { parseStunServer } from '../contract/stun-server.ts';
 import type { Clock, SipResolver, TransportProtocol, UserAgent } from '../sip/index.ts';
 import type { StunServer } from '../media/index.ts';
@@ -86,11 +88,8 @@ export class MediaNetwork {
       else delete next.stun;
     }
     if (change.portRange !== undefined) {
-      const { min, max } = change.portRange ?? {};
-      if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1024 && max <= 65535 && min + 1 < max)) {
-        throw new TypeError(`portRange: expected 1024 ≤ min < max ≤ 65535, not ${String(min)}-${String(max)}`);
-      }
-      next.portRange = { min, max };
+      check(portRangeSchema, change.portRange, 'portRange');
+      next.portRange = { min: change.portRange.min, max: change.portRange.max };
     }
     this.#next = next;
   }
