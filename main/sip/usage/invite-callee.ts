@@ -276,7 +276,7 @@ export class InviteCallee {
     const inv = core.serverInvite!;
     this.#reliable?.stop();
     const headers = [...(opts.headers ?? [])];
-    if (status === 405) headers.push(['Allow', core.host.ua.allowedMethods().join(', ')]);
+    if (status === 405) headers.push(...core.host.ua.capabilityHeaders());
     inv.tx.respond(core.response(inv.request, status, { ...opts, headers }));
     core.end({ cause: 'rejected', by: 'local', status, reason: describeFailure(status, opts.reason) });
   }

@@ -324,9 +324,10 @@ export class InviteCore {
 
   // ───────────────────────────── messages ─────────────────────────────
 
+  /** Allow and Allow-Events from the UA's one list (what its usages handle), and Supported. */
   commonHeaders(): Array<[string, string]> {
     return [
-      ['Allow', this.host.ua.allowedMethods().join(', ')],
+      ...this.host.ua.capabilityHeaders(),
       ['Supported', this.host.ua.supportedExtensions().join(', ')],
     ];
   }

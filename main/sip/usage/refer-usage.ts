@@ -3,7 +3,8 @@
  * (message/sipfrag), Referred-By (RFC 3892), Refer-Sub (RFC 4488) and Replaces (RFC 3891).
  *
  *   const refers = new ReferUsage({ ua, invite: usage, clock? });   // Allow: REFER, NOTIFY;
- *                                                                    // Supported: replaces, norefersub
+ *                                                                    // Supported: replaces, norefersub;
+ *                                                                    // Allow-Events: refer
  *   Transferor:
  *     const sub = refers.refer(session, { referTo, referredBy?, noSubscription? });
  *     sub.on('accepted' | 'rejected' | 'progress' | 'done', …)      // see ReferSubscription
@@ -98,6 +99,8 @@ type Reply = (status: number, opts?: ReplyOptions) => void;
 export class ReferUsage implements UserAgentUsage {
   readonly methods: readonly string[] = ['REFER', 'NOTIFY'];
   readonly extensions: readonly string[] = ['replaces', 'norefersub'];
+  /** We notify the refer package: a REFER we accept makes its subscription (RFC 3515 §2.4.4). */
+  readonly events: readonly string[] = ['refer'];
   readonly invite: InviteUsage;
   readonly clock: Clock;
   readonly #timeout: number;

@@ -314,7 +314,7 @@ export class Registerer {
       ['CSeq', `${this.cseq++} REGISTER`],
       ['Expires', String(expires)],
       ['Supported', this.opts.outbound ? 'path, outbound, gruu' : 'path, gruu'],
-      ['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, REFER, NOTIFY, SUBSCRIBE, INFO, UPDATE, PRACK'],
+      // Allow and Allow-Events: the UserAgent that sends it adds what its usages really handle.
     ];
     if (this.opts.userAgent) fields.push(['User-Agent', this.opts.userAgent]);
     return createRequest({ method: 'REGISTER', uri: registrar, fields });

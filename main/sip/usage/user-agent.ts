@@ -49,6 +49,11 @@ export interface UserAgentOptions {
 export interface UserAgentUsage {
   readonly methods: readonly string[];
   readonly extensions: readonly string[];
+  /**
+   * Event packages this usage serves as a notifier (RFC 6665 §8.2.2: Allow-Events); a package
+   * whose subscriptions REFER makes implicitly (refer, RFC 3515 §2.4.4) counts.
+   */
+  readonly events?: readonly string[];
   /** True when the usage took the request (it then responds); false leaves it to the core. */
   handleRequest(tx: ServerTransaction, incoming: IncomingRequest): boolean;
 }
@@ -73,10 +78,12 @@ export interface OutOfDialogRequest {
   body?: string | Uint8Array;
 }
 
-/** Methods this UA understands (Allow, §20.5). */
+/** Methods the core itself handles (Allow, §20.5); the usages add theirs. */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE'];
 /** Extensions we support (§20.37); anything else in Require gets 420 (§8.2.2.3). */
 const SUPPORTED = ['path', 'outbound', 'gruu'];
+/** Requests that carry our Allow when the sender gave none: REGISTER (§10.2), OPTIONS (§11.1), INVITE (§13.2.1). */
+const ADVERTISING = new Set(['REGISTER', 'OPTIONS', 'INVITE']);
 
 function hostPort(address: string, port: number): string {
   return `${address.includes(':') ? `[${address}]` : address}:${port}`;
@@ -131,6 +138,23 @@ export class UserAgent implements OutOfDialogSender {
     return [...new Set([...ALLOWED_METHODS, ...this.usages.flatMap((u) => u.methods)])];
   }
 
+  /** Allow-Events (RFC 6665 §8.2.2): the event packages a usage serves; none of the core's. */
+  allowedEvents(): string[] {
+    return [...new Set(this.usages.flatMap((u) => u.events ?? []))];
+  }
+
+  /**
+   * What we handle, as header fields: Allow (§20.5) and, when a package is served, Allow-Events
+   * (RFC 6665 §4.4.4: in dialog-creating requests, their responses and OPTIONS responses). The one
+   * list every request and response that advertises us uses (REGISTER, INVITE, OPTIONS, 405).
+   */
+  capabilityHeaders(): Array<[string, string]> {
+    const fields: Array<[string, string]> = [['Allow', this.allowedMethods().join(', ')]];
+    const events = this.allowedEvents();
+    if (events.length > 0) fields.push(['Allow-Events', events.join(', ')]);
+    return fields;
+  }
+
   /** Supported (§20.37): the core's option tags and every usage's. */
   supportedExtensions(): string[] {
     return [...new Set([...SUPPORTED, ...this.usages.flatMap((u) => u.extensions)])];
@@ -176,6 +200,11 @@ export class UserAgent implements OutOfDialogSender {
   }
 
   async send(request: SipRequest, options: SendOptions = {}): Promise<{ response: SipResponse; flow: FlowInfo }> {
+    if (ADVERTISING.has(request.method) && !request.hasHeader('Allow')) {
+      // A registrar or a peer learns what we handle from the usages actually added, not from a
+      // list written elsewhere (a REGISTER must not promise SUBSCRIBE that gets 405).
+      for (const [name, value] of this.capabilityHeaders()) request.addHeader(name, value);
+    }
     if (options.proxy && !request.hasHeader('Route')) {
       // §8.1.2: an outbound proxy is a pre-existing route set of one loose-routing URI.
       const proxy = parseUri(options.proxy);
@@ -299,11 +328,11 @@ export class UserAgent implements OutOfDialogSender {
       const allowed = this.allowedMethods();
       const known = [...allowed, 'REGISTER', 'PRACK', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH'];
       if (!known.includes(req.method)) {
-        this.respond(tx, req, 501, [['Allow', allowed.join(', ')]]);
+        this.respond(tx, req, 501, this.capabilityHeaders());
         return;
       }
       if (!allowed.includes(req.method)) {
-        this.respond(tx, req, 405, [['Allow', allowed.join(', ')]]);
+        this.respond(tx, req, 405, this.capabilityHeaders());
         return;
       }
       // §8.2.2.1: a Request-URI scheme we cannot handle gets 416.
@@ -329,7 +358,7 @@ export class UserAgent implements OutOfDialogSender {
         case 'OPTIONS':
           // §11.2: what we would answer to an INVITE now, and our capabilities.
           this.respond(tx, req, 200, [
-            ['Allow', allowed.join(', ')],
+            ...this.capabilityHeaders(),
             ['Accept', 'application/sdp, text/plain'],
             ['Accept-Encoding', 'identity'],
             ['Accept-Language', 'en, fr'],
