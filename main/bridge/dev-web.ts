@@ -1,7 +1,10 @@
 /**
  * `npm run dev:web`: the engine (createEngine: phone and store), the renderer and the WebSocket bridge on 127.0.0.1, for
  * working on the UI in a plain browser and for the end-to-end tests. Prints
- * `http://127.0.0.1:PORT/?token=…`; only a page holding that token reaches the engine.
+ * `http://127.0.0.1:PORT/?token=…`. The token works once (page-access.ts): the first load trades it
+ * for a session cookie and goes on to the address without it; later loads and the bridge need the
+ * cookie. Contacts, history and settings go to `--database FILE` (`.tmp/dev-web/appel.db` by
+ * default; `:memory:` keeps nothing); passwords stay in memory.
  *
  *   node main/bridge/dev-web.ts [--built] [--port N] [--database FILE] [--sip udp:127.0.0.1:5070]…
  *
@@ -9,7 +12,6 @@
  * `vite build` output; built first when missing).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +22,7 @@ import { MemorySecretStore, type Store } from '../store/index.ts';
 import type { Handlers } from './dispatch.ts';
 import { WsBridge, isLoopbackHost, type EventSource } from './ws-bridge.ts';
 import { CONTENT_TYPES, CSP } from './page-policy.ts';
+import { PageAccess } from './page-access.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const BUILT_RENDERER = join(REPO, 'dist', 'renderer');
@@ -39,14 +42,19 @@ export interface DevWebOptions {
   database?: string;
   /** More handlers, merged over the engine's (tests). */
   extraHandlers?: Handlers;
-  /** Default: 32 random bytes, hex. */
+  /** The printed link's one-time token. Default: 32 random bytes, hex. */
   token?: string;
 }
 
 export interface DevWeb {
+  /** The printed link: its token works once. */
   url: string;
   port: number;
   token: string;
+  /** A new one-time link to the page (each browser that opens the page needs its own). */
+  link(): string;
+  /** The session as a `Cookie` header value, for requests this process makes itself. */
+  cookie: string;
   engine: Engine;
   phone: Phone;
   store: Store;
@@ -104,7 +112,6 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
 
 export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
   const mode = opts.mode ?? 'built';
-  const token = opts.token ?? randomBytes(32).toString('hex');
   // The same engine as the app's (phone, store, recorder, saved accounts); passwords in memory only.
   const engine = await createEngine({
     dataDir: join(REPO, '.tmp', 'dev-web'),
@@ -116,15 +123,18 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
   let handle: (req: IncomingMessage, res: ServerResponse) => void;
   let server: Server;
   let closeVite: (() => Promise<void>) | undefined;
+  // Made once the port is known (it names the cookie); no request is served before.
+  const gate: { access?: PageAccess } = {};
   const guard = (req: IncomingMessage, res: ServerResponse): boolean => {
     // DNS rebinding: a page served under another name must not reach the engine or the page.
-    if (!isLoopbackHost(req.headers.host ?? '')) {
+    const access = gate.access;
+    if (!isLoopbackHost(req.headers.host ?? '') || !access) {
       res.writeHead(403).end();
       return false;
     }
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    return true;
+    return access.gate(req, res);
   };
 
   if (mode === 'built') {
@@ -141,7 +151,8 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
     const dev = await vite.createServer({
       configFile: join(REPO, 'vite.config.ts'),
       appType: 'spa',
-      server: { middlewareMode: true, hmr: { server } },
+      // Vite's HMR socket shares our server (`server.ws.server`; `hmr.server` is deprecated in Vite 8).
+      server: { middlewareMode: true, ws: { server } },
     });
     closeVite = () => dev.close();
     handle = (req, res) => {
@@ -154,10 +165,13 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
     server.listen(opts.port ?? 0, '127.0.0.1', () => ok());
   });
   const port = (server.address() as { port: number }).port;
+  const pageAccess = new PageAccess({ port, ...(opts.token ? { token: opts.token } : {}) });
+  gate.access = pageAccess;
+  const linkTo = (token: string) => `http://127.0.0.1:${port}/?token=${token}`;
 
   const bridge = new WsBridge({
     server,
-    token,
+    access: pageAccess,
     handlers: { ...engine.handlers, ...opts.extraHandlers },
     events: [engine.events as unknown as EventSource],
     shareUpgrades: mode === 'vite',
@@ -165,9 +179,11 @@ export async function startDevWeb(opts: DevWebOptions = {}): Promise<DevWeb> {
   });
 
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: linkTo(pageAccess.token),
     port,
-    token,
+    token: pageAccess.token,
+    link: () => linkTo(pageAccess.issue()),
+    cookie: pageAccess.cookie,
     engine,
     phone: engine.phone,
     store: engine.store,

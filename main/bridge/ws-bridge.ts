@@ -1,8 +1,9 @@
 /**
  * The loopback WebSocket bridge: `window.appel` for a plain browser (development page, end-to-end
  * tests), exactly what the Electron preload offers. It attaches to an HTTP server bound to
- * 127.0.0.1 and accepts WebSocket upgrades on one path, only with the right token (and, from a
- * browser, only from the server's own origin).
+ * 127.0.0.1 and accepts WebSocket upgrades on one path, only with the session cookie (page-access.ts:
+ * the printed link's one-time token is traded for it on the page's first load) and, from a
+ * browser, only from the server's own origin.
  *
  * Frames are JSON text: requests `{ id, channel, req }` → answers `{ id, result }` where result is
  * an `ApiResult` (every request checked first with contract/schemas.ts); events `{ event, payload }`.
@@ -14,12 +15,12 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch, type Handlers } from './dispatch.ts';
 import { EVENT_NAMES } from '../contract/events.ts';
 import type { DeviceLinkPort } from '../phone/media-host.ts';
+import type { PageAccess } from './page-access.ts';
 
 export { EVENT_NAMES } from '../contract/events.ts';
 
@@ -31,7 +32,8 @@ export interface EventSource {
 
 export interface WsBridgeOptions {
   server: Server;
-  token: string;
+  /** Who may connect: the page's session cookie (a token in the URL opens nothing here). */
+  access: Pick<PageAccess, 'admits'>;
   handlers: Handlers;
   /** Engine event sources (the phone, the store…); each forwards the events it has. */
   events: EventSource[];
@@ -93,13 +95,6 @@ class SocketAudioPort extends EventEmitter implements DeviceLinkPort {
   }
 }
 
-function sameToken(given: string | null, token: string): boolean {
-  if (given === null) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function refuse(socket: Duplex, status: 401 | 403, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
@@ -138,9 +133,9 @@ export class WsBridge {
       if (!this.opts.shareUpgrades) refuse(socket, 403, 'Forbidden');
       return;
     }
-    if (!sameToken(url.searchParams.get('token'), this.opts.token)) return refuse(socket, 401, 'Unauthorized');
+    if (!this.opts.access.admits(req.headers.cookie)) return refuse(socket, 401, 'Unauthorized');
     // A browser always sends Origin: only our own page may connect (other local pages may not,
-    // even if they learnt the port). Processes without Origin hold the token: that is enough.
+    // even if they learnt the port). Processes without Origin hold the cookie: that is enough.
     const origin = req.headers.origin;
     const host = req.headers.host;
     if (origin !== undefined && (host === undefined || !isLoopbackHost(host) || origin !== `http://${host}`)) return refuse(socket, 403, 'Forbidden');

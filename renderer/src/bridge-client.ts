@@ -11,7 +11,7 @@
 import { AUDIO_CONNECT, type ApiResult, type AppelApi, type AudioConnectMessage, type Channel, type EventName, type Events, type Req, type Res } from './api.ts';
 
 export interface BridgeClientOptions {
-  /** `ws://127.0.0.1:PORT/bridge?token=…` */
+  /** `ws://127.0.0.1:PORT/bridge` (the browser sends the page's session cookie with the upgrade). */
   url: string;
   /** The WebSocket constructor (tests pass their own). */
   WebSocketImpl?: typeof WebSocket;
@@ -150,22 +150,15 @@ export function createBridgeClient(opts: BridgeClientOptions): BridgeClient {
 }
 
 /**
- * In a browser without the preload: read the token from `?token=` (kept for reloads in
- * sessionStorage, then removed from the address bar) and install `window.appel`.
+ * In a browser without the preload: install `window.appel` over the bridge of the server that
+ * served the page. The server let the page load only with its session cookie (the printed link's
+ * one-time token was traded for it, main/bridge/page-access.ts); the browser sends that cookie
+ * with the WebSocket upgrade, so the page never handles a secret.
  */
 export function installBridgeClient(): void {
   if (window.appel) return;
-  const params = new URLSearchParams(location.search);
-  const token = params.get('token') ?? sessionStorage.getItem('appel.token');
-  if (!token) return;
-  sessionStorage.setItem('appel.token', token);
-  if (params.has('token')) {
-    params.delete('token');
-    const rest = params.toString();
-    history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
-  }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const client = createBridgeClient({ url: `${scheme}://${location.host}/bridge?token=${encodeURIComponent(token)}` });
+  const client = createBridgeClient({ url: `${scheme}://${location.host}/bridge` });
   window.appel = client;
   // As the preload does in Electron: the page's audio link, posted to its own window (api.ts).
   window.addEventListener('message', (event: MessageEvent) => {

@@ -180,7 +180,7 @@ describe('accessibility audit (axe-core): every screen, in English and French, l
   it('finds what it is there to find (a button without a name, grey on grey)', async () => {
     const page = await browser.newPage();
     try {
-      await page.goto(web.url);
+      await page.goto(web.link()); // each new browser context needs its own one-time link
       await page.getByRole('navigation').first().waitFor(WAIT);
       await page.evaluate(() => {
         const b = document.createElement('button');
@@ -203,7 +203,7 @@ describe('accessibility audit (axe-core): every screen, in English and French, l
         const T = { en, fr }[language];
         const page = await browser.newPage({ viewport: { width: 1000, height: 700 }, locale: language === 'fr' ? 'fr-FR' : 'en-GB' });
         try {
-          await page.goto(web.url);
+          await page.goto(web.link()); // each new browser context needs its own one-time link
           await page.getByRole('navigation').first().waitFor(WAIT);
           await invoke(page, 'settings:set', { language, theme });
           await page.waitForFunction(([l, th]) => document.documentElement.lang === l && document.documentElement.dataset.theme === th, [language, theme]);

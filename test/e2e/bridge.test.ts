@@ -1,5 +1,5 @@
 /**
- * The loopback bridge against the real engine: token, origin and path checks on the upgrade;
+ * The loopback bridge against the real engine: session cookie, origin and path checks on the upgrade;
  * every request validated with the field named; answers and events over the socket. Two Phones
  * in this process on 127.0.0.1 (the second one is the peer our messages and pings reach).
  */
@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import WebSocket from 'ws';
 import { Phone } from '../../main/phone/phone.ts';
 import { WsBridge, type EventSource } from '../../main/bridge/ws-bridge.ts';
+import { PageAccess } from '../../main/bridge/page-access.ts';
 import { phoneHandlers } from '../../main/phone/phone-handlers.ts';
 import { dispatch } from '../../main/bridge/dispatch.ts';
 import { validateRequest, requestSchemas as validators } from '../../main/contract/schemas.ts';
@@ -73,6 +74,8 @@ describe('the WebSocket bridge with the real engine', () => {
   let peer: Phone;
   let port: number;
   let peerUri: string;
+  let access: PageAccess;
+  let cookie: string;
 
   beforeAll(async () => {
     [phone, peer] = await Promise.all([loopback(), loopback()]);
@@ -80,7 +83,9 @@ describe('the WebSocket bridge with the real engine', () => {
     server = createServer((_req, res) => res.writeHead(404).end());
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     port = (server.address() as { port: number }).port;
-    bridge = new WsBridge({ server, token: TOKEN, handlers: phoneHandlers(phone), events: [phone as unknown as EventSource] });
+    access = new PageAccess({ port, token: TOKEN });
+    cookie = access.cookie;
+    bridge = new WsBridge({ server, access, handlers: phoneHandlers(phone), events: [phone as unknown as EventSource] });
   });
 
   afterAll(async () => {
@@ -103,18 +108,22 @@ describe('the WebSocket bridge with the real engine', () => {
     });
   }
 
-  it('refuses a missing or wrong token, another origin and another path', async () => {
+  it('refuses a missing or wrong session cookie, the token alone, another origin and another path', async () => {
+    const [name, value] = cookie.split('=');
     expect(await tryConnect('/bridge')).toBe(401);
-    expect(await tryConnect(`/bridge?token=${'b'.repeat(64)}`)).toBe(401);
-    expect(await tryConnect(`/bridge?token=${TOKEN.slice(1)}`)).toBe(401);
-    expect(await tryConnect(`/bridge?token=${TOKEN}`, { Origin: 'http://evil.example' })).toBe(403);
-    expect(await tryConnect(`/bridge?token=${TOKEN}`, { Origin: `http://127.0.0.1:${port + 1}` })).toBe(403);
-    expect(await tryConnect(`/other?token=${TOKEN}`)).toBe(403);
-    expect(await tryConnect(`/bridge?token=${TOKEN}`, { Origin: `http://127.0.0.1:${port}` })).toBe(101);
+    // The link's token opens no socket: only the cookie its first load was traded for does.
+    expect(await tryConnect(`/bridge?token=${TOKEN}`)).toBe(401);
+    expect(await tryConnect('/bridge', { Cookie: `${name}=${'b'.repeat(64)}` })).toBe(401);
+    expect(await tryConnect('/bridge', { Cookie: `${name}=${value.slice(1)}` })).toBe(401);
+    expect(await tryConnect('/bridge', { Cookie: `appel-session-${port + 1}=${value}` })).toBe(401);
+    expect(await tryConnect('/bridge', { Cookie: cookie, Origin: 'http://evil.example' })).toBe(403);
+    expect(await tryConnect('/bridge', { Cookie: cookie, Origin: `http://127.0.0.1:${port + 1}` })).toBe(403);
+    expect(await tryConnect('/other', { Cookie: cookie })).toBe(403);
+    expect(await tryConnect('/bridge', { Cookie: `theme=dark; ${cookie}`, Origin: `http://127.0.0.1:${port}` })).toBe(101);
   });
 
   it('answers requests, refuses bad ones by field, and pushes events', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/bridge?token=${TOKEN}`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/bridge`, { headers: { Cookie: cookie } });
     const frames: Array<{ id?: number; result?: { ok: boolean; value?: unknown; error?: { code: string; message: string } }; event?: string; payload?: unknown }> = [];
     const waiters: Array<() => void> = [];
     ws.on('message', (d) => {

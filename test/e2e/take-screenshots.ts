@@ -75,7 +75,7 @@ for (const [lang, scheme] of [
   ['en', 'dark'],
 ] as const) {
   const page = await browser.newPage({ viewport: { width: 980, height: 660 }, locale: lang === 'fr' ? 'fr-FR' : 'en-GB', colorScheme: scheme, deviceScaleFactor: 1 });
-  await page.goto(web.url);
+  await page.goto(web.link()); // a new browser context each time: each needs its own one-time link
   await page.getByRole('navigation').first().waitFor();
   const suffix = scheme === 'dark' ? `${lang}-dark` : lang;
   await go(page, '#/dialpad');

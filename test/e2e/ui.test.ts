@@ -50,6 +50,8 @@ describe('the desktop UI in Chromium', () => {
 
   it('serves the ringtone under /sounds/ (audio/wav, allowed by the page policy), and nothing else there', async () => {
     const base = new URL(web.url);
+    // This process is not the browser: it shows the page's session cookie (the link's token is spent).
+    const fetch = (url: URL) => globalThis.fetch(url, { headers: { Cookie: web.cookie } });
     const ring = await fetch(new URL('/sounds/ringtone.wav', base));
     expect(ring.status).toBe(200);
     expect(ring.headers.get('content-type')).toBe('audio/wav');

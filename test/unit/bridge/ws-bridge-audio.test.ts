@@ -8,9 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import WebSocket from 'ws';
 import { WsBridge } from '../../../main/bridge/ws-bridge.ts';
+import { PageAccess } from '../../../main/bridge/page-access.ts';
 import type { DeviceLinkPort } from '../../../main/phone/media-host.ts';
 
-const TOKEN = 'c'.repeat(64);
 
 interface Link {
   port: DeviceLinkPort;
@@ -23,15 +23,17 @@ let server: Server;
 let bridge: WsBridge;
 let links: Link[];
 let refuse: boolean;
+let access: PageAccess;
 
 beforeEach(async () => {
   links = [];
   refuse = false;
   server = createServer();
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  access = new PageAccess({ port: (server.address() as { port: number }).port });
   bridge = new WsBridge({
     server,
-    token: TOKEN,
+    access,
     handlers: {},
     events: [],
     connectAudio: (port, sampleRate) => {
@@ -50,7 +52,7 @@ afterEach(async () => {
 });
 
 async function open(): Promise<{ ws: WebSocket; received: Buffer[] }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}/bridge?token=${TOKEN}`);
+  const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}/bridge`, { headers: { Cookie: access.cookie } });
   const received: Buffer[] = [];
   ws.on('message', (d, binary) => binary && received.push(d as Buffer));
   await new Promise((ok) => ws.once('open', ok));
