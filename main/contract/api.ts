@@ -338,8 +338,9 @@ export interface HistoryEntry {
   id: number;
   direction: 'incoming' | 'outgoing';
   peer: { uri: string; displayName?: string };
-  /** The contact the peer's address belongs to, when there is one. */
+  /** The contact the peer's address belongs to, when there is one, and its name. */
   contactId?: string;
+  contactName?: string;
   accountId?: string;
   /** ms since the epoch. */
   startedAt: number;
