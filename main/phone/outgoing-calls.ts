@@ -5,7 +5,7 @@
  * way the call it takes over from went.
  */
 import { parseUri, type InviteSession, type InviteUsage } from '../sip/index.ts';
-import { completeTarget } from '../contract/dial-target.ts';
+import { completeTarget, domainOf } from '../contract/dial-target.ts';
 import { Call, CallError, type CallMedia } from './call.ts';
 import { toTransport, type Account, type Accounts } from './accounts.ts';
 import type { CallRegistry } from './call-registry.ts';
@@ -46,7 +46,7 @@ export class OutgoingCalls {
   targetUri(raw: string, account: Account | undefined): string {
     let to = raw.trim();
     if (!/^sips?:/i.test(to)) {
-      const target = completeTarget(to, account ? parseUri(account.config.aor).host : undefined);
+      const target = completeTarget(to, account ? domainOf(account.config.aor) : undefined);
       if ('problem' in target) {
         if (target.problem === 'no-domain') throw new CallError('bad-request', `to: '${to}' is not a sip: URI (and there is no account to dial it at)`);
         throw new CallError('bad-request', `to: '${raw}' is not a valid address`);
