@@ -19,8 +19,10 @@ export function readCommands(
   /** The call `swap` or `call` moved to (the latest call otherwise). */
   let focus: string | undefined;
   rl.on('line', (line) => {
-    const [verb = '', ...rest] = line.trim().split(/\s+/);
-    const arg = line.trim().slice(verb.length).trim();
+    const [typed = '', ...rest] = line.trim().split(/\s+/);
+    // One letter does for the verbs a person at a ringing phone needs first (listen says so).
+    const verb = typed === 'a' ? 'answer' : typed === 'd' ? 'decline' : typed === 'h' ? 'hangup' : typed;
+    const arg = line.trim().slice(typed.length).trim();
     if (verb === '') return;
     const calls = phone.listCalls();
     const ringing = verb === 'answer' || verb === 'decline' ? calls.filter((c) => c.direction === 'incoming' && c.state === 'ringing').at(-1) : undefined;

@@ -1,14 +1,19 @@
-/** `npm run phone -- help`: what the command line does, its options and its events. */
+/** `appel help`: what the command line does, its options and its events. */
 export const HELP = `Appel — a SIP softphone. Headless command line.
 
 Usage:
-  npm run phone -- register --aor URI [options]     register an account, then exit (or stay --for S)
-  npm run phone -- call URI [options]               call, print what happens, hang up after --duration
-  npm run phone -- listen [options]                 take calls (ring, or --auto-answer), answer OPTIONS,
-                                                    print MESSAGEs received
-  npm run phone -- options URI [options]            send OPTIONS and print the answer
-  npm run phone -- message URI TEXT [options]       send an instant message (RFC 3428)
-  npm run phone -- help                             this text
+  appel register --aor URI [options]     register an account, then exit (or stay --for S)
+  appel call URI [options]               call, print what happens, hang up after --duration;
+                                         URI may be a sip:/sips:/tel: URI, a number, an
+                                         extension or user@host (completed with the AOR's domain)
+  appel listen [options]                 take calls (ring, or --auto-answer), answer OPTIONS,
+                                         print MESSAGEs received
+  appel options URI [options]            send OPTIONS and print the answer (Allow, Supported,
+                                         User-Agent, round-trip time)
+  appel message URI TEXT [options]       send an instant message (RFC 3428)
+  appel help                             this text
+
+  From a clone of the repository: npx appel … (or npm run phone -- …).
 
 Account options:
   --aor URI            address of record, e.g. sip:alice@example.com
@@ -92,9 +97,9 @@ transferred (to, outcome, reason), conference (members, state); and incoming, fo
 with the reason on one line ("sip:bob@lab.test is busy (486 Busy Here)").
 
 Examples:
-  npm run phone -- register --aor sip:alice@lab.test --proxy 'sip:127.0.0.1:5061;transport=tls' --ca ca.pem
-  npm run phone -- call sip:bob@lab.test --aor sip:alice@lab.test --proxy sip:127.0.0.1 --play hello.wav --duration 10
-  npm run phone -- listen --listen udp:127.0.0.1:5070 --auto-answer --record 'heard-{n}.wav' --json
-  APPEL_PASSWORD=secret npm run phone -- register --aor sip:alice@lab.test --for 60 --json
-  npm run phone -- message sip:bob@lab.test 'Hello Bob' --aor sip:alice@lab.test
+  appel register --aor sip:alice@lab.test --proxy 'sip:127.0.0.1:5061;transport=tls' --ca ca.pem
+  appel call sip:bob@lab.test --aor sip:alice@lab.test --proxy sip:127.0.0.1 --play hello.wav --duration 10
+  appel listen --listen udp:127.0.0.1:5070 --auto-answer --record 'heard-{n}.wav' --json
+  APPEL_PASSWORD=secret appel register --aor sip:alice@lab.test --for 60 --json
+  appel message sip:bob@lab.test 'Hello Bob' --aor sip:alice@lab.test
 `;

@@ -53,6 +53,21 @@ export function accountEvent(p: Printer, s: AccountSnapshot): void {
 }
 
 
+/**
+ * The one line a call's end gets: "call ended after 2 s (you hung up)" for a plain hang-up on
+ * either side, else the reason and its SIP status ("call ended: busy (486)").
+ */
+export function endedSentence(s: CallSnapshot, duration: number): string {
+  const after = s.answeredAt !== undefined ? ` after ${duration} s` : '';
+  const reason = s.endReason ?? '';
+  const hungUp = reason === '' || reason === 'call ended' || reason.startsWith('the other side hung up') || reason === 'the caller hung up';
+  if (s.answeredAt !== undefined && hungUp) {
+    const detail = /^the other side hung up \((.*)\)$/.exec(reason)?.[1];
+    return `call ended${after} (${s.endedBy === 'local' ? 'you hung up' : 'the other side hung up'}${detail ? `: ${detail}` : ''})`;
+  }
+  return `call ended${after}: ${reason || 'the call failed'}${s.endStatus ? ` (${s.endStatus})` : ''}`;
+}
+
 function heldWords(by: CallSnapshot['heldBy']): string {
   return by === 'local' ? 'on hold (by us)' : by === 'remote' ? 'on hold (by the other side)' : 'on hold (both sides)';
 }
@@ -61,31 +76,27 @@ function heldWords(by: CallSnapshot['heldBy']): string {
 export function printCalls(p: Printer, phone: Phone): void {
   const previous = new Map<string, CallSnapshot>();
   phone.on('call:incoming', (s) =>
-    p.event('incoming', { callId: s.id, from: s.peer.uri, displayName: s.peer.displayName }, `incoming call from ${s.peer.displayName ? `"${s.peer.displayName}" ` : ''}${s.peer.uri}`),
+    p.event('incoming', { callId: s.id, sipCallId: s.sipCallId, from: s.peer.uri, displayName: s.peer.displayName }, `incoming call from ${s.peer.displayName ? `"${s.peer.displayName}" ` : ''}${s.peer.uri}`),
   );
   phone.on('call:state', (s) => {
     const before = previous.get(s.id);
     previous.set(s.id, s);
     if (s.state === 'ended') previous.delete(s.id);
     const answered = before?.answeredAt !== undefined;
-    if (!before && s.direction === 'outgoing') p.event('calling', { callId: s.id, to: s.peer.uri }, `calling ${s.peer.uri} …`);
+    if (!before && s.direction === 'outgoing') p.event('calling', { callId: s.id, sipCallId: s.sipCallId, to: s.peer.uri }, `calling ${s.peer.uri} …`);
     if (before && s.direction === 'outgoing' && !answered && s.state !== 'ended' && before.peer.uri !== s.peer.uri) {
       p.event('redirected', { callId: s.id, to: s.peer.uri }, `redirected to ${s.peer.uri}`);
     }
-    if (s.state === 'ringing' && s.direction === 'outgoing' && before?.state !== 'ringing') p.event('ringing', { callId: s.id }, `${s.peer.uri} is ringing`);
-    if (s.state === 'early' && before?.state !== 'early') p.event('early-media', { callId: s.id, codec: s.codec, srtp: s.srtp }, `early media (${s.codec}${s.srtp ? ', SRTP' : ''})`);
+    if (s.state === 'ringing' && s.direction === 'outgoing' && before?.state !== 'ringing') p.event('ringing', { callId: s.id, sipCallId: s.sipCallId }, `${s.peer.uri} is ringing`);
+    if (s.state === 'early' && before?.state !== 'early') p.event('early-media', { callId: s.id, sipCallId: s.sipCallId, codec: s.codec, srtp: s.srtp }, `early media (${s.codec}${s.srtp ? ', SRTP' : ''})`);
     if ((s.state === 'connected' || s.state === 'held') && !answered) {
-      p.event('answered', { callId: s.id, peer: s.peer.uri, codec: s.codec, srtp: s.srtp }, `in call with ${s.peer.uri} (${s.codec}${s.srtp ? ', SRTP' : ''})`);
+      p.event('answered', { callId: s.id, sipCallId: s.sipCallId, peer: s.peer.uri, codec: s.codec, srtp: s.srtp }, `in call with ${s.peer.uri} (${s.codec}${s.srtp ? ', SRTP' : ''})`);
     }
     if (s.state === 'held' && (before?.state !== 'held' || before.heldBy !== s.heldBy)) p.event('held', { callId: s.id, by: s.heldBy }, heldWords(s.heldBy));
     if (s.state === 'connected' && before?.state === 'held') p.event('resumed', { callId: s.id }, 'resumed');
     if (s.state === 'ended') {
       const duration = s.answeredAt !== undefined ? Math.round(((s.endedAt ?? Date.now()) - s.answeredAt) / 100) / 10 : 0;
-      p.event(
-        'ended',
-        { callId: s.id, reason: s.endReason, status: s.endStatus, by: s.endedBy, duration },
-        `call ended: ${s.endReason}${s.endStatus ? ` (${s.endStatus})` : ''}${s.answeredAt !== undefined ? ` after ${duration} s` : ''}`,
-      );
+      p.event('ended', { callId: s.id, sipCallId: s.sipCallId, reason: s.endReason, status: s.endStatus, by: s.endedBy, duration }, endedSentence(s, duration));
     }
   });
   phone.on('call:dtmf', (d) => p.event('dtmf', { callId: d.callId, digit: d.digit, via: d.via, durationMs: d.durationMs }, `DTMF ${d.digit} (${d.via === 'rtp' ? 'RFC 4733' : 'SIP INFO'})`));

@@ -142,9 +142,26 @@ export interface AnswerRequest {
   record?: string;
 }
 
+/**
+ * What a peer answered to OPTIONS (RFC 3261 §11.2): its status, the methods it allows, the
+ * extensions it supports, the software it runs (Server, else User-Agent) and the round trip.
+ */
+export interface OptionsAnswer {
+  status: number;
+  reason: string;
+  allow?: string[];
+  supported?: string[];
+  accept?: string[];
+  userAgent?: string;
+  /** ms from sending the request to its final response (retransmissions included). */
+  rttMs: number;
+}
+
 /** A call as the UI shows it. */
 export interface CallSnapshot {
   id: string;
+  /** The SIP Call-ID of its dialog, once the INVITE is sent or received (for traces and the server's logs). */
+  sipCallId?: string;
   direction: 'incoming' | 'outgoing';
   accountId?: string;
   peer: { uri: string; displayName?: string };
@@ -338,8 +355,9 @@ export interface HistoryEntry {
   id: number;
   direction: 'incoming' | 'outgoing';
   peer: { uri: string; displayName?: string };
-  /** The contact the peer's address belongs to, when there is one. */
+  /** The contact the peer's address belongs to, when there is one, and its name. */
   contactId?: string;
+  contactName?: string;
   accountId?: string;
   /** ms since the epoch. */
   startedAt: number;
@@ -452,7 +470,7 @@ export interface ApiCalls {
   'network:changed': { req: void; res: void };
   /** Without an account, `proxy` (an outbound proxy URI) may say where to send. */
   'message:send': { req: { accountId?: string; to: string; text: string; proxy?: string }; res: MessageSnapshot };
-  'options:ping': { req: { accountId?: string; to: string; proxy?: string }; res: { status: number; reason: string } };
+  'options:ping': { req: { accountId?: string; to: string; proxy?: string }; res: OptionsAnswer };
   'call:dial': { req: DialRequest; res: CallSnapshot };
   'call:answer': { req: AnswerRequest; res: CallSnapshot };
   'call:decline': { req: { callId: string; status?: 486 | 603 }; res: void };

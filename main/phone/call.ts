@@ -262,6 +262,7 @@ export class Call {
 
   #attach(session: InviteSession): void {
     this.#session = session;
+    this.#snapshot.sipCallId = session.callId;
     session.delegate = this.#delegate();
     session.on('ringing', () => {
       if (this.#snapshot.state === 'dialing') this.#setState('ringing');

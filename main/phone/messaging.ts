@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SipRequest, UserAgent } from '../sip/index.ts';
-import type { MessageSnapshot } from '../contract/api.ts';
+import type { MessageSnapshot, OptionsAnswer } from '../contract/api.ts';
 import type { Accounts } from './accounts.ts';
 import type { Publish } from './phone-events.ts';
 
@@ -33,15 +33,27 @@ export class Messaging {
     });
   }
 
-  async options(req: { accountId?: string; to: string; proxy?: string }): Promise<{ status: number; reason: string }> {
+  /** OPTIONS (RFC 3261 §11): what the peer answers about itself, and how long the answer took. */
+  async options(req: { accountId?: string; to: string; proxy?: string }): Promise<OptionsAnswer> {
     const account = req.accountId ? this.#accounts.get(req.accountId) : undefined;
+    const sentAt = performance.now();
     const res = await this.#ua.sendOutOfDialog({
       method: 'OPTIONS',
       to: req.to,
       ...this.#accounts.outOfDialogRoute(account, req.proxy),
       fields: [['Accept', 'application/sdp']],
     });
-    return { status: res.status, reason: res.reason };
+    const rttMs = Math.round((performance.now() - sentAt) * 10) / 10;
+    const list = (name: string) => {
+      const values = res.headers(name).map((v) => v.trim()).filter((v) => v !== '');
+      return values.length ? values : undefined;
+    };
+    const allow = list('Allow');
+    const supported = list('Supported');
+    const accept = list('Accept');
+    // §20.35: a response names its software in Server; some peers put User-Agent there.
+    const userAgent = res.header('Server') ?? res.header('User-Agent');
+    return { status: res.status, reason: res.reason, ...(allow ? { allow } : {}), ...(supported ? { supported } : {}), ...(accept ? { accept } : {}), ...(userAgent ? { userAgent } : {}), rttMs };
   }
 
   async send(req: { accountId?: string; to: string; text: string; proxy?: string }): Promise<MessageSnapshot> {

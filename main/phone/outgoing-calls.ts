@@ -5,6 +5,7 @@
  * way the call it takes over from went.
  */
 import { parseUri, type InviteSession, type InviteUsage } from '../sip/index.ts';
+import { completeTarget, domainOf } from '../contract/dial-target.ts';
 import { Call, CallError, type CallMedia } from './call.ts';
 import { toTransport, type Account, type Accounts } from './accounts.ts';
 import type { CallRegistry } from './call-registry.ts';
@@ -37,12 +38,20 @@ export class OutgoingCalls {
     this.#publish = opts.publish;
   }
 
-  /** `to` as a sip:/sips: URI: a user part alone is dialled at the account's domain (CallError otherwise). */
+  /**
+   * `to` as a sip:/sips: URI, completed with the contract's rule (contract/dial-target.ts): a user
+   * part or a number is dialled at the account's domain, a `tel:` URI as a telephone-subscriber
+   * with `user=phone` (RFC 3261 §19.1.6). CallError when it cannot be.
+   */
   targetUri(raw: string, account: Account | undefined): string {
     let to = raw.trim();
     if (!/^sips?:/i.test(to)) {
-      if (!account) throw new CallError('bad-request', `to: '${to}' is not a sip: URI (and there is no account to dial it at)`);
-      to = `sip:${to}@${parseUri(account.config.aor).host}`;
+      const target = completeTarget(to, account ? domainOf(account.config.aor) : undefined);
+      if ('problem' in target) {
+        if (target.problem === 'no-domain') throw new CallError('bad-request', `to: '${to}' is not a sip: URI (and there is no account to dial it at)`);
+        throw new CallError('bad-request', `to: '${raw}' is not a valid address`);
+      }
+      to = target.uri;
     }
     try {
       const uri = parseUri(to);

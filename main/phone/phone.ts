@@ -24,6 +24,7 @@ import type {
   ConferenceSnapshot,
   DialRequest,
   MessageSnapshot,
+  OptionsAnswer,
 } from '../contract/api.ts';
 import { Accounts } from './accounts.ts';
 import { Admissions } from './admissions.ts';
@@ -131,7 +132,7 @@ export class Phone extends PhoneEvents {
     return this.accounts.networkChanged();
   }
 
-  options(req: { accountId?: string; to: string; proxy?: string }): Promise<{ status: number; reason: string }> {
+  options(req: { accountId?: string; to: string; proxy?: string }): Promise<OptionsAnswer> {
     return this.messaging.options(req);
   }
 

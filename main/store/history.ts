@@ -100,7 +100,7 @@ export class History {
         account: call.accountId ?? null,
         at: startedAt,
       }) as unknown as HistoryRow;
-    return toEntry(row);
+    return this.#entry(row);
   }
 
   /** The call was answered (and media flows with `codec`). */
@@ -130,7 +130,7 @@ export class History {
   get(id: number): HistoryEntry {
     const row = this.#db.prepare('SELECT * FROM history WHERE id = :id').get({ id }) as HistoryRow | undefined;
     if (!row) throw new StoreError('not-found', `id: no history entry ${id}`);
-    return toEntry(row);
+    return this.#entry(row);
   }
 
   /** Newest first. 'missed': incoming calls nobody answered (not those we declined). */
@@ -160,7 +160,7 @@ export class History {
     const rows = this.#db
       .prepare(`SELECT * FROM history ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT :limit`)
       .all(params) as unknown as HistoryRow[];
-    return rows.map(toEntry);
+    return rows.map((r) => this.#entry(r));
   }
 
   delete(id: number): void {
@@ -182,12 +182,19 @@ export class History {
          WHERE state = 'in-progress' RETURNING *`,
       )
       .all({ reason: INTERRUPTED_REASON }) as unknown as HistoryRow[];
-    return rows.map(toEntry);
+    return rows.map((r) => this.#entry(r));
   }
 
   #update(id: number, set: string, params: Record<string, string | number | null>): HistoryEntry {
     const row = this.#db.prepare(`UPDATE history SET ${set} WHERE id = :id RETURNING *`).get({ ...params, id }) as HistoryRow | undefined;
     if (!row) throw new StoreError('not-found', `id: no history entry ${id}`);
-    return toEntry(row);
+    return this.#entry(row);
+  }
+
+  /** The row as an entry, with the name of the contact its address belongs to (the contacts keep contact_id current). */
+  #entry(r: HistoryRow): HistoryEntry {
+    const entry = toEntry(r);
+    const contact = r.contact_id !== null ? this.#contacts.find(r.contact_id) : undefined;
+    return contact ? { ...entry, contactName: contact.displayName } : entry;
   }
 }

@@ -2,10 +2,8 @@
  * Keys the store searches and groups by. Pure functions, no I/O.
  *
  * - `foldText`: names compared without case or accents ("Élodie" ~ "elodie").
- * - `numberDigits`: the digits of a telephone number, whatever the punctuation
- *   ("+33 1 23" and "tel:+33-1-23…" share "33123…").
- * - `peerKey`: one address for one peer, so history and conversations group together
- *   (`<sip:Bob@Example.COM;transport=tcp>` and `sip:Bob@example.com` are the same peer).
+ * - `numberDigits`, `queryDigits`, `peerKey`: the contract's (contract/address-key.ts), shared
+ *   with the renderer so both sides match a peer to a contact the same way.
  */
 
 /** Lower case without diacritics: NFKD splits "é" into "e" + U+0301, which is dropped. */
@@ -13,63 +11,7 @@ export function foldText(text: string): string {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().trim();
 }
 
-/** RFC 3966 §5.1.1 visual separators, plus the space people type. */
-const PHONE_LIKE = /^\+?[\d\-.()\s/]*\d[\d\-.()\s/]*$/;
-
-/** The digits of text that looks like a phone number (digits and separators only), else undefined. */
-export function queryDigits(text: string): string | undefined {
-  const t = text.trim();
-  return PHONE_LIKE.test(t) ? t.replace(/\D/g, '') : undefined;
-}
-
-/**
- * The digits of an address that is a telephone number: a `tel:` URI (RFC 3966), or a `sip:` URI
- * whose user part is a number (`sip:+33123456789@pbx;user=phone`, `sip:0612345678@pbx`).
- */
-export function numberDigits(uri: string): string | undefined {
-  const m = /^(sips?|tel):([^;?]*)/i.exec(uri.trim());
-  if (!m) return undefined;
-  const scheme = m[1].toLowerCase();
-  let user = m[2];
-  if (scheme !== 'tel') {
-    const at = user.lastIndexOf('@');
-    if (at < 0) return undefined;
-    user = user.slice(0, at).split(':')[0];
-  }
-  const digits = queryDigits(decodeSafe(user));
-  return digits ? digits : undefined;
-}
-
-function decodeSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-/**
- * One key per peer: the URI without display name, angle brackets, parameters or headers, the
- * scheme and host in lower case (RFC 3261 §19.1.4: the user part is case-sensitive, the host is
- * not); a `tel:` number without its visual separators (RFC 3966 §5.1.1).
- */
-export function peerKey(address: string): string {
-  let s = address.trim();
-  const lt = s.indexOf('<');
-  if (lt >= 0) {
-    const gt = s.indexOf('>', lt);
-    s = s.slice(lt + 1, gt < 0 ? undefined : gt);
-  }
-  const m = /^(sips?|tel):([^;?]*)/i.exec(s);
-  if (!m) return s.toLowerCase();
-  const scheme = m[1].toLowerCase();
-  if (scheme === 'tel') return `tel:${m[2].replace(/[-.()\s]/g, '')}`;
-  const rest = m[2];
-  const at = rest.lastIndexOf('@');
-  if (at < 0) return `${scheme}:${rest.toLowerCase()}`;
-  const user = rest.slice(0, at).split(':')[0];
-  return `${scheme}:${user}@${rest.slice(at + 1).toLowerCase()}`;
-}
+export { numberDigits, peerKey, queryDigits } from '../contract/address-key.ts';
 
 /** A LIKE pattern that matches `text` anywhere, with `%`, `_` and `\` taken literally (ESCAPE '\'). */
 export function likeAnywhere(text: string): string {

@@ -118,6 +118,9 @@ export const en = {
       saved: 'Contact saved.',
       error: 'The contact could not be saved: {reason}',
       fixErrors: 'Some fields need a look: see the messages below them.',
+      savedAs: 'Saved as {uri}',
+      noDomain: "Add an account first, or type the whole address (sip:name{'@'}domain).",
+      invalidAddress: "Not an address: type an extension, a number, name{'@'}domain or a sip: address.",
     },
   },
   call: {
@@ -218,7 +221,7 @@ export const en = {
     emptyHint: 'Messages you send or receive appear here.',
     newConversation: 'New conversation',
     to: 'To',
-    toPlaceholder: "sip:bob{'@'}example.com",
+    toPlaceholder: "A contact, 1234 or bob{'@'}example.com",
     start: 'Start',
     composer: 'Message to {name}',
     placeholder: 'Write a message…',

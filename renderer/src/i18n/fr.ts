@@ -116,6 +116,9 @@ export const fr: Messages = {
       saved: 'Contact enregistré.',
       error: 'Le contact n’a pas pu être enregistré : {reason}',
       fixErrors: 'Certains champs sont à revoir : voyez les messages sous chacun.',
+      savedAs: 'Enregistrée comme {uri}',
+      noDomain: "Ajoutez d’abord un compte, ou saisissez l’adresse complète (sip:nom{'@'}domaine).",
+      invalidAddress: "Adresse non valable : saisissez un poste, un numéro, nom{'@'}domaine ou une adresse sip:.",
     },
   },
   call: {
@@ -216,7 +219,7 @@ export const fr: Messages = {
     emptyHint: 'Les messages envoyés ou reçus s’affichent ici.',
     newConversation: 'Nouvelle conversation',
     to: 'À',
-    toPlaceholder: "sip:bob{'@'}example.com",
+    toPlaceholder: "Un contact, 1234 ou bob{'@'}example.com",
     start: 'Commencer',
     composer: 'Message à {name}',
     placeholder: 'Écrivez un message…',

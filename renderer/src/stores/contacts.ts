@@ -3,6 +3,8 @@ import { defineStore } from 'pinia';
 import type { ContactInput, ContactSnapshot, VCardImportResult } from '../../../main/contract/api.ts';
 import { appel, call } from '../api.ts';
 import { addressKey } from '../lib/uri.ts';
+import { fold } from '../lib/text.ts';
+import { numberDigits } from '../../../main/contract/address-key.ts';
 
 const byName = (a: ContactSnapshot, b: ContactSnapshot) => a.displayName.localeCompare(b.displayName, undefined, { sensitivity: 'base' });
 
@@ -25,8 +27,33 @@ export const useContactsStore = defineStore('contacts', () => {
     return map;
   });
 
-  /** The contact an address belongs to, if any (a getter: lookups are state, not actions). */
-  const findByUri = computed(() => (uri: string): ContactSnapshot | undefined => byAddress.value.get(addressKey(uri)));
+  /** Numbers by their digits (`tel:+1-555-1234` and `sip:+15551234@pbx;user=phone`, RFC 3261 §19.1.6). */
+  const byNumber = computed(() => {
+    const map = new Map<string, ContactSnapshot>();
+    for (const c of contacts.value) for (const a of c.addresses) {
+      const digits = numberDigits(a.uri);
+      if (digits && digits.length >= 3 && !map.has(digits)) map.set(digits, c);
+    }
+    return map;
+  });
+
+  /**
+   * The contact an address belongs to, if any (a getter: lookups are state, not actions): the same
+   * address as the engine's store matches it (user part by case, host without, RFC 3261 §19.1.4),
+   * else the same telephone number.
+   */
+  const findByUri = computed(() => (uri: string): ContactSnapshot | undefined => {
+    const found = byAddress.value.get(addressKey(uri));
+    if (found) return found;
+    const digits = numberDigits(uri);
+    return digits && digits.length >= 3 ? byNumber.value.get(digits) : undefined;
+  });
+  /** The contact a typed name means (`bob` → Bob), when exactly one has that name. */
+  const findByName = computed(() => (name: string): ContactSnapshot | undefined => {
+    const key = fold(name.trim());
+    const found = key ? contacts.value.filter((c) => fold(c.displayName.trim()) === key) : [];
+    return found.length === 1 ? found[0] : undefined;
+  });
   const byId = computed(() => (id: string): ContactSnapshot | undefined => contacts.value.find((c) => c.id === id));
 
   function upsert(list: ContactSnapshot[], c: ContactSnapshot): ContactSnapshot[] {
@@ -87,5 +114,5 @@ export const useContactsStore = defineStore('contacts', () => {
     });
   }
 
-  return { contacts, loaded, query, results, visible, favourites, byAddress, findByUri, byId, load, search, save, remove, setFavourite, importVcard, exportVcard, listen };
+  return { contacts, loaded, query, results, visible, favourites, byAddress, findByUri, findByName, byId, load, search, save, remove, setFavourite, importVcard, exportVcard, listen };
 });

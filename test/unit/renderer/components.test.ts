@@ -9,6 +9,7 @@ import DialpadView from '../../../renderer/src/views/DialpadView.vue';
 import CallView from '../../../renderer/src/views/CallView.vue';
 import HistoryView from '../../../renderer/src/views/HistoryView.vue';
 import ContactsView from '../../../renderer/src/views/ContactsView.vue';
+import MessagesView from '../../../renderer/src/views/MessagesView.vue';
 import { useContactsStore } from '../../../renderer/src/stores/contacts.ts';
 import { useCallsStore } from '../../../renderer/src/stores/calls.ts';
 import { useHistoryStore } from '../../../renderer/src/stores/history.ts';
@@ -40,9 +41,10 @@ describe('ContactEditor', () => {
     const contacts = useContactsStore();
     await wrapper.get('[data-testid=contact-name] input').setValue('Bob');
     const uri = wrapper.get('[data-testid=contact-uri] input');
-    await uri.setValue('bob@example.com');
+    // A plain 'bob@example.com' is completed now (below): two words are no address.
+    await uri.setValue('bob smith');
     await uri.trigger('blur');
-    expect(wrapper.text()).toContain('Start with sip:, sips: or tel: — for example sip:alice@example.com.');
+    expect(wrapper.text()).toContain('Not an address: type an extension, a number, name@domain or a sip: address.');
     expect(uri.attributes('aria-invalid')).toBe('true');
     expect(uri.attributes('aria-describedby')).toBeTruthy();
     await wrapper.get('form').trigger('submit');
@@ -79,6 +81,34 @@ describe('ContactEditor', () => {
       ],
     });
     expect(wrapper.emitted('saved')?.[0]).toEqual([{ ...alice, id: 'new' }]);
+  });
+
+  it("completes an extension and user@host with the account's domain, showing what is saved", async () => {
+    const { wrapper } = await mountWith(ContactEditor, { initialState: { accounts: { accounts: [{ id: '1', aor: 'sip:alice@lab.test', state: 'registered' }], loaded: true } } });
+    const contacts = useContactsStore();
+    vi.mocked(contacts.save).mockResolvedValue({ ...alice, id: 'new' });
+    await wrapper.get('[data-testid=contact-name] input').setValue('Bob');
+    await wrapper.get('[data-testid=contact-uri] input').setValue('1234');
+    await wrapper.findAll('button').find((b) => b.text() === 'Add an address')!.trigger('click');
+    await wrapper.findAll('[data-testid=contact-uri] input')[1].setValue('bob@example.org');
+    // What the user typed stays in the field; the completed address shows under it.
+    expect((wrapper.findAll('[data-testid=contact-uri] input')[0].element as HTMLInputElement).value).toBe('1234');
+    expect(wrapper.text()).toContain('Saved as sip:1234@lab.test');
+    expect(wrapper.text()).toContain('Saved as sip:bob@example.org');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(vi.mocked(contacts.save).mock.calls[0][0].addresses).toEqual([
+      { uri: 'sip:1234@lab.test', label: 'work' },
+      { uri: 'sip:bob@example.org', label: 'mobile' },
+    ]);
+  });
+
+  it('asks for an account (or a whole address) to complete an extension', async () => {
+    const { wrapper } = await mountWith(ContactEditor, { initialState: { accounts: { accounts: [], loaded: true } } });
+    const uri = wrapper.get('[data-testid=contact-uri] input');
+    await uri.setValue('1234');
+    await uri.trigger('blur');
+    expect(wrapper.text()).toContain('Add an account first, or type the whole address');
   });
 
   it("shows the engine's refusal in words", async () => {
@@ -316,5 +346,66 @@ describe('Settings', () => {
     expect(useSettingsStore().set).toHaveBeenCalledWith({ language: 'en' });
     await wrapper.findAll('[role=radio]').find((b) => b.text() === 'Sombre')!.trigger('click');
     expect(useSettingsStore().set).toHaveBeenCalledWith({ theme: 'dark' });
+  });
+});
+
+describe('HistoryView names', () => {
+  it("shows the contact's name the engine resolved, and a number's contact by its digits", async () => {
+    const cara: ContactSnapshot = { ...alice, id: 'c1', displayName: 'Cara', addresses: [{ uri: 'tel:+1-555-1234', label: 'mobile' }] };
+    const { wrapper } = await mountWith(HistoryView, {
+      route: '/history',
+      initialState: {
+        history: {
+          loaded: true,
+          entries: [
+            { id: 2, direction: 'incoming', peer: { uri: 'sip:bob@lab.test', displayName: 'desk 12' }, contactId: 'b1', contactName: 'Bob', startedAt: Date.now(), duration: 0, outcome: 'missed' },
+            { id: 1, direction: 'outgoing', peer: { uri: 'sip:+15551234@lab.test;user=phone' }, startedAt: Date.now() - 1000, duration: 5, outcome: 'answered' },
+          ],
+        },
+        contacts: { contacts: [cara] },
+      },
+    });
+    const items = wrapper.findAll('[data-testid=history-item]');
+    expect(items[0].text()).toContain('Bob');
+    expect(items[0].text()).not.toContain('desk 12');
+    expect(items[1].text()).toContain('Cara');
+  });
+});
+
+describe('MessagesView: a new conversation finds the contact', () => {
+  const bob: ContactSnapshot = { ...alice, id: 'b1', displayName: 'Bob', favourite: false, addresses: [{ uri: 'sip:bob@lab.test', label: 'work' }] };
+  const last = { id: 'm1', direction: 'incoming' as const, peer: 'sip:bob@lab.test', text: 'hi', contentType: 'text/plain', time: 1, status: 'received' as const };
+  const state = (conversations: unknown[]) => ({
+    accounts: { accounts: [{ id: '1', aor: 'sip:alice@lab.test', state: 'registered' }], loaded: true },
+    contacts: { contacts: [alice, bob], loaded: true },
+    messages: { conversations },
+  });
+  async function startWith(text: string, conversations: unknown[]) {
+    const mounted = await mountWith(MessagesView, { route: '/messages', initialState: state(conversations) });
+    await mounted.wrapper.findAll('button').find((b) => b.text() === 'New conversation')!.trigger('click');
+    await flushPromises();
+    const field = mounted.wrapper.findAll('input').find((i) => i.attributes('placeholder')?.includes('1234'))!;
+    await field.setValue(text);
+    await field.trigger('keydown', { key: 'Enter' });
+    await flushPromises();
+    return mounted;
+  }
+
+  it('"Bob" opens contact Bob\'s thread, not a second one at sip:Bob@lab.test', async () => {
+    const { router } = await startWith('Bob', [{ peer: 'sip:bob@lab.test', contactId: 'b1', displayName: 'Bob', last, unread: 0 }]);
+    expect(router.currentRoute.value.fullPath).toBe(`/messages/${encodeURIComponent('sip:bob@lab.test')}`);
+  });
+
+  it("a contact's name with no thread yet starts one at the contact's address", async () => {
+    const { router } = await startWith('bob', []);
+    expect(router.currentRoute.value.fullPath).toBe(`/messages/${encodeURIComponent('sip:bob@lab.test')}`);
+  });
+
+  it('a number reopens the thread held with it (by digits), an address with another host case too', async () => {
+    const phone = { ...last, peer: 'sip:+15551234@lab.test' };
+    let { router } = await startWith('tel:+1-555-1234', [{ peer: 'sip:+15551234@lab.test', last: phone, unread: 0 }]);
+    expect(router.currentRoute.value.fullPath).toBe(`/messages/${encodeURIComponent('sip:+15551234@lab.test')}`);
+    ({ router } = await startWith('sip:carol@LAB.TEST', [{ peer: 'sip:carol@lab.test', last, unread: 0 }]));
+    expect(router.currentRoute.value.fullPath).toBe(`/messages/${encodeURIComponent('sip:carol@lab.test')}`);
   });
 });

@@ -56,7 +56,7 @@ describe('accounts store', () => {
   it("tests an account with OPTIONS to its domain and keeps the answer or the error's words", async () => {
     const fake = installFakeAppel({
       'account:list': () => [{ id: '1', aor: 'sip:alice@lab.test', state: 'registered' }],
-      'options:ping': () => ({ status: 200, reason: 'OK' }),
+      'options:ping': () => ({ status: 200, reason: 'OK', rttMs: 3 }),
     });
     const accounts = useAccountsStore();
     await accounts.load();

@@ -16,6 +16,7 @@ describe('history', () => {
       direction: 'outgoing',
       peer: { uri: 'sip:bob@example.com', displayName: 'Bob B.' },
       contactId: bob.id,
+      contactName: 'Bob',
       accountId: 'acc1',
       startedAt: t0,
       duration: 0,
@@ -119,6 +120,18 @@ describe('history', () => {
     store.contacts.delete(dan.id);
     expect(store.history.get(call.id)).toMatchObject({ peer: { uri: 'sip:dan@example.com' } });
     expect(store.history.get(call.id).contactId).toBeUndefined();
+  });
+
+  it("carries the contact's name, found by the address rules of RFC 3261 §19.1.4 and by number", () => {
+    const store = openStore();
+    const bob = store.contacts.save({ displayName: 'Bob', addresses: [{ uri: 'sip:Bob@lab.test', label: 'work' }] });
+    const cara = store.contacts.save({ displayName: 'Cara', addresses: [{ uri: 'tel:+1-555-1234', label: 'mobile' }] });
+    const fromBob = store.history.start({ direction: 'incoming', peer: { uri: 'sip:Bob@LAB.TEST;transport=tcp', displayName: 'desk 12' } });
+    const notBob = store.history.start({ direction: 'incoming', peer: { uri: 'sip:bob@lab.test' } });
+    const toCara = store.history.start({ direction: 'outgoing', peer: { uri: 'sip:+15551234@lab.test;user=phone' } });
+    expect(store.history.get(fromBob.id)).toMatchObject({ contactId: bob.id, contactName: 'Bob', peer: { displayName: 'desk 12' } });
+    expect(store.history.get(notBob.id).contactName).toBeUndefined();
+    expect(store.history.list().find((e) => e.id === toCara.id)).toMatchObject({ contactId: cara.id, contactName: 'Cara' });
   });
 
   it('an unknown outcome is refused', () => {

@@ -32,6 +32,19 @@ describe('messages', () => {
     expect(store.messages.conversations().find((c) => c.peer === 'sip:ann@example.com')?.unread).toBe(0);
   });
 
+  it('names a conversation by its contact: user part by case, host without, a number by its digits (RFC 3261 §19.1.4, §19.1.6)', () => {
+    const store = openStore();
+    const bob = store.contacts.save({ displayName: 'Bob', addresses: [{ uri: 'sip:Bob@lab.test', label: 'work' }] });
+    const cara = store.contacts.save({ displayName: 'Cara', addresses: [{ uri: 'tel:+1-555-1234', label: 'mobile' }] });
+    store.messages.save(msg({ id: 'b1', peer: 'sip:Bob@LAB.test;transport=tcp', time: 100 }));
+    store.messages.save(msg({ id: 'b2', peer: 'sip:bob@lab.test', time: 200 }));
+    store.messages.save(msg({ id: 'c1', peer: 'sip:+15551234@lab.test;user=phone', time: 300 }));
+    const byPeer = new Map(store.messages.conversations().map((c) => [c.peer, c]));
+    expect(byPeer.get('sip:Bob@lab.test')).toMatchObject({ contactId: bob.id, displayName: 'Bob' });
+    expect(byPeer.get('sip:bob@lab.test')?.contactId).toBeUndefined();
+    expect(byPeer.get('sip:+15551234@lab.test')).toMatchObject({ contactId: cara.id, displayName: 'Cara' });
+  });
+
   it('a second save of the same id updates its status and error only', () => {
     const store = openStore();
     store.messages.save(msg({ id: 'o1', peer: 'sip:bob@example.com', time: 10, direction: 'outgoing', status: 'sending', text: 'hello' }));
