@@ -6,6 +6,7 @@
  */
 
 import type { ErrorCode } from './errors.ts';
+import type { EndCode } from './end-codes.ts';
 import type { ADDRESS_LABELS, CALL_CODECS, CALL_OUTCOMES, HISTORY_KINDS, DIRECT_CALLS, DTMF_MODES, LANGUAGES, SRTP_MODES, THEMES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
 
 export type TransportName = (typeof TRANSPORTS)[number];
@@ -167,6 +168,10 @@ export interface CallSnapshot {
   endStatus?: number;
   /** Who ended it. */
   endedBy?: 'local' | 'remote';
+  /** Why the call ended, as a code the UI words in its own language (`endReason` is the engine's English). */
+  endCode?: EndCode;
+  /** The address the call was transferred to, with `endCode` 'transferred'. */
+  endTarget?: string;
   /** A transfer of this call under way or just done (see CallTransferState). */
   transfer?: CallTransferState;
   /** This call took the place of another of ours (a transfer, RFC 3891 Replaces): that call's id. */
