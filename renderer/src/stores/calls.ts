@@ -41,8 +41,13 @@ export const useCallsStore = defineStore('calls', () => {
       if (live.value.length === 0) muted.value = false;
       return;
     }
-    if (i >= 0) calls.value[i] = snapshot;
-    else calls.value.push(snapshot);
+    if (i >= 0) {
+      calls.value[i] = snapshot;
+      return;
+    }
+    // A new call: the last one's "ended" screen is done with (it must not stay under the new one).
+    lastEnded.value = undefined;
+    calls.value.push(snapshot);
   }
 
   /** The connected call to put on hold before another one takes the line. */
