@@ -356,7 +356,12 @@ export interface HistoryEntry {
   outcome?: CallOutcome;
   /** Why it ended, in words. */
   endReason?: string;
+  /** Why it ended, as a code the UI words (contract/end-codes.ts), and the SIP status behind it. */
+  endCode?: EndCode;
+  endStatus?: number;
   codec?: CallCodec;
+  /** The WAV file the call recorded to, when it recorded. */
+  recording?: string;
 }
 
 export interface HistoryFilter {

@@ -415,3 +415,40 @@ describe('CallView: the call screen states', () => {
     expect(wrapper.get('[data-testid=call-other]').classes()).toContain('call-view__other--held');
   });
 });
+
+describe('HistoryView: a row in detail', () => {
+  const entry = {
+    id: 3,
+    direction: 'outgoing' as const,
+    peer: { uri: 'sip:bob@lab.test', displayName: 'Bob' },
+    startedAt: Date.UTC(2026, 11, 7, 9, 30, 0),
+    answeredAt: Date.UTC(2026, 11, 7, 9, 30, 5),
+    endedAt: Date.UTC(2026, 11, 7, 9, 31, 40),
+    duration: 95,
+    outcome: 'answered' as const,
+    endReason: 'the other side hung up',
+    endCode: 'remote-hangup' as const,
+    codec: 'opus' as const,
+    recording: '/home/me/.config/Appel/recordings/c3.wav',
+  };
+
+  it.each([
+    ['en', ['Bob', 'bob@lab.test', 'Outgoing call · Answered', '1:35', 'OPUS', 'The other side hung up', '/home/me/.config/Appel/recordings/c3.wav', '2026']],
+    ['fr', ['Bob', 'Appel émis · Répondu', '1:35', 'OPUS', 'Votre correspondant a raccroché', '/home/me/.config/Appel/recordings/c3.wav', '2026']],
+  ] as const)('%s: who, when, duration, codec, reason and recording', async (locale, words) => {
+    const { wrapper } = await mountWith(HistoryView, { route: '/history', locale, initialState: { history: { loaded: true, entries: [entry] } } });
+    expect(wrapper.get('[data-testid=history-item]').text()).toContain(locale === 'en' ? 'Recorded' : 'Enregistré');
+    await wrapper.get('[data-testid=history-details]').trigger('click');
+    const detail = document.querySelector('[data-testid=history-detail]') as HTMLElement;
+    for (const w of words) expect(detail.textContent).toContain(w);
+    if (locale === 'fr') expect(detail.textContent).not.toContain('hung up');
+  });
+
+  it('a failure shows its SIP status', async () => {
+    const busy = { ...entry, id: 4, outcome: 'busy' as const, duration: 0, answeredAt: undefined, endCode: 'busy' as const, endStatus: 486, endReason: 'busy', recording: undefined };
+    const { wrapper } = await mountWith(HistoryView, { route: '/history', locale: 'fr', initialState: { history: { loaded: true, entries: [busy] } } });
+    await wrapper.get('[data-testid=history-details]').trigger('click');
+    expect(document.querySelector('[data-testid=history-detail-reason]')!.textContent).toBe('Occupé (486)');
+    expect(document.querySelector('[data-testid=history-detail-recording]')!.textContent?.trim()).toBe('Non enregistré');
+  });
+});
