@@ -359,6 +359,8 @@ export interface HistoryEntry {
   /** Why it ended, as a code the UI words (contract/end-codes.ts), and the SIP status behind it. */
   endCode?: EndCode;
   endStatus?: number;
+  /** Where the call was transferred to (endCode 'transferred'). */
+  endTarget?: string;
   codec?: CallCodec;
   /** The WAV file the call recorded to, when it recorded. */
   recording?: string;

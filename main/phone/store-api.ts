@@ -211,6 +211,7 @@ export function recordPhone(opts: RecordPhoneOptions): () => void {
         ...(s.endReason !== undefined ? { endReason: s.endReason } : {}),
         ...(s.endCode !== undefined ? { endCode: s.endCode } : {}),
         ...(s.endStatus !== undefined ? { endStatus: s.endStatus } : {}),
+        ...(s.endTarget !== undefined ? { endTarget: s.endTarget } : {}),
         ...(s.record !== undefined ? { recording: s.record } : {}),
         ...(s.endedAt !== undefined ? { endedAt: s.endedAt } : {}),
         ...(s.answeredAt !== undefined ? { answeredAt: s.answeredAt } : {}),

@@ -28,6 +28,8 @@ export interface HistoryEnd {
   /** Why, as a code the UI words, and the SIP status behind it. */
   endCode?: EndCode;
   endStatus?: number;
+  /** Where the call was transferred to (endCode 'transferred'). */
+  endTarget?: string;
   /** The WAV file the call recorded to. */
   recording?: string;
   /** Default now. */
@@ -52,6 +54,7 @@ interface HistoryRow {
   codec: CallCodec | null;
   end_code: EndCode | null;
   end_status: number | null;
+  end_target: string | null;
   recording: string | null;
 }
 
@@ -73,6 +76,7 @@ function toEntry(r: HistoryRow): HistoryEntry {
     ...(r.codec !== null ? { codec: r.codec } : {}),
     ...(r.end_code !== null ? { endCode: r.end_code } : {}),
     ...(r.end_status !== null ? { endStatus: r.end_status } : {}),
+    ...(r.end_target !== null ? { endTarget: r.end_target } : {}),
     ...(r.recording !== null ? { recording: r.recording } : {}),
   };
 }
@@ -134,7 +138,7 @@ export class History {
     return this.#update(
       id,
       `state = 'ended', ended_at = :at, last_seen_at = MAX(last_seen_at, :at), outcome = :outcome, end_reason = :reason,
-       answered_at = COALESCE(:answered, answered_at), codec = COALESCE(:codec, codec), end_code = :code, end_status = :status, recording = :recording`,
+       answered_at = COALESCE(:answered, answered_at), codec = COALESCE(:codec, codec), end_code = :code, end_status = :status, end_target = :target, recording = :recording`,
       {
         at,
         outcome: end.outcome,
@@ -143,6 +147,7 @@ export class History {
         codec: end.codec ?? null,
         code: end.endCode ?? null,
         status: end.endStatus ?? null,
+        target: end.endTarget ?? null,
         recording: end.recording ?? null,
       },
     );

@@ -131,6 +131,7 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`
         ALTER TABLE history ADD COLUMN end_code TEXT;      -- contract/end-codes.ts
         ALTER TABLE history ADD COLUMN end_status INTEGER; -- the SIP status behind the end
+        ALTER TABLE history ADD COLUMN end_target TEXT;    -- where the call was transferred to
         ALTER TABLE history ADD COLUMN recording TEXT;     -- the WAV file the call recorded to
       `);
     },

@@ -168,6 +168,9 @@ describe('recordPhone', () => {
     const [row] = store.history.list();
     expect(row).toMatchObject({ outcome: 'busy', endReason: 'busy', endCode: 'busy', endStatus: 486, recording: '/data/recordings/c9.wav' });
     expect(store.history.get(row.id)).toEqual(row);
+    p.emit('call:state', { ...snap, id: 'c10', state: 'connected', answeredAt: t0 + 10 });
+    p.emit('call:state', { ...snap, id: 'c10', state: 'ended', answeredAt: t0 + 10, endedAt: t0 + 3000, endCode: 'transferred', endTarget: 'sip:dave@lab.test', endedBy: 'local' });
+    expect(store.history.list()[0]).toMatchObject({ outcome: 'answered', endCode: 'transferred', endTarget: 'sip:dave@lab.test' });
   });
 
   it('the keep-alive mark (at most one per touchEvery) is where a crash ends the call', () => {
