@@ -51,3 +51,43 @@ export const END_CODES = [
 ] as const;
 
 export type EndCode = (typeof END_CODES)[number];
+
+/** The stack's own words for a timeout or a transport failure name an address or a delay (sip/usage/invite-failure.ts). */
+const STACK_WORDS = /\d+\.\d+|:\d+|after \d/;
+
+/** The code for a final SIP failure status (RFC 3261 §21). */
+export function endCodeOfStatus(status: number, reason = ''): EndCode {
+  switch (status) {
+    case 486:
+    case 600:
+      return 'busy';
+    case 603:
+      return 'declined';
+    case 408:
+      return STACK_WORDS.test(reason) ? 'timeout' : 'no-answer';
+    case 503:
+      return STACK_WORDS.test(reason) ? 'network' : 'unavailable';
+    case 480:
+      return 'unavailable';
+    case 404:
+    case 410:
+    case 604:
+      return 'not-found';
+    case 484:
+      return 'incomplete-number';
+    case 403:
+    case 405:
+      return 'forbidden';
+    case 401:
+    case 407:
+      return 'auth-failed';
+    case 487:
+      return 'cancelled';
+    case 415:
+    case 488:
+    case 606:
+      return 'no-common-codec';
+    default:
+      return 'failed';
+  }
+}

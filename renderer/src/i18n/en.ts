@@ -149,6 +149,7 @@ export const en = {
     answerFrom: 'Answer {name}',
     declineFrom: 'Decline {name}',
     failed: 'That did not work: {reason}',
+    transferFailed: 'The transfer did not work: {reason}',
     sent: 'Sent: {digits}',
     codec: 'Codec',
     srtp: 'Encrypted',

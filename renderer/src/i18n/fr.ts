@@ -147,6 +147,7 @@ export const fr: Messages = {
     answerFrom: 'Répondre à {name}',
     declineFrom: 'Refuser {name}',
     failed: 'Cela n’a pas fonctionné : {reason}',
+    transferFailed: 'Le transfert n’a pas abouti : {reason}',
     sent: 'Envoyé : {digits}',
     codec: 'Codec',
     srtp: 'Chiffré',
@@ -171,7 +172,7 @@ export const fr: Messages = {
     inConference: 'Conférence : {names}',
     conferenceEnd: {
       title: 'Raccrocher la conférence',
-      text: 'Vous parlez avec {names}. Que deviennent les autres ?',
+      text: 'Vous parlez avec {names}. Que deviennent les autres ?',
       everyone: 'Terminer l’appel pour tous',
       together: 'Laisser {a} et {b} parler ensemble',
       only: 'Raccrocher {name} seulement',

@@ -3,6 +3,15 @@ import { defineStore } from 'pinia';
 import type { CallSnapshot, CallStats, ConferenceSnapshot } from '../../../main/contract/api.ts';
 import { ApiFailure, appel, call } from '../api.ts';
 
+/** A transfer that failed: the engine's words, and the SIP status the UI words in its language. */
+export class TransferFailure extends ApiFailure {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number) {
+    super('failed', message);
+    this.status = status;
+  }
+}
+
 /**
  * The calls, as the engine pushes them (`call:incoming`, `call:state`, `call:stats`). Actions ask
  * the engine and apply the snapshot it answers; nothing here guesses a call's state.
@@ -99,10 +108,10 @@ export const useCallsStore = defineStore('calls', () => {
     if (target) await resume(target.id);
   }
 
-  /** Blind transfer (RFC 5589 §6); a failure keeps the call and says why. */
+  /** Blind transfer (RFC 5589 §6); a failure keeps the call and says why (TransferFailure, with the SIP status). */
   async function transfer(callId: string, to: string): Promise<void> {
     const outcome = await call('call:transfer', { callId, to });
-    if (!outcome.ok) throw new ApiFailure('failed', outcome.reason);
+    if (!outcome.ok) throw new TransferFailure(outcome.reason, outcome.status);
   }
 
   /** Accept or decline the transfer the other side of `callId` asked for (REFER). */
@@ -113,7 +122,7 @@ export const useCallsStore = defineStore('calls', () => {
   /** Attended transfer (RFC 5589 §7): the peer of `callId` is connected with the peer of `targetCallId`. */
   async function attendedTransfer(callId: string, targetCallId: string): Promise<void> {
     const outcome = await call('call:attended-transfer', { callId, targetCallId });
-    if (!outcome.ok) throw new ApiFailure('failed', outcome.reason);
+    if (!outcome.ok) throw new TransferFailure(outcome.reason, outcome.status);
   }
 
   /** The two calls into one local conference. */

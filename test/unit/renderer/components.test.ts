@@ -407,6 +407,21 @@ describe('CallView: the call screen states', () => {
     expect(calls.resume).toHaveBeenCalledWith('c2');
   });
 
+  it('a refused transfer is worded from its SIP status, in French', async () => {
+    const { TransferFailure } = await import('../../../renderer/src/stores/calls.ts');
+    const { useToastsStore } = await import('../../../renderer/src/stores/toasts.ts');
+    const { wrapper } = await mountWith(CallView, { route: '/call', locale: 'fr', initialState: { calls: { calls: [snapshot()] } } });
+    vi.mocked(useCallsStore().transfer).mockRejectedValue(new TransferFailure('the transfer target is busy (486)', 486));
+    await wrapper.findAll('button').find((b) => b.text() === 'Transférer')!.trigger('click');
+    const dialog = document.querySelector('[role=dialog]') as HTMLElement;
+    const input = dialog.querySelector('input') as HTMLInputElement;
+    input.value = 'sip:dave@lab.test';
+    input.dispatchEvent(new Event('input'));
+    [...dialog.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Transférer')!.click();
+    await flushPromises();
+    expect(useToastsStore().error).toHaveBeenCalledWith('Le transfert n’a pas abouti : Occupé (486)');
+  });
+
   it('a held other call keeps the held look', async () => {
     const { wrapper } = await mountWith(CallView, {
       route: '/call',
