@@ -180,6 +180,8 @@ export interface CallSnapshot {
   conferenceId?: string;
   /** The WAV file this call records to, when it records (another call's file is never shared: `-2`, `-3`… are added). */
   record?: string;
+  /** A recording asked for during the call (`call:record`) is running now (stereo: us left, the other side right). */
+  recording?: boolean;
 }
 
 /**
@@ -470,6 +472,8 @@ export interface ApiCalls {
   'call:decline': { req: { callId: string; status?: 486 | 603 }; res: void };
   'call:hangup': { req: { callId: string }; res: void };
   'call:hold': { req: { callId: string }; res: CallSnapshot };
+  /** Start or stop recording a connected call; the engine chooses the file, under the app's data directory. */
+  'call:record': { req: { callId: string; on: boolean }; res: CallSnapshot };
   'call:resume': { req: { callId: string }; res: CallSnapshot };
   'call:dtmf': { req: { callId: string; digits: string }; res: void };
   /** Re-offer with these codecs only (RFC 3264 §8.3.2), e.g. to move from opus to pcmu. */

@@ -94,7 +94,17 @@ export class Call {
       network: env.network,
       localAudio: env.localAudio,
       publish: env.publish,
-      streams: { started: () => env.owner.streamStarted(this), replaced: () => env.owner.streamReplaced(this) },
+      streams: {
+        started: () => env.owner.streamStarted(this),
+        replaced: () => {
+          // A new stream (codec or keys changed) has no recorder: the recording stops with the old one.
+          if (this.#snapshot.recording) {
+            this.#snapshot.recording = false;
+            this.#publish();
+          }
+          env.owner.streamReplaced(this);
+        },
+      },
       options: init.media,
     });
     this.#sdp = new Negotiation(this.#media);
@@ -449,6 +459,20 @@ export class Call {
     if (!result.answer) throw new Error('the other side answered the re-INVITE without a session description');
     await this.#applyMedia(this.#sdp.reoffered(offer, result.answer, heldLocal));
     if (!this.#ended) this.#setUp();
+  }
+
+  /**
+   * Record the call from now on, both directions in stereo (us left, the other side right), to
+   * `path`; undefined stops. The media engine's `record` request on the running stream.
+   */
+  async record(path: string | undefined): Promise<void> {
+    this.#requireConnected('record');
+    const streamId = await this.streamId();
+    if (streamId === undefined) throw new CallError('wrong-state', `record: call ${this.id} has no media running`);
+    await this.#env.media.client().record(streamId, path ?? null);
+    if (path !== undefined) this.#snapshot.record = path;
+    this.#snapshot.recording = path !== undefined;
+    this.#publish();
   }
 
   /** DTMF: RFC 4733 in the media when negotiated, else one SIP INFO (dtmf-relay) per digit. */

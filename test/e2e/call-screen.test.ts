@@ -70,6 +70,8 @@ describe('the call screen and History in French', () => {
 
   it('a call the other side hangs up: the reason in French, no English left; with the keypad open Hang up stays in a 760 px window', async () => {
     await dial(uri(bob, 'bob'));
+    await page.getByTestId('call-record').click();
+    await expect.poll(() => page.getByTestId('call-recording').count()).toBe(1);
     await page.getByRole('button', { name: fr.call.keypad, exact: true }).click();
     const box = await page.getByTestId('call-hangup').boundingBox();
     expect(box).not.toBeNull();
@@ -130,7 +132,8 @@ describe('the call screen and History in French', () => {
     const text = (await detail.textContent()) ?? '';
     expect(text).toContain('Bob');
     expect(text).toContain('OPUS');
-    expect(text).toContain(fr.history.detail.notRecorded);
+    // The recording asked for during the call, a stereo WAV under the app's data directory.
+    expect(await page.getByTestId('history-detail-recording').textContent()).toMatch(/recordings\/.+\.wav/);
     await page.screenshot({ path: join(SCREENS, 'history-detail.png') });
     expect(await englishLeft()).toBeUndefined();
     await page.keyboard.press('Escape');

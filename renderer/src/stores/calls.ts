@@ -91,6 +91,11 @@ export const useCallsStore = defineStore('calls', () => {
     apply(await call('call:hold', { callId }));
   }
 
+  /** Start or stop recording the call (the engine chooses the file, under the app's data directory). */
+  async function record(callId: string, on: boolean): Promise<void> {
+    apply(await call('call:record', { callId, on }));
+  }
+
   async function resume(callId: string): Promise<void> {
     await holdActive(callId);
     apply(await call('call:resume', { callId }));
@@ -188,6 +193,7 @@ export const useCallsStore = defineStore('calls', () => {
     decline,
     hangup,
     hold,
+    record,
     resume,
     dtmf,
     swap,

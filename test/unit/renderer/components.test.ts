@@ -422,6 +422,18 @@ describe('CallView: the call screen states', () => {
     expect(useToastsStore().error).toHaveBeenCalledWith('Le transfert n’a pas abouti : Occupé (486)');
   });
 
+  it('records on demand: the button asks the engine, the screen says it records', async () => {
+    const { wrapper } = await mountWith(CallView, { route: '/call', initialState: { calls: { calls: [snapshot()] } } });
+    await wrapper.get('[data-testid=call-record]').trigger('click');
+    expect(useCallsStore().record).toHaveBeenCalledWith('c1', true);
+    expect(wrapper.find('[data-testid=call-recording]').exists()).toBe(false);
+    const recording = await mountWith(CallView, { route: '/call', locale: 'fr', initialState: { calls: { calls: [snapshot({ recording: true, record: '/x/r.wav' })] } } });
+    expect(recording.wrapper.get('[data-testid=call-recording]').text()).toBe('Enregistrement');
+    expect(recording.wrapper.get('[data-testid=call-record]').text()).toBe('Arrêter l’enregistrement');
+    await recording.wrapper.get('[data-testid=call-record]').trigger('click');
+    expect(useCallsStore().record).toHaveBeenCalledWith('c1', false);
+  });
+
   it('a held other call keeps the held look', async () => {
     const { wrapper } = await mountWith(CallView, {
       route: '/call',
