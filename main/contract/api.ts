@@ -6,6 +6,7 @@
  */
 
 import type { ErrorCode } from './errors.ts';
+import type { EndCode } from './end-codes.ts';
 import type { ADDRESS_LABELS, CALL_CODECS, CALL_OUTCOMES, HISTORY_KINDS, DIRECT_CALLS, DTMF_MODES, LANGUAGES, SRTP_MODES, THEMES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
 
 export type TransportName = (typeof TRANSPORTS)[number];
@@ -184,6 +185,10 @@ export interface CallSnapshot {
   endStatus?: number;
   /** Who ended it. */
   endedBy?: 'local' | 'remote';
+  /** Why the call ended, as a code the UI words in its own language (`endReason` is the engine's English). */
+  endCode?: EndCode;
+  /** The address the call was transferred to, with `endCode` 'transferred'. */
+  endTarget?: string;
   /** A transfer of this call under way or just done (see CallTransferState). */
   transfer?: CallTransferState;
   /** This call took the place of another of ours (a transfer, RFC 3891 Replaces): that call's id. */
@@ -192,6 +197,8 @@ export interface CallSnapshot {
   conferenceId?: string;
   /** The WAV file this call records to, when it records (another call's file is never shared: `-2`, `-3`… are added). */
   record?: string;
+  /** A recording asked for during the call (`call:record`) is running now (stereo: us left, the other side right). */
+  recording?: boolean;
 }
 
 /**
@@ -369,7 +376,14 @@ export interface HistoryEntry {
   outcome?: CallOutcome;
   /** Why it ended, in words. */
   endReason?: string;
+  /** Why it ended, as a code the UI words (contract/end-codes.ts), and the SIP status behind it. */
+  endCode?: EndCode;
+  endStatus?: number;
+  /** Where the call was transferred to (endCode 'transferred'). */
+  endTarget?: string;
   codec?: CallCodec;
+  /** The WAV file the call recorded to, when it recorded. */
+  recording?: string;
 }
 
 export interface HistoryFilter {
@@ -476,6 +490,8 @@ export interface ApiCalls {
   'call:decline': { req: { callId: string; status?: 486 | 603 }; res: void };
   'call:hangup': { req: { callId: string }; res: void };
   'call:hold': { req: { callId: string }; res: CallSnapshot };
+  /** Start or stop recording a connected call; the engine chooses the file, under the app's data directory. */
+  'call:record': { req: { callId: string; on: boolean }; res: CallSnapshot };
   'call:resume': { req: { callId: string }; res: CallSnapshot };
   'call:dtmf': { req: { callId: string; digits: string }; res: void };
   /** Re-offer with these codecs only (RFC 3264 §8.3.2), e.g. to move from opus to pcmu. */

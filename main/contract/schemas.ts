@@ -196,6 +196,7 @@ export const requestSchemas: { [K in keyof ApiCalls]: Schema } = {
   'call:decline': obj({ callId: id(), status: optional(oneOf(DECLINE_STATUSES)) }),
   'call:hangup': obj({ callId: id() }),
   'call:hold': obj({ callId: id() }),
+  'call:record': obj({ callId: id(), on: bool() }),
   'call:resume': obj({ callId: id() }),
   // RFC 4733 §3.2 events 0-15: digits, *, #, A-D.
   'call:dtmf': obj({ callId: id(), digits: str({ min: 1, max: 64, pattern: /^[0-9*#A-Da-d]+$/, patternText: 'expected digits 0-9, *, #, A-D' }) }),

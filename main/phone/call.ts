@@ -17,6 +17,8 @@ import type { Body, InviteSession, InviteSessionDelegate, OfferContext, Terminat
 import { createAnswer, parseSdp, type CodecName, type NegotiatedMedia, type SessionDescription } from '../sdp/index.ts';
 import type { CallAudioSource, CallCodec, CallSnapshot, CallState, CallTransferState } from '../contract/api.ts';
 import { DTMF_DIGITS, parseDtmfInfo, sendDtmfByInfo } from './call-dtmf.ts';
+import type { EndCode } from '../contract/end-codes.ts';
+import { endCodeOf, mediaRefusal, SRTP_REQUIRED_WORDS, type CallEnd } from './call-end.ts';
 import { CallMediaSession, type CallMedia } from './call-media.ts';
 import { Negotiation } from './call-negotiation.ts';
 import { hostOfContact, readOffer, reject488, sdpBody, textOf } from './call-sdp.ts';
@@ -75,7 +77,8 @@ export class Call {
   #answering = false;
   /** Why an incoming offer could not be read, when it could not. */
   #offerError: string | undefined;
-  #endReason: string | undefined;
+  /** How the call will end, when something of ours decided it before the session ended. */
+  #end: (Omit<CallEnd, 'reason'> & { reason?: string }) | undefined;
   #lastPublished = '';
   readonly #endedPromise: Promise<void>;
   #resolveEnded!: () => void;
@@ -91,7 +94,17 @@ export class Call {
       network: env.network,
       localAudio: env.localAudio,
       publish: env.publish,
-      streams: { started: () => env.owner.streamStarted(this), replaced: () => env.owner.streamReplaced(this) },
+      streams: {
+        started: () => env.owner.streamStarted(this),
+        replaced: () => {
+          // A new stream (codec or keys changed) has no recorder: the recording stops with the old one.
+          if (this.#snapshot.recording) {
+            this.#snapshot.recording = false;
+            this.#publish();
+          }
+          env.owner.streamReplaced(this);
+        },
+      },
       options: init.media,
     });
     this.#sdp = new Negotiation(this.#media);
@@ -152,7 +165,7 @@ export class Call {
       this.#attach(session);
       this.#publish();
     } catch (err) {
-      this.#finish({ reason: `the call could not be placed: ${(err as Error).message}`, by: 'local' });
+      this.#finish({ code: 'failed', reason: `the call could not be placed: ${(err as Error).message}`, by: 'local' });
       throw err;
     }
   }
@@ -176,7 +189,7 @@ export class Call {
       if (offer) {
         const result = this.#sdp.answer(offer);
         if ('rejected' in result) {
-          this.reject488(result.rejected ?? 'no common codec/media');
+          this.reject488(result.rejected ?? 'no common codec/media', mediaRefusal(offer, this.#media.options.srtp));
           return;
         }
         await this.#applyMedia(result.negotiated);
@@ -207,13 +220,15 @@ export class Call {
 
   /**
    * Refuse a ringing incoming call: 486 Busy Here or 603 Decline (the person, do-not-disturb, too
-   * many ringing), 480 or 487 when nobody answered in time (a missed call).
+   * many ringing), 480 or 487 when nobody answered in time (a missed call). `code` says why
+   * (default: 'no-answer' for 480 and 487, else 'declined').
    */
-  decline(status: 486 | 603 | 480 | 487 = 486, reason?: string): void {
+  decline(status: 486 | 603 | 480 | 487 = 486, reason?: string, code?: EndCode): void {
     if (!this.#session || this.#snapshot.direction !== 'incoming' || this.#snapshot.state !== 'ringing') {
       throw new CallError('wrong-state', `call ${this.id} is ${this.#snapshot.state}, not a ringing incoming call`);
     }
-    if (reason) this.#endReason = reason;
+    const why = code ?? (status === 480 || status === 487 ? 'no-answer' : 'declined');
+    this.#end = { code: why, ...(reason ? { reason } : {}) };
     this.#session.reject(status);
   }
 
@@ -232,9 +247,14 @@ export class Call {
     this.#session?.ringing();
   }
 
-  /** 488 Not Acceptable Here with a Warning (RFC 3261 §20.43, code 399) that says why in words. */
-  reject488(reason: string): void {
-    this.#endReason = `refused: ${reason}`;
+  /**
+   * 488 Not Acceptable Here with a Warning (RFC 3261 §20.43, code 399) that says why in words.
+   * `code` defaults to what the offer tells: SRTP required, no common codec, or unreadable SDP.
+   */
+  reject488(reason: string, code?: EndCode): void {
+    const offer = this.#remoteOffer;
+    const why = code ?? (this.#offerError ? 'failed' : mediaRefusal(offer, this.#media.options.srtp));
+    this.#end = { code: why, reason: `refused: ${reason}` };
     if (this.#session) reject488(this.#session, reason);
   }
 
@@ -292,7 +312,9 @@ export class Call {
     try {
       negotiated = this.#sdp.answered(body, info.method === 'ACK');
     } catch (err) {
-      this.#endReason = `the other side's answer cannot be used: ${(err as Error).message}`;
+      const read = readOffer(body);
+      const code = mediaRefusal('sdp' in read ? read.sdp : undefined, this.#media.options.srtp);
+      this.#end = { code, reason: code === 'srtp-required' ? SRTP_REQUIRED_WORDS : `the other side's answer cannot be used: ${(err as Error).message}` };
       this.#session?.terminate({ reason: { protocol: 'SIP', cause: 488, text: 'Not Acceptable Here' } });
       return;
     }
@@ -321,10 +343,14 @@ export class Call {
   }
 
   #onTerminated(info: TerminationInfo): void {
-    this.#finish({ reason: this.#endReason ?? info.reason, status: info.status, by: info.by });
+    const offered = this.#snapshot.direction === 'outgoing' ? this.#media.options.srtp : undefined;
+    const code = this.#end?.code ?? endCodeOf(info, offered);
+    const reason = this.#end?.reason ?? (code === 'srtp-required' ? SRTP_REQUIRED_WORDS : info.reason);
+    const target = this.#end?.target;
+    this.#finish({ code, reason, ...(target !== undefined ? { target } : {}), ...(info.status !== undefined ? { status: info.status } : {}), by: info.by });
   }
 
-  #finish(end: { reason: string; status?: number; by: 'local' | 'remote' }): void {
+  #finish(end: CallEnd & { status?: number; by: 'local' | 'remote' }): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#disarmAutoAnswer();
@@ -334,6 +360,8 @@ export class Call {
     delete s.conferenceId;
     s.endedAt = Date.now();
     s.endReason = end.reason;
+    s.endCode = end.code;
+    if (end.target !== undefined) s.endTarget = end.target;
     if (end.status !== undefined) s.endStatus = end.status;
     s.endedBy = end.by;
     void this.#media.close().finally(() => this.#resolveEnded());
@@ -344,10 +372,10 @@ export class Call {
   /** The media engine died or refused: the call cannot go on. */
   failMedia(reason: string): void {
     if (this.#ended) return;
-    this.#endReason = reason;
+    this.#end = { code: 'media-failed', reason };
     this.#media.forgetStream();
     if (this.#session && this.#session.state !== 'Terminated') this.#session.terminate({ reason: { protocol: 'SIP', cause: 500, text: 'Media failure' } });
-    else this.#finish({ reason, by: 'local' });
+    else this.#finish({ code: 'media-failed', reason, by: 'local' });
   }
 
   /** The snapshot says the negotiated media at once (the 'answered' event carries the codec); the engine follows. */
@@ -374,7 +402,7 @@ export class Call {
     const session = this.#session;
     if (!session) {
       // Still reserving the port: no INVITE will be sent.
-      this.#finish({ reason: 'cancelled', status: 487, by: 'local' });
+      this.#finish({ code: 'cancelled', reason: 'cancelled', status: 487, by: 'local' });
       return;
     }
     if (session.state === 'Confirmed') {
@@ -434,6 +462,20 @@ export class Call {
     if (!this.#ended) this.#setUp();
   }
 
+  /**
+   * Record the call from now on, both directions in stereo (us left, the other side right), to
+   * `path`; undefined stops. The media engine's `record` request on the running stream.
+   */
+  async record(path: string | undefined): Promise<void> {
+    this.#requireConnected('record');
+    const streamId = await this.streamId();
+    if (streamId === undefined) throw new CallError('wrong-state', `record: call ${this.id} has no media running`);
+    await this.#env.media.client().record(streamId, path ?? null);
+    if (path !== undefined) this.#snapshot.record = path;
+    this.#snapshot.recording = path !== undefined;
+    this.#publish();
+  }
+
   /** DTMF: RFC 4733 in the media when negotiated, else one SIP INFO (dtmf-relay) per digit. */
   async sendDtmf(digits: string): Promise<void> {
     if (!DTMF_DIGITS.test(digits)) throw new CallError('bad-request', `digits: only 0-9, *, # and A-D, not '${digits}'`);
@@ -459,9 +501,9 @@ export class Call {
     return this.#ended ? undefined : id;
   }
 
-  /** The reason the call will end with (a transfer ends it by BYE, which alone would say "call ended"); undefined: forget it. */
-  endWith(reason: string | undefined): void {
-    if (!this.#ended) this.#endReason = reason;
+  /** How the call will end (a transfer ends it by BYE, which alone would say "call ended"); undefined: forget it. */
+  endWith(end: CallEnd | undefined): void {
+    if (!this.#ended) this.#end = end;
   }
 
   /** Show a transfer (or clear it): the snapshot changes, `call:state` tells the UI. */

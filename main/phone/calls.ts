@@ -9,6 +9,9 @@
  * gets the saved preferences (CallSettings.codecs/srtp, the store's Settings in the app); and a
  * connected call is put on hold before another one is placed.
  */
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Clock, InviteUsage, ReferUsage } from '../sip/index.ts';
 import type { AnswerRequest, CallCodec, CallSettings, CallSnapshot, CallTransferOutcome, ConferenceSnapshot, DialRequest } from '../contract/api.ts';
 import { DEFAULT_SETTINGS } from '../contract/defaults.ts';
@@ -42,6 +45,8 @@ export interface CallsOptions {
   localAudio: boolean;
   /** Incoming-call behaviour and the saved codecs and SRTP mode (changeable with `settings`). */
   settings?: Partial<CallSettings>;
+  /** Where `record` writes (default: the system's temporary directory). */
+  recordings?: string;
   /** Another media engine entry point (tests). */
   workerUrl?: URL;
 }
@@ -56,10 +61,12 @@ export class Calls {
   readonly #outgoing: OutgoingCalls;
   readonly #transfers: Transfers;
   #settings: CallSettings;
+  readonly #recordings: string;
 
   constructor(o: CallsOptions) {
     this.#invite = o.invite;
     this.#accounts = o.accounts;
+    this.#recordings = o.recordings ?? join(tmpdir(), 'appel-recordings');
     this.#settings = { autoAnswer: DEFAULT_SETTINGS.autoAnswer.enabled, autoAnswerDelay: DEFAULT_SETTINGS.autoAnswer.delay, doNotDisturb: DEFAULT_SETTINGS.doNotDisturb, ...o.settings };
     this.#media = new MediaHost({
       ...(o.workerUrl ? { workerUrl: o.workerUrl } : {}),
@@ -159,6 +166,19 @@ export class Calls {
   async hold(req: { callId: string }): Promise<CallSnapshot> {
     const call = this.#registry.get(req.callId);
     await call.hold();
+    return call.snapshot;
+  }
+
+  /** Start (a new WAV file under the recordings directory, named by date and call) or stop recording a call. */
+  async record(req: { callId: string; on: boolean }): Promise<CallSnapshot> {
+    const call = this.#registry.get(req.callId);
+    if (!req.on) {
+      await call.record(undefined);
+      return call.snapshot;
+    }
+    await mkdir(this.#recordings, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    await call.record(join(this.#recordings, `${stamp}-${call.id}.wav`));
     return call.snapshot;
   }
 

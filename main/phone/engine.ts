@@ -129,6 +129,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     phone = await Phone.create({
       // The app's calls speak through its microphone and speaker (Phone.connectAudio).
       localAudio: true,
+      recordings: join(opts.dataDir, 'recordings'),
       ...phoneOpts,
       calls: { ...callSettingsOf(settings), ...phoneOpts.calls },
       media: {

@@ -89,7 +89,7 @@ export class IncomingCalls {
     registry.add(call);
     if (s.doNotDisturb) {
       publish('call:incoming', call.snapshot);
-      call.decline(486, 'refused: do not disturb is on');
+      call.decline(486, 'refused: do not disturb is on', 'do-not-disturb');
       return;
     }
     let problem: string | undefined;

@@ -21,6 +21,7 @@ export function phoneHandlers(phone: Phone): ApiHandlers {
     'call:decline': (req) => calls.decline(req),
     'call:hangup': (req) => calls.hangup(req),
     'call:hold': (req) => calls.hold(req),
+    'call:record': (req) => calls.record(req),
     'call:resume': (req) => calls.resume(req),
     'call:dtmf': (req) => calls.sendDtmf(req),
     'call:codecs': (req) => calls.changeCodecs(req),

@@ -50,6 +50,8 @@ export interface PhoneOptions extends SipStackOptions {
    * app's microphone and speaker, `connectAudio`); default false: they send silence (headless).
    */
   localAudio?: boolean;
+  /** Where recordings asked for during a call (`call:record`) are written (default: the system's temporary directory). */
+  recordings?: string;
 }
 
 export class Phone extends PhoneEvents {
@@ -103,6 +105,7 @@ export class Phone extends PhoneEvents {
       clock,
       publish,
       localAudio: opts.localAudio === true,
+      ...(opts.recordings ? { recordings: opts.recordings } : {}),
       ...(opts.calls ? { settings: opts.calls } : {}),
       ...(workerUrl ? { workerUrl } : {}),
     });

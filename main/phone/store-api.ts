@@ -209,6 +209,10 @@ export function recordPhone(opts: RecordPhoneOptions): () => void {
       const entry = store.history.end(row.id, {
         outcome: callOutcome(s),
         ...(s.endReason !== undefined ? { endReason: s.endReason } : {}),
+        ...(s.endCode !== undefined ? { endCode: s.endCode } : {}),
+        ...(s.endStatus !== undefined ? { endStatus: s.endStatus } : {}),
+        ...(s.endTarget !== undefined ? { endTarget: s.endTarget } : {}),
+        ...(s.record !== undefined ? { recording: s.record } : {}),
         ...(s.endedAt !== undefined ? { endedAt: s.endedAt } : {}),
         ...(s.answeredAt !== undefined ? { answeredAt: s.answeredAt } : {}),
         ...(s.codec !== undefined ? { codec: s.codec } : {}),

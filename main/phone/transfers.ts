@@ -129,7 +129,7 @@ export class Transfers {
           if (p.final && p.status < 300) {
             // Said before the BYE goes, so that the call ends with these words.
             state.state = 'transferred';
-            call.endWith(`transferred to ${to}`);
+            call.endWith({ code: 'transferred', reason: `transferred to ${to}`, target: to });
           } else if (!p.final && p.status === 180) {
             state.state = 'ringing';
           }
@@ -137,7 +137,7 @@ export class Transfers {
         },
       });
       if (outcome.ok) {
-        call.endWith(`transferred to ${to}`);
+        call.endWith({ code: 'transferred', reason: `transferred to ${to}`, target: to });
         state.state = 'transferred';
       } else {
         state.state = 'failed';
@@ -184,8 +184,8 @@ export class Transfers {
           state.status = targetState.status = p.status;
           if (p.final && p.status < 300) {
             state.state = targetState.state = 'transferred';
-            call.endWith(`transferred to ${to}`);
-            target.endWith(`${from} took this call over`);
+            call.endWith({ code: 'transferred', reason: `transferred to ${to}`, target: to });
+            target.endWith({ code: 'replaced', reason: `${from} took this call over` });
           } else if (!p.final && p.status === 180) {
             state.state = targetState.state = 'ringing';
           }
@@ -194,8 +194,8 @@ export class Transfers {
       });
       if (outcome.ok) {
         state.state = targetState.state = 'transferred';
-        call.endWith(`transferred to ${to}`);
-        target.endWith(`${from} took this call over`);
+        call.endWith({ code: 'transferred', reason: `transferred to ${to}`, target: to });
+        target.endWith({ code: 'replaced', reason: `${from} took this call over` });
       } else {
         state.state = targetState.state = 'failed';
         state.reason = targetState.reason = outcome.reason;
@@ -316,7 +316,7 @@ export class Transfers {
       return;
     }
     // The old call ends with these words, whoever sends the BYE.
-    call.endWith(`transferred to ${refer.target.uri}`);
+    call.endWith({ code: 'transferred', reason: `transferred to ${refer.target.uri}`, target: refer.target.uri });
     state.state = 'transferred';
     state.status = r.status;
     call.setTransfer(state);
@@ -364,7 +364,7 @@ export class Transfers {
     replaced.setTransfer(state);
     if (!session) return;
     // Said now: the replaced call gets its BYE as soon as the new one is confirmed (replaces-check.ts).
-    replaced.endWith(`replaced by the call with ${to}`);
+    replaced.endWith({ code: 'replaced', reason: `replaced by the call with ${to}` });
     const confirmed = (): void => {
       session.off('terminated', failed);
       state.state = 'transferred';

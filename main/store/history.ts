@@ -6,6 +6,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { CallCodec, CallOutcome, HistoryEntry, HistoryFilter } from '../contract/api.ts';
+import type { EndCode } from '../contract/end-codes.ts';
 import { check, oneOf } from '../contract/schema.ts';
 import { historyFilterSchema } from '../contract/schemas.ts';
 import { CALL_OUTCOMES } from '../contract/values.ts';
@@ -24,6 +25,13 @@ export interface HistoryStart {
 export interface HistoryEnd {
   outcome: CallOutcome;
   endReason?: string;
+  /** Why, as a code the UI words, and the SIP status behind it. */
+  endCode?: EndCode;
+  endStatus?: number;
+  /** Where the call was transferred to (endCode 'transferred'). */
+  endTarget?: string;
+  /** The WAV file the call recorded to. */
+  recording?: string;
   /** Default now. */
   endedAt?: number;
   answeredAt?: number;
@@ -44,6 +52,10 @@ interface HistoryRow {
   outcome: CallOutcome | null;
   end_reason: string | null;
   codec: CallCodec | null;
+  end_code: EndCode | null;
+  end_status: number | null;
+  end_target: string | null;
+  recording: string | null;
 }
 
 export const INTERRUPTED_REASON = 'Appel stopped during the call; it ended at the time shown or soon after';
@@ -62,6 +74,10 @@ function toEntry(r: HistoryRow): HistoryEntry {
     ...(r.outcome !== null ? { outcome: r.outcome } : {}),
     ...(r.end_reason !== null ? { endReason: r.end_reason } : {}),
     ...(r.codec !== null ? { codec: r.codec } : {}),
+    ...(r.end_code !== null ? { endCode: r.end_code } : {}),
+    ...(r.end_status !== null ? { endStatus: r.end_status } : {}),
+    ...(r.end_target !== null ? { endTarget: r.end_target } : {}),
+    ...(r.recording !== null ? { recording: r.recording } : {}),
   };
 }
 
@@ -122,8 +138,18 @@ export class History {
     return this.#update(
       id,
       `state = 'ended', ended_at = :at, last_seen_at = MAX(last_seen_at, :at), outcome = :outcome, end_reason = :reason,
-       answered_at = COALESCE(:answered, answered_at), codec = COALESCE(:codec, codec)`,
-      { at, outcome: end.outcome, reason: end.endReason ?? null, answered: end.answeredAt ?? null, codec: end.codec ?? null },
+       answered_at = COALESCE(:answered, answered_at), codec = COALESCE(:codec, codec), end_code = :code, end_status = :status, end_target = :target, recording = :recording`,
+      {
+        at,
+        outcome: end.outcome,
+        reason: end.endReason ?? null,
+        answered: end.answeredAt ?? null,
+        codec: end.codec ?? null,
+        code: end.endCode ?? null,
+        status: end.endStatus ?? null,
+        target: end.endTarget ?? null,
+        recording: end.recording ?? null,
+      },
     );
   }
 

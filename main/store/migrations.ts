@@ -124,6 +124,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'history: the end as a code with its SIP status, and the recording',
+    up(db) {
+      db.exec(`
+        ALTER TABLE history ADD COLUMN end_code TEXT;      -- contract/end-codes.ts
+        ALTER TABLE history ADD COLUMN end_status INTEGER; -- the SIP status behind the end
+        ALTER TABLE history ADD COLUMN end_target TEXT;    -- where the call was transferred to
+        ALTER TABLE history ADD COLUMN recording TEXT;     -- the WAV file the call recorded to
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

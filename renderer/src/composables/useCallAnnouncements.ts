@@ -3,6 +3,7 @@ import { useI18n } from 'vue-i18n';
 import type { CallSnapshot } from '../../../main/contract/api.ts';
 import { useCallsStore } from '../stores/calls.ts';
 import { describeCallChange, type CallAnnouncement } from '../lib/call-announcements.ts';
+import { endReasonText } from '../components/call/call-end-reason.ts';
 import { announce } from './useAnnouncer.ts';
 import { usePeerName } from './usePeerName.ts';
 import { useShortcutLabels } from './useShortcutLabels.ts';
@@ -22,7 +23,7 @@ export function useCallAnnouncements(): void {
 
   function say(c: CallSnapshot, a: CallAnnouncement): void {
     const name = peerName(c.peer.uri, c.peer.displayName);
-    announce(t(`announce.${a.key}`, { name, reason: c.endReason ?? '', answer: keysOf('answer'), decline: keysOf('decline') }), a.urgent ? 'assertive' : 'polite');
+    announce(t(`announce.${a.key}`, { name, reason: endReasonText(t, c, (uri) => peerName(uri)) ?? c.endReason ?? '', answer: keysOf('answer'), decline: keysOf('decline') }), a.urgent ? 'assertive' : 'polite');
   }
 
   watch(

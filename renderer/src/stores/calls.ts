@@ -3,6 +3,15 @@ import { defineStore } from 'pinia';
 import type { CallSnapshot, CallStats, ConferenceSnapshot } from '../../../main/contract/api.ts';
 import { ApiFailure, appel, call } from '../api.ts';
 
+/** A transfer that failed: the engine's words, and the SIP status the UI words in its language. */
+export class TransferFailure extends ApiFailure {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number) {
+    super('failed', message);
+    this.status = status;
+  }
+}
+
 /**
  * The calls, as the engine pushes them (`call:incoming`, `call:state`, `call:stats`). Actions ask
  * the engine and apply the snapshot it answers; nothing here guesses a call's state.
@@ -41,8 +50,13 @@ export const useCallsStore = defineStore('calls', () => {
       if (live.value.length === 0) muted.value = false;
       return;
     }
-    if (i >= 0) calls.value[i] = snapshot;
-    else calls.value.push(snapshot);
+    if (i >= 0) {
+      calls.value[i] = snapshot;
+      return;
+    }
+    // A new call: the last one's "ended" screen is done with (it must not stay under the new one).
+    lastEnded.value = undefined;
+    calls.value.push(snapshot);
   }
 
   /** The connected call to put on hold before another one takes the line. */
@@ -77,6 +91,11 @@ export const useCallsStore = defineStore('calls', () => {
     apply(await call('call:hold', { callId }));
   }
 
+  /** Start or stop recording the call (the engine chooses the file, under the app's data directory). */
+  async function record(callId: string, on: boolean): Promise<void> {
+    apply(await call('call:record', { callId, on }));
+  }
+
   async function resume(callId: string): Promise<void> {
     await holdActive(callId);
     apply(await call('call:resume', { callId }));
@@ -94,10 +113,10 @@ export const useCallsStore = defineStore('calls', () => {
     if (target) await resume(target.id);
   }
 
-  /** Blind transfer (RFC 5589 §6); a failure keeps the call and says why. */
+  /** Blind transfer (RFC 5589 §6); a failure keeps the call and says why (TransferFailure, with the SIP status). */
   async function transfer(callId: string, to: string): Promise<void> {
     const outcome = await call('call:transfer', { callId, to });
-    if (!outcome.ok) throw new ApiFailure('failed', outcome.reason);
+    if (!outcome.ok) throw new TransferFailure(outcome.reason, outcome.status);
   }
 
   /** Accept or decline the transfer the other side of `callId` asked for (REFER). */
@@ -108,7 +127,7 @@ export const useCallsStore = defineStore('calls', () => {
   /** Attended transfer (RFC 5589 §7): the peer of `callId` is connected with the peer of `targetCallId`. */
   async function attendedTransfer(callId: string, targetCallId: string): Promise<void> {
     const outcome = await call('call:attended-transfer', { callId, targetCallId });
-    if (!outcome.ok) throw new ApiFailure('failed', outcome.reason);
+    if (!outcome.ok) throw new TransferFailure(outcome.reason, outcome.status);
   }
 
   /** The two calls into one local conference. */
@@ -174,6 +193,7 @@ export const useCallsStore = defineStore('calls', () => {
     decline,
     hangup,
     hold,
+    record,
     resume,
     dtmf,
     swap,

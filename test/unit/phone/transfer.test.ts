@@ -71,7 +71,7 @@ describe('blind transfer (RFC 5589 §6)', () => {
     // Bob: the call was held first, then ended with the transfer's words.
     const bobStates = bob.events.filter((e) => e.name === 'call:state' && e.payload.id === b.id).map((e) => e.payload as CallSnapshot);
     expect(bobStates.some((s) => s.state === 'held' && s.heldBy === 'local')).toBe(true);
-    expect(await waitState(bob, b.id, 'ended')).toMatchObject({ endReason: `transferred to ${carol.uri()}`, transfer: { role: 'transferor', kind: 'blind', state: 'transferred', status: 200 } });
+    expect(await waitState(bob, b.id, 'ended')).toMatchObject({ endReason: `transferred to ${carol.uri()}`, endCode: 'transferred', endTarget: carol.uri(), transfer: { role: 'transferor', kind: 'blind', state: 'transferred', status: 200 } });
     expect(await waitEvent(bob, 'call:transferred')).toEqual({ callId: b.id, role: 'transferor', kind: 'blind', to: carol.uri(), outcome: 'transferred', ok: true, reason: 'transferred', status: 200 });
 
     // Alice, the transferee: a new call to Carol that says whom it replaces; the old call ends.
@@ -169,7 +169,7 @@ describe('attended transfer (RFC 5589 §7, RFC 3891 Replaces)', () => {
     expect(replaced).toMatchObject({ role: 'target', kind: 'attended', outcome: 'transferred' });
     const ca = await waitState(carol, replaced.newCallId!, 'connected');
     expect(ca).toMatchObject({ direction: 'incoming', replacesCallId: cb.id, record: join(dir, `${n}-carol-2.wav`) });
-    expect(await waitState(carol, cb.id, 'ended')).toMatchObject({ endReason: expect.stringMatching(/^replaced by the call with sip:/) });
+    expect(await waitState(carol, cb.id, 'ended')).toMatchObject({ endReason: expect.stringMatching(/^replaced by the call with sip:/), endCode: 'replaced' });
 
     // Alice: her new call is up, the call with Bob is over.
     const aliceDone = await waitEvent(alice, 'call:transferred', (e) => e.callId === a.id);

@@ -409,3 +409,164 @@ describe('MessagesView: a new conversation finds the contact', () => {
     expect(router.currentRoute.value.fullPath).toBe(`/messages/${encodeURIComponent('sip:carol@lab.test')}`);
   });
 });
+
+describe('CallView: how a call ended, in both languages', () => {
+  const ended = (over: Partial<CallSnapshot>) => ({ calls: { lastEnded: snapshot({ state: 'ended', endReason: 'the other side hung up', ...over }) } });
+
+  it.each([
+    ['en', { endCode: 'remote-hangup', endedBy: 'remote' }, 'Call ended: The other side hung up'],
+    ['fr', { endCode: 'remote-hangup', endedBy: 'remote' }, 'Appel terminé : Votre correspondant a raccroché'],
+    ['en', { endCode: 'busy', endStatus: 486, endReason: 'busy' }, 'Call ended: Busy (486)'],
+    ['fr', { endCode: 'busy', endStatus: 486, endReason: 'busy' }, 'Appel terminé : Occupé (486)'],
+    ['en', { endCode: 'srtp-required', endStatus: 488 }, 'Call ended: The other side requires encryption (SRTP): turn it on in Settings (488)'],
+    ['fr', { endCode: 'srtp-required', endStatus: 488 }, 'Appel terminé : Votre correspondant exige le chiffrement (SRTP) : activez-le dans les Réglages (488)'],
+    ['fr', { endCode: 'no-answer', endStatus: 408, endReason: 'no answer' }, 'Appel terminé : Pas de réponse (408)'],
+    ['fr', { endCode: 'local-hangup', endReason: 'call ended' }, 'Appel terminé : Vous avez raccroché'],
+  ] as const)('%s: %j reads "%s", never the engine words', async (locale, over, words) => {
+    const { wrapper } = await mountWith(CallView, { route: '/call', locale, initialState: ended(over) });
+    const reason = wrapper.get('[data-testid=call-end-reason]');
+    expect(reason.text()).toBe(words);
+    if (locale === 'fr') expect(wrapper.text()).not.toMatch(/hung up|busy|no answer|call ended/i);
+  });
+
+  it('every end code has words in English and French', async () => {
+    const { END_CODES } = await import('../../../main/contract/end-codes.ts');
+    const { en } = await import('../../../renderer/src/i18n/en.ts');
+    const { fr } = await import('../../../renderer/src/i18n/fr.ts');
+    for (const code of END_CODES) {
+      expect((en.reasons as Record<string, string>)[code], code).toBeTruthy();
+      expect((fr.reasons as Record<string, string>)[code], code).toBeTruthy();
+    }
+  });
+
+  it('a blind transfer reads as a success, with the contact name, not as a failure', async () => {
+    const dave: ContactSnapshot = { ...alice, id: 'd1', displayName: 'Dave', addresses: [{ uri: 'sip:dave@lab.test', label: 'work' }] };
+    for (const [locale, words] of [['en', 'Transferred to Dave'], ['fr', 'Transféré à Dave']] as const) {
+      const { wrapper } = await mountWith(CallView, {
+        route: '/call',
+        locale,
+        initialState: { ...ended({ endCode: 'transferred', endTarget: 'sip:dave@lab.test', endReason: 'transferred to sip:dave@lab.test' }), contacts: { contacts: [dave] } },
+      });
+      const reason = wrapper.get('[data-testid=call-end-reason]');
+      expect(reason.text()).toBe(words);
+      expect(reason.classes()).toContain('call-view__end--success');
+      wrapper.unmount();
+    }
+  });
+
+  it('a failure is marked as one; a hang-up is not', async () => {
+    const busy = await mountWith(CallView, { route: '/call', initialState: ended({ endCode: 'busy', endStatus: 486 }) });
+    expect(busy.wrapper.get('[data-testid=call-end-reason]').classes()).toContain('call-view__end--failure');
+    busy.wrapper.unmount();
+    const hangup = await mountWith(CallView, { route: '/call', initialState: ended({ endCode: 'local-hangup' }) });
+    expect(hangup.wrapper.get('[data-testid=call-end-reason]').classes()).toContain('call-view__end--plain');
+  });
+});
+
+describe('CallView: the call screen states', () => {
+  it('with the keypad open, hang up stays and the meters and quality make room', async () => {
+    const { wrapper } = await mountWith(CallView, { route: '/call', initialState: { calls: { calls: [snapshot()] } } });
+    await wrapper.findAll('button').find((b) => b.text() === 'Keypad')!.trigger('click');
+    expect(wrapper.find('[aria-label="Key 5"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid=call-hangup]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid=call-quality]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid=call-screen]').classes()).toContain('call-view__stage--keypad');
+  });
+
+  it('in a conference the other call does not look held; hanging up asks what becomes of the others', async () => {
+    const a = snapshot({ conferenceId: 'k1' });
+    const b = snapshot({ id: 'c2', peer: { uri: 'sip:carol@lab.test', displayName: 'Carol' }, conferenceId: 'k1' });
+    const { wrapper } = await mountWith(CallView, {
+      route: '/call',
+      initialState: { calls: { calls: [b, a], activeId: 'c1', conferences: { k1: { id: 'k1', members: ['c1', 'c2'], state: 'active' } } } },
+    });
+    const bar = wrapper.get('[data-testid=call-other]');
+    expect(bar.classes()).not.toContain('call-view__other--held');
+    expect(bar.classes()).toContain('call-view__other--conference');
+    expect(bar.text()).toContain('Connected');
+    await wrapper.get('[data-testid=call-hangup]').trigger('click');
+    const calls = useCallsStore();
+    expect(calls.hangup).not.toHaveBeenCalled();
+    const dialog = document.querySelector('[data-testid=conference-end]') as HTMLElement;
+    expect(dialog.textContent).toContain('End the call for everyone');
+    expect(dialog.textContent).toContain('Leave Bob and Carol talking together');
+    expect(dialog.textContent).toContain('Hang up Bob only');
+    (dialog.querySelector('[data-testid=conference-end-only]') as HTMLElement).click();
+    await flushPromises();
+    expect(calls.split).toHaveBeenCalledWith('k1');
+    expect(calls.hangup).toHaveBeenCalledWith('c1');
+    expect(calls.resume).toHaveBeenCalledWith('c2');
+  });
+
+  it('a refused transfer is worded from its SIP status, in French', async () => {
+    const { TransferFailure } = await import('../../../renderer/src/stores/calls.ts');
+    const { useToastsStore } = await import('../../../renderer/src/stores/toasts.ts');
+    const { wrapper } = await mountWith(CallView, { route: '/call', locale: 'fr', initialState: { calls: { calls: [snapshot()] } } });
+    vi.mocked(useCallsStore().transfer).mockRejectedValue(new TransferFailure('the transfer target is busy (486)', 486));
+    await wrapper.findAll('button').find((b) => b.text() === 'Transférer')!.trigger('click');
+    const dialog = document.querySelector('[role=dialog]') as HTMLElement;
+    const input = dialog.querySelector('input') as HTMLInputElement;
+    input.value = 'sip:dave@lab.test';
+    input.dispatchEvent(new Event('input'));
+    [...dialog.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Transférer')!.click();
+    await flushPromises();
+    expect(useToastsStore().error).toHaveBeenCalledWith('Le transfert n’a pas abouti : Occupé (486)');
+  });
+
+  it('records on demand: the button asks the engine, the screen says it records', async () => {
+    const { wrapper } = await mountWith(CallView, { route: '/call', initialState: { calls: { calls: [snapshot()] } } });
+    await wrapper.get('[data-testid=call-record]').trigger('click');
+    expect(useCallsStore().record).toHaveBeenCalledWith('c1', true);
+    expect(wrapper.find('[data-testid=call-recording]').exists()).toBe(false);
+    const recording = await mountWith(CallView, { route: '/call', locale: 'fr', initialState: { calls: { calls: [snapshot({ recording: true, record: '/x/r.wav' })] } } });
+    expect(recording.wrapper.get('[data-testid=call-recording]').text()).toBe('Enregistrement');
+    expect(recording.wrapper.get('[data-testid=call-record]').text()).toBe('Arrêter l’enregistrement');
+    await recording.wrapper.get('[data-testid=call-record]').trigger('click');
+    expect(useCallsStore().record).toHaveBeenCalledWith('c1', false);
+  });
+
+  it('a held other call keeps the held look', async () => {
+    const { wrapper } = await mountWith(CallView, {
+      route: '/call',
+      initialState: { calls: { calls: [snapshot({ id: 'h', state: 'held', heldBy: 'local', peer: { uri: 'sip:carol@lab.test' } }), snapshot()], activeId: 'c1' } },
+    });
+    expect(wrapper.get('[data-testid=call-other]').classes()).toContain('call-view__other--held');
+  });
+});
+
+describe('HistoryView: a row in detail', () => {
+  const entry = {
+    id: 3,
+    direction: 'outgoing' as const,
+    peer: { uri: 'sip:bob@lab.test', displayName: 'Bob' },
+    startedAt: Date.UTC(2026, 11, 7, 9, 30, 0),
+    answeredAt: Date.UTC(2026, 11, 7, 9, 30, 5),
+    endedAt: Date.UTC(2026, 11, 7, 9, 31, 40),
+    duration: 95,
+    outcome: 'answered' as const,
+    endReason: 'the other side hung up',
+    endCode: 'remote-hangup' as const,
+    codec: 'opus' as const,
+    recording: '/home/me/.config/Appel/recordings/c3.wav',
+  };
+
+  it.each([
+    ['en', ['Bob', 'bob@lab.test', 'Outgoing call · Answered', '1:35', 'OPUS', 'The other side hung up', '/home/me/.config/Appel/recordings/c3.wav', '2026']],
+    ['fr', ['Bob', 'Appel émis · Répondu', '1:35', 'OPUS', 'Votre correspondant a raccroché', '/home/me/.config/Appel/recordings/c3.wav', '2026']],
+  ] as const)('%s: who, when, duration, codec, reason and recording', async (locale, words) => {
+    const { wrapper } = await mountWith(HistoryView, { route: '/history', locale, initialState: { history: { loaded: true, entries: [entry] } } });
+    expect(wrapper.get('[data-testid=history-item]').text()).toContain(locale === 'en' ? 'Recorded' : 'Enregistré');
+    await wrapper.get('[data-testid=history-details]').trigger('click');
+    const detail = document.querySelector('[data-testid=history-detail]') as HTMLElement;
+    for (const w of words) expect(detail.textContent).toContain(w);
+    if (locale === 'fr') expect(detail.textContent).not.toContain('hung up');
+  });
+
+  it('a failure shows its SIP status', async () => {
+    const busy = { ...entry, id: 4, outcome: 'busy' as const, duration: 0, answeredAt: undefined, endCode: 'busy' as const, endStatus: 486, endReason: 'busy', recording: undefined };
+    const { wrapper } = await mountWith(HistoryView, { route: '/history', locale: 'fr', initialState: { history: { loaded: true, entries: [busy] } } });
+    await wrapper.get('[data-testid=history-details]').trigger('click');
+    expect(document.querySelector('[data-testid=history-detail-reason]')!.textContent).toBe('Occupé (486)');
+    expect(document.querySelector('[data-testid=history-detail-recording]')!.textContent?.trim()).toBe('Non enregistré');
+  });
+});

@@ -96,6 +96,17 @@ describe('calls store', () => {
     expect(calls.stats.c1).toBeUndefined();
   });
 
+  it("a new call clears the last one's ended screen (it must not stay under the next incoming call)", () => {
+    const fake = installFakeAppel();
+    const calls = useCallsStore();
+    calls.listen();
+    fake.emit('call:state', call({ state: 'connected', answeredAt: 2 }));
+    fake.emit('call:state', call({ state: 'ended', endCode: 'remote-hangup', endedAt: 5 }));
+    expect(calls.lastEnded?.id).toBe('c1');
+    fake.emit('call:incoming', call({ id: 'in', direction: 'incoming', state: 'ringing' }));
+    expect(calls.lastEnded).toBeUndefined();
+  });
+
   it('keeps incoming ringing calls apart from the ongoing ones', () => {
     const fake = installFakeAppel();
     const calls = useCallsStore();

@@ -157,6 +157,22 @@ describe('recordPhone', () => {
     expect(store.history.list()).toHaveLength(1);
   });
 
+  it('keeps the end code, its SIP status and the recording with the call', () => {
+    const { store, publish, clock } = setup();
+    const p = phone();
+    recordPhone({ store, phone: p.emitter, publish, now: clock.now });
+    const t0 = clock.now();
+    const snap: CallSnapshot = { id: 'c9', direction: 'outgoing', peer: { uri: 'sip:bob@example.com' }, state: 'dialing', srtp: false, startedAt: t0, record: '/data/recordings/c9.wav' };
+    p.emit('call:state', snap);
+    p.emit('call:state', { ...snap, state: 'ended', endedAt: t0 + 2000, endReason: 'busy', endCode: 'busy', endStatus: 486, endedBy: 'remote' });
+    const [row] = store.history.list();
+    expect(row).toMatchObject({ outcome: 'busy', endReason: 'busy', endCode: 'busy', endStatus: 486, recording: '/data/recordings/c9.wav' });
+    expect(store.history.get(row.id)).toEqual(row);
+    p.emit('call:state', { ...snap, id: 'c10', state: 'connected', answeredAt: t0 + 10 });
+    p.emit('call:state', { ...snap, id: 'c10', state: 'ended', answeredAt: t0 + 10, endedAt: t0 + 3000, endCode: 'transferred', endTarget: 'sip:dave@lab.test', endedBy: 'local' });
+    expect(store.history.list()[0]).toMatchObject({ outcome: 'answered', endCode: 'transferred', endTarget: 'sip:dave@lab.test' });
+  });
+
   it('the keep-alive mark (at most one per touchEvery) is where a crash ends the call', () => {
     const { store, publish, clock } = setup();
     const p = phone();
