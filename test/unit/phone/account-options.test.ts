@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountSnapshot } from '../../../main/contract/api.ts';
 import { registrationFailure } from '../../../main/cli/output.ts';
-import { createResponse } from '../../../main/sip/message/index.ts';
+import { createResponse, parseMessage } from '../../../main/sip/message/index.ts';
 import type { SipRequest } from '../../../main/sip/message/index.ts';
 import { makeTestPki, type TestPki } from '../../helpers/certs.ts';
-import { startTransport } from '../transport/loopback.ts';
+import { rawUdp, startTransport } from '../transport/loopback.ts';
 import { startPhone, waitEvent, waitState, type TestPhone } from './phones.ts';
 
 let dir: string;
@@ -130,5 +130,22 @@ describe('the CLI words a refused certificate itself', () => {
     expect(registrationFailure({ status: 503, code: 'tls-untrusted', reason })).toBe(`${reason}; pass --ca FILE`);
     expect(registrationFailure({ status: 503, code: 'tls-expired', reason: 'certificate of 127.0.0.1:5061 has expired' })).toBe('certificate of 127.0.0.1:5061 has expired');
     expect(registrationFailure({ status: 401, reason: 'wrong password' })).toBe('wrong password');
+  });
+});
+
+describe('per-account keep-alive', () => {
+  it('pings the registration flow at the account’s own interval (RFC 5626 §4.4.1), the phone’s being off', async () => {
+    const registrar = await rawUdp();
+    registrar.socket.on('message', (data, rinfo) => {
+      const text = data.toString('utf8');
+      if (!text.startsWith('REGISTER ')) return;
+      const req = parseMessage(data) as SipRequest;
+      const res = createResponse(req, { status: 200, toTag: 'reg' });
+      res.setHeader('Contact', `${req.header('Contact')};expires=300`);
+      registrar.socket.send(Buffer.from(res.toString()), rinfo.port, rinfo.address);
+    });
+    const alice = await phone('alice');
+    alice.phone.addAccount({ aor: 'sip:alice@lab.test', proxy: `sip:127.0.0.1:${registrar.port}`, outbound: false, keepAlive: 1 }, 'ka');
+    await expect.poll(() => registrar.received.filter((d) => d.text === '\r\n\r\n').length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
   });
 });
