@@ -11,7 +11,7 @@ import type { AccountConfig, AccountSnapshot, OptionsAnswer } from './contract/a
 import { completeTarget, domainOf } from './contract/dial-target.ts';
 import { HELP } from './cli/help.ts';
 import { UsageError, accountFrom, directCalls, parseCli, parseCodecs, parsePlay, parseSrtp, phoneOptions, seconds, transferRequests } from './cli/args.ts';
-import { Printer, accountEvent, printCalls } from './cli/output.ts';
+import { Printer, accountEvent, printCalls, registrationFailure } from './cli/output.ts';
 import { readCommands } from './cli/commands.ts';
 import { placeCall, sleep } from './cli/place-call.ts';
 
@@ -115,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
         const outcome = await Promise.race([firstOutcome, new Promise<undefined>((r) => stopSignal.signal.addEventListener('abort', () => r(undefined)))]);
         if (!outcome) return 1;
         if (outcome.state === 'failed') {
-          process.stderr.write(`${outcome.error?.reason ?? 'registration failed'}\n`);
+          process.stderr.write(`${registrationFailure(outcome.error)}\n`);
           return 1;
         }
       }

@@ -27,6 +27,15 @@ export class Printer {
   }
 }
 
+/**
+ * Why a registration failed, as the command line says it: the engine's words, and for a server
+ * certificate from an unknown authority, the flag that makes it trusted.
+ */
+export function registrationFailure(error: AccountSnapshot['error']): string {
+  const reason = error?.reason ?? 'registration failed';
+  return error?.code === 'tls-untrusted' ? `${reason}; pass --ca FILE` : reason;
+}
+
 export function accountEvent(p: Printer, s: AccountSnapshot): void {
   switch (s.state) {
     case 'registering':
@@ -42,8 +51,15 @@ export function accountEvent(p: Printer, s: AccountSnapshot): void {
     case 'failed':
       p.event(
         'failed',
-        { aor: s.aor, status: s.error?.status, reason: s.error?.reason, retryAt: s.nextAttemptAt && new Date(s.nextAttemptAt).toISOString() },
-        `registration of ${s.aor} failed: ${s.error?.reason}`,
+        {
+          aor: s.aor,
+          status: s.error?.status,
+          reason: s.error?.reason,
+          ...(s.error?.code ? { code: s.error.code } : {}),
+          ...(s.error?.certificate ? { certificate: s.error.certificate } : {}),
+          retryAt: s.nextAttemptAt && new Date(s.nextAttemptAt).toISOString(),
+        },
+        `registration of ${s.aor} failed: ${registrationFailure(s.error)}`,
       );
       break;
     case 'unregistered':

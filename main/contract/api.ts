@@ -7,7 +7,7 @@
 
 import type { ErrorCode } from './errors.ts';
 import type { EndCode } from './end-codes.ts';
-import type { ADDRESS_LABELS, CALL_CODECS, CALL_OUTCOMES, HISTORY_KINDS, DIRECT_CALLS, DTMF_MODES, LANGUAGES, SRTP_MODES, THEMES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
+import type { ADDRESS_LABELS, CALL_CODECS, CALL_OUTCOMES, HISTORY_KINDS, DIRECT_CALLS, DTMF_MODES, LANGUAGES, SRTP_MODES, THEMES, TLS_ERROR_CODES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
 
 export type TransportName = (typeof TRANSPORTS)[number];
 
@@ -32,7 +32,10 @@ export interface AccountConfig {
   proxy?: string;
   /** Transport to use when neither the proxy nor DNS says (default: RFC 3263 decides, else UDP). */
   transport?: TransportName;
-  /** PEM file of extra CAs trusted for TLS (beside the system's). */
+  /**
+   * Extra CAs trusted for TLS (beside the system's): a PEM file's path (the CLI's `--ca`), or the
+   * PEM text itself (what the app's account form loads; a window never names a file).
+   */
   ca?: string;
   /** Verify TLS certificates (default true). */
   tlsVerify?: boolean;
@@ -46,6 +49,12 @@ export interface AccountConfig {
   retryBase?: number;
   /** Do not register at all (direct calls only). */
   register?: boolean;
+  /** SDES-SRTP policy of calls on this account unless a dial names one (default: Settings.srtp). */
+  srtp?: SrtpMode;
+  /** How calls on this account send DTMF unless a dial names a way (default 'auto'). */
+  dtmf?: DtmfMode;
+  /** The voicemail number or URI, dialled by "Call voicemail" (a user part dials at the AOR's domain). */
+  voicemail?: string;
 }
 
 /** What is saved of an account: its config without the password (which lives in a SecretStore). */
@@ -62,9 +71,30 @@ export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 
 
 /**
  * Why a registration failed, as a code a UI can word itself (the `reason` says it in English):
- * 'no-password': the registrar asks for a password and the account has none (not a wrong one).
+ * 'no-password': the registrar asks for a password and the account has none (not a wrong one);
+ * a TlsErrorCode: its server's certificate was refused (`certificate` then says what it is).
  */
-export type RegistrationErrorCode = 'no-password';
+export type RegistrationErrorCode = 'no-password' | TlsErrorCode;
+
+/** contract/values.ts TLS_ERROR_CODES: why a TLS server was refused. */
+export type TlsErrorCode = (typeof TLS_ERROR_CODES)[number];
+
+/**
+ * The public facts of a server's certificate, shown when it is refused so a person can compare
+ * them with what the provider says (never a key: a certificate is public).
+ */
+export interface CertificateFacts {
+  /** Distinguished names as `CN=pbx.example.com, O=Example`. */
+  subject: string;
+  issuer: string;
+  /** SHA-256 of the DER certificate, colon-separated hex. */
+  fingerprint256: string;
+  /** Validity as the certificate says it (`Dec  7 01:49:21 2026 GMT`). */
+  validFrom: string;
+  validTo: string;
+  /** The DNS names and addresses it is for (subjectAltName). */
+  names?: string[];
+}
 
 export interface AccountSnapshot {
   id: string;
@@ -80,7 +110,7 @@ export interface AccountSnapshot {
    * Why the last attempt failed, in words a person understands. `reason` may already end with
    * the status (`… (401 Unauthorized)`): a UI shows `status` only when the reason lacks it.
    */
-  error?: { status?: number; reason: string; code?: RegistrationErrorCode };
+  error?: { status?: number; reason: string; code?: RegistrationErrorCode; certificate?: CertificateFacts };
   /** When the next attempt or refresh is due (ms since the epoch). */
   nextAttemptAt?: number;
   /** The saved settings (never the password), for a UI that edits them; the engine fills it in. */

@@ -59,13 +59,17 @@ const ACCOUNT_OPTIONS = {
   displayName: str({ max: 200 }),
   proxy: sipUri(),
   transport: oneOf(TRANSPORTS),
-  ca: str({ min: 1, max: 1000 }),
+  // A file's path, or the PEM text of a few CAs.
+  ca: str({ min: 1, max: 64_000 }),
   tlsVerify: bool(),
   expires: num({ min: 1, max: 604_800, integer: true }),
   outbound: bool(),
   keepAlive: num({ min: 0, max: 3600, integer: true }),
   retryBase: num({ min: 1, max: 3600, integer: true }),
   register: bool(),
+  srtp: srtp(),
+  dtmf: oneOf(DTMF_MODES),
+  voicemail: str({ min: 1, max: 500 }),
 } satisfies { [K in Exclude<keyof AccountConfig, 'aor' | 'password'>]-?: Schema };
 
 const accountOptions = (wrap: (s: Schema) => Schema) => Object.fromEntries(Object.entries(ACCOUNT_OPTIONS).map(([k, s]) => [k, optional(wrap(s))])) as Record<keyof typeof ACCOUNT_OPTIONS, Field>;

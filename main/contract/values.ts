@@ -19,8 +19,18 @@ export const DIRECT_CALLS = ['auto', 'always', 'never'] as const;
 /** A transfer the other side asks of us (REFER, RFC 3515). */
 export const TRANSFER_REQUESTS = ['ask', 'always', 'never'] as const;
 
-/** How DTMF is sent: RFC 4733 events when the other side has them, else SIP INFO ('auto'), or always INFO. */
-export const DTMF_MODES = ['auto', 'info'] as const;
+/**
+ * How DTMF is sent: RFC 4733 events when the other side has them, else SIP INFO ('auto'), always
+ * INFO ('info'), or RFC 4733 events only ('rfc4733': a digit the other side cannot take is refused).
+ */
+export const DTMF_MODES = ['auto', 'info', 'rfc4733'] as const;
+
+/**
+ * Why a TLS connection to a server was refused, as codes a UI words itself: its certificate is
+ * from an authority not trusted here, for another name, expired, not valid yet, revoked, or the
+ * handshake failed for another reason.
+ */
+export const TLS_ERROR_CODES = ['tls-untrusted', 'tls-hostname', 'tls-expired', 'tls-not-yet-valid', 'tls-revoked', 'tls-handshake'] as const;
 
 export const LANGUAGES = ['system', 'en', 'fr'] as const;
 export const THEMES = ['system', 'light', 'dark'] as const;

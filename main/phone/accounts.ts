@@ -28,7 +28,12 @@ export interface Account {
   serverAddresses?: string[];
   registerer?: Registerer;
   snapshot: AccountSnapshot;
+  /** Its own keep-alive on the registration flow (config.keepAlive), while registered. */
+  keepAlive?: { stop(): void };
 }
+
+/** Keep a flow alive every `interval` seconds (SipTransport.keepAlive); throws when the flow is gone. */
+export type FlowKeeper = (flow: { protocol: TransportProtocol; address: string; port: number; connectionId?: string }, interval: number) => { stop(): void };
 
 /** A stable `urn:uuid` per machine and AOR (RFC 5626 §4.1: the same across restarts). */
 function instanceIdFor(aor: string): string {
@@ -52,9 +57,11 @@ export class Accounts implements StackTrust {
   readonly #clock: Clock;
   readonly #publish: Publish;
   readonly #accounts = new Map<string, Account>();
+  readonly #keepFlow?: FlowKeeper;
 
-  constructor(opts: { ua: UserAgent; clock: Clock; publish: Publish }) {
+  constructor(opts: { ua: UserAgent; clock: Clock; publish: Publish; keepFlow?: FlowKeeper }) {
     this.#ua = opts.ua;
+    this.#keepFlow = opts.keepFlow;
     this.#clock = opts.clock;
     this.#publish = opts.publish;
   }
@@ -106,6 +113,7 @@ export class Accounts implements StackTrust {
     const account = this.#accounts.get(id);
     if (!account) throw new TypeError(`id: no account '${id}'`);
     this.#accounts.delete(id);
+    account.keepAlive?.stop();
     await account.registerer?.unregister();
   }
 
@@ -174,7 +182,10 @@ export class Accounts implements StackTrust {
     const accounts = [...this.#accounts.values()];
     const unregister = Promise.all(accounts.map((a) => a.registerer?.unregister()));
     await Promise.race([unregister, new Promise((r) => setTimeout(r, 5000).unref())]);
-    for (const a of accounts) a.registerer?.dispose();
+    for (const a of accounts) {
+      a.keepAlive?.stop();
+      a.registerer?.dispose();
+    }
     this.#accounts.clear();
   }
 
@@ -191,8 +202,26 @@ export class Accounts implements StackTrust {
     }
   }
 
+  /**
+   * The account's own keep-alive interval (RFC 5626 §4.4.1) on its registration flow, in place of
+   * the phone's: started once registered, stopped when not. 0 (off) and none leave the phone's.
+   */
+  #keepAlive(account: Account, registered: boolean): void {
+    account.keepAlive?.stop();
+    account.keepAlive = undefined;
+    const interval = account.config.keepAlive;
+    const flow = account.registerer?.flow;
+    if (!registered || !this.#keepFlow || !interval || !flow) return;
+    try {
+      account.keepAlive = this.#keepFlow({ protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port, connectionId: flow.connectionId }, interval);
+    } catch {
+      // The flow closed meanwhile: the registration hears of it and registers again.
+    }
+  }
+
   #update(account: Account, s: RegistrationSnapshot): void {
     if (s.state === 'registered' && account.serverAddresses === undefined) void this.#learnServerAddresses(account);
+    this.#keepAlive(account, s.state === 'registered');
     account.snapshot = {
       id: account.id,
       aor: account.config.aor,

@@ -31,6 +31,8 @@ export interface CallMedia {
   record?: string;
   /** Offer and accept RFC 4733 telephone-event (default true); without it DTMF goes by SIP INFO. */
   telephoneEvent?: boolean;
+  /** DTMF by SIP INFO when no telephone-event was negotiated (default true; false: RFC 4733 only). */
+  dtmfInfo?: boolean;
 }
 
 /** Where our SDP says to send media (RFC 4566 c= and m=, RFC 3605 a=rtcp). */

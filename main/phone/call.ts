@@ -480,7 +480,9 @@ export class Call {
   async sendDtmf(digits: string): Promise<void> {
     if (!DTMF_DIGITS.test(digits)) throw new CallError('bad-request', `digits: only 0-9, *, # and A-D, not '${digits}'`);
     const session = this.#requireConnected('dtmf');
-    if (!(await this.#media.sendDtmf(digits))) await sendDtmfByInfo(session, digits);
+    if (await this.#media.sendDtmf(digits)) return;
+    if (this.#media.options.dtmfInfo === false) throw new CallError('wrong-state', 'the other side takes no RFC 4733 DTMF events, and this call sends DTMF by RFC 4733 only');
+    await sendDtmfByInfo(session, digits);
   }
 
   // ───────────────────────────── transfer and conference (phone/transfers.ts, conference.ts) ─────────────────────────────

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Clock, InviteUsage, ReferUsage } from '../sip/index.ts';
 import type { AnswerRequest, CallCodec, CallSettings, CallSnapshot, CallTransferOutcome, ConferenceSnapshot, DialRequest } from '../contract/api.ts';
 import { DEFAULT_SETTINGS } from '../contract/defaults.ts';
+import { DTMF_MODES } from '../contract/values.ts';
 import { secureSignalling } from './account-trust.ts';
 import type { Accounts } from './accounts.ts';
 import type { Admissions } from './admissions.ts';
@@ -115,10 +116,13 @@ export class Calls {
     checkCodecs(req.codecs);
     checkSrtp(req.srtp);
     checkPlay('play', req.play);
-    if (req.dtmf !== undefined && req.dtmf !== 'auto' && req.dtmf !== 'info') throw new CallError('bad-request', `dtmf: auto or info, not '${String(req.dtmf)}'`);
+    if (req.dtmf !== undefined && !DTMF_MODES.includes(req.dtmf)) throw new CallError('bad-request', `dtmf: ${DTMF_MODES.join(', ')}, not '${String(req.dtmf)}'`);
     const to = this.#outgoing.targetUri(req.to, account);
     await this.#holdConnected();
     const s = this.#settings;
+    // A dial's own choice, else the account's, else the saved preference.
+    const srtp = req.srtp ?? account?.config.srtp ?? s.srtp;
+    const dtmf = req.dtmf ?? account?.config.dtmf ?? 'auto';
     const call = await this.#outgoing.place({
       to,
       account,
@@ -127,8 +131,9 @@ export class Calls {
         codecs: req.codecs ?? s.codecs ?? DEFAULT_SETTINGS.codecs,
         // Without a saved preference, signalling over TLS keeps the SDES keys secret, so its media
         // is encrypted too (RFC 4568 §8.3: SDES only over a secure signalling path).
-        srtp: req.srtp ?? s.srtp ?? (secureSignalling(to, account?.config, req.proxy) ? 'mandatory' : 'off'),
-        telephoneEvent: req.dtmf !== 'info',
+        srtp: srtp ?? (secureSignalling(to, account?.config, req.proxy) ? 'mandatory' : 'off'),
+        telephoneEvent: dtmf !== 'info',
+        ...(dtmf === 'rfc4733' ? { dtmfInfo: false } : {}),
         ...(req.play ? { play: req.play } : {}),
         ...(req.record ? { record: this.#registry.freeRecordPath(req.record) } : {}),
       },

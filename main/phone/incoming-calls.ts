@@ -82,7 +82,10 @@ export class IncomingCalls {
       ...(account ? { accountId: account.id } : {}),
       media: {
         codecs: s.codecs ?? DEFAULT_SETTINGS.codecs,
-        srtp: s.srtp ?? 'optional',
+        // The account's own SRTP and DTMF choices, else the saved preference.
+        srtp: account?.config.srtp ?? s.srtp ?? 'optional',
+        ...(account?.config.dtmf === 'info' ? { telephoneEvent: false } : {}),
+        ...(account?.config.dtmf === 'rfc4733' ? { dtmfInfo: false } : {}),
         ...(s.autoAnswerPlay ? { play: s.autoAnswerPlay } : {}),
       },
     });

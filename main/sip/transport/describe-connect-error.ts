@@ -1,7 +1,10 @@
 /**
  * Turns a socket or TLS failure into a TransportError a person can act on:
- * "certificate of 127.0.0.1:5061 is self-signed and not trusted; pass --ca FILE".
+ * "certificate of 127.0.0.1:5061 is self-signed and not trusted". A certificate refused also
+ * gives its code and facts (`TransportError.tls`), so each front end says what to do in its own
+ * terms: the CLI names `--ca FILE`, the app its CA field.
  */
+import type { CertificateFacts, TlsErrorCode } from '../../contract/api.ts';
 import { canonicalIp } from './stamp-via.ts';
 import { TransportError } from './types.ts';
 
@@ -12,14 +15,22 @@ interface Where {
   serverName?: string;
 }
 
+/** The part of Node's PeerCertificate read here (all public). */
+interface PeerCertificate {
+  subjectaltname?: string;
+  subject?: Record<string, string | string[] | undefined>;
+  issuer?: Record<string, string | string[] | undefined>;
+  fingerprint256?: string;
+  valid_from?: string;
+  valid_to?: string;
+}
+
 interface NodeError {
   code?: string;
   message?: string;
   reason?: string;
-  cert?: { subjectaltname?: string; subject?: { CN?: string | string[] }; valid_to?: string };
+  cert?: PeerCertificate;
 }
-
-const CA_HINT = 'pass --ca FILE';
 
 export function describeConnectError(error: unknown, where: Where): TransportError {
   if (error instanceof TransportError) return error;
@@ -27,26 +38,27 @@ export function describeConnectError(error: unknown, where: Where): TransportErr
   const code = err.code ?? 'ERROR';
   const at = hostPort(where.address, where.port);
   const cert = `certificate of ${at}`;
+  const refused = (message: string, errno: string, tlsCode: TlsErrorCode) => new TransportError(message, errno, { code: tlsCode, ...certificateFacts(err.cert) });
   switch (code) {
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-      return new TransportError(`${cert} is self-signed and not trusted; ${CA_HINT}`, 'TLS_UNTRUSTED');
+      return refused(`${cert} is self-signed and not trusted`, 'TLS_UNTRUSTED', 'tls-untrusted');
     case 'SELF_SIGNED_CERT_IN_CHAIN':
-      return new TransportError(`${cert} is issued by a self-signed CA that is not trusted; ${CA_HINT}`, 'TLS_UNTRUSTED');
+      return refused(`${cert} is issued by a self-signed CA that is not trusted`, 'TLS_UNTRUSTED', 'tls-untrusted');
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return new TransportError(`${cert} is signed by an unknown authority and not trusted; ${CA_HINT}`, 'TLS_UNTRUSTED');
+      return refused(`${cert} is signed by an unknown authority and not trusted`, 'TLS_UNTRUSTED', 'tls-untrusted');
     case 'CERT_HAS_EXPIRED':
-      return new TransportError(`${cert} has expired`, 'TLS_EXPIRED');
+      return refused(`${cert} has expired`, 'TLS_EXPIRED', 'tls-expired');
     case 'CERT_NOT_YET_VALID':
-      return new TransportError(`${cert} is not valid yet (check the clock)`, 'TLS_NOT_YET_VALID');
+      return refused(`${cert} is not valid yet (check the clock)`, 'TLS_NOT_YET_VALID', 'tls-not-yet-valid');
     case 'CERT_REVOKED':
-      return new TransportError(`${cert} has been revoked`, 'TLS_REVOKED');
+      return refused(`${cert} has been revoked`, 'TLS_REVOKED', 'tls-revoked');
     case 'ERR_TLS_CERT_ALTNAME_INVALID': {
       const names = certificateNames(err.cert);
       const wanted = where.serverName ?? where.address;
       const has = names.length > 0 ? names.join(', ') : 'another name';
-      return new TransportError(`${cert} is for ${has}, not ${wanted}`, 'TLS_HOSTNAME');
+      return refused(`${cert} is for ${has}, not ${wanted}`, 'TLS_HOSTNAME', 'tls-hostname');
     }
     case 'ECONNREFUSED':
       return new TransportError(`connection to ${at} refused (nothing listens there)`, 'ECONNREFUSED');
@@ -62,11 +74,35 @@ export function describeConnectError(error: unknown, where: Where): TransportErr
     case 'EAFNOSUPPORT':
       return new TransportError(`cannot reach ${at}: no local address of that family`, code);
     default:
-      if (/ssl|tls|handshake|alert/i.test(`${code} ${err.message ?? ''}`)) {
-        return new TransportError(`TLS handshake with ${at} failed: ${err.reason ?? err.message ?? code}`, 'TLS_HANDSHAKE');
+      if (err.cert !== undefined || /ssl|tls|handshake|alert|cert/i.test(`${code} ${err.message ?? ''}`)) {
+        return refused(`TLS handshake with ${at} failed: ${err.reason ?? err.message ?? code}`, 'TLS_HANDSHAKE', 'tls-handshake');
       }
       return new TransportError(`cannot reach ${at}: ${err.message ?? code}`, code);
   }
+}
+
+/** What a person can check of a certificate: names, issuer, SHA-256 fingerprint, validity (none when absent). */
+function certificateFacts(cert: PeerCertificate | undefined): { certificate?: CertificateFacts } {
+  if (!cert?.fingerprint256) return {};
+  const names = certificateNames(cert);
+  return {
+    certificate: {
+      subject: distinguishedName(cert.subject),
+      issuer: distinguishedName(cert.issuer),
+      fingerprint256: cert.fingerprint256,
+      validFrom: cert.valid_from ?? '',
+      validTo: cert.valid_to ?? '',
+      ...(cert.subjectaltname ? { names } : {}),
+    },
+  };
+}
+
+/** `CN=pbx.example.com, O=Example` from Node's `{ CN, O }`. */
+function distinguishedName(dn: PeerCertificate['subject']): string {
+  if (!dn) return '';
+  return Object.entries(dn)
+    .flatMap(([k, v]) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((one) => `${k}=${one}`)))
+    .join(', ');
 }
 
 /** `127.0.0.1:5061`, `[::1]:5061`. */
@@ -75,7 +111,7 @@ export function hostPort(address: string, port: number): string {
 }
 
 /** DNS names and IPs of a peer certificate (subjectAltName, else the CN). */
-function certificateNames(cert: NodeError['cert']): string[] {
+function certificateNames(cert: PeerCertificate | undefined): string[] {
   const san = cert?.subjectaltname;
   if (san) {
     return san

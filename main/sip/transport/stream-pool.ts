@@ -194,8 +194,13 @@ export class StreamPool {
     return new Promise((resolve, reject) => {
       let socket: net.Socket;
       const where = { address: target.address, port: target.port, serverName: target.serverName };
+      let verify = false;
       if (protocol === 'TLS') {
-        socket = tls.connect(options.tls.connectOptions(target, localAddress));
+        const tlsOptions = options.tls.connectOptions(target, localAddress);
+        verify = tlsOptions.rejectUnauthorized !== false;
+        // Verified on 'secureConnect' below rather than by Node, which drops a refused server's
+        // certificate with the socket: its facts are what a person needs to decide to trust it.
+        socket = tls.connect({ ...tlsOptions, rejectUnauthorized: false });
       } else {
         socket = net.connect({ host: target.address, port: target.port, localAddress });
       }
@@ -205,6 +210,14 @@ export class StreamPool {
       }, options.connectTimeout);
       socket.once(protocol === 'TLS' ? 'secureConnect' : 'connect', () => {
         options.clock.clearTimeout(timer);
+        if (verify && socket instanceof tls.TLSSocket && !socket.authorized) {
+          // Nothing was sent yet: the chain or the name (checkServerIdentity) failed.
+          const cert = socket.getPeerCertificate();
+          const code = String(socket.authorizationError ?? 'TLS_HANDSHAKE');
+          socket.destroy();
+          reject(describeConnectError({ code, message: code, cert }, where));
+          return;
+        }
         if (!options.running()) {
           socket.destroy();
           reject(new TransportError('transport stopped', 'ENOTSTARTED'));

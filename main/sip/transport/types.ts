@@ -2,6 +2,7 @@
  * The contract between the transport layer and the layers above it (transaction, usage).
  * `transport/` owns every socket; nothing above it touches `node:net`, `node:dgram` or `node:tls`.
  */
+import type { CertificateFacts, TlsErrorCode } from '../../contract/api.ts';
 import { AppelError } from '../../contract/errors.ts';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types.ts';
 
@@ -47,14 +48,20 @@ export interface TraceEvent {
   text: string;
 }
 
-/** A failure to send (connection refused, TLS rejected, unreachable): reported as 503 above. */
-/** A transport that cannot do what was asked (AppelError 'unavailable'); `errno` says which way (`ENOTFOUND`, `ENOTCONN`…). */
+/**
+ * A transport that cannot do what was asked (AppelError 'unavailable'; a failure to send is
+ * reported as 503 above); `errno` says which way (`ENOTFOUND`, `ENOTCONN`…). A server refused
+ * over TLS also carries `tls`: a code each front end words itself (the CLI names its `--ca`
+ * flag, the app its CA field) and the public facts of the certificate it presented.
+ */
 export class TransportError extends AppelError {
   readonly errno: string;
-  constructor(message: string, errno: string) {
+  readonly tls?: { code: TlsErrorCode; certificate?: CertificateFacts };
+  constructor(message: string, errno: string, tls?: { code: TlsErrorCode; certificate?: CertificateFacts }) {
     super('unavailable', message);
     this.name = 'TransportError';
     this.errno = errno;
+    if (tls) this.tls = tls;
   }
 }
 

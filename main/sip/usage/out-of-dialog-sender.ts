@@ -6,7 +6,7 @@
  */
 import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { ClientTransaction } from '../transaction/transaction-layer.ts';
-import type { Target, TransportProtocol } from '../transport/types.ts';
+import type { Target, TransportError, TransportProtocol } from '../transport/types.ts';
 
 /** The flow a request went out on: what a Contact or a keep-alive needs to know. */
 export interface FlowInfo {
@@ -43,7 +43,8 @@ export interface OutOfDialogSender {
   /**
    * Send and wait for the final response (provisional ones are skipped). Never rejects for a
    * protocol outcome: a timeout comes back as 408 and a transport failure as 503, with a reason
-   * phrase in words ("no answer from 127.0.0.1:5060 over UDP after 32 s").
+   * phrase in words ("no answer from 127.0.0.1:5060 over UDP after 32 s"), and the transport's
+   * error as `failure` (a refused TLS certificate's code and facts).
    */
-  send(request: SipRequest, options?: SendOptions): Promise<{ response: SipResponse; flow: FlowInfo }>;
+  send(request: SipRequest, options?: SendOptions): Promise<{ response: SipResponse; flow: FlowInfo; failure?: TransportError }>;
 }

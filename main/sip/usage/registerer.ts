@@ -22,7 +22,8 @@ import { DigestAuthenticator } from '../auth/index.ts';
 import type { Clock, TimerHandle } from '../transaction/timers.ts';
 import type { OutOfDialogSender, FlowInfo } from './out-of-dialog-sender.ts';
 
-import type { RegistrationState } from '../../contract/api.ts';
+import type { CertificateFacts, RegistrationErrorCode, RegistrationState } from '../../contract/api.ts';
+import type { TransportError } from '../transport/types.ts';
 
 export type { RegistrationState };
 
@@ -62,8 +63,11 @@ export interface RegistrationSnapshot {
   expires?: number;
   contact?: string;
   publicAddress?: string;
-  /** `code` 'no-password': the registrar asked for a password and there is none (contract/ RegistrationErrorCode). */
-  error?: { status?: number; reason: string; code?: 'no-password' };
+  /**
+   * `code` 'no-password': the registrar asked for a password and there is none; a TLS code: its
+   * certificate was refused, `certificate` saying what it is (contract/ RegistrationErrorCode).
+   */
+  error?: { status?: number; reason: string; code?: RegistrationErrorCode; certificate?: CertificateFacts };
   nextAttemptAt?: number;
 }
 
@@ -250,14 +254,14 @@ export class Registerer {
   private async transaction(
     expires: number,
     contact: (flow: FlowInfo) => string,
-  ): Promise<{ res: SipResponse; flow: FlowInfo; contact: string; sentCredentials: boolean; refused?: string }> {
+  ): Promise<{ res: SipResponse; flow: FlowInfo; contact: string; sentCredentials: boolean; refused?: string; failure?: TransportError }> {
     let intervalRetried = false;
     let challenges = 0;
     let usedContact = '';
     const req = this.buildRegister(expires);
     let sentCredentials = this.auth.preAuthorize(req) > 0;
     for (;;) {
-      const { response, flow } = await this.opts.sender.send(req, {
+      const { response, flow, failure } = await this.opts.sender.send(req, {
         prepare: (f) => {
           usedContact = contact(f);
           req.setHeader('Contact', usedContact + this.contactParams(expires));
@@ -299,7 +303,7 @@ export class Registerer {
           continue;
         }
       }
-      return { res: response, flow, contact: usedContact, sentCredentials };
+      return { res: response, flow, contact: usedContact, sentCredentials, ...(failure ? { failure } : {}) };
     }
   }
 
@@ -344,7 +348,7 @@ export class Registerer {
       return;
     }
     if (!this.wanted) return;
-    const { res, flow, contact, sentCredentials, refused } = outcome;
+    const { res, flow, contact, sentCredentials, refused, failure } = outcome;
     if (res.status >= 200 && res.status < 300) {
       // RFC 3581 §4 / RFC 5626 §4.2: the registrar saw us at received/rport. When that differs
       // from the Contact we registered, register again with the address it sees.
@@ -384,7 +388,9 @@ export class Registerer {
     const noPassword = !this.hasPassword && (res.status === 401 || res.status === 407);
     // A wrong (or missing) password or a refusal will not change by itself: no retry loop.
     const permanent = [401, 403, 404, 407, 423].includes(res.status) || (res.status >= 400 && res.status < 500 && res.status !== 408);
-    this.fail({ status: res.status, reason, ...(noPassword ? { code: 'no-password' as const } : {}) }, !permanent);
+    // A refused TLS certificate: its code and facts, for the UI to say what to do about it.
+    const tls = failure?.tls ? { code: failure.tls.code, ...(failure.tls.certificate ? { certificate: failure.tls.certificate } : {}) } : {};
+    this.fail({ status: res.status, reason, ...(noPassword ? { code: 'no-password' as const } : {}), ...tls }, !permanent);
   }
 
   private fail(error: NonNullable<RegistrationSnapshot['error']>, retry: boolean): void {

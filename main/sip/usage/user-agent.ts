@@ -24,7 +24,7 @@ import { DigestAuthenticator } from '../auth/index.ts';
 import { TransactionLayer, type ServerTransaction, type IncomingRequest } from '../transaction/transaction-layer.ts';
 import { realClock, type Clock, type TimerSettings } from '../transaction/timers.ts';
 import type { SipResolver } from '../transport/resolver.ts';
-import type { Target, Transport, TransportProtocol } from '../transport/types.ts';
+import type { Target, Transport, TransportError, TransportProtocol } from '../transport/types.ts';
 import type { FlowInfo, OutOfDialogSender, SendOptions } from './out-of-dialog-sender.ts';
 
 /** What the UA needs of the transport beyond the `Transport` contract. */
@@ -199,7 +199,7 @@ export class UserAgent implements OutOfDialogSender {
     };
   }
 
-  async send(request: SipRequest, options: SendOptions = {}): Promise<{ response: SipResponse; flow: FlowInfo }> {
+  async send(request: SipRequest, options: SendOptions = {}): Promise<{ response: SipResponse; flow: FlowInfo; failure?: TransportError }> {
     if (ADVERTISING.has(request.method) && !request.hasHeader('Allow')) {
       // A registrar or a peer learns what we handle from the usages actually added, not from a
       // list written elsewhere (a REGISTER must not promise SUBSCRIBE that gets 405).
@@ -220,12 +220,12 @@ export class UserAgent implements OutOfDialogSender {
     if (targets.length === 0) {
       return { response: this.synthesize(request, 503, `no address found for ${options.proxy ?? request.uri}`), flow: unknownFlow() };
     }
-    let last: { response: SipResponse; flow: FlowInfo } | undefined;
+    let last: { response: SipResponse; flow: FlowInfo; failure?: TransportError } | undefined;
     for (const target of targets) {
       const flow = await this.flowFor(target);
       options.prepare?.(flow);
       const outcome = await this.once(request, target, options);
-      last = { response: outcome.response, flow };
+      last = { response: outcome.response, flow, ...(outcome.failure ? { failure: outcome.failure } : {}) };
       // RFC 3263 §4.3: a transport error, a timeout or a 503 moves on to the next target.
       if (!(outcome.response.status === 503 || outcome.kind !== 'response')) break;
     }
@@ -233,10 +233,15 @@ export class UserAgent implements OutOfDialogSender {
   }
 
   /** One client transaction to one target, its final response (provisional ones skipped). */
-  private once(request: SipRequest, target: Target, options: SendOptions = {}): Promise<{ kind: 'response' | 'timeout' | 'transport-error'; response: SipResponse }> {
+  private once(
+    request: SipRequest,
+    target: Target,
+    options: SendOptions = {},
+  ): Promise<{ kind: 'response' | 'timeout' | 'transport-error'; response: SipResponse; failure?: TransportError }> {
     return new Promise((resolve) => {
       let cause: 'timeout' | 'transport-error' | undefined;
       let transportMessage = '';
+      let failure: TransportError | undefined;
       let final = false;
       const tx = this.transactions.request(request, target, {
         onTimeout: () => {
@@ -245,6 +250,7 @@ export class UserAgent implements OutOfDialogSender {
         onTransportError: (err) => {
           cause = 'transport-error';
           transportMessage = err.message;
+          failure = err;
         },
         onResponse: (response) => {
           if (final) {
@@ -262,7 +268,7 @@ export class UserAgent implements OutOfDialogSender {
           } else if (cause === 'transport-error') {
             response.reason = transportMessage || `could not send to ${hostPort(target.address, target.port)} over ${target.protocol}`;
           }
-          resolve({ kind: cause ?? 'response', response });
+          resolve({ kind: cause ?? 'response', response, ...(failure ? { failure } : {}) });
         },
       });
       options.onTransaction?.(tx);

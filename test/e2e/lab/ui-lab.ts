@@ -14,6 +14,7 @@ import { NetNs } from '../../interop/lab/netns.ts';
 import { Kamailio } from '../../interop/lab/kamailio.ts';
 import { Baresip } from '../../interop/lab/baresip.ts';
 import { makeToneWav } from '../../interop/lab/peers-audio-fixtures.ts';
+import { makeTestPki, type TestPki } from '../../helpers/certs.ts';
 import { AppelWeb, launchChromiumIn, type AppelWebOptions } from './appel-web.ts';
 
 export const PROXY = 'sip:127.0.0.1:5060';
@@ -31,6 +32,8 @@ export interface UiLabOptions {
   microphoneToneHz?: number;
   /** Start an engine now (default), with these options. */
   engine?: AppelWebOptions | false;
+  /** Kamailio also listens on TLS 127.0.0.1:5061 with a certificate from a private CA (`UiLab.pki`). */
+  tls?: boolean;
 }
 
 interface Parts {
@@ -39,6 +42,7 @@ interface Parts {
   bob: Baresip;
   browser: Browser;
   page: Page;
+  pki?: TestPki;
 }
 
 export class UiLab {
@@ -48,6 +52,8 @@ export class UiLab {
   readonly browser: Browser;
   readonly page: Page;
   readonly problems: string[] = [];
+  /** The private CA and Kamailio's certificate, with the `tls` option. */
+  pki?: TestPki;
   /** Every engine started (stopping one that has exited is a no-op). */
   readonly #engines: AppelWeb[] = [];
 
@@ -57,6 +63,7 @@ export class UiLab {
     this.bob = parts.bob;
     this.browser = parts.browser;
     this.page = parts.page;
+    this.pki = parts.pki;
     this.page.on('pageerror', (e) => this.problems.push(e.message));
   }
 
@@ -74,7 +81,9 @@ export class UiLab {
     try {
       const audio = join(ns.dir, 'audio');
       const users = ['alice', 'bob', ...(opts.moreUsers ?? [])].map((username) => ({ username, password: `${username}-secret` }));
-      parts.kamailio = new Kamailio(ns, { users });
+      const pki = opts.tls ? makeTestPki(join(ns.dir, 'pki'), { names: ['127.0.0.1', 'lab.test'] }) : undefined;
+      parts.pki = pki;
+      parts.kamailio = new Kamailio(ns, { users, ...(pki ? { tls: pki } : {}) });
       await parts.kamailio.start();
       const tone = makeToneWav(audio, { frequency: opts.bobToneHz ?? 1000 });
       parts.bob = new Baresip(ns, { user: 'bob', password: 'bob-secret', registrar: '127.0.0.1:5060', sipPort: 5062, ctrlPort: 6062, autoAnswer: true, playWav: tone, record: opts.bobRecords ?? false });

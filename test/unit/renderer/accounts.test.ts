@@ -74,9 +74,16 @@ describe('Settings: editing an account', () => {
       id: 'a1',
       aor: 'sip:alice@lab.test',
       username: 'al',
+      realm: null,
       displayName: null,
       proxy: 'sip:127.0.0.1:5060',
       transport: 'udp',
+      ca: null,
+      expires: null,
+      keepAlive: null,
+      srtp: null,
+      dtmf: null,
+      voicemail: null,
       register: true,
     } satisfies AccountUpdate);
     expect(wrapper.find('[data-testid=account-form]').exists()).toBe(false);

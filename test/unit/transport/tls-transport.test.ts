@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +73,14 @@ describe('SipTransport over TLS', () => {
       a.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), { protocol: 'TLS', address: '127.0.0.1', port }),
     );
     expect(err.errno).toBe('TLS_UNTRUSTED');
-    expect(err.message).toBe(`certificate of 127.0.0.1:${port} is signed by an unknown authority and not trusted; pass --ca FILE`);
+    // The engine's words name no CLI flag: each front end says what to do (cli/output.ts, the app's account form).
+    expect(err.message).toBe(`certificate of 127.0.0.1:${port} is signed by an unknown authority and not trusted`);
+    expect(err.tls?.code).toBe('tls-untrusted');
+    expect(err.tls?.certificate).toMatchObject({ subject: expect.stringContaining('CN='), issuer: expect.stringContaining('CN='), names: ['127.0.0.1', 'lab.test', '::1'] });
+    expect(err.tls?.certificate?.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(new Date(err.tls!.certificate!.validTo).getTime()).toBeGreaterThan(Date.now());
+    expect(new Date(err.tls!.certificate!.validFrom).getTime()).toBeLessThanOrEqual(Date.now());
+    expect(err.tls?.certificate?.subject).not.toBe(err.tls?.certificate?.issuer);
     expect(b.inbox).toHaveLength(0);
   });
 
@@ -83,7 +91,11 @@ describe('SipTransport over TLS', () => {
     const target = { protocol: 'TLS' as const, address: '127.0.0.1', port };
     const err = await errorOf(a.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), target));
     expect(err.errno).toBe('TLS_UNTRUSTED');
-    expect(err.message).toBe(`certificate of 127.0.0.1:${port} is self-signed and not trusted; pass --ca FILE`);
+    expect(err.message).toBe(`certificate of 127.0.0.1:${port} is self-signed and not trusted`);
+    expect(err.tls?.code).toBe('tls-untrusted');
+    // Self-signed: it names itself as its issuer; the fingerprint is the file's own.
+    expect(err.tls?.certificate?.subject).toBe(err.tls?.certificate?.issuer);
+    expect(err.tls?.certificate?.fingerprint256).toBe(new X509Certificate(readFileSync(selfSigned.certFile)).fingerprint256);
     const trusting = await startTransport({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], tls: { ca: selfSigned.caFile } });
     await trusting.transport.sendRequest(request('OPTIONS', 'sips:bob@127.0.0.1'), target);
     expect((await b.next()).protocol).toBe('TLS');
@@ -103,6 +115,8 @@ describe('SipTransport over TLS', () => {
     );
     expect(err.errno).toBe('TLS_HOSTNAME');
     expect(err.message).toBe(`certificate of 127.0.0.1:${port} is for 127.0.0.1, lab.test, ::1, not other.test`);
+    expect(err.tls).toMatchObject({ code: 'tls-hostname', certificate: { names: ['127.0.0.1', 'lab.test', '::1'] } });
+    expect(b.inbox).toHaveLength(0);
   });
 
   it('says in words that the certificate has expired (TLS_EXPIRED)', async () => {
@@ -113,6 +127,8 @@ describe('SipTransport over TLS', () => {
     );
     expect(err.errno).toBe('TLS_EXPIRED');
     expect(err.message).toMatch(/^certificate of 127\.0\.0\.1:\d+ has expired$/);
+    expect(err.tls?.code).toBe('tls-expired');
+    expect(new Date(err.tls!.certificate!.validTo).getTime()).toBeLessThan(Date.now());
   });
 
   it('connects to an untrusted server when verification is turned off', async () => {
