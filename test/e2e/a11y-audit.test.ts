@@ -85,7 +85,7 @@ const SCREENS: Screen[] = [
     async open(page) {
       await at('', '#/contacts/new', 'contact-editor').open(page, en);
       const address = page.locator('[data-testid=contact-uri] input').first();
-      await address.fill('bob');
+      await address.fill('sip:bob@');
       await address.blur();
       await page.getByTestId('contact-editor').getByRole('alert').waitFor(WAIT);
     },
