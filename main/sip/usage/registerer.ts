@@ -22,7 +22,7 @@ import { DigestAuthenticator } from '../auth/index.ts';
 import type { Clock, TimerHandle } from '../transaction/timers.ts';
 import type { OutOfDialogSender, FlowInfo } from './out-of-dialog-sender.ts';
 
-import type { CertificateFacts, RegistrationErrorCode, RegistrationState } from '../../contract/api.ts';
+import type { AccountSnapshot, RegistrationState } from '../../contract/api.ts';
 import type { TransportError } from '../transport/types.ts';
 
 export type { RegistrationState };
@@ -58,18 +58,12 @@ export interface RegistererOptions {
   random?: () => number;
 }
 
-export interface RegistrationSnapshot {
-  state: RegistrationState;
-  expires?: number;
-  contact?: string;
-  publicAddress?: string;
-  /**
-   * `code` 'no-password': the registrar asked for a password and there is none; a TLS code: its
-   * certificate was refused, `certificate` saying what it is (contract/ RegistrationErrorCode).
-   */
-  error?: { status?: number; reason: string; code?: RegistrationErrorCode; certificate?: CertificateFacts };
-  nextAttemptAt?: number;
-}
+/**
+ * What a registration says of itself: the registration half of the contract's AccountSnapshot.
+ * Its error `code` is 'no-password' (the registrar asked for a password and there is none) or a
+ * TLS code (its certificate was refused, `certificate` saying what it is).
+ */
+export type RegistrationSnapshot = Pick<AccountSnapshot, 'state' | 'expires' | 'contact' | 'publicAddress' | 'error' | 'nextAttemptAt'>;
 
 /** Human words for the statuses a registrar answers with. */
 function failureReason(aor: string, res: SipResponse, sentCredentials: boolean, hasPassword: boolean): string {
