@@ -104,8 +104,10 @@ export async function main(argv: string[]): Promise<number> {
     if (account) {
       if (command !== 'register' && account.register === undefined) account.register = !values['no-register'];
       const firstOutcome = new Promise<AccountSnapshot>((resolve) => {
+        let previous: AccountSnapshot['state'] | undefined;
         ready.on('account:state', (s) => {
-          accountEvent(printer, s);
+          accountEvent(printer, s, previous);
+          previous = s.state;
           if (s.state === 'registered' || s.state === 'failed') resolve(s);
         });
       });
@@ -115,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
         const outcome = await Promise.race([firstOutcome, new Promise<undefined>((r) => stopSignal.signal.addEventListener('abort', () => r(undefined)))]);
         if (!outcome) return 1;
         if (outcome.state === 'failed') {
-          process.stderr.write(`${registrationFailure(outcome.error)}\n`);
+          printer.failure(registrationFailure(outcome.error));
           return 1;
         }
       }

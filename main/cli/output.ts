@@ -17,6 +17,13 @@ export class Printer {
     if (this.json) process.stdout.write(JSON.stringify({ event: name, time: new Date().toISOString(), ...fields }) + '\n');
     else if (sentence !== undefined) process.stdout.write(sentence + '\n');
   }
+  /**
+   * Why the command failed, for its exit. In sentence mode the event line already said it on
+   * stdout, so nothing is repeated; with --json the sentence goes to stderr for the person.
+   */
+  failure(sentence: string): void {
+    if (this.json) process.stderr.write(sentence + '\n');
+  }
   trace(t: SipTraceEntry): void {
     if (this.json) {
       process.stdout.write(JSON.stringify({ event: 'trace', ...t, time: new Date(t.time).toISOString() }) + '\n');
@@ -36,7 +43,8 @@ export function registrationFailure(error: AccountSnapshot['error']): string {
   return error?.code === 'tls-untrusted' ? `${reason}; pass --ca FILE` : reason;
 }
 
-export function accountEvent(p: Printer, s: AccountSnapshot): void {
+/** One account state change as an event. An account that never registered is not said to unregister. */
+export function accountEvent(p: Printer, s: AccountSnapshot, previous?: AccountSnapshot['state']): void {
   switch (s.state) {
     case 'registering':
       p.event('registering', { aor: s.aor }, `registering ${s.aor} …`);
@@ -63,6 +71,7 @@ export function accountEvent(p: Printer, s: AccountSnapshot): void {
       );
       break;
     case 'unregistered':
+      if (previous === 'failed' || previous === 'registering') break;
       p.event('unregistered', { aor: s.aor }, `unregistered ${s.aor}`);
       break;
   }

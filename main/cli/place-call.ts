@@ -136,7 +136,7 @@ export async function placeCall(phone: Phone, printer: Printer, signal: AbortSig
   }
   const normal = final.answeredAt !== undefined && (final.endStatus === undefined || final.endStatus < 300);
   if (!normal) {
-    process.stderr.write(callOutcomeLine(a.to, final) + '\n');
+    printer.failure(callOutcomeLine(a.to, final));
     return 1;
   }
   return 0;

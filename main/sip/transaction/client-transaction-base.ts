@@ -36,6 +36,7 @@ export abstract class ClientTransactionBase<S extends TransactionState> {
   #state: S;
   readonly #onStateChange: ((state: TransactionState) => void) | undefined;
   readonly #timers: Timer[] = [];
+  #probed = false;
 
   protected constructor(opts: ClientTransactionOptions, initial: S) {
     this.request = opts.request;
@@ -103,6 +104,23 @@ export abstract class ClientTransactionBase<S extends TransactionState> {
       (error: unknown) => {
         if (!this.terminated) this.onTransportFailure(asTransportError(error));
       },
+    );
+  }
+
+  /**
+   * The first retransmission over UDP: nothing came back within T1, so ask the transport whether
+   * the target is dead (§18.4, ICMP unreachable) instead of waiting 32 s for Timer B/F. Asked once;
+   * a failure counts only while `stillSilent()` says no response has arrived.
+   */
+  protected probeIfSilent(stillSilent: () => boolean): void {
+    if (this.#probed || this.reliable) return;
+    this.#probed = true;
+    const probe = this.context.transport.probeUnreachable?.(this.#target);
+    probe?.then(
+      (failure) => {
+        if (failure && !this.terminated && stillSilent()) this.onTransportFailure(failure);
+      },
+      () => undefined,
     );
   }
 

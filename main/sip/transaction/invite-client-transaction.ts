@@ -157,6 +157,7 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientT
   #fireA(): void {
     if (this.state !== 'Calling') return;
     this.send(this.request);
+    this.probeIfSilent(() => this.state === 'Calling');
     this.#intervalA *= 2;
     this.#timerA.start(this.#intervalA);
   }

@@ -106,6 +106,7 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
   #fireE(): void {
     if (this.state !== 'Trying' && this.state !== 'Proceeding') return;
     this.send(this.request);
+    this.probeIfSilent(() => this.state === 'Trying');
     const { T2 } = timerValues(this.context.timers, false);
     this.#intervalE = this.state === 'Trying' ? Math.min(2 * this.#intervalE, T2) : T2;
     this.#timerE.start(this.#intervalE);

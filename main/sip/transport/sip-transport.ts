@@ -227,6 +227,12 @@ export class SipTransport implements Transport {
     }
   }
 
+  /** §18.4: whether an ICMP error says a UDP target is dead (see UdpEndpoints.probe). */
+  probeUnreachable(target: Target): Promise<TransportError | undefined> {
+    if (target.protocol !== 'UDP' || this.#udp.all.length === 0) return Promise.resolve(undefined);
+    return this.#udp.probe(target);
+  }
+
   async sendResponse(response: SipResponse, to: Incoming): Promise<void> {
     this.#assertStarted();
     const bytes = response.toBytes();

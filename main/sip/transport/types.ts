@@ -77,4 +77,10 @@ export interface Transport {
   sendResponse(response: SipResponse, to: Incoming): Promise<void>;
   /** Every valid message received. Malformed requests are answered with 400/505 by the transport itself. */
   onMessage(handler: (incoming: Incoming) => void): void;
+  /**
+   * Ask whether a UDP target is known to be dead (§18.4: an ICMP port, host or network
+   * unreachable is a transport failure). Resolves with the failure, or undefined when nothing
+   * says so within a short bound. Streams learn this from connect() and never need it.
+   */
+  probeUnreachable?(target: Target): Promise<TransportError | undefined>;
 }

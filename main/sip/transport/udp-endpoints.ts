@@ -30,10 +30,18 @@ export interface UdpEndpointsOptions {
   receive(data: Uint8Array, arrival: Arrival): void;
 }
 
+/** How long a probe waits for an ICMP error: one round trip to any reachable host, with room. */
+const PROBE_WAIT_MS = 1000;
+/** Probes in flight at once; more are not sent (the transaction then waits for Timer B/F as before). */
+const MAX_PROBES = 16;
+/** RFC 5626 §4.4.1's keep-alive ping: a SIP server that listens ignores it. */
+const PROBE_BYTES = new Uint8Array([13, 10, 13, 10]);
+
 export class UdpEndpoints {
   readonly #options: UdpEndpointsOptions;
   #endpoints: UdpEndpoint[] = [];
   readonly #sourceAddressCache = new Map<string, string>();
+  readonly #probes = new Map<string, Promise<TransportError | undefined>>();
 
   constructor(options: UdpEndpointsOptions) {
     this.#options = options;
@@ -110,6 +118,39 @@ export class UdpEndpoints {
     return address;
   }
 
+  /**
+   * Is anything listening at `to`? §18.4: an ICMP port, host or network unreachable is a
+   * transport failure. The listening sockets are unconnected and never hear ICMP, so a
+   * short-lived socket connected to `to` sends a keep-alive ping and listens for the error
+   * the kernel reports on it. Resolves undefined when nothing is heard within PROBE_WAIT_MS.
+   */
+  probe(to: { address: string; port: number }): Promise<TransportError | undefined> {
+    const key = hostPort(canonicalIp(to.address), to.port);
+    const running = this.#probes.get(key);
+    if (running) return running;
+    if (this.#probes.size >= MAX_PROBES) return Promise.resolve(undefined);
+    const probe = new Promise<TransportError | undefined>((resolve) => {
+      const socket = dgram.createSocket(net.isIPv6(to.address) ? 'udp6' : 'udp4');
+      const finish = (result: TransportError | undefined) => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        socket.on('error', () => undefined);
+        socket.close();
+        resolve(result);
+      };
+      const timer = setTimeout(() => finish(undefined), PROBE_WAIT_MS);
+      timer.unref();
+      socket.on('error', (err: NodeJS.ErrnoException) => finish(unreachable(err, to)));
+      socket.connect(to.port, to.address, () => {
+        socket.send(PROBE_BYTES, (err) => {
+          if (err) finish(unreachable(err, to));
+        });
+      });
+    }).finally(() => this.#probes.delete(key));
+    this.#probes.set(key, probe);
+    return probe;
+  }
+
   send(endpoint: UdpEndpoint, bytes: Uint8Array, to: { address: string; port: number }): Promise<void> {
     return new Promise((resolve, reject) => {
       endpoint.socket.send(bytes, to.port, to.address, (err) => {
@@ -121,5 +162,19 @@ export class UdpEndpoints {
         resolve();
       });
     });
+  }
+}
+
+/** What an error on a probe socket means: only "unreachable" answers count, anything else is no news. */
+function unreachable(err: NodeJS.ErrnoException, to: { address: string; port: number }): TransportError | undefined {
+  const at = hostPort(to.address, to.port);
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new TransportError(`nothing listens on UDP ${at} (the host answered "port unreachable")`, 'ECONNREFUSED');
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return describeConnectError(err, to);
+    default:
+      return undefined;
   }
 }

@@ -4,6 +4,7 @@
  * line: with --json nothing but JSON objects.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -86,6 +87,34 @@ describe('appel call', () => {
     expect(Date.now() - began).toBeLessThan(10_000);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain("call: 'two words' is not an address");
+  });
+});
+
+describe('a dead UDP server', () => {
+  it('is reported from the ICMP "port unreachable", not after 32 s of retransmissions (§18.4)', async () => {
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()));
+    const { port } = probe.address();
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const run = start(['call', `sip:bob@127.0.0.1:${port}`, '--listen', 'udp:127.0.0.1:0']);
+    // finish() kills the run at 15 s, well before Timer B's 32 s.
+    expect(await finish(run)).not.toBe(0);
+    expect(run.stdout).toContain(`call ended: nothing listens on UDP 127.0.0.1:${port} (the host answered "port unreachable") (503)`);
+    // Said once: the end line on stdout is not repeated on stderr.
+    expect(run.stderr).toBe('');
+  });
+
+  it('a registration to it fails in words, once, and the account is not said to unregister', async () => {
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()));
+    const { port } = probe.address();
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const run = start(['register', '--aor', 'sip:alice@lab.test', '--proxy', `sip:127.0.0.1:${port}`, '--listen', 'udp:127.0.0.1:0']);
+    expect(await finish(run)).toBe(1);
+    expect(run.stdout).toBe(
+      `registering sip:alice@lab.test …\nregistration of sip:alice@lab.test failed: nothing listens on UDP 127.0.0.1:${port} (the host answered "port unreachable")\n`,
+    );
+    expect(run.stderr).toBe('');
   });
 });
 

@@ -36,6 +36,7 @@ describe('end codes from SIP outcomes', () => {
   it("the stack's own timeout and transport failure (words with an address) read as timeout and network", () => {
     expect(endCodeOfStatus(408, 'no answer from 10.0.0.1:5060 over UDP after 32 s')).toBe('timeout');
     expect(endCodeOfStatus(503, 'connection refused by 10.0.0.1:5061')).toBe('network');
+    expect(endCodeOfStatus(503, 'nothing listens on UDP 10.0.0.1:5060 (the host answered "port unreachable")')).toBe('network');
     expect(endCodeOfStatus(503, 'Service Unavailable')).toBe('unavailable');
   });
 

@@ -29,6 +29,14 @@ export class FakeTransport implements Transport {
   failWith: TransportError | undefined;
   /** When set, sendRequest resolves with this protocol instead of the one asked for (§18.1.1). */
   switchTo: TransportProtocol | undefined;
+  /** The targets probed for ICMP unreachable (§18.4), and what the next probe answers. */
+  readonly probes: Target[] = [];
+  probeAnswer: Promise<TransportError | undefined> = Promise.resolve(undefined);
+
+  probeUnreachable(target: Target): Promise<TransportError | undefined> {
+    this.probes.push(target);
+    return this.probeAnswer;
+  }
 
   sendRequest(request: SipRequest, target: Target): Promise<Target> {
     this.requests.push({ request, text: request.toString(), target });

@@ -43,6 +43,34 @@ function setup(target: Target = UDP_TARGET) {
   return { clock, transport, layer, tx, responses, onTimeout, onTransportError, answer, sendTimes };
 }
 
+describe('INVITE client transaction — a dead UDP target (§18.4)', () => {
+  it('an ICMP unreachable heard at the first retransmission ends Calling with a 503, not Timer B\'s 408', async () => {
+    const { clock, transport, tx, responses, onTimeout, onTransportError } = setup();
+    transport.probeAnswer = Promise.resolve(new TransportError('nothing listens on UDP 127.0.0.2:5060', 'ECONNREFUSED'));
+    await flush();
+    clock.advance(500);
+    await flush();
+    expect(transport.probes).toHaveLength(1);
+    expect(tx.state).toBe('Terminated');
+    expect(onTransportError).toHaveBeenCalledTimes(1);
+    expect(onTimeout).not.toHaveBeenCalled();
+    expect(responses.map((r) => r.status)).toEqual([503]);
+  });
+
+  it('once a provisional arrived, a late probe answer is ignored', async () => {
+    const { clock, transport, tx, responses, answer } = setup();
+    let resolveProbe: (e: TransportError | undefined) => void = () => undefined;
+    transport.probeAnswer = new Promise((resolve) => (resolveProbe = resolve));
+    await flush();
+    clock.advance(500);
+    answer(180, 'b');
+    resolveProbe(new TransportError('late', 'ECONNREFUSED'));
+    await flush();
+    expect(tx.state).toBe('Proceeding');
+    expect(responses.map((r) => r.status)).toEqual([180]);
+  });
+});
+
 describe('INVITE client transaction — Calling (§17.1.1.2)', () => {
   it('MUST enter Calling and pass the INVITE to the transport', () => {
     const { tx, transport } = setup();

@@ -3,6 +3,7 @@
  * the state machines against real sockets, Via stamping and response routing. Waits are
  * bounded by the test timeout; nothing here measures time.
  */
+import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DigestAuthenticator } from '../../../main/sip/auth/index.ts';
 import { digestResponse } from '../../../main/sip/auth/digest.ts';
@@ -163,5 +164,57 @@ describe.each(['UDP', 'TCP'] as const)('two transaction layers over %s on loopba
     req.setHeader('CSeq', '2 REGISTER');
     const second = await send(req);
     expect(second.status).toBe(200);
+  });
+});
+
+describe('a dead UDP server on loopback (§18.4)', () => {
+  /** A UDP port nothing listens on: bound by the OS, then closed. */
+  async function closedUdpPort(): Promise<number> {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    const { port } = socket.address();
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    return port;
+  }
+
+  it('a REGISTER to a closed port ends with a 503 from the ICMP "port unreachable", before Timer F', async () => {
+    const uac = await endpoint('UDP');
+    const port = await closedUdpPort();
+    const failures: string[] = [];
+    let timedOut = false;
+    const final = await next<SipResponse>((resolve) =>
+      uac.layer.request(newRequest('REGISTER', `sip:127.0.0.1:${port}`), { protocol: 'UDP', address: '127.0.0.1', port }, {
+        onResponse: (r) => {
+          if (r.status >= 200) resolve(r);
+        },
+        onTimeout: () => (timedOut = true),
+        onTransportError: (e) => failures.push(`${e.errno}: ${e.message}`),
+      }),
+    );
+    // Timer F is 32 s and the test's own limit 5 s: only the probe can have ended it.
+    expect(final.status).toBe(503);
+    expect(timedOut).toBe(false);
+    expect(failures).toEqual([`ECONNREFUSED: nothing listens on UDP 127.0.0.1:${port} (the host answered "port unreachable")`]);
+  });
+
+  it('a server that listens is not reported dead: the probe hears nothing and the answer comes', async () => {
+    const uac = await endpoint('UDP');
+    const late = await endpoint('UDP');
+    // The server answers only the retransmission, after the probe went out.
+    let seen = 0;
+    late.layer.onRequest((tx) => {
+      seen++;
+      setTimeout(() => tx.respond(createResponse(tx.request, { status: 200, toTag: 'late' })), 700);
+    });
+    expect(await uac.transport.probeUnreachable(late.target)).toBeUndefined();
+    const final = await next<SipResponse>((resolve) =>
+      uac.layer.request(newRequest('OPTIONS', `sip:127.0.0.1:${late.target.port}`), late.target, {
+        onResponse: (r) => {
+          if (r.status >= 200) resolve(r);
+        },
+      }),
+    );
+    expect(final.status).toBe(200);
+    expect(seen).toBe(1);
   });
 });

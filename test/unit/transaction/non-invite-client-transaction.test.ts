@@ -85,6 +85,51 @@ describe('non-INVITE client transaction — Trying (§17.1.2.2)', () => {
   });
 });
 
+describe('non-INVITE client transaction — a dead UDP target (§18.4)', () => {
+  it('asks the transport once, at the first retransmission, and an ICMP unreachable ends it with a 503', async () => {
+    const { clock, transport, tx, responses, onTimeout } = setup();
+    transport.probeAnswer = Promise.resolve(new TransportError('nothing listens on UDP 127.0.0.2:5060', 'ECONNREFUSED'));
+    await flush();
+    expect(transport.probes).toEqual([]);
+    clock.advance(500);
+    expect(transport.probes).toEqual([UDP_TARGET]);
+    await flush();
+    expect(tx.state).toBe('Terminated');
+    expect(responses.map((r) => r.status)).toEqual([503]);
+    expect(onTimeout).not.toHaveBeenCalled();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a probe that hears nothing changes nothing: Timer F still ends it, and nothing is probed twice', async () => {
+    const { clock, transport, responses } = setup();
+    await flush();
+    clock.advance(32_000);
+    await flush();
+    expect(transport.probes).toHaveLength(1);
+    expect(responses.map((r) => r.status)).toEqual([408]);
+  });
+
+  it('a response that arrives before the probe answers wins', async () => {
+    const { clock, transport, tx, responses, answer } = setup();
+    let resolveProbe: (e: TransportError | undefined) => void = () => undefined;
+    transport.probeAnswer = new Promise((resolve) => (resolveProbe = resolve));
+    await flush();
+    clock.advance(500);
+    answer(100);
+    resolveProbe(new TransportError('late', 'ECONNREFUSED'));
+    await flush();
+    expect(tx.state).toBe('Proceeding');
+    expect(responses.map((r) => r.status)).toEqual([100]);
+  });
+
+  it('never probes a reliable transport', async () => {
+    const { clock, transport } = setup(TCP_TARGET);
+    await flush();
+    clock.advance(32_000);
+    expect(transport.probes).toEqual([]);
+  });
+});
+
 describe('non-INVITE client transaction — Proceeding and Completed', () => {
   it('MUST transition to Proceeding on a 1xx, and Timer E then fires every T2', async () => {
     const { clock, tx, answer, responses, sendTimes } = setup();
