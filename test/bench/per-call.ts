@@ -1,0 +1,144 @@
+// One steady call, the thing every user makes: Appel's command line as the caller beside baresip
+// 1.0 as the caller, both calling the same auto-answering baresip, same codec, same run, one
+// private network namespace on loopback.
+//
+//   - CPU: the caller process, all its threads (utime + stime of /proc/PID/stat, which counts
+//     every thread), over the same WINDOW_S seconds of a call that has been up SETTLE_S seconds,
+//     as % of one core. Both callers play the same 8 kHz tone as their microphone.
+//   - memory: the caller's resident set (VmRSS) at the end of that window, and Appel's idle
+//     (registered nowhere, listening, no call) before the call.
+//
+//   node_modules/.bin/node test/bench/per-call.ts [--codecs pcmu,g722,opus] [--window 12]
+//   import { run } from './per-call.ts'                   returns the rows
+//
+// Bounded: every wait has a limit; the namespace and every process in it end with the run.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { NetNs } from '../interop/lab/netns.ts';
+import { AppelProcess } from '../interop/lab/appel-cli.ts';
+import { Baresip, type BaresipCodec } from '../interop/lab/baresip.ts';
+import { makeToneWav } from '../interop/lab/peers-audio-fixtures.ts';
+import type { CallCodec } from '../../main/contract/api.ts';
+
+const CALLEE_PORT = 5062;
+const BARESIP_CALLER_PORT = 5080;
+const APPEL_PORT = 5070;
+const SETTLE_S = 3;
+
+/** Appel's name of a codec → baresip's. */
+const BARESIP_CODEC: Partial<Record<CallCodec, BaresipCodec>> = { pcmu: 'PCMU', g722: 'G722/16000/1', opus: 'opus' };
+
+export interface PerCallRow {
+  codec: CallCodec;
+  appelCpu: number;
+  baresipCpu: number;
+  appelRssMb: number;
+  baresipRssMb: number;
+  appelIdleRssMb: number;
+}
+
+const TICK = 100; // USER_HZ on Linux
+
+/** CPU ticks (user + system, every thread) and resident MB of a process. */
+function sample(pid: number): { ticks: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { ticks, rssMb: rss ? Number(rss[1]) / 1024 : NaN };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** % of one core the process used over `seconds`, and its RSS at the end. */
+async function measure(pid: number, seconds: number): Promise<{ cpu: number; rssMb: number }> {
+  const a = sample(pid);
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const b = sample(pid);
+  const elapsed = (performance.now() - t0) / 1000;
+  return { cpu: ((b.ticks - a.ticks) / TICK / elapsed) * 100, rssMb: b.rssMb };
+}
+
+/** `listen` with nothing to do: the engine's resident set once it has settled. */
+async function appelIdle(ns: NetNs): Promise<number> {
+  const appel = new AppelProcess(ns, ['listen', '--listen', `udp:127.0.0.1:${APPEL_PORT}`]);
+  try {
+    await appel.wait((e) => e.event === 'listening', 'listening', 15_000);
+    await sleep(SETTLE_S * 1000);
+    return sample(appel.child.pid!).rssMb;
+  } finally {
+    appel.child.kill('SIGTERM');
+    await appel.exit(10_000).catch(() => undefined);
+  }
+}
+
+async function appelCall(ns: NetNs, codec: CallCodec, tone: string, windowS: number): Promise<{ cpu: number; rssMb: number }> {
+  const appel = new AppelProcess(ns, ['call', `sip:callee@127.0.0.1:${CALLEE_PORT}`, '--listen', `udp:127.0.0.1:${APPEL_PORT}`, '--codecs', codec, '--play', tone, '--duration', String(windowS + 3 * SETTLE_S)]);
+  try {
+    await appel.wait((e) => e.event === 'answered', 'answered', 20_000);
+    await sleep(SETTLE_S * 1000);
+    return await measure(appel.child.pid!, windowS);
+  } finally {
+    appel.child.kill('SIGTERM');
+    await appel.exit(10_000).catch(() => undefined);
+  }
+}
+
+async function baresipCall(ns: NetNs, codec: BaresipCodec, tone: string, windowS: number): Promise<{ cpu: number; rssMb: number }> {
+  const caller = new Baresip(ns, { user: 'caller', registrar: null, sipPort: BARESIP_CALLER_PORT, ctrlPort: 4445, codecs: [codec], playWav: tone, rtpPorts: [40000, 40999] });
+  await caller.start();
+  try {
+    await caller.dial(`sip:callee@127.0.0.1:${CALLEE_PORT}`);
+    await caller.waitFor('CALL_ESTABLISHED', 15_000);
+    await sleep(SETTLE_S * 1000);
+    return await measure(caller.pid!, windowS);
+  } finally {
+    await caller.hangup().catch(() => undefined);
+    await caller.stop();
+  }
+}
+
+export async function run(codecs: CallCodec[], windowS: number): Promise<PerCallRow[]> {
+  const ns = await NetNs.create();
+  const rows: PerCallRow[] = [];
+  try {
+    const idleRssMb = await appelIdle(ns);
+    const tone = makeToneWav(ns.dir, { frequency: 440, seconds: 120 });
+    for (const codec of codecs) {
+      const b = BARESIP_CODEC[codec];
+      if (!b) throw new Error(`per-call: no baresip name for ${codec}`);
+      const callee = new Baresip(ns, { user: 'callee', registrar: null, sipPort: CALLEE_PORT, ctrlPort: 4444, autoAnswer: true, codecs: [b], playWav: tone });
+      await callee.start();
+      try {
+        const appel = await appelCall(ns, codec, tone, windowS);
+        const baresip = await baresipCall(ns, b, tone, windowS);
+        rows.push({ codec, appelCpu: appel.cpu, baresipCpu: baresip.cpu, appelRssMb: appel.rssMb, baresipRssMb: baresip.rssMb, appelIdleRssMb: idleRssMb });
+      } finally {
+        await callee.stop();
+      }
+    }
+  } finally {
+    await ns.close();
+  }
+  return rows;
+}
+
+function print(rows: PerCallRow[], windowS: number): void {
+  const pct = (x: number) => `${x.toFixed(2)} %`;
+  const mb = (x: number) => `${x.toFixed(0)} MB`;
+  console.log(`One steady call, caller side, CPU over the same ${windowS} s (all threads), RSS at its end; callee: auto-answering baresip.`);
+  console.log('| codec | Appel CPU | baresip CPU | Appel / baresip | Appel RSS | baresip RSS | Appel idle RSS |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.codec} | ${pct(r.appelCpu)} | ${pct(r.baresipCpu)} | ${(r.appelCpu / r.baresipCpu).toFixed(2)}× | ${mb(r.appelRssMb)} | ${mb(r.baresipRssMb)} | ${mb(r.appelIdleRssMb)} |`);
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { codecs: { type: 'string' }, window: { type: 'string' } } });
+  const codecs = (values.codecs ?? 'pcmu,g722,opus').split(',') as CallCodec[];
+  const windowS = Number(values.window ?? 12);
+  print(await run(codecs, windowS), windowS);
+}
