@@ -429,11 +429,12 @@ export class MediaEngine {
         break;
       case 'wav': {
         const native = await this.#getNative();
-        // Play the file at its own rate when it is a usual one; the stream adapts it to the codec.
+        // Play the file at its own rate when it is a usual one; the stream adapts it to the codec
+        // (an 8 kHz file sent as PCMU is never resampled).
         try {
           port = new WavFileSource({
             path: spec.path,
-            sampleRate: 16000,
+            sampleRate: 'file',
             loop: spec.loop ?? false,
             createResampler: native.createResampler,
             onEnd: () => streamId !== undefined && this.#emit({ type: 'source-ended', streamId }),
@@ -459,7 +460,8 @@ export class MediaEngine {
     let port: AudioPort;
     switch (spec?.kind) {
       case 'silence':
-        port = new SilenceSource({ sampleRate: 8000 });
+        // At the codec's rate: what is thrown away is not resampled first.
+        port = new SilenceSource({ sampleRate: rateHint ?? entry?.stream?.codecSampleRate ?? 8000 });
         break;
       case 'wav': {
         const rate = spec.sampleRate ?? rateHint ?? entry?.stream?.codecSampleRate ?? 8000;

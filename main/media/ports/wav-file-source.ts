@@ -13,8 +13,13 @@ export type ResamplerFactory = (options: { from: number; to: number }) => Resamp
 
 export interface WavFileSourceOptions {
   path: string;
-  /** The port's rate; the file is resampled to it when it differs. */
-  sampleRate: number;
+  /**
+   * The port's rate; the file is resampled to it when it differs. 'file': the file's own rate
+   * when it is one a 20 ms frame divides (8, 16, 24, 32, 44.1, 48 kHz…), else `fallbackRate`.
+   */
+  sampleRate: number | 'file';
+  /** With `sampleRate: 'file'`, the port's rate for a file whose own rate is unusual (default 16 kHz). */
+  fallbackRate?: number;
   /** Start again at the end (default false: silence after the end). */
   loop?: boolean;
   /** Needed when the file's rate differs from `sampleRate` (the engine passes the native one). */
@@ -44,16 +49,18 @@ export class WavFileSource implements AudioPort {
 
   constructor(options: WavFileSourceOptions) {
     const info = WavFormat.parse(readFileSync(options.path));
-    this.sampleRate = options.sampleRate;
+    // A 20 ms frame must be a whole number of samples at the port's rate.
+    const ownRateFits = info.sampleRate % 50 === 0 && info.sampleRate >= 8000 && info.sampleRate <= 48000;
+    this.sampleRate = options.sampleRate !== 'file' ? options.sampleRate : ownRateFits ? info.sampleRate : (options.fallbackRate ?? 16000);
     this.fileSampleRate = info.sampleRate;
     this.#mono = WavFormat.toMono(info.samples, info.channels);
     this.durationMs = (this.#mono.length * 1000) / info.sampleRate;
-    this.#frame = frameSamples(options.sampleRate);
+    this.#frame = frameSamples(this.sampleRate);
     this.#loop = options.loop ?? false;
     this.#onEnd = options.onEnd;
-    if (info.sampleRate !== options.sampleRate) {
-      if (!options.createResampler) throw new TypeError(`createResampler: needed to play a ${info.sampleRate} Hz file on a ${options.sampleRate} Hz port`);
-      this.#resampler = options.createResampler({ from: info.sampleRate, to: options.sampleRate });
+    if (info.sampleRate !== this.sampleRate) {
+      if (!options.createResampler) throw new TypeError(`createResampler: needed to play a ${info.sampleRate} Hz file on a ${this.sampleRate} Hz port`);
+      this.#resampler = options.createResampler({ from: info.sampleRate, to: this.sampleRate });
     }
   }
 

@@ -181,6 +181,30 @@ describe('WavRecorder and WavFileSource', () => {
     expect(() => new WavFileSource({ path, sampleRate: 48000 })).toThrow(/createResampler/);
   });
 
+  it("sampleRate 'file' plays a usual rate as it is (no resampler) and an unusual one at the fallback", () => {
+    const path = join(dir, 'own-rate.wav');
+    const left = sine({ sampleRate: 8000, frequency: 400, levelDb: -10, seconds: 0.1 });
+    writeWav(path, { sampleRate: 8000, channels: [left] });
+    const own = new WavFileSource({ path, sampleRate: 'file' });
+    expect(own.sampleRate).toBe(8000);
+    expect([...own.getFrame()]).toEqual([...left.subarray(0, 160)]);
+
+    const odd = join(dir, 'odd-rate.wav');
+    writeWav(odd, { sampleRate: 11025, channels: [new Int16Array(11025)] });
+    const made: number[] = [];
+    const fallback = new WavFileSource({
+      path: odd,
+      sampleRate: 'file',
+      createResampler: (o) => {
+        made.push(o.to);
+        return { process: (pcm) => new Int16Array(Math.round((pcm.length * o.to) / o.from)), close: () => {} };
+      },
+    });
+    expect(fallback.sampleRate).toBe(16000);
+    expect(made).toEqual([16000]);
+    expect(fallback.getFrame().length).toBe(320);
+  });
+
   it('rejects what is not PCM16 WAV', () => {
     expect(() => WavFormat.parse(new TextEncoder().encode('RIFF....WAVEjunk'))).toThrow(WavFormatError);
     const h = WavFormat.header({ sampleRate: 8000, channels: 1, dataBytes: 0 });

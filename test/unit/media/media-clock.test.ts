@@ -1,0 +1,72 @@
+/**
+ * The media clock over a scheduler that behaves like Node's timers: a timeout may fire up to a
+ * millisecond before the monotonic clock reaches it (libuv counts whole milliseconds).
+ */
+import { describe, expect, it } from 'vitest';
+import { MediaClock, type Scheduler } from '../../../main/media/media-clock.ts';
+
+/** A manual clock whose timers fire `earlyMs` before they are due, as Node's can. */
+class EarlyScheduler implements Scheduler {
+  #now = 0;
+  #timers: Array<{ at: number; fn: () => void; id: number }> = [];
+  #ids = 0;
+  wakes = 0;
+  constructor(private readonly earlyMs: number) {}
+  now(): number {
+    return this.#now;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.#ids;
+    this.#timers.push({ at: this.#now + Math.max(0, ms - this.earlyMs), fn, id });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.#timers = this.#timers.filter((t) => t.id !== handle);
+  }
+  /** Time passes and no timer fires (a blocked event loop). */
+  stall(ms: number): void {
+    this.#now += ms;
+  }
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      this.#timers.sort((a, b) => a.at - b.at);
+      const t = this.#timers[0];
+      if (!t || t.at > end) break;
+      this.#timers.shift();
+      this.#now = Math.max(this.#now, t.at);
+      this.wakes++;
+      t.fn();
+    }
+    this.#now = end;
+  }
+}
+
+describe('MediaClock', () => {
+  it('one wake-up per frame when timers fire up to 1 ms early, frames due every 20 ms', () => {
+    const scheduler = new EarlyScheduler(0.9);
+    const clock = new MediaClock({ scheduler });
+    const due: number[] = [];
+    clock.start((k, dueMs) => due.push(dueMs));
+    scheduler.advance(1000);
+    clock.stop();
+    expect(due).toHaveLength(51); // frame 0 at start, then one every 20 ms up to 1000 ms
+    expect(due.slice(0, 3)).toEqual([0, 20, 40]);
+    // Frame 0 runs from start(); each later frame costs exactly one wake-up.
+    expect(scheduler.wakes).toBe(50);
+  });
+
+  it('after a stall runs at most maxCatchUpFrames and counts the rest as skipped', () => {
+    const scheduler = new EarlyScheduler(0);
+    const clock = new MediaClock({ scheduler, maxCatchUpFrames: 5 });
+    const frames: number[] = [];
+    clock.start((k) => frames.push(k));
+    scheduler.advance(20);
+    expect(frames).toEqual([0, 1]);
+    scheduler.stall(1000); // now 1020: frames 2..51 are due
+    scheduler.advance(0);
+    expect(frames.slice(2)).toEqual([47, 48, 49, 50, 51]);
+    expect(clock.skipped).toBe(45);
+    clock.stop();
+  });
+});
