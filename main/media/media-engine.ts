@@ -325,7 +325,7 @@ export class MediaEngine {
     let source: AudioPort;
     let sink: AudioPort;
     try {
-      source = await this.#makeSource(spec.source, streamId, entry, spec.device);
+      source = await this.#makeSource(spec.source, streamId, entry, spec.device, codecRate(spec.codec));
       sink = await this.#makeSink(spec.sink, streamId, entry, spec.device, codecRate(spec.codec));
     } catch (err) {
       for (const p of entry.owned) p.close();
@@ -417,15 +417,17 @@ export class MediaEngine {
     return this.#local.port(streamId);
   }
 
-  async #makeSource(spec: SourceSpec, streamId: string | undefined, entry: StreamEntry | undefined, device?: { port: PortLike; sampleRate: number }): Promise<AudioPort> {
+  async #makeSource(spec: SourceSpec, streamId: string | undefined, entry: StreamEntry | undefined, device?: { port: PortLike; sampleRate: number }, rateHint?: number): Promise<AudioPort> {
     let port: AudioPort;
+    // Made at the codec's rate, a generated signal reaches the encoder without a resampler.
+    const rate = rateHint ?? entry?.stream?.codecSampleRate ?? 16000;
     switch (spec?.kind) {
       case 'silence':
-        port = new SilenceSource({ sampleRate: 8000 });
+        port = new SilenceSource({ sampleRate: rate });
         break;
       case 'tone':
         if (!Array.isArray(spec.frequencies) || spec.frequencies.length === 0) throw new MediaEngineError('bad-request', 'source.frequencies: expected one or two frequencies');
-        port = new ToneSource({ sampleRate: 16000, frequencies: spec.frequencies, ...(spec.levelDb !== undefined ? { levelDb: spec.levelDb } : {}), ...(spec.cadence ? { cadence: spec.cadence } : {}) });
+        port = new ToneSource({ sampleRate: rate, frequencies: spec.frequencies, ...(spec.levelDb !== undefined ? { levelDb: spec.levelDb } : {}), ...(spec.cadence ? { cadence: spec.cadence } : {}) });
         break;
       case 'wav': {
         const native = await this.#getNative();
