@@ -285,6 +285,45 @@ describe('DeviceBridge', () => {
     bridge.close();
     port2.close();
   });
+
+  it('drops a backlog the capture never dipped into over a second, keeping the slack; an underrun drops nothing', async () => {
+    const { port1, port2 } = new MessageChannel();
+    // 8 kHz: 160 samples a frame, slack 5 ms = 40 samples.
+    const bridge = new DeviceBridge({ port: port1, sampleRate: 8000 });
+    // A start-up burst: 30 ms ahead (240 samples), then real time, 160 per frame.
+    let next = 0;
+    const post = (n: number) => port2.postMessage(Int16Array.from({ length: n }, () => next++));
+    post(240);
+    let taken = 0;
+    for (let k = 0; k < 50; k++) {
+      post(160);
+      await until(() => bridge.buffered === 240 + 160);
+      const f = bridge.getFrame();
+      taken = f[159];
+    }
+    // Lowest level after each frame was 240: 200 of it was never needed.
+    expect(bridge.stats.droppedSamples).toBe(200);
+    expect(bridge.buffered).toBe(40);
+    expect(taken).toBe(49 * 160 + 159);
+    // The next frame starts right after what was dropped.
+    post(160);
+    await until(() => bridge.buffered === 200);
+    expect(bridge.getFrame()[0]).toBe(taken + 1 + 200);
+
+    // A second window with an underrun in it (one block late): nothing more is dropped.
+    const dropped = bridge.stats.droppedSamples;
+    for (let k = 0; k < 49; k++) {
+      if (k !== 10) {
+        post(160);
+        await until(() => bridge.buffered >= 160);
+      }
+      bridge.getFrame();
+    }
+    expect(bridge.stats.underruns).toBe(1);
+    expect(bridge.stats.droppedSamples).toBe(dropped);
+    bridge.close();
+    port2.close();
+  });
 });
 
 describe('ComfortNoise (RFC 3389 §3.1)', () => {
