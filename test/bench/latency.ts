@@ -94,7 +94,6 @@ export async function run(marks = 10): Promise<LatencyResult> {
     if (process.env.LATENCY_DEBUG) console.error(JSON.stringify({ jb: s.stats.jitterBufferMs, jitter: s.stats.jitterMs, late: s.stats.latePackets, concealed: s.stats.concealedFrames }));
   });
 
-  let target: { address: string; port: number } | undefined;
   remote.on('message', (msg) => {
     const payload = msg.subarray(12);
     const loud = payload.some((b) => ulawLoud(b));
@@ -111,7 +110,7 @@ export async function run(marks = 10): Promise<LatencyResult> {
     sink: { kind: 'device' },
     device: { port: workerSide, sampleRate: RATE },
   });
-  target = { address: '127.0.0.1', port: created.localPort };
+  const target = { address: '127.0.0.1', port: created.localPort };
 
   // Capture: 128-sample blocks posted as real time asks; a 100 ms burst at the start of each second.
   const t0 = performance.now();
@@ -156,7 +155,7 @@ export async function run(marks = 10): Promise<LatencyResult> {
       // A 500 Hz square wave (8 samples up, 8 down).
       if (loud) for (let i = 0; i < 160; i++) packet[12 + i] = (i >> 3) % 2 ? 0x80 : 0x00;
       if (loud) remoteSends.push(performance.now());
-      remote.send(packet, target!.port, target!.address);
+      remote.send(packet, target.port, target.address);
       seq = (seq + 1) & 0xffff;
       ts = (ts + 160) >>> 0;
       sentFrames++;
