@@ -38,7 +38,7 @@ const SIPP_UAS_PORT = 5090;
 /** Capacity steps (simultaneous calls), the ramp rate, and the time all calls of a step are up. */
 /** APPEL_BENCH_QUICK=1: two small steps of each, to check the harness itself. */
 const QUICK = process.env.APPEL_BENCH_QUICK === '1';
-const CAPACITY_STEPS = QUICK ? [5, 10] : [10, 25, 50, 100, 150, 200, 250, 300];
+const CAPACITY_STEPS = QUICK ? [5, 10] : [10, 25, 50, 100, 150, 200, 250, 300, 400, 500];
 const RAMP_CPS = 20;
 const WINDOW_MS = 9_000;
 const JITTER_LIMIT_MS = 30;
