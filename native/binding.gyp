@@ -1,5 +1,6 @@
-# Appel native addon (appel_native.node): Opus, G.722, G.711 µ/A-law, G.729, GSM 06.10 codecs,
-# a speexdsp resampler and libsrtp2 SRTP, for the media engine in main/media/ through index.ts.
+# Appel native addons: appel_native.node (Opus, G.722, G.711 µ/A-law, G.729, GSM 06.10 codecs,
+# a speexdsp resampler and libsrtp2 SRTP, through index.ts) and appel_video.node (VP8 through
+# libvpx, H.264 through OpenH264, through video.ts), for the media engine in main/media/.
 #
 # Build with `npm run build:native` (also run by `npm ci` through the install script). It first
 # runs check-deps.js, which names any missing Debian -dev package, then node-gyp with
@@ -33,6 +34,29 @@
         '<!@(node check-deps.js --cflags)',
       ],
       'libraries': ['<!@(node check-deps.js --libs)'],
+    },
+    {
+      # The video codecs (VP8 through libvpx, H.264 through OpenH264), apart: an audio-only engine
+      # never loads them.
+      'target_name': 'appel_video',
+      'sources': [
+        'src/video/video-addon.cc',
+        'src/video/vp8-codec.cc',
+        'src/video/h264-codec.cc',
+      ],
+      'dependencies': [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
+      ],
+      'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
+      'cflags': ['-fvisibility=hidden', '-Wall', '-Wextra'],
+      'cflags_cc': [
+        '-std=c++17',
+        '-fvisibility=hidden',
+        '-Wall',
+        '-Wextra',
+        '<!@(node check-deps.js --cflags video)',
+      ],
+      'libraries': ['<!@(node check-deps.js --libs video)'],
     },
   ],
 }

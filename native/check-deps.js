@@ -3,8 +3,9 @@
 //   node native/check-deps.js           check everything; on a gap print one line per missing
 //                                       Debian package ("missing libopus-dev: apt-get install
 //                                       libopus-dev") and exit 1
-//   node native/check-deps.js --cflags  compiler flags for binding.gyp (pkg-config, else -I)
-//   node native/check-deps.js --libs    linker flags for binding.gyp (pkg-config, else -l)
+//   node native/check-deps.js --cflags [video]  compiler flags for binding.gyp (pkg-config, else
+//                                       -I) of the audio addon, or of the video one
+//   node native/check-deps.js --libs [video]    linker flags for binding.gyp (pkg-config, else -l)
 //
 // bcg729 and gsm ship no .pc file on some Debian releases: for those (and for any library when
 // pkg-config itself is absent) the header is looked up in the usual include directories and the
@@ -13,15 +14,20 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import process from 'node:process';
 
-/** @type {{ pc: string | null, header: string, lib: string, deb: string }[]} */
+/** @type {{ pc: string | null, header: string, lib: string, deb: string, addon: 'audio' | 'video' }[]} */
 const LIBRARIES = [
-  { pc: 'opus', header: 'opus/opus.h', lib: 'opus', deb: 'libopus-dev' },
-  { pc: 'speexdsp', header: 'speex/speex_resampler.h', lib: 'speexdsp', deb: 'libspeexdsp-dev' },
-  { pc: 'libsrtp2', header: 'srtp2/srtp.h', lib: 'srtp2', deb: 'libsrtp2-dev' },
-  { pc: 'spandsp', header: 'spandsp/g722.h', lib: 'spandsp', deb: 'libspandsp-dev' },
-  { pc: 'libbcg729', header: 'bcg729/decoder.h', lib: 'bcg729', deb: 'libbcg729-dev' },
-  { pc: null, header: 'gsm/gsm.h', lib: 'gsm', deb: 'libgsm1-dev' },
+  { pc: 'opus', header: 'opus/opus.h', lib: 'opus', deb: 'libopus-dev', addon: 'audio' },
+  { pc: 'speexdsp', header: 'speex/speex_resampler.h', lib: 'speexdsp', deb: 'libspeexdsp-dev', addon: 'audio' },
+  { pc: 'libsrtp2', header: 'srtp2/srtp.h', lib: 'srtp2', deb: 'libsrtp2-dev', addon: 'audio' },
+  { pc: 'spandsp', header: 'spandsp/g722.h', lib: 'spandsp', deb: 'libspandsp-dev', addon: 'audio' },
+  { pc: 'libbcg729', header: 'bcg729/decoder.h', lib: 'bcg729', deb: 'libbcg729-dev', addon: 'audio' },
+  { pc: null, header: 'gsm/gsm.h', lib: 'gsm', deb: 'libgsm1-dev', addon: 'audio' },
+  { pc: 'vpx', header: 'vpx/vpx_encoder.h', lib: 'vpx', deb: 'libvpx-dev', addon: 'video' },
+  { pc: 'openh264', header: 'wels/codec_api.h', lib: 'openh264', deb: 'libopenh264-dev', addon: 'video' },
 ];
+
+/** The addon whose flags are asked for: `--cflags video` → the video addon's libraries. */
+const addon = process.argv[3] === 'video' ? 'video' : 'audio';
 
 const INCLUDE_DIRS = ['/usr/include', '/usr/local/include', `/usr/include/${multiarch()}`];
 
@@ -55,18 +61,18 @@ function headerFound(header) {
 
 function cflags() {
   const flags = [];
-  for (const l of LIBRARIES) {
+  for (const l of LIBRARIES.filter((x) => x.addon === addon)) {
     const pc = pkgConfig(l.pc, '--cflags');
     if (pc) flags.push(...pc.split(/\s+/));
   }
   // opus.h is included as <opus.h> (opus.pc adds -I/usr/include/opus); keep that without pkg-config.
-  if (!flags.some((f) => f.endsWith('/opus'))) flags.push('-I/usr/include/opus');
+  if (addon === 'audio' && !flags.some((f) => f.endsWith('/opus'))) flags.push('-I/usr/include/opus');
   return [...new Set(flags.filter(Boolean))];
 }
 
 function libs() {
   const flags = [];
-  for (const l of LIBRARIES) {
+  for (const l of LIBRARIES.filter((x) => x.addon === addon)) {
     const pc = pkgConfig(l.pc, '--libs');
     flags.push(...(pc ? pc.split(/\s+/) : [`-l${l.lib}`]));
   }

@@ -6,7 +6,7 @@
 // Every argument is validated here and a bad one throws a TypeError naming it; the C++ side trusts
 // what it is given (it still refuses wrong types rather than crash). Per-frame calls are
 // synchronous: encode/decode one 20 ms frame, protect/unprotect one packet.
-import { createRequire } from 'node:module';
+import { loadAddon } from './load-addon.ts';
 
 export type CodecName = 'opus' | 'g722' | 'pcmu' | 'pcma' | 'g729' | 'gsm';
 
@@ -116,28 +116,7 @@ interface Binding {
   opusVersion(): string;
 }
 
-function loadBinding(): Binding {
-  const require = createRequire(import.meta.url);
-  const tried: string[] = [];
-  // From the sources (native/index.ts), or compiled for Electron (dist/native/index.js, where the
-  // package copies the addon beside it, or the source tree's build during `npm start`).
-  const candidates = [
-    './build/Release/appel_native.node',
-    './build/Debug/appel_native.node',
-    '../../native/build/Release/appel_native.node',
-  ];
-  for (const path of candidates) {
-    try {
-      return require(path) as Binding;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
-      tried.push(path);
-    }
-  }
-  throw new Error(`Appel's native addon is not built (looked for ${tried.join(', ')} in native/): run \`npm run build:native\``);
-}
-
-const binding = loadBinding();
+const binding = loadAddon<Binding>('appel_native');
 
 // ---- argument checks (TypeError naming the argument) --------------------------------------------
 

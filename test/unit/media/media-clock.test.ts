@@ -11,7 +11,10 @@ class EarlyScheduler implements Scheduler {
   #timers: Array<{ at: number; fn: () => void; id: number }> = [];
   #ids = 0;
   wakes = 0;
-  constructor(private readonly earlyMs: number) {}
+  readonly earlyMs: number;
+  constructor(earlyMs: number) {
+    this.earlyMs = earlyMs;
+  }
   now(): number {
     return this.#now;
   }
