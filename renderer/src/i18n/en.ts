@@ -121,6 +121,7 @@ export const en = {
       savedAs: 'Saved as {uri}',
       noDomain: "Add an account first, or type the whole address (sip:name{'@'}domain).",
       invalidAddress: "Not an address: type an extension, a number, name{'@'}domain or a sip: address.",
+      localNumber: 'A number without + and its country code is called on your account’s domain: add an account first, or type the number with its country code (tel:+33123456789).',
     },
   },
   call: {

@@ -119,6 +119,7 @@ export const fr: Messages = {
       savedAs: 'Enregistrée comme {uri}',
       noDomain: "Ajoutez d’abord un compte, ou saisissez l’adresse complète (sip:nom{'@'}domaine).",
       invalidAddress: "Adresse non valable : saisissez un poste, un numéro, nom{'@'}domaine ou une adresse sip:.",
+      localNumber: 'Un numéro sans + ni indicatif de pays s’appelle sur le domaine de votre compte : ajoutez d’abord un compte, ou saisissez le numéro avec son indicatif (tel:+33123456789).',
     },
   },
   call: {

@@ -129,6 +129,8 @@ export const useCallsStore = defineStore('calls', () => {
       await attendedTransfer(mine.id, rest.id);
     } else {
       await hangup(mine.id);
+      // The other party comes on screen (and is not held again as "the call on screen" when resumed).
+      activeId.value = rest.id;
       await resume(rest.id);
     }
   }

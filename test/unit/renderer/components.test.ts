@@ -16,6 +16,7 @@ import { useHistoryStore } from '../../../renderer/src/stores/history.ts';
 import { useAccountsStore } from '../../../renderer/src/stores/accounts.ts';
 import { useSettingsStore } from '../../../renderer/src/stores/settings.ts';
 import { flushPromises, mountWith } from './mount.ts';
+import { installFakeAppel } from './fake-appel.ts';
 
 afterEach(() => {
   document.body.innerHTML = '';
@@ -54,10 +55,36 @@ describe('ContactEditor', () => {
 
   it('says what is wrong with a tel: number or a missing name', async () => {
     const { wrapper } = await mountWith(ContactEditor);
-    await wrapper.get('[data-testid=contact-uri] input').setValue('tel:0123');
+    await wrapper.get('[data-testid=contact-uri] input').setValue('tel:+33abc');
     await wrapper.get('form').trigger('submit');
     expect(wrapper.text()).toContain('Enter a name.');
     expect(wrapper.text()).toContain('A tel: number starts with + and the country code');
+  });
+
+  it('a local tel: number: saved as the dialpad calls it, or why not in words (en, fr)', async () => {
+    const withAccount = { accounts: { accounts: [{ id: '1', aor: 'sip:alice@lab.test', state: 'registered' }], loaded: true } };
+    const { wrapper } = await mountWith(ContactEditor, { initialState: withAccount });
+    const contacts = useContactsStore();
+    vi.mocked(contacts.save).mockResolvedValue({ ...alice, id: 'new' });
+    await wrapper.get('[data-testid=contact-name] input').setValue('Pharmacie');
+    await wrapper.get('[data-testid=contact-uri] input').setValue('tel:555-1234');
+    expect((wrapper.get('[data-testid=contact-uri] input').element as HTMLInputElement).value).toBe('tel:555-1234');
+    expect(wrapper.text()).toContain('Saved as sip:5551234@lab.test');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(vi.mocked(contacts.save).mock.calls[0][0].addresses).toEqual([{ uri: 'sip:5551234@lab.test', label: 'work' }]);
+
+    for (const [locale, words] of [
+      ['en', 'A number without + and its country code is called on your account’s domain'],
+      ['fr', 'Un numéro sans + ni indicatif de pays s’appelle sur le domaine de votre compte'],
+    ] as const) {
+      const bare = await mountWith(ContactEditor, { locale, initialState: { accounts: { accounts: [], loaded: true } } });
+      const uri = bare.wrapper.get('[data-testid=contact-uri] input');
+      await uri.setValue('tel:5551234');
+      await uri.trigger('blur');
+      expect(bare.wrapper.text()).toContain(words);
+      bare.wrapper.unmount();
+    }
   });
 
   it('saves a good contact, several addresses and favourite, and says so', async () => {
@@ -222,7 +249,7 @@ describe('CallView', () => {
     await wrapper.findAll('button').find((b) => b.text() === 'Hold')!.trigger('click');
     expect(useCallsStore().hold).toHaveBeenCalledWith('c1');
     await wrapper.get('[data-testid=call-hangup]').trigger('click');
-    expect(useCallsStore().hangup).toHaveBeenCalledWith('c1');
+    expect(useCallsStore().hangupActive).toHaveBeenCalledTimes(1);
   });
 
   it('sends DTMF from the keypad and offers swap with a second call', async () => {
@@ -474,10 +501,16 @@ describe('CallView: the call screen states', () => {
   });
 
   it('in a conference the other call does not look held; hanging up asks what becomes of the others', async () => {
+    const fake = installFakeAppel({
+      'call:hangup': () => undefined,
+      'call:resume': (r) => snapshot({ id: r.callId, peer: { uri: 'sip:carol@lab.test', displayName: 'Carol' } }),
+      'conference:split': () => [snapshot(), snapshot({ id: 'c2', state: 'held', peer: { uri: 'sip:carol@lab.test', displayName: 'Carol' } })],
+    });
     const a = snapshot({ conferenceId: 'k1' });
     const b = snapshot({ id: 'c2', peer: { uri: 'sip:carol@lab.test', displayName: 'Carol' }, conferenceId: 'k1' });
     const { wrapper } = await mountWith(CallView, {
       route: '/call',
+      stubActions: false,
       initialState: { calls: { calls: [b, a], activeId: 'c1', conferences: { k1: { id: 'k1', members: ['c1', 'c2'], state: 'active' } } } },
     });
     const bar = wrapper.get('[data-testid=call-other]');
@@ -485,17 +518,17 @@ describe('CallView: the call screen states', () => {
     expect(bar.classes()).toContain('call-view__other--conference');
     expect(bar.text()).toContain('Connected');
     await wrapper.get('[data-testid=call-hangup]').trigger('click');
-    const calls = useCallsStore();
-    expect(calls.hangup).not.toHaveBeenCalled();
+    await flushPromises();
+    expect(fake.sent('call:hangup')).toEqual([]);
     const dialog = document.querySelector('[data-testid=conference-end]') as HTMLElement;
     expect(dialog.textContent).toContain('End the call for everyone');
     expect(dialog.textContent).toContain('Leave Bob and Carol talking together');
     expect(dialog.textContent).toContain('Hang up Bob only');
     (dialog.querySelector('[data-testid=conference-end-only]') as HTMLElement).click();
     await flushPromises();
-    expect(calls.split).toHaveBeenCalledWith('k1');
-    expect(calls.hangup).toHaveBeenCalledWith('c1');
-    expect(calls.resume).toHaveBeenCalledWith('c2');
+    expect(fake.sent('conference:split')).toEqual([{ conferenceId: 'k1' }]);
+    expect(fake.sent('call:hangup')).toEqual([{ callId: 'c1' }]);
+    expect(fake.sent('call:resume')).toEqual([{ callId: 'c2' }]);
   });
 
   it('a refused transfer is worded from its SIP status, in French', async () => {
