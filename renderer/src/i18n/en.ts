@@ -254,6 +254,13 @@ export const en = {
       recording: 'Recording',
       notRecorded: 'Not recorded',
       none: '—',
+      listen: 'Listen',
+      loading: 'Loading the recording…',
+      player: 'Recording of the call with {name}',
+      recordingMissing: 'The recording’s file is no longer there: it was moved or deleted.',
+      recordingElsewhere: 'This recording is kept outside Appel’s recordings folder: open it from there.',
+      recordingTooLong: 'This recording is too long to play here: open it from its folder.',
+      recordingFailed: 'The recording could not be played.',
     },
     direction: { incoming: 'Incoming call', outgoing: 'Outgoing call' },
     outcome: {

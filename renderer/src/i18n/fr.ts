@@ -252,6 +252,13 @@ export const fr: Messages = {
       recording: 'Enregistrement',
       notRecorded: 'Non enregistré',
       none: '—',
+      listen: 'Écouter',
+      loading: 'Chargement de l’enregistrement…',
+      player: 'Enregistrement de l’appel avec {name}',
+      recordingMissing: 'Le fichier de l’enregistrement n’est plus là : il a été déplacé ou supprimé.',
+      recordingElsewhere: 'Cet enregistrement est rangé hors du dossier des enregistrements d’Appel : ouvrez-le depuis là.',
+      recordingTooLong: 'Cet enregistrement est trop long pour être écouté ici : ouvrez-le depuis son dossier.',
+      recordingFailed: 'L’enregistrement n’a pas pu être lu.',
     },
     direction: { incoming: 'Appel reçu', outgoing: 'Appel émis' },
     outcome: {
