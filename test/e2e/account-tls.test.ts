@@ -26,16 +26,7 @@ afterAll(async () => {
 
 describe('a TLS account with a private CA', () => {
   it('shows the untrusted certificate in words, takes the CA file, and registers', async () => {
-    await page.getByRole('link', { name: 'Settings' }).click();
-    await page.getByTestId('account-add').click();
-    const form = page.getByTestId('account-form');
-    await form.getByLabel('SIP address', { exact: true }).fill(ALICE);
-    await form.getByLabel('Password', { exact: true }).fill('alice-secret');
-    await form.getByRole('button', { name: 'More options' }).click();
-    await form.getByLabel('Outbound proxy', { exact: true }).fill('sip:127.0.0.1:5061;transport=tls');
-    await form.getByLabel('Transport', { exact: true }).selectOption('tls');
-    await form.getByRole('button', { name: 'Add account' }).click();
-    await form.waitFor({ state: 'detached', ...UI_WAIT });
+    await lab.addAccount(ALICE, 'alice-secret', { tls: true });
 
     const item = lab.accountItem(ALICE);
     const status = item.locator('.settings-accounts__error');
