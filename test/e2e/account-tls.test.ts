@@ -8,16 +8,13 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { UiLab, UI_WAIT } from './lab/ui-lab.ts';
 
 const ALICE = 'sip:alice@lab.test';
 let lab: UiLab;
-let page: Page;
 
 beforeAll(async () => {
   lab = await UiLab.start({ tls: true });
-  page = lab.page;
 });
 
 afterAll(async () => {
