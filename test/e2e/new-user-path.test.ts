@@ -2,7 +2,7 @@
  * A new user's path, one walk in Chromium against the real engine and real peers (issue 11's
  * proof): a TLS account whose server has a certificate from a private CA (the CA file chosen in
  * the account's status), a contact added by extension (completed with the account's domain), a
- * recorded call to it, a blind transfer that reads as a success, a conference hung up (the
+ * recorded call to it that the other side ends, a blind transfer that reads as a success, a conference hung up (the
  * question answered: once by the keyboard shortcut, once by the button), History detail with the
  * recording in a player; then the same calls in French, with no English reason of the engine left
  * on those screens.
@@ -97,8 +97,9 @@ async function walk(L: Words, hangupBy: 'shortcut' | 'button'): Promise<void> {
   await page.getByTestId('call-record').click();
   await page.getByTestId('call-recording').waitFor(UI_WAIT);
   await expect.poll(() => page.getByTestId('call-state').textContent(), CALL_WAIT).toMatch(/ · 0:0[2-9]$/);
-  await page.getByTestId('call-hangup').click();
-  await page.getByTestId('call-ended').waitFor(UI_WAIT);
+  // Dave hangs up: his BYE comes back over our TLS connection, and the end is worded.
+  await dave.hangup();
+  await expect.poll(() => page.getByTestId('call-end-reason').textContent(), CALL_WAIT).toContain(L.reasons['remote-hangup']);
 
   // Bob, transferred blind to Dave's extension: a success, in green, named by the contact.
   await dial(L, 'bob');
@@ -160,6 +161,7 @@ async function history(L: Words): Promise<void> {
   await closeDetail();
   await detail(3);
   expect(await page.getByTestId('history-detail').textContent()).toContain('Dave');
+  expect(await page.getByTestId('history-detail-reason').textContent()).toBe(L.reasons['remote-hangup']);
   await page.getByTestId('history-recording-listen').click();
   expect(await audioSeconds(page)).toBeGreaterThan(1.5);
   expect(await page.getByTestId('history-recording-audio').getAttribute('aria-label')).toBe(L.history.detail.player.replace('{name}', 'Dave'));
