@@ -10,6 +10,8 @@ import type { HistoryEntry } from '../../../main/contract/api.ts';
 import { AppelError } from '../../../main/contract/errors.ts';
 import { recordingReader } from '../../../main/phone/recordings.ts';
 import { call, engineLab } from '../app/engine-lab.ts';
+import { registerIpc, type IpcEventLike } from '../../../main/app/ipc.ts';
+import { EventEmitter } from 'node:events';
 
 const root = mkdtempSync(join(tmpdir(), 'appel-recordings-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -111,5 +113,17 @@ describe('history:recording through the engine', () => {
     await expect(call(engine, 'history:recording', { id: elsewhere })).rejects.toThrow(/^history:recording: forbidden: /);
     await expect(call(engine, 'history:recording', { id: inside, path: outside })).rejects.toThrow(/bad-request/);
     await expect(call(engine, 'history:recording', { id: -1 })).rejects.toThrow(/bad-request/);
+
+    // The same API through Electron's IPC (main/app/ipc.ts, as the preload invokes it): a plain
+    // object that structured clone carries, and the refusals as codes.
+    const handlers = new Map<string, (event: IpcEventLike, req: unknown) => unknown>();
+    const ipcMain = { handle: (c: string, h: (event: IpcEventLike, req: unknown) => unknown) => void handlers.set(c, h), removeHandler: () => undefined, on: () => undefined, removeListener: () => undefined };
+    const dispose = registerIpc({ ipcMain, handlers: engine.handlers, events: new EventEmitter(), targets: () => [], origin: 'app://appel' });
+    const ipc = (req: unknown) => handlers.get('history:recording')!({ senderFrame: { url: 'app://appel/index.html#/history', parent: null } }, req);
+    const answer = structuredClone(await ipc({ id: inside })) as { ok: true; value: { data: string } };
+    expect(answer.ok).toBe(true);
+    expect(Buffer.from(answer.value.data, 'base64').equals(wav)).toBe(true);
+    expect(await ipc({ id: elsewhere })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    dispose();
   });
 });
