@@ -6,7 +6,8 @@
 
 /**
  * The page's policy: our scripts only (no inline, no eval), inline styles (Vue's style bindings),
- * images from us or data:, sounds from us, connections to us only (the engine does SIP and RTP;
+ * images from us or data:, sounds from us or from a blob: the page made (a call's recording it
+ * fetched through the engine, played in History), connections to us only (the engine does SIP and RTP;
  * in a browser, `'self'` is the bridge's own socket), no frames, no plugins, no forms.
  */
 export const CSP = [
@@ -15,7 +16,7 @@ export const CSP = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self'",
-  "media-src 'self'",
+  "media-src 'self' blob:",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",

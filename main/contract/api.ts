@@ -6,7 +6,7 @@
  */
 
 import type { ErrorCode } from './errors.ts';
-import type { ContactInput, ContactQuery, ContactSnapshot, ConversationSummary, HistoryEntry, HistoryFilter, Settings, SettingsChange, VCardImportResult } from './records.ts';
+import type { ContactInput, ContactQuery, ContactSnapshot, ConversationSummary, HistoryEntry, HistoryFilter, HistoryRecording, Settings, SettingsChange, VCardImportResult } from './records.ts';
 import type { EndCode } from './end-codes.ts';
 import type { CALL_CODECS, DIRECT_CALLS, DTMF_MODES, SRTP_MODES, TLS_ERROR_CODES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
 
@@ -420,6 +420,12 @@ export interface ApiCalls {
   'history:list': { req: HistoryFilter | void; res: HistoryEntry[] };
   'history:delete': { req: { id: number }; res: void };
   'history:clear': { req: void; res: void };
+  /**
+   * The recording of a history entry, a piece at a time from `offset` (default 0): read only from
+   * the recordings directory the engine writes to, never from a path the request names.
+   * 'not-found': no such entry, no recording, or its file is gone.
+   */
+  'history:recording': { req: { id: number; offset?: number }; res: HistoryRecording };
   /** The last message with each peer, newest first, with unread counts. */
   'messages:conversations': { req: void; res: ConversationSummary[] };
   /** One conversation, oldest first; `before` (a time, ms) pages back. */

@@ -9,9 +9,15 @@
  *   `sip:+15551234@lab.test;user=phone`;
  * - a user name or an extension: at the account's domain (`1234` → `sip:1234@lab.test`).
  */
-import { addressProblem } from './address.ts';
+import { addressProblem, type AddressProblem } from './address.ts';
 
 export type DialTarget = { uri: string } | { problem: 'empty' | 'no-domain' | 'invalid' };
+
+/**
+ * What a contact keeps of a typed address, or why it cannot. 'local-number': a local `tel:` number
+ * and no account's domain to complete it with.
+ */
+export type KeptAddress = { uri: string } | { problem: AddressProblem | 'no-domain' | 'invalid' };
 
 /** A phone number as people type it: digits, `+`, `*`, `#` and separators (`+33 1 23-45-67`). */
 export function looksLikeNumber(input: string): boolean {
@@ -55,4 +61,24 @@ export function completeTarget(input: string, domain?: string): DialTarget {
 export function domainOf(aor: string): string | undefined {
   const m = /^sips?:(?:[^@]*@)?([^;?]+)/i.exec(aor.trim());
   return m ? m[1] : undefined;
+}
+
+/**
+ * The address a contact keeps for what was typed, by the dialpad's rule: a `sip:`/`sips:` URI, a
+ * global `tel:` number or a local one with its `phone-context` as typed (each calls what
+ * completeTarget makes of it); a local `tel:` number without one (RFC 3966 §5.1.5 asks for a
+ * context it does not give) completed as the dialpad completes it, on the account's domain
+ * (`tel:5551234` → `sip:5551234@lab.test`); anything else completed by completeTarget. So a
+ * contact's address calls exactly what the same input calls from the dialpad:
+ * `completeTarget(kept.uri, domain)` is `completeTarget(input, domain)`.
+ */
+export function keptAddress(input: string, domain?: string): KeptAddress {
+  const text = input.trim();
+  if (text === '') return { problem: 'empty' };
+  if (!/^(sips?|tel):/i.test(text)) return completeTarget(text, domain);
+  const problem = addressProblem(text);
+  if (problem === undefined) return { uri: text };
+  if (problem !== 'local-number') return { problem };
+  const target = completeTarget(text, domain);
+  return 'uri' in target ? target : { problem: target.problem === 'no-domain' ? 'local-number' : 'invalid' };
 }

@@ -83,6 +83,19 @@ export interface HistoryEntry {
   recording?: string;
 }
 
+/**
+ * A piece of a call's recording, to listen to it in the app (`history:recording`): the WAV file's
+ * bytes from `offset`, base64 (JSON and IPC carry it alike), at most RECORDING_CHUNK_BYTES a
+ * request; `size` is the whole file's. A file over RECORDING_PLAY_MAX_BYTES is not served
+ * (both in values.ts).
+ */
+export interface HistoryRecording {
+  mime: 'audio/wav';
+  size: number;
+  offset: number;
+  data: string;
+}
+
 export interface HistoryFilter {
   kind?: (typeof HISTORY_KINDS)[number];
   /** Calls with this peer only (any form of its URI). */

@@ -52,3 +52,8 @@ export const RTP_PORT_LIMITS = { min: 1024, max: 65535 } as const;
 
 /** Seconds an auto-answered call may wait before it is answered. */
 export const AUTO_ANSWER_DELAY_MAX = 600;
+
+/** The bytes of a recording one `history:recording` answer carries at most. */
+export const RECORDING_CHUNK_BYTES = 4 * 1024 * 1024;
+/** The largest recording the app plays (about 11 minutes of 48 kHz stereo); a longer one is opened from its folder. */
+export const RECORDING_PLAY_MAX_BYTES = 128 * 1024 * 1024;

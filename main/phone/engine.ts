@@ -24,6 +24,7 @@ import type { AccountConfig, AccountSnapshot, AccountUpdate, ApiEvents, ApiHandl
 import { Phone, type PhoneOptions } from './phone.ts';
 import type { PhoneEvents } from './phone-events.ts';
 import { phoneHandlers } from './phone-handlers.ts';
+import { recordingReader } from './recordings.ts';
 import { callSettingsOf, createStoreApi, recordPhone, toApiError, type StoreHandlers } from './store-api.ts';
 import { mergeAccountUpdate, splitAccountConfig, Store, StoreError, type SecretStore, type StoredAccount } from '../store/index.ts';
 
@@ -124,13 +125,15 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const settings = store.settings.get();
 
   const phoneOpts = opts.phone ?? {};
+  /** Where `call:record` writes, and the one place `history:recording` reads from. */
+  const recordings = phoneOpts.recordings ?? join(opts.dataDir, 'recordings');
   let phone: Phone;
   try {
     phone = await Phone.create({
       // The app's calls speak through its microphone and speaker (Phone.connectAudio).
       localAudio: true,
-      recordings: join(opts.dataDir, 'recordings'),
       ...phoneOpts,
+      recordings,
       calls: { ...callSettingsOf(settings), ...phoneOpts.calls },
       media: {
         portRange: { min: settings.network.rtpPortMin, max: settings.network.rtpPortMax },
@@ -296,6 +299,16 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return next;
     },
     'app:status': () => status(),
+    'history:recording': recordingReader({
+      entry: (id) => {
+        try {
+          return store.history.get(id);
+        } catch (err) {
+          throw storeFailure(err);
+        }
+      },
+      directory: recordings,
+    }),
   };
 
   let closed: Promise<void> | undefined;

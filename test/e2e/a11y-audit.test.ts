@@ -15,7 +15,7 @@ import { en } from '../../renderer/src/i18n/en.ts';
 import { fr } from '../../renderer/src/i18n/fr.ts';
 import { launchChromium } from './helpers/browser.ts';
 import { audit, blocking, listFindings, type Finding } from './helpers/axe.ts';
-import { go, invoke, seedAddressBook } from './helpers/app-page.ts';
+import { audioSeconds, go, invoke, seedAddressBook } from './helpers/app-page.ts';
 
 const LOOPBACK = { listen: [{ protocol: 'UDP' as const, address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' } };
 const WAIT = { timeout: 15_000 };
@@ -148,11 +148,32 @@ const SCREENS: Screen[] = [
     close: escape,
   },
   {
+    name: 'call, recording, keypad open',
+    async open(page, T) {
+      await page.getByTestId('call-record').click();
+      await page.getByTestId('call-recording').waitFor(WAIT);
+      await page.getByRole('button', { name: T.call.keypad, exact: true }).click();
+      await page.locator('.call-view__keypad').waitFor(WAIT);
+    },
+  },
+  {
     name: 'call, ended',
     async open(page) {
       await page.getByTestId('call-hangup').click();
       await page.getByTestId('call-ended').waitFor(WAIT);
     },
+  },
+  {
+    name: 'history, a call in detail, its recording played',
+    async open(page) {
+      await go(page, '#/history');
+      const row = page.getByTestId('history-item').first();
+      await row.hover();
+      await row.getByTestId('history-details').click();
+      await page.getByTestId('history-recording-listen').click();
+      expect(await audioSeconds(page)).toBeGreaterThan(0);
+    },
+    close: escape,
   },
   {
     name: 'incoming call over the dialpad',

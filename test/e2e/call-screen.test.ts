@@ -12,7 +12,7 @@ import { Phone } from '../../main/phone/phone.ts';
 import { buildRenderer, startDevWeb, type DevWeb } from '../../main/bridge/dev-web.ts';
 import { fr } from '../../renderer/src/i18n/fr.ts';
 import { launchChromium } from './helpers/browser.ts';
-import { go, invoke } from './helpers/app-page.ts';
+import { audioSeconds, go, invoke } from './helpers/app-page.ts';
 
 const SCREENS = join(import.meta.dirname, '..', '..', '.tmp', 'screens');
 
@@ -134,6 +134,9 @@ describe('the call screen and History in French', () => {
     expect(text).toContain('OPUS');
     // The recording asked for during the call, a stereo WAV under the app's data directory.
     expect(await page.getByTestId('history-detail-recording').textContent()).toMatch(/recordings\/.+\.wav/);
+    // Listened to in the app: the player's source is the WAV the engine read from its recordings directory.
+    await page.getByTestId('history-recording-listen').click();
+    expect(await audioSeconds(page)).toBeGreaterThan(0);
     await page.screenshot({ path: join(SCREENS, 'history-detail.png') });
     expect(await englishLeft()).toBeUndefined();
     await page.keyboard.press('Escape');

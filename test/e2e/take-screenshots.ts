@@ -4,10 +4,13 @@
  *   node test/e2e/take-screenshots.ts
  *
  * The real engine and store (startDevWeb), seeded with contacts, history and messages through the
- * store; a second Phone on loopback answers the call shown on the call screen, and then calls us
- * for the incoming-call panel.
+ * store; a second Phone on loopback answers the call shown on the call screen (recorded, the keypad
+ * open), and then calls us for the incoming-call panel; History shows that call in detail with its
+ * recording in the player. A TLS server whose certificate comes from a private CA shows the
+ * account's certificate facts in Settings.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +19,10 @@ import { Phone } from '../../main/phone/phone.ts';
 import { buildRenderer, startDevWeb } from '../../main/bridge/dev-web.ts';
 import { launchChromium } from './helpers/browser.ts';
 import { makeSpeechWav } from '../interop/lab/peers-audio-fixtures.ts';
+import { makeTestPki } from '../helpers/certs.ts';
+import { en } from '../../renderer/src/i18n/en.ts';
+import { fr } from '../../renderer/src/i18n/fr.ts';
+import { audioSeconds, invoke } from './helpers/app-page.ts';
 
 const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 mkdirSync(OUT, { recursive: true });
@@ -56,7 +63,14 @@ msg('sip:elodie@example.org', 'incoming', 'Merci pour tout !', 200);
 void alice;
 
 // The microphone says a sentence (espeak-ng), so the call screen's meters both move.
-const browser = await launchChromium({ microphoneWav: makeSpeechWav(mkdtempSync(join(tmpdir(), 'appel-shots-'))) });
+const scratch = mkdtempSync(join(tmpdir(), 'appel-shots-'));
+const browser = await launchChromium({ microphoneWav: makeSpeechWav(scratch) });
+
+// A SIP server on TLS with a certificate from a private CA: the account's status shows its facts.
+const pki = makeTestPki(join(scratch, 'pki'), { names: ['sip.example.net', '127.0.0.1'] });
+const tlsServer = createTlsServer({ cert: pki.certPem, key: pki.keyPem }, (socket) => socket.on('error', () => undefined));
+await new Promise<void>((ok) => tlsServer.listen(0, '127.0.0.1', ok));
+const tlsPort = (tlsServer.address() as { port: number }).port;
 
 async function shoot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(350);
@@ -107,14 +121,35 @@ for (const [lang, scheme] of [
     await shoot(page, `settings-${section}-${suffix}`);
   }
   // A real call: Bob answers by himself; the stats need a couple of seconds.
+  const words = lang === 'fr' ? fr : en;
   await go(page, '#/dialpad');
   await page.getByTestId('dialpad-input').fill(bobUri);
   await page.getByTestId('dialpad-input').press('Enter');
   await page.getByTestId('call-quality').waitFor({ timeout: 15_000 });
   await page.waitForTimeout(3500);
   await shoot(page, `call-${suffix}`);
+  // Recorded, the keypad open, a few digits sent.
+  await page.getByTestId('call-record').click();
+  await page.getByTestId('call-recording').waitFor();
+  await page.getByRole('button', { name: words.call.keypad, exact: true }).click();
+  for (const key of ['Key 1', 'Key 2', 'Key 3']) await page.getByRole('button', { name: lang === 'fr' ? key.replace('Key', 'Touche') : key, exact: true }).click();
+  await page.waitForTimeout(2000);
+  // The keypad's screen is taller: a 760 px window shows it whole, Hang up included.
+  await page.setViewportSize({ width: 980, height: 760 });
+  await shoot(page, `call-keypad-${suffix}`);
+  await page.setViewportSize({ width: 980, height: 660 });
   await page.getByTestId('call-hangup').click();
   await page.getByTestId('call-ended').waitFor();
+  // That call in History, in detail, its recording in the player.
+  await go(page, '#/history');
+  const row = page.getByTestId('history-item').first();
+  await row.hover();
+  await row.getByTestId('history-details').click();
+  await page.getByTestId('history-recording-listen').click();
+  await audioSeconds(page);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await shoot(page, `history-detail-${suffix}`);
+  await page.keyboard.press('Escape');
   // Bob calls us: the incoming-call panel over the dialpad.
   await go(page, '#/dialpad');
   const ours = `sip:me@127.0.0.1:${web.phone.localAddresses()[0].port}`;
@@ -124,9 +159,16 @@ for (const [lang, scheme] of [
   const snap = await incoming;
   await bob.hangup({ callId: snap.id }).catch(() => undefined);
   await page.getByTestId('incoming-call').waitFor({ state: 'detached', timeout: 10_000 });
+  // The TLS account whose server is not trusted yet: its certificate facts, and the CA file choice.
+  const tls = await invoke(page, 'account:add', { aor: 'sip:nadia@sip.example.net', password: 'not-shown', transport: 'tls', proxy: `sip:127.0.0.1:${tlsPort};transport=tls` });
+  await go(page, '#/settings/accounts');
+  await page.getByTestId('certificate-facts').waitFor({ timeout: 15_000 });
+  await shoot(page, `settings-account-tls-${suffix}`);
+  await invoke(page, 'account:remove', { id: tls.id });
   await page.close();
 }
 
 await browser.close();
 await bob.stop();
 await web.close();
+tlsServer.close();

@@ -227,6 +227,17 @@ export class SipTransport implements Transport {
     }
   }
 
+  /** Our end of the stream connection to `target` as its Via's sent-by names it (opened now if need be); undefined when it cannot be opened. */
+  async streamEnd(target: Target): Promise<{ address: string; port: number } | undefined> {
+    this.#assertStarted();
+    if (target.protocol === 'UDP' || net.isIP(target.address) === 0) return undefined;
+    try {
+      return { ...this.#streams.sentByFor(await this.#streams.connectionFor(target)) };
+    } catch {
+      return undefined;
+    }
+  }
+
   /** §18.4: whether an ICMP error says a UDP target is dead (see UdpEndpoints.probe). */
   probeUnreachable(target: Target): Promise<TransportError | undefined> {
     if (target.protocol !== 'UDP' || this.#udp.all.length === 0) return Promise.resolve(undefined);

@@ -30,6 +30,11 @@ import type { FlowInfo, OutOfDialogSender, SendOptions } from './out-of-dialog-s
 /** What the UA needs of the transport beyond the `Transport` contract. */
 export interface LocalTransport extends Transport {
   localAddresses(): Array<{ protocol: TransportProtocol; address: string; port: number }>;
+  /**
+   * Our end of the TCP/TLS connection to `target` (opened now when there is none yet): the sent-by
+   * a request on it carries when no listener of its protocol exists. Undefined when it cannot be opened.
+   */
+  streamEnd?(target: Target): Promise<{ address: string; port: number } | undefined>;
 }
 
 export interface UserAgentOptions {
@@ -187,6 +192,13 @@ export class UserAgent implements OutOfDialogSender {
     // TLS and TCP share nothing but the protocol; a TLS target with no TLS listener still gets a
     // Contact on the TCP port (replies come back over the same connection, §18.2.2).
     const candidates = listening.filter((l) => l.protocol === target.protocol || (target.protocol === 'TLS' && l.protocol === 'TCP'));
+    if (candidates.length === 0 && target.protocol !== 'UDP' && this.opts.transport.streamEnd) {
+      // A TCP/TLS client with no listener: requests reach us only over this connection, so the
+      // Contact names its own end, as Via's sent-by does (§18.1.1, §18.2.2): a proxy reuses the
+      // connection it knows by that address (a UDP port under transport=tls reaches nothing).
+      const end = await this.opts.transport.streamEnd(target);
+      if (end) return { protocol: target.protocol, local: end, remote: { address: target.address, port: target.port }, connectionId: target.connectionId };
+    }
     const sameFamily = candidates.find((l) => isIP(l.address) === family || ((l.address === '0.0.0.0' || l.address === '::') && (family === 6) === (l.address === '::')));
     const chosen = sameFamily ?? candidates[0] ?? listening[0];
     let address = chosen?.address ?? (family === 6 ? '::1' : '127.0.0.1');

@@ -52,8 +52,11 @@ export function useShortcuts(opts: { bare: () => boolean; mac?: boolean }) {
         return c ? calls.decline(c.id) : none('noIncoming');
       }
       case 'hangup': {
-        const c = calls.active;
-        return c ? calls.hangup(c.id) : none('noCall');
+        // The Hang up button's own path: in a conference it asks first, on the call screen.
+        const done = await calls.hangupActive();
+        if (done === 'none') return none('noCall');
+        if (done === 'asked' && !opts.bare()) await router.push('/call');
+        return;
       }
       case 'mute':
         return inCall() ? calls.toggleMute() : none('noCall');

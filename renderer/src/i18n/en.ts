@@ -121,6 +121,7 @@ export const en = {
       savedAs: 'Saved as {uri}',
       noDomain: "Add an account first, or type the whole address (sip:name{'@'}domain).",
       invalidAddress: "Not an address: type an extension, a number, name{'@'}domain or a sip: address.",
+      localNumber: 'A number without + and its country code is called on your account’s domain: add an account first, or type the number with its country code (tel:+33123456789).',
     },
   },
   call: {
@@ -253,6 +254,13 @@ export const en = {
       recording: 'Recording',
       notRecorded: 'Not recorded',
       none: '—',
+      listen: 'Listen',
+      loading: 'Loading the recording…',
+      player: 'Recording of the call with {name}',
+      recordingMissing: 'The recording’s file is no longer there: it was moved or deleted.',
+      recordingElsewhere: 'This recording is kept outside Appel’s recordings folder: open it from there.',
+      recordingTooLong: 'This recording is too long to play here: open it from its folder.',
+      recordingFailed: 'The recording could not be played.',
     },
     direction: { incoming: 'Incoming call', outgoing: 'Outgoing call' },
     outcome: {

@@ -119,6 +119,7 @@ export const fr: Messages = {
       savedAs: 'Enregistrée comme {uri}',
       noDomain: "Ajoutez d’abord un compte, ou saisissez l’adresse complète (sip:nom{'@'}domaine).",
       invalidAddress: "Adresse non valable : saisissez un poste, un numéro, nom{'@'}domaine ou une adresse sip:.",
+      localNumber: 'Un numéro sans + ni indicatif de pays s’appelle sur le domaine de votre compte : ajoutez d’abord un compte, ou saisissez le numéro avec son indicatif (tel:+33123456789).',
     },
   },
   call: {
@@ -251,6 +252,13 @@ export const fr: Messages = {
       recording: 'Enregistrement',
       notRecorded: 'Non enregistré',
       none: '—',
+      listen: 'Écouter',
+      loading: 'Chargement de l’enregistrement…',
+      player: 'Enregistrement de l’appel avec {name}',
+      recordingMissing: 'Le fichier de l’enregistrement n’est plus là : il a été déplacé ou supprimé.',
+      recordingElsewhere: 'Cet enregistrement est rangé hors du dossier des enregistrements d’Appel : ouvrez-le depuis là.',
+      recordingTooLong: 'Cet enregistrement est trop long pour être écouté ici : ouvrez-le depuis son dossier.',
+      recordingFailed: 'L’enregistrement n’a pas pu être lu.',
     },
     direction: { incoming: 'Appel reçu', outgoing: 'Appel émis' },
     outcome: {

@@ -18,7 +18,7 @@ export function checkContactUri(input: string): UriProblem | undefined {
   return problem === 'local-number' ? 'number' : problem;
 }
 
-export { completeTarget, domainOf, looksLikeNumber, type DialTarget } from '../../../main/contract/dial-target.ts';
+export { completeTarget, domainOf, keptAddress, looksLikeNumber, type DialTarget, type KeptAddress } from '../../../main/contract/dial-target.ts';
 
 /** An address as people read it: no scheme, no parameters (`sip:bob@x.org;transport=tcp` → `bob@x.org`). */
 export function displayUri(uri: string): string {

@@ -31,6 +31,11 @@ export const useCallsStore = defineStore('calls', () => {
   const conferences = ref<Record<string, ConferenceSnapshot>>({});
   /** Digits sent during each call (shown above the keypad). */
   const sentDigits = ref<Record<string, string>>({});
+  /**
+   * Hanging up the call on screen asked what becomes of the others of its conference (the call
+   * screen's question, whether the Hang up button or the keyboard asked for it).
+   */
+  const conferenceEndAsked = ref(false);
 
   const live = computed(() => calls.value.filter((c) => c.state !== 'ended'));
   const ringing = computed(() => live.value.filter((c) => c.direction === 'incoming' && c.state === 'ringing'));
@@ -39,6 +44,8 @@ export const useCallsStore = defineStore('calls', () => {
   const active = computed<CallSnapshot | undefined>(() => ongoing.value.find((c) => c.id === activeId.value) ?? ongoing.value[ongoing.value.length - 1]);
   /** The other call when there are two (for swap). */
   const other = computed<CallSnapshot | undefined>(() => ongoing.value.find((c) => c.id !== active.value?.id));
+  /** The local conference the call on screen is in, if any. */
+  const activeConference = computed<ConferenceSnapshot | undefined>(() => (active.value?.conferenceId ? conferences.value[active.value.conferenceId] : undefined));
 
   function apply(snapshot: CallSnapshot): void {
     const i = calls.value.findIndex((c) => c.id === snapshot.id);
@@ -85,6 +92,47 @@ export const useCallsStore = defineStore('calls', () => {
 
   async function hangup(callId: string): Promise<void> {
     await call('call:hangup', { callId });
+  }
+
+  /**
+   * Hang up the call on screen: the one way the Hang up button and its shortcut both take. In a
+   * conference with another party it only asks (`conferenceEndAsked`): ending our call alone would
+   * leave one party on with no word. 'asked', 'ended', or 'none' when no call is on screen.
+   */
+  async function hangupActive(): Promise<'asked' | 'ended' | 'none'> {
+    const c = active.value;
+    if (!c) return 'none';
+    if (activeConference.value && other.value) {
+      conferenceEndAsked.value = true;
+      return 'asked';
+    }
+    await hangup(c.id);
+    return 'ended';
+  }
+
+  /**
+   * The answer to that question: end the call for everyone; connect the two others together
+   * (attended transfer, RFC 5589 §7); or leave the conference alone, the other party resumed.
+   */
+  async function endConference(how: 'everyone' | 'together' | 'only'): Promise<void> {
+    conferenceEndAsked.value = false;
+    const conf = activeConference.value;
+    const mine = active.value;
+    const rest = other.value;
+    if (!conf || !mine || !rest) return;
+    if (how === 'everyone') {
+      await Promise.all([hangup(mine.id), hangup(rest.id)]);
+      return;
+    }
+    await split(conf.id);
+    if (how === 'together') {
+      await attendedTransfer(mine.id, rest.id);
+    } else {
+      await hangup(mine.id);
+      // The other party comes on screen (and is not held again as "the call on screen" when resumed).
+      activeId.value = rest.id;
+      await resume(rest.id);
+    }
   }
 
   async function hold(callId: string): Promise<void> {
@@ -140,6 +188,7 @@ export const useCallsStore = defineStore('calls', () => {
   async function split(conferenceId: string): Promise<void> {
     for (const c of await call('conference:split', { conferenceId })) apply(c);
     delete conferences.value[conferenceId];
+    conferenceEndAsked.value = false;
   }
 
   function show(callId: string): void {
@@ -164,8 +213,11 @@ export const useCallsStore = defineStore('calls', () => {
       api.on('call:incoming', apply),
       api.on('call:state', apply),
       api.on('conference:state', (c) => {
-        if (c.state === 'ended') delete conferences.value[c.id];
-        else conferences.value[c.id] = c;
+        if (c.state === 'ended') {
+          delete conferences.value[c.id];
+          // The question of how to end it has no object any more.
+          if (!Object.keys(conferences.value).length) conferenceEndAsked.value = false;
+        } else conferences.value[c.id] = c;
       }),
       api.on('call:stats', (s) => {
         if (calls.value.some((c) => c.id === s.callId)) stats.value[s.callId] = s;
@@ -182,16 +234,20 @@ export const useCallsStore = defineStore('calls', () => {
     muted,
     sentDigits,
     conferences,
+    conferenceEndAsked,
     live,
     ringing,
     ongoing,
     active,
     other,
+    activeConference,
     apply,
     dial,
     answer,
     decline,
     hangup,
+    hangupActive,
+    endConference,
     hold,
     record,
     resume,

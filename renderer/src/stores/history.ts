@@ -1,7 +1,16 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
 import type { HistoryEntry, HistoryFilter } from '../../../main/contract/api.ts';
-import { appel, call } from '../api.ts';
+import { RECORDING_PLAY_MAX_BYTES } from '../../../main/contract/values.ts';
+import { ApiFailure, appel, call } from '../api.ts';
+
+/** Base64 to bytes (the contract carries a recording's bytes as base64: JSON and IPC alike). */
+function bytesOf(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
 
 export type HistoryKind = NonNullable<HistoryFilter['kind']>;
 
@@ -43,6 +52,29 @@ export const useHistoryStore = defineStore('history', () => {
     entries.value = [];
   }
 
+  /**
+   * The recording of entry `id` as a WAV Blob, fetched a piece at a time (`history:recording`:
+   * the engine reads it from its recordings directory only). Rejects with the engine's ApiFailure
+   * (its code says why: 'not-found' for a file that is gone).
+   */
+  async function recording(id: number): Promise<Blob> {
+    const parts: Array<Uint8Array<ArrayBuffer>> = [];
+    let offset = 0;
+    let size = Infinity;
+    while (offset < size) {
+      const piece = await call('history:recording', { id, offset });
+      const bytes = bytesOf(piece.data);
+      // The file changed under us, or an answer that moves nothing: stop rather than loop.
+      if ((size !== Infinity && piece.size !== size) || piece.size > RECORDING_PLAY_MAX_BYTES || (bytes.length === 0 && offset < piece.size)) {
+        throw new ApiFailure('failed', 'the recording changed while it was read');
+      }
+      size = piece.size;
+      parts.push(bytes);
+      offset += bytes.length;
+    }
+    return new Blob(parts, { type: 'audio/wav' });
+  }
+
   function listen(): () => void {
     return appel().on('history:changed', (change) => {
       if (change.cleared) entries.value = [];
@@ -55,5 +87,5 @@ export const useHistoryStore = defineStore('history', () => {
     });
   }
 
-  return { entries, kind, loaded, seenAt, missed, markSeen, load, remove, clear, listen };
+  return { entries, kind, loaded, seenAt, missed, markSeen, load, remove, clear, recording, listen };
 });

@@ -51,3 +51,26 @@ export async function go(page: Page, hash: string): Promise<void> {
   await page.evaluate((h) => (location.hash = h), hash);
   await page.waitForFunction((h) => location.hash === h, hash);
 }
+
+/**
+ * How long the History detail's recording player says its recording lasts, once its metadata has
+ * loaded (bounded: 15 s). Rejects when the source cannot be played (a media error).
+ */
+export async function audioSeconds(page: Page): Promise<number> {
+  const audio = page.getByTestId('history-recording-audio');
+  await audio.waitFor({ timeout: 15_000 });
+  return audio.evaluate(
+    (el: HTMLAudioElement) =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no metadata within 15 s (readyState ${el.readyState})`)), 15_000);
+        const done = () => {
+          clearTimeout(timer);
+          if (el.error) reject(new Error(`the player cannot play its source: ${el.error.message || el.error.code}`));
+          else resolve(el.duration);
+        };
+        if (el.readyState >= 1 || el.error) return done();
+        el.addEventListener('loadedmetadata', done, { once: true });
+        el.addEventListener('error', done, { once: true });
+      }),
+  );
+}

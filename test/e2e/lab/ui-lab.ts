@@ -18,6 +18,8 @@ import { makeTestPki, type TestPki } from '../../helpers/certs.ts';
 import { AppelWeb, launchChromiumIn, type AppelWebOptions } from './appel-web.ts';
 
 export const PROXY = 'sip:127.0.0.1:5060';
+/** Kamailio's TLS port (the lab's `tls` option), as an outbound proxy. */
+export const TLS_PROXY = 'sip:127.0.0.1:5061;transport=tls';
 /** Bounded waits on the UI (a call set-up through Kamailio takes well under a second here). */
 export const UI_WAIT = { timeout: 15_000 };
 
@@ -120,8 +122,11 @@ export class UiLab {
     return this.page.getByTestId('account-item').filter({ hasText: aor });
   }
 
-  /** Fills and submits Settings' new-account form (through Kamailio as outbound proxy). */
-  async addAccount(aor: string, password: string): Promise<void> {
+  /**
+   * Fills and submits Settings' new-account form (through Kamailio as outbound proxy). `tls`:
+   * through Kamailio's TLS port (the lab's `tls` option), the account's transport TLS.
+   */
+  async addAccount(aor: string, password: string, opts: { tls?: boolean } = {}): Promise<void> {
     const page = this.page;
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByTestId('account-add').click();
@@ -129,7 +134,8 @@ export class UiLab {
     await form.getByLabel('SIP address', { exact: true }).fill(aor);
     await form.getByLabel('Password', { exact: true }).fill(password);
     await form.getByRole('button', { name: 'More options' }).click();
-    await form.getByLabel('Outbound proxy', { exact: true }).fill(PROXY);
+    await form.getByLabel('Outbound proxy', { exact: true }).fill(opts.tls ? TLS_PROXY : PROXY);
+    if (opts.tls) await form.getByLabel('Transport', { exact: true }).selectOption('tls');
     await form.getByRole('button', { name: 'Add account' }).click();
     await form.waitFor({ state: 'detached', ...UI_WAIT });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeTarget, domainOf } from '../../../main/contract/dial-target.ts';
+import { completeTarget, domainOf, keptAddress } from '../../../main/contract/dial-target.ts';
 import { numberDigits, peerKey, samePeer } from '../../../main/contract/address-key.ts';
 
 describe('completeTarget: what a typed address calls', () => {
@@ -30,6 +30,37 @@ describe('completeTarget: what a typed address calls', () => {
   });
   it('finds the domain of an AOR', () => {
     expect(domainOf('sip:alice@lab.test')).toBe('lab.test');
+  });
+});
+
+describe('keptAddress: what a contact keeps, by the dialpad\'s rule', () => {
+  it('completes a local tel: number (no phone-context, RFC 3966 §5.1.5) as the dialpad calls it', () => {
+    expect(keptAddress('tel:5551234', 'lab.test')).toEqual({ uri: 'sip:5551234@lab.test' });
+    expect(keptAddress(' tel:555-12.34 ', 'lab.test:5070')).toEqual({ uri: 'sip:5551234@lab.test:5070' });
+  });
+  it('keeps what is an address already: sip:, sips:, a global tel: number, a local one with its context', () => {
+    for (const uri of ['sip:bob@lab.test', 'sips:Bob@X.org;transport=tls', 'tel:+15551234', 'tel:5551234;phone-context=+1']) expect(keptAddress(uri, 'lab.test')).toEqual({ uri });
+  });
+  it('completes an extension, a number, a name and user@host as completeTarget does', () => {
+    expect(keptAddress('1234', 'lab.test')).toEqual({ uri: 'sip:1234@lab.test' });
+    expect(keptAddress('+44 20 7946-0000', 'lab.test')).toEqual({ uri: 'sip:+442079460000@lab.test;user=phone' });
+    expect(keptAddress('bob@example.org')).toEqual({ uri: 'sip:bob@example.org' });
+  });
+  it('says why it cannot keep one', () => {
+    expect(keptAddress('tel:5551234')).toEqual({ problem: 'local-number' });
+    expect(keptAddress('1234')).toEqual({ problem: 'no-domain' });
+    expect(keptAddress('tel:+33abc', 'lab.test')).toEqual({ problem: 'number' });
+    expect(keptAddress('sip:alice:pw@x.org', 'lab.test')).toEqual({ problem: 'password' });
+    expect(keptAddress('bob smith', 'lab.test')).toEqual({ problem: 'invalid' });
+    expect(keptAddress(' ', 'lab.test')).toEqual({ problem: 'empty' });
+  });
+  it('one rule: the kept address calls what the same input calls from the dialpad', () => {
+    const inputs = ['tel:5551234', 'tel:+1-555-1234', 'tel:0612345678', '1234', 'Bob', 'bob@example.org', '+33 1 23 45 67 89', 'sip:bob@lab.test;transport=tcp', 'sips:carol@x.org'];
+    for (const input of inputs) {
+      const kept = keptAddress(input, 'lab.test');
+      expect('uri' in kept, input).toBe(true);
+      expect(completeTarget((kept as { uri: string }).uri, 'lab.test'), input).toEqual(completeTarget(input, 'lab.test'));
+    }
   });
 });
 

@@ -16,6 +16,7 @@ import { useHistoryStore } from '../../../renderer/src/stores/history.ts';
 import { useAccountsStore } from '../../../renderer/src/stores/accounts.ts';
 import { useSettingsStore } from '../../../renderer/src/stores/settings.ts';
 import { flushPromises, mountWith } from './mount.ts';
+import { installFakeAppel } from './fake-appel.ts';
 
 afterEach(() => {
   document.body.innerHTML = '';
@@ -54,7 +55,7 @@ describe('ContactEditor', () => {
 
   it('says what is wrong with a tel: number or a missing name', async () => {
     const { wrapper } = await mountWith(ContactEditor);
-    await wrapper.get('[data-testid=contact-uri] input').setValue('tel:0123');
+    await wrapper.get('[data-testid=contact-uri] input').setValue('tel:+33abc');
     await wrapper.get('form').trigger('submit');
     expect(wrapper.text()).toContain('Enter a name.');
     expect(wrapper.text()).toContain('A tel: number starts with + and the country code');
@@ -222,7 +223,7 @@ describe('CallView', () => {
     await wrapper.findAll('button').find((b) => b.text() === 'Hold')!.trigger('click');
     expect(useCallsStore().hold).toHaveBeenCalledWith('c1');
     await wrapper.get('[data-testid=call-hangup]').trigger('click');
-    expect(useCallsStore().hangup).toHaveBeenCalledWith('c1');
+    expect(useCallsStore().hangupActive).toHaveBeenCalledTimes(1);
   });
 
   it('sends DTMF from the keypad and offers swap with a second call', async () => {
@@ -474,10 +475,16 @@ describe('CallView: the call screen states', () => {
   });
 
   it('in a conference the other call does not look held; hanging up asks what becomes of the others', async () => {
+    const fake = installFakeAppel({
+      'call:hangup': () => undefined,
+      'call:resume': (r) => snapshot({ id: r.callId, peer: { uri: 'sip:carol@lab.test', displayName: 'Carol' } }),
+      'conference:split': () => [snapshot(), snapshot({ id: 'c2', state: 'held', peer: { uri: 'sip:carol@lab.test', displayName: 'Carol' } })],
+    });
     const a = snapshot({ conferenceId: 'k1' });
     const b = snapshot({ id: 'c2', peer: { uri: 'sip:carol@lab.test', displayName: 'Carol' }, conferenceId: 'k1' });
     const { wrapper } = await mountWith(CallView, {
       route: '/call',
+      stubActions: false,
       initialState: { calls: { calls: [b, a], activeId: 'c1', conferences: { k1: { id: 'k1', members: ['c1', 'c2'], state: 'active' } } } },
     });
     const bar = wrapper.get('[data-testid=call-other]');
@@ -485,17 +492,17 @@ describe('CallView: the call screen states', () => {
     expect(bar.classes()).toContain('call-view__other--conference');
     expect(bar.text()).toContain('Connected');
     await wrapper.get('[data-testid=call-hangup]').trigger('click');
-    const calls = useCallsStore();
-    expect(calls.hangup).not.toHaveBeenCalled();
+    await flushPromises();
+    expect(fake.sent('call:hangup')).toEqual([]);
     const dialog = document.querySelector('[data-testid=conference-end]') as HTMLElement;
     expect(dialog.textContent).toContain('End the call for everyone');
     expect(dialog.textContent).toContain('Leave Bob and Carol talking together');
     expect(dialog.textContent).toContain('Hang up Bob only');
     (dialog.querySelector('[data-testid=conference-end-only]') as HTMLElement).click();
     await flushPromises();
-    expect(calls.split).toHaveBeenCalledWith('k1');
-    expect(calls.hangup).toHaveBeenCalledWith('c1');
-    expect(calls.resume).toHaveBeenCalledWith('c2');
+    expect(fake.sent('conference:split')).toEqual([{ conferenceId: 'k1' }]);
+    expect(fake.sent('call:hangup')).toEqual([{ callId: 'c1' }]);
+    expect(fake.sent('call:resume')).toEqual([{ callId: 'c2' }]);
   });
 
   it('a refused transfer is worded from its SIP status, in French', async () => {

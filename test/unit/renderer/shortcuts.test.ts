@@ -9,6 +9,7 @@ import { useKeyboardStore } from '../../../renderer/src/stores/keyboard.ts';
 import CallIncomingPanel from '../../../renderer/src/components/call/CallIncomingPanel.vue';
 import CallView from '../../../renderer/src/views/CallView.vue';
 import { flushPromises, mountWith } from './mount.ts';
+import { installFakeAppel } from './fake-appel.ts';
 
 /** Unmounted after each test: a mounted listener would hear the next test's keys first. */
 const mounted: Array<{ unmount(): void }> = [];
@@ -105,14 +106,14 @@ const call = (over: Partial<CallSnapshot> = {}): CallSnapshot => ({
 const ringing = (id: string, name: string) => call({ id, direction: 'incoming', state: 'ringing', peer: { uri: `sip:${name.toLowerCase()}@lab.test`, displayName: name }, answeredAt: undefined });
 
 /** The root's listener alone, mounted as the app does (actions stubbed). */
-async function listen(opts: { calls?: CallSnapshot[]; bare?: boolean; route?: string } = {}) {
+async function listen(opts: { calls?: CallSnapshot[]; bare?: boolean; route?: string; stubActions?: boolean } = {}) {
   const Harness = defineComponent({
     setup() {
       useShortcuts({ bare: () => opts.bare ?? false, mac: false });
       return () => h('input', { id: 'field' });
     },
   });
-  const m = await mountWith(Harness, { route: opts.route ?? '/dialpad', initialState: { calls: { calls: opts.calls ?? [] } } });
+  const m = await mountWith(Harness, { route: opts.route ?? '/dialpad', stubActions: opts.stubActions ?? true, initialState: { calls: { calls: opts.calls ?? [] } } });
   mounted.push(m.wrapper);
   return { ...m, calls: useCallsStore(), keyboard: useKeyboardStore() };
 }
@@ -159,7 +160,7 @@ describe('useShortcuts: the shortcuts act, from anywhere, even a text field', ()
     expect(keyboard.transferWanted).toBe(true);
     expect(router.currentRoute.value.path).toBe('/call');
     await key('H', ctrlShift);
-    expect(calls.hangup).toHaveBeenCalledWith('c1');
+    expect(calls.hangupActive).toHaveBeenCalledTimes(1);
   });
 
   it('a call shortcut with nothing to act on says so in the polite region', async () => {
@@ -205,7 +206,7 @@ describe('useShortcuts: the shortcuts act, from anywhere, even a text field', ()
   it('ignores a held-down key repeating, and keys that are not shortcuts (Ctrl+A selects the text)', async () => {
     const { calls } = await listen({ calls: [call()] });
     await key('H', { ...ctrlShift, repeat: true });
-    expect(calls.hangup).not.toHaveBeenCalled();
+    expect(calls.hangupActive).not.toHaveBeenCalled();
     const selectAll = await key('a', ctrl);
     expect(selectAll.defaultPrevented).toBe(false);
   });
@@ -234,5 +235,63 @@ describe('shortcuts shown where a person finds them', () => {
     expect(byLabel('Hang up').attributes('title')).toMatch(/^Hang up \(/);
     expect(document.body.querySelector('[role=dialog]')?.textContent).toContain('Transfer the call');
     expect(useKeyboardStore().transferWanted).toBe(false);
+  });
+});
+
+describe('hanging up a conference: the button and Ctrl+Shift+H ask the same question', () => {
+  /** Bob (on screen) and Carol in one local conference; the engine faked at the contract. */
+  async function conference(route: string) {
+    const fake = installFakeAppel({ 'call:hangup': () => undefined });
+    const carol = call({ id: 'c2', peer: { uri: 'sip:carol@lab.test', displayName: 'Carol' }, conferenceId: 'k1' });
+    const Harness = defineComponent({
+      setup() {
+        useShortcuts({ bare: () => false, mac: false });
+        return () => h(CallView);
+      },
+    });
+    const m = await mountWith(Harness, {
+      route,
+      stubActions: false,
+      initialState: { calls: { calls: [call({ conferenceId: 'k1' }), carol], activeId: 'c1', conferences: { k1: { id: 'k1', members: ['c1', 'c2'], state: 'active' } } } },
+    });
+    mounted.push(m.wrapper);
+    return { ...m, fake };
+  }
+  const question = () => document.body.querySelector('[data-testid=conference-end]');
+
+  it('Ctrl+Shift+H from another view opens the call screen with the question, and hangs up nobody', async () => {
+    const { fake, router } = await conference('/contacts');
+    await key('H', ctrlShift, document.body);
+    expect(router.currentRoute.value.path).toBe('/call');
+    expect(question()?.textContent).toContain('End the call for everyone');
+    expect(fake.sent('call:hangup')).toEqual([]);
+    // Its answer is the button's: ending for everyone hangs up both calls.
+    (document.body.querySelector('[data-testid=conference-end-all]') as HTMLButtonElement).click();
+    await flushPromises();
+    expect(fake.sent('call:hangup')).toEqual([{ callId: 'c1' }, { callId: 'c2' }]);
+  });
+
+  it('the Hang up button asks the same, and Cancel leaves both calls on', async () => {
+    const { fake, wrapper } = await conference('/call');
+    await wrapper.get('[data-testid=call-hangup]').trigger('click');
+    await flushPromises();
+    expect(question()?.textContent).toContain('End the call for everyone');
+    const cancel = [...document.body.querySelectorAll('[role=dialog] button')].find((b) => b.textContent?.trim() === 'Cancel') as HTMLButtonElement;
+    cancel.click();
+    await flushPromises();
+    expect(question()).toBeNull();
+    expect(fake.sent('call:hangup')).toEqual([]);
+    // The shortcut asks again: nothing was decided.
+    await key('H', ctrlShift, document.body);
+    expect(question()).not.toBeNull();
+    expect(fake.sent('call:hangup')).toEqual([]);
+  });
+
+  it('out of a conference, the shortcut hangs up at once (no question)', async () => {
+    const fake = installFakeAppel({ 'call:hangup': () => undefined });
+    await listen({ calls: [call()], stubActions: false });
+    await key('H', ctrlShift);
+    expect(fake.sent('call:hangup')).toEqual([{ callId: 'c1' }]);
+    expect(question()).toBeNull();
   });
 });

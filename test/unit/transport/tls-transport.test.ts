@@ -8,6 +8,8 @@ import { TransportError } from '../../../main/sip/transport/types.ts';
 import { makeTestPki } from '../../helpers/certs.ts';
 import type { TestPki } from '../../helpers/certs.ts';
 import { request, responseTo, startTransport } from './loopback.ts';
+import { UserAgent } from '../../../main/sip/usage/user-agent.ts';
+import { SipResolver } from '../../../main/sip/transport/resolver.ts';
 
 let dir: string;
 let pki: TestPki;
@@ -37,6 +39,23 @@ async function errorOf(promise: Promise<unknown>): Promise<TransportError> {
   expect(err).toBeInstanceOf(TransportError);
   return err as TransportError;
 }
+
+describe('a TLS client without a TLS listener', () => {
+  it("names its connection's own end in Contact, as in Via: the server reaches it on that connection (§18.2.2)", async () => {
+    const b = await server();
+    const a = await startTransport({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], tls: { ca: pki.caFile } });
+    const target = { protocol: 'TLS' as const, address: '127.0.0.1', port: b.port('TLS'), serverName: 'lab.test' };
+    const ua = new UserAgent({ transport: a.transport, resolver: new SipResolver({ servers: ['127.0.0.1:9'] }) });
+    const flow = await ua.flowFor(target);
+    await a.transport.sendRequest(request('OPTIONS', 'sips:bob@lab.test'), target);
+    const incoming = await b.next();
+    // The port the server sees the connection come from, not the UDP listener's.
+    expect(flow.local).toEqual({ address: '127.0.0.1', port: incoming.source.port });
+    expect(flow.local.port).not.toBe(a.port('UDP'));
+    expect(incoming.message.topVia().port).toBe(incoming.source.port);
+    expect(a.transport.connections()).toHaveLength(1);
+  });
+});
 
 describe('SipTransport over TLS', () => {
   it('verifies the server against the CA file and carries SIP both ways', async () => {
