@@ -35,6 +35,9 @@ class H264Encoder : public Napi::ObjectWrap<H264Encoder> {
  private:
   void Open(Napi::Env env) {
     if (WelsCreateSVCEncoder(&encoder_) != 0 || encoder_ == nullptr) ThrowCoded(env, "error", "h264: cannot create an encoder");
+    // Errors come back as return codes; OpenH264's own log would only reach the process's stderr.
+    int quiet = WELS_LOG_QUIET;
+    encoder_->SetOption(ENCODER_OPTION_TRACE_LEVEL, &quiet);
     SEncParamExt p;
     encoder_->GetDefaultParams(&p);
     p.iUsageType = CAMERA_VIDEO_REAL_TIME;
@@ -176,6 +179,8 @@ class H264Decoder : public Napi::ObjectWrap<H264Decoder> {
 
   explicit H264Decoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<H264Decoder>(info) {
     if (WelsCreateDecoder(&decoder_) != 0 || decoder_ == nullptr) ThrowCoded(info.Env(), "error", "h264: cannot create a decoder");
+    int quiet = WELS_LOG_QUIET;
+    decoder_->SetOption(DECODER_OPTION_TRACE_LEVEL, &quiet);
     SDecodingParam p{};
     p.sVideoProperty.eVideoBsType = VIDEO_BITSTREAM_AVC;
     p.eEcActiveIdc = ERROR_CON_DISABLE;  // a broken picture is reported, not shown half-concealed
