@@ -1,0 +1,196 @@
+/**
+ * The video stream of a session (RFC 3264 applied to an m=video line): what we offer, how we
+ * answer a peer's offer, and what a peer's answer to ours gives. The audio stream's functions
+ * (create-offer.ts, create-answer.ts, process-answer.ts) call these for the video m-line.
+ *
+ * What we offer, in our order of preference, each at 90 kHz (RFC 7741 §6.1, RFC 6184 §8.1):
+ *   VP8
+ *   H264 packetization-mode=1, constrained baseline (profile-level-id 42e01f: level 3.1)
+ *   H264 packetization-mode=0, the same profile (for peers that only fragment by slices)
+ * each with a=rtcp-fb nack, nack pli, ccm fir (RFC 4585 §4.2, RFC 5104 §7.1), and the bit rate we
+ * can take as b=AS (kbit/s, RFC 8866 §5.8) and b=TIAS (bit/s, RFC 3890 §6.2).
+ *
+ * Answering, we keep the offer's payload type and parameters (§6.1) for one codec: the first of
+ * ours the offer has. H.264 is taken in packetization-mode 0 or 1 with a profile we can decode
+ * (baseline, or any profile whose constraint_set1 flag says constrained-baseline compatible).
+ * No codec in common: the m-line is answered with port 0 and the call keeps its audio (§6).
+ */
+import { formatFmtpParameters, parseFmtpParameters } from './codecs.ts';
+import { canReceive, canSend, localDirection } from './direction.ts';
+import { emptyMedia } from './session-description.ts';
+import type { Direction, MediaDescription } from './session-description.ts';
+
+export type VideoCodec = 'vp8' | 'h264';
+
+/** Our H.264 level: 3.1 (level_idc 31 = 0x1f), 720p30 (RFC 6184 §8.1, H.264 table A-1). */
+export const H264_PROFILE_LEVEL_ID = '42e01f';
+/** The feedback we send and answer to. */
+const FEEDBACK = ['nack', 'nack pli', 'ccm fir'] as const;
+type FeedbackValue = (typeof FEEDBACK)[number];
+
+export interface LocalVideo {
+  /** Our video RTP port (0: we do not want video now). */
+  port: number;
+  /** Codecs in our order of preference. */
+  codecs: readonly VideoCodec[];
+  /** The bit rate we can receive (kbit/s): b=AS, and b=TIAS in bit/s. */
+  maxBitrateKbps?: number;
+  direction?: Direction;
+  rtcpMux?: boolean;
+  /** Our RTCP port when it is not port + 1 (a=rtcp, RFC 3605). */
+  rtcpPort?: number;
+}
+
+export interface NegotiatedVideo {
+  codec: VideoCodec;
+  payloadType: number;
+  /** H.264: packetization-mode (0 or 1) and profile-level-id both sides use. */
+  packetizationMode?: 0 | 1;
+  profileLevelId?: string;
+  /** What the other side asked for with a=rtcp-fb for this payload type (or `*`). */
+  feedback: { nack: boolean; pli: boolean; fir: boolean };
+  /** The most the other side takes (kbit/s), from its b=TIAS or b=AS; undefined: no limit given. */
+  remoteMaxBitrateKbps?: number;
+  /** What we may do: send, receive, both or neither. */
+  direction: Direction;
+  rtcpMux: boolean;
+}
+
+function fbAttributes(pt: number): Array<{ name: string; value: string }> {
+  return FEEDBACK.map((v) => ({ name: 'rtcp-fb', value: `${pt} ${v}` }));
+}
+
+function bandwidths(kbps: number | undefined): Array<{ type: string; value: number }> {
+  return kbps === undefined ? [] : [{ type: 'AS', value: kbps }, { type: 'TIAS', value: kbps * 1000 }];
+}
+
+/** Our m=video line for an offer; payload types from `firstPt` up (clear of the audio ones). */
+export function videoOffer(local: LocalVideo, proto: string, firstPt = 96): MediaDescription {
+  const m = emptyMedia({ type: 'video', port: local.port, proto, formats: [] });
+  let pt = firstPt;
+  for (const codec of new Set(local.codecs)) {
+    const modes: Array<0 | 1 | undefined> = codec === 'h264' ? [1, 0] : [undefined];
+    for (const mode of modes) {
+      m.formats.push(String(pt));
+      m.rtpmaps.push({ payloadType: pt, encodingName: codec === 'vp8' ? 'VP8' : 'H264', clockRate: 90000 });
+      if (mode !== undefined) m.fmtps.push({ payloadType: pt, parameters: `profile-level-id=${H264_PROFILE_LEVEL_ID};packetization-mode=${mode}` });
+      m.attributes.push(...fbAttributes(pt));
+      pt++;
+    }
+  }
+  m.bandwidths.push(...bandwidths(local.maxBitrateKbps));
+  m.direction = local.direction ?? 'sendrecv';
+  m.rtcpMux = local.rtcpMux ?? false;
+  if (local.rtcpPort !== undefined) m.rtcp = { port: local.rtcpPort };
+  return m;
+}
+
+interface Candidate {
+  codec: VideoCodec;
+  payloadType: number;
+  parameters: Record<string, string>;
+}
+
+/** Whether we decode what an H.264 profile-level-id announces (RFC 6184 §8.1: profile_idc, profile-iop, level_idc). */
+function decodableH264(profileLevelId: string | undefined): boolean {
+  const hex = profileLevelId ?? '420010'; // §8.1: the default is baseline, level 1
+  if (!/^[0-9a-f]{6}$/i.test(hex)) return false;
+  const profile = parseInt(hex.slice(0, 2), 16);
+  const iop = parseInt(hex.slice(2, 4), 16);
+  return profile === 0x42 || (iop & 0x40) !== 0;
+}
+
+/** The formats of a peer's m=video we could use, in the peer's order. */
+function candidates(m: MediaDescription): Candidate[] {
+  const out: Candidate[] = [];
+  for (const f of m.formats) {
+    const pt = Number(f);
+    const map = m.rtpmaps.find((r) => r.payloadType === pt);
+    if (!map || map.clockRate !== 90000) continue;
+    const parameters = parseFmtpParameters(m.fmtps.find((x) => x.payloadType === pt)?.parameters ?? '');
+    const name = map.encodingName.toUpperCase();
+    if (name === 'VP8') out.push({ codec: 'vp8', payloadType: pt, parameters });
+    else if (name === 'H264') {
+      const mode = parameters['packetization-mode'] ?? '0';
+      if ((mode === '0' || mode === '1') && decodableH264(parameters['profile-level-id'])) out.push({ codec: 'h264', payloadType: pt, parameters });
+    }
+  }
+  return out;
+}
+
+function feedbackFor(m: MediaDescription, pt: number): NegotiatedVideo['feedback'] {
+  const values = new Set<string>();
+  for (const a of m.attributes) {
+    if (a.name !== 'rtcp-fb' || a.value === undefined) continue;
+    const [which, ...rest] = a.value.trim().split(/\s+/);
+    if (which === '*' || Number(which) === pt) values.add(rest.join(' ').toLowerCase());
+  }
+  return { nack: values.has('nack'), pli: values.has('nack pli'), fir: values.has('ccm fir') };
+}
+
+/** RFC 3890: b=TIAS (bit/s) is the more exact; else b=AS (kbit/s). */
+function remoteLimit(m: MediaDescription): number | undefined {
+  const tias = m.bandwidths.find((b) => b.type.toUpperCase() === 'TIAS');
+  if (tias) return Math.floor(tias.value / 1000);
+  return m.bandwidths.find((b) => b.type.toUpperCase() === 'AS')?.value;
+}
+
+function negotiated(chosen: Candidate, remote: MediaDescription, direction: Direction, rtcpMux: boolean): NegotiatedVideo {
+  const n: NegotiatedVideo = { codec: chosen.codec, payloadType: chosen.payloadType, feedback: feedbackFor(remote, chosen.payloadType), direction, rtcpMux };
+  if (chosen.codec === 'h264') {
+    n.packetizationMode = chosen.parameters['packetization-mode'] === '1' ? 1 : 0;
+    n.profileLevelId = chosen.parameters['profile-level-id'] ?? '420010';
+  }
+  const limit = remoteLimit(remote);
+  if (limit !== undefined) n.remoteMaxBitrateKbps = limit;
+  return n;
+}
+
+/**
+ * Our answer to a peer's m=video (§6): one codec, or port 0 when we want no video (port 0 in
+ * `local`) or share no codec — `negotiated` is then undefined and the call goes on without it.
+ */
+export function answerVideo(offer: MediaDescription, local: LocalVideo, proto: string): { media: MediaDescription; negotiated?: NegotiatedVideo } {
+  const declined = () => {
+    const m = emptyMedia({ type: 'video', port: 0, proto: offer.proto, formats: offer.formats.slice(0, 1) });
+    return { media: m };
+  };
+  if (offer.port === 0 || local.port === 0) return declined();
+  const offered = candidates(offer);
+  const chosen = local.codecs.map((c) => offered.find((o) => o.codec === c)).find((c) => c !== undefined);
+  if (!chosen) return declined();
+  const wanted = local.direction ?? 'sendrecv';
+  const remoteDirection = offer.direction ?? 'sendrecv';
+  const direction = localDirection(wanted, remoteDirection);
+  const rtcpMux = offer.rtcpMux && (local.rtcpMux ?? false);
+  const m = emptyMedia({ type: 'video', port: local.port, proto, formats: [String(chosen.payloadType)] });
+  m.rtpmaps.push({ payloadType: chosen.payloadType, encodingName: chosen.codec === 'vp8' ? 'VP8' : 'H264', clockRate: 90000 });
+  if (chosen.codec === 'h264') {
+    // §8.2.2: the answer keeps the offer's profile and packetization-mode; level-asymmetry-allowed is echoed.
+    m.fmtps.push({ payloadType: chosen.payloadType, parameters: formatFmtpParameters(chosen.parameters) });
+  }
+  const fb = feedbackFor(offer, chosen.payloadType);
+  for (const [value, on] of [['nack', fb.nack], ['nack pli', fb.pli], ['ccm fir', fb.fir]] as Array<[FeedbackValue, boolean]>) {
+    if (on) m.attributes.push({ name: 'rtcp-fb', value: `${chosen.payloadType} ${value}` });
+  }
+  m.bandwidths.push(...bandwidths(local.maxBitrateKbps));
+  // We write what WE will do (§6.1): the mirror of the offer's, narrowed by what we want.
+  m.direction = direction;
+  m.rtcpMux = rtcpMux;
+  if (local.rtcpPort !== undefined && !rtcpMux) m.rtcp = { port: local.rtcpPort };
+  return { media: m, negotiated: negotiated(chosen, offer, direction, rtcpMux) };
+}
+
+/** What the peer's answer to our m=video gives (§7): undefined when it declined video (port 0). */
+export function readVideoAnswer(ours: MediaDescription, answer: MediaDescription): NegotiatedVideo | undefined {
+  if (answer.port === 0) return undefined;
+  const offered = new Set(ours.formats);
+  const chosen = candidates(answer).find((c) => offered.has(String(c.payloadType)));
+  if (!chosen) return undefined;
+  const direction = localDirection(ours.direction ?? 'sendrecv', answer.direction ?? 'sendrecv');
+  return negotiated(chosen, answer, direction, ours.rtcpMux && answer.rtcpMux);
+}
+
+/** Whether a negotiated direction lets us send / receive video. */
+export const videoSends = (n: NegotiatedVideo): boolean => canSend(n.direction);
+export const videoReceives = (n: NegotiatedVideo): boolean => canReceive(n.direction);
