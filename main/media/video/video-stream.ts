@@ -1,0 +1,320 @@
+/**
+ * One video stream of a call (its own m-line and ports): I420 frames in → encoder → RTP payloads
+ * (RFC 7741 VP8, RFC 6184 H.264) → packets; packets → whole frames (frame-assembler.ts) →
+ * decoder → I420 frames out. RTCP carries the feedback both ways (RFC 4585, RFC 5104):
+ *
+ *   - a frame lost or undecodable: PLI (or FIR when only that was negotiated), at most every
+ *     KEY_REQUEST_GAP_MS; the sender answers a PLI or FIR with a key frame;
+ *   - a hole in the sequence numbers: a generic NACK for what is missing, when negotiated; the
+ *     sender retransmits from its history of the last HISTORY packets (RFC 4585 §6.2.1);
+ *   - a sender report every second while sending, a receiver report otherwise (RFC 3550 §6).
+ *
+ * Everything the network can grow is bounded: the assembler's frames and packets, the NACK list
+ * per report, the send history.
+ */
+import type { RemoteInfo } from 'node:dgram';
+import { VideoDecoder, VideoEncoder, VideoCodecError, type I420Frame, type VideoEncoderSettings } from '../../../native/video.ts';
+import { RtpPacket } from '../rtp-packet.ts';
+import { RtcpPacket, type OtherRtcp } from '../rtcp-packet.ts';
+import { RtpSockets } from '../rtp-sockets.ts';
+import { FrameAssembler, type AssembledFrame } from './frame-assembler.ts';
+import { depacketizeH264, packetizeH264 } from './h264-payload.ts';
+import { decodeFeedback, encodeFeedback, type Feedback } from './rtcp-feedback.ts';
+import { depacketizeVp8, packetizeVp8 } from './vp8-payload.ts';
+
+const CLOCK = 90000;
+const HISTORY = 512;
+const KEY_REQUEST_GAP_MS = 250;
+const MAX_NACKS = 64;
+const REPORT_MS = 1000;
+
+export interface VideoStreamOptions {
+  localAddress: string;
+  localPort?: number;
+  remote: { address: string; rtpPort: number; rtcpPort?: number };
+  rtcpMux?: boolean;
+  codec: { name: 'vp8' | 'h264'; payloadType: number; packetizationMode?: 0 | 1 };
+  /** Encoder settings when we send; without them the stream only receives. */
+  send?: VideoEncoderSettings;
+  /** What the other side said it takes (a=rtcp-fb); default all. */
+  feedback?: { nack: boolean; pli: boolean; fir: boolean };
+  /** Largest RTP payload (default 1200: fits any path's MTU with IP, UDP, RTP and SRTP headers). */
+  maxPayload?: number;
+  /** Each decoded frame. */
+  onFrame?: (frame: I420Frame, info: { timestamp: number; keyFrame: boolean }) => void;
+  /** Each whole received frame before decoding (to record it as it came). */
+  onEncodedFrame?: (frame: AssembledFrame) => void;
+  onWarning?: (message: string) => void;
+  random?: () => number;
+}
+
+export interface VideoStreamStats {
+  framesSent: number;
+  keyFramesSent: number;
+  bytesSent: number;
+  packetsSent: number;
+  framesReceived: number;
+  framesDecoded: number;
+  keyFramesReceived: number;
+  framesDropped: number;
+  packetsReceived: number;
+  bytesReceived: number;
+  /** Key frames we asked for (PLI/FIR sent), and the other side asked of us. */
+  keyFramesAsked: number;
+  keyFramesAskedOfUs: number;
+  nacksSent: number;
+  nacksReceived: number;
+  retransmitted: number;
+  /** Size of the last decoded frame. */
+  width?: number;
+  height?: number;
+}
+
+export class VideoStream {
+  readonly ssrc: number;
+  readonly stats: VideoStreamStats = {
+    framesSent: 0, keyFramesSent: 0, bytesSent: 0, packetsSent: 0, framesReceived: 0, framesDecoded: 0, keyFramesReceived: 0,
+    framesDropped: 0, packetsReceived: 0, bytesReceived: 0, keyFramesAsked: 0, keyFramesAskedOfUs: 0, nacksSent: 0, nacksReceived: 0, retransmitted: 0,
+  };
+  readonly #opts: VideoStreamOptions;
+  readonly #sockets: RtpSockets;
+  readonly #encoder: VideoEncoder | undefined;
+  readonly #decoder: VideoDecoder;
+  readonly #assembler: FrameAssembler;
+  readonly #history = new Map<number, Uint8Array>();
+  readonly #timer: NodeJS.Timeout;
+  #seq: number;
+  #pictureId: number;
+  readonly #tsBase: number;
+  readonly #startMs = performance.now();
+  #lastKeyRequestMs = -Infinity;
+  #firSeq = 0;
+  #remoteSsrc = 0;
+  #highestSeq: number | undefined;
+  #lastReportMs = 0;
+  #lastRtpTs = 0;
+  #stopped = false;
+
+  private constructor(opts: VideoStreamOptions, sockets: RtpSockets, random: () => number) {
+    this.#opts = opts;
+    this.#sockets = sockets;
+    this.ssrc = Math.floor(random() * 0xffffffff) >>> 0;
+    this.#seq = Math.floor(random() * 0x8000);
+    this.#pictureId = Math.floor(random() * 0x7fff);
+    this.#tsBase = Math.floor(random() * 0xffffffff) >>> 0;
+    this.#encoder = opts.send ? new VideoEncoder(opts.codec.name, opts.send) : undefined;
+    this.#decoder = new VideoDecoder(opts.codec.name);
+    this.#assembler = new FrameAssembler({
+      depacketize:
+        opts.codec.name === 'vp8'
+          ? (p) => {
+              const r = depacketizeVp8(p);
+              return { data: r.frame, keyFrame: r.keyFrame };
+            }
+          : (p) => {
+              const r = depacketizeH264(p);
+              return { data: r.accessUnit, keyFrame: r.keyFrame, selfContained: r.selfContained };
+            },
+    });
+    this.#timer = setInterval(() => this.#tick(), 20);
+  }
+
+  static async start(opts: VideoStreamOptions): Promise<VideoStream> {
+    const random = opts.random ?? Math.random;
+    let stream: VideoStream | undefined;
+    const sockets = await RtpSockets.bind({
+      localAddress: opts.localAddress,
+      localPort: opts.localPort,
+      rtcpMux: opts.rtcpMux ?? false,
+      random,
+      onMessage: (msg, rinfo, onRtcp) => {
+        if (stream) stream.#receive(msg, rinfo, onRtcp);
+      },
+      onError: (err) => opts.onWarning?.(`video socket: ${err.message}`),
+    });
+    stream = new VideoStream(opts, sockets, random);
+    return stream;
+  }
+
+  get localPort(): number {
+    return this.#sockets.localPort;
+  }
+
+  get encoderSettings(): Readonly<VideoEncoderSettings> | undefined {
+    return this.#encoder?.settings;
+  }
+
+  /** Bit rate, frame rate or size for what we send next (e.g. after b=AS, TMMBR or loss). */
+  configure(changes: Partial<Pick<VideoEncoderSettings, 'width' | 'height' | 'fps' | 'bitrateKbps'>>): void {
+    this.#encoder?.configure(changes);
+  }
+
+  /** One camera frame (packed I420 at the encoder's size), captured at `captureMs` (default now). */
+  pushFrame(frame: Uint8Array, captureMs = performance.now()): void {
+    if (this.#stopped || !this.#encoder) return;
+    const ts = (this.#tsBase + Math.round(((captureMs - this.#startMs) * CLOCK) / 1000)) >>> 0;
+    this.#lastRtpTs = ts;
+    const max = this.#opts.maxPayload ?? 1200;
+    for (const encoded of this.#encoder.encode(frame)) {
+      const payloads =
+        this.#opts.codec.name === 'vp8' ? packetizeVp8(encoded.data, this.#pictureId, max) : packetizeH264(encoded.data, this.#opts.codec.packetizationMode ?? 1, max);
+      this.#pictureId = (this.#pictureId + 1) & 0x7fff;
+      payloads.forEach((payload, i) => {
+        const bytes = RtpPacket.encode({ payloadType: this.#opts.codec.payloadType, marker: i === payloads.length - 1, sequenceNumber: this.#seq, timestamp: ts, ssrc: this.ssrc, csrcs: [], payload });
+        this.#remember(this.#seq, bytes);
+        this.#seq = (this.#seq + 1) & 0xffff;
+        this.#sendRtp(bytes);
+      });
+      this.stats.framesSent++;
+      if (encoded.keyFrame) this.stats.keyFramesSent++;
+    }
+  }
+
+  /** Ask the other side for a key frame (PLI, or FIR when only that was negotiated). */
+  requestKeyFrame(): void {
+    const now = performance.now();
+    if (now - this.#lastKeyRequestMs < KEY_REQUEST_GAP_MS || this.#remoteSsrc === 0) return;
+    this.#lastKeyRequestMs = now;
+    const fb = this.#opts.feedback ?? { nack: true, pli: true, fir: true };
+    if (fb.pli) this.#sendRtcp([{ kind: 'pli', sender: this.ssrc, media: this.#remoteSsrc }]);
+    else if (fb.fir) this.#sendRtcp([{ kind: 'fir', sender: this.ssrc, requests: [{ ssrc: this.#remoteSsrc, seq: this.#firSeq++ & 0xff }] }]);
+    else return;
+    this.stats.keyFramesAsked++;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#encoder?.close();
+    this.#decoder.close();
+    await this.#sockets.close();
+  }
+
+  #remember(seq: number, bytes: Uint8Array): void {
+    this.#history.set(seq, bytes);
+    if (this.#history.size > HISTORY) this.#history.delete(this.#history.keys().next().value!);
+  }
+
+  #sendRtp(bytes: Uint8Array): void {
+    this.stats.packetsSent++;
+    this.stats.bytesSent += bytes.length;
+    this.#sockets.sendRtp(bytes, { address: this.#opts.remote.address, port: this.#opts.remote.rtpPort }, (err) => {
+      if (err) this.#opts.onWarning?.(`video send: ${err.message}`);
+    });
+  }
+
+  #sendRtcp(feedback: Feedback[]): void {
+    const sending = this.#encoder !== undefined && this.stats.packetsSent > 0;
+    const head = sending
+      ? RtcpPacket.encodeCompound([{ type: 'sr', ssrc: this.ssrc, ntp: { seconds: 0, fraction: 0 }, rtpTimestamp: this.#lastRtpTs, packetCount: this.stats.packetsSent, octetCount: this.stats.bytesSent, reports: [] }])
+      : RtcpPacket.encodeCompound([{ type: 'rr', ssrc: this.ssrc, reports: [] }]);
+    const parts = [head, ...feedback.map(encodeFeedback)];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    const rtcpPort = this.#opts.rtcpMux ? this.#opts.remote.rtpPort : (this.#opts.remote.rtcpPort ?? this.#opts.remote.rtpPort + 1);
+    this.#sockets.sendRtcp(out, { address: this.#opts.remote.address, port: rtcpPort }, (err) => {
+      if (err) this.#opts.onWarning?.(`video RTCP send: ${err.message}`);
+    });
+  }
+
+  #receive(msg: Uint8Array, _rinfo: RemoteInfo, onRtcpSocket: boolean): void {
+    if (this.#stopped) return;
+    try {
+      if (onRtcpSocket || (this.#opts.rtcpMux && RtcpPacket.isRtcp(msg))) this.#receiveRtcp(msg);
+      else this.#receiveRtp(msg);
+    } catch (err) {
+      this.#opts.onWarning?.(`video receive: ${(err as Error).message}`);
+    }
+  }
+
+  #receiveRtp(msg: Uint8Array): void {
+    const packet = RtpPacket.decode(msg);
+    if (packet.payloadType !== this.#opts.codec.payloadType) return;
+    this.#remoteSsrc = packet.ssrc;
+    this.stats.packetsReceived++;
+    this.stats.bytesReceived += msg.length;
+    this.#noteGap(packet.sequenceNumber);
+    this.#deliver(this.#assembler.push(packet, performance.now()));
+  }
+
+  /** A sequence number beyond the next one expected: NACK the ones in between (bounded). */
+  #noteGap(seq: number): void {
+    if (this.#highestSeq === undefined) {
+      this.#highestSeq = seq;
+      return;
+    }
+    const ahead = (seq - this.#highestSeq) & 0xffff;
+    if (ahead === 0 || ahead >= 0x8000) return; // a duplicate, or late
+    const fb = this.#opts.feedback ?? { nack: true, pli: true, fir: true };
+    if (ahead > 1 && fb.nack) {
+      const lost: number[] = [];
+      for (let d = 1; d < ahead && lost.length < MAX_NACKS; d++) lost.push((this.#highestSeq + d) & 0xffff);
+      this.#sendRtcp([{ kind: 'nack', sender: this.ssrc, media: this.#remoteSsrc, lost }]);
+      this.stats.nacksSent++;
+    }
+    this.#highestSeq = seq;
+  }
+
+  #deliver(frames: AssembledFrame[]): void {
+    for (const f of frames) {
+      this.stats.framesReceived++;
+      if (f.keyFrame) this.stats.keyFramesReceived++;
+      this.#opts.onEncodedFrame?.(f);
+      let picture: I420Frame | null;
+      try {
+        picture = this.#decoder.decode(f.data);
+      } catch (err) {
+        if (!(err instanceof VideoCodecError)) throw err;
+        this.stats.framesDropped++;
+        this.requestKeyFrame();
+        continue;
+      }
+      if (!picture) continue;
+      this.stats.framesDecoded++;
+      this.stats.width = picture.width;
+      this.stats.height = picture.height;
+      this.#opts.onFrame?.(picture, { timestamp: f.timestamp, keyFrame: f.keyFrame });
+    }
+    this.stats.framesDropped = Math.max(this.stats.framesDropped, this.#assembler.stats.framesDropped);
+    if (this.#assembler.keyFrameNeeded && this.#remoteSsrc !== 0 && this.stats.packetsReceived > 0) this.requestKeyFrame();
+  }
+
+  #receiveRtcp(msg: Uint8Array): void {
+    for (const p of RtcpPacket.decodeCompound(msg)) {
+      if (p.type !== 'other') continue;
+      const fb = decodeFeedback(p as OtherRtcp);
+      if (!fb) continue;
+      if (fb.kind === 'pli' && fb.media === this.ssrc) this.#keyFrameAskedOfUs();
+      else if (fb.kind === 'fir' && fb.requests.some((r) => r.ssrc === this.ssrc)) this.#keyFrameAskedOfUs();
+      else if (fb.kind === 'nack' && fb.media === this.ssrc) {
+        this.stats.nacksReceived++;
+        for (const seq of fb.lost) {
+          const bytes = this.#history.get(seq);
+          if (!bytes) continue;
+          this.stats.retransmitted++;
+          this.#sendRtp(bytes);
+        }
+      }
+    }
+  }
+
+  #keyFrameAskedOfUs(): void {
+    this.stats.keyFramesAskedOfUs++;
+    this.#encoder?.requestKeyFrame();
+  }
+
+  #tick(): void {
+    if (this.#stopped) return;
+    const now = performance.now();
+    this.#deliver(this.#assembler.poll(now));
+    if (now - this.#lastReportMs >= REPORT_MS && (this.stats.packetsSent > 0 || this.stats.packetsReceived > 0)) {
+      this.#lastReportMs = now;
+      this.#sendRtcp([]);
+    }
+  }
+}
