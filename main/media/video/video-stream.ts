@@ -121,19 +121,20 @@ export class VideoStream {
 
   static async start(opts: VideoStreamOptions): Promise<VideoStream> {
     const random = opts.random ?? Math.random;
-    let stream: VideoStream | undefined;
+    // Datagrams may come before the constructor returns: they go to the stream once it exists.
+    const holder: { stream?: VideoStream } = {};
     const sockets = await RtpSockets.bind({
       localAddress: opts.localAddress,
       localPort: opts.localPort,
       rtcpMux: opts.rtcpMux ?? false,
       random,
       onMessage: (msg, rinfo, onRtcp) => {
-        if (stream) stream.#receive(msg, rinfo, onRtcp);
+        if (holder.stream) holder.stream.#receive(msg, rinfo, onRtcp);
       },
       onError: (err) => opts.onWarning?.(`video socket: ${err.message}`),
     });
-    stream = new VideoStream(opts, sockets, random);
-    return stream;
+    holder.stream = new VideoStream(opts, sockets, random);
+    return holder.stream;
   }
 
   get localPort(): number {
