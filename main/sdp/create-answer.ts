@@ -17,6 +17,8 @@ import { emptyMedia, mediaConnection, mediaDirection } from './session-descripti
 import type { CryptoAttribute, MediaDescription } from './session-description.ts';
 import { decodeSrtpKey, isSrtpSuite } from './srtp-key.ts';
 import type { SrtpSuite } from './srtp-key.ts';
+import { answerVideo } from './video-media.ts';
+import type { NegotiatedVideo } from './video-media.ts';
 
 type Outcome = { media: MediaDescription; negotiated: NegotiatedMedia } | { reason: string };
 
@@ -158,8 +160,18 @@ export function createAnswer(options: AnswerOptions): AnswerResult {
   }
   const media: MediaDescription[] = [];
   let negotiated: NegotiatedMedia | undefined;
+  let video: NegotiatedVideo | undefined;
+  let videoAnswered = false;
   let reason: string | undefined;
   for (const offered of options.offer.media) {
+    // The first active video m-line is ours to take or decline (video-media.ts); others get port 0.
+    if (offered.type === 'video' && offered.port !== 0 && !videoAnswered && options.video) {
+      videoAnswered = true;
+      const answered = answerVideo(options.offer, offered, options.video, offered.proto);
+      video = answered.negotiated;
+      media.push(answered.media);
+      continue;
+    }
     if (negotiated !== undefined || offered.type !== 'audio' || offered.port === 0) {
       media.push(rejectedCopy(offered));
       continue;
@@ -173,8 +185,13 @@ export function createAnswer(options: AnswerOptions): AnswerResult {
       media.push(outcome.media);
     }
   }
+  if (negotiated === undefined) {
+    // No audio, no call: the video answer goes too.
+    for (let i = 0; i < media.length; i++) if (media[i].type === 'video') media[i] = rejectedCopy(options.offer.media[i]);
+    video = undefined;
+  }
   const answer = withNextVersion(session(options, media), options.previous);
-  if (negotiated !== undefined) return { answer, negotiated };
+  if (negotiated !== undefined) return video ? { answer, negotiated, video } : { answer, negotiated };
   if (reason === undefined) {
     const audio = options.offer.media.some((m) => m.type === 'audio');
     reason = audio ? 'the offer has no active audio stream (port 0)' : 'the offer has no audio stream';

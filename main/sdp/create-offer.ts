@@ -9,6 +9,7 @@ import { DEFAULT_SUITES, addCommonAttributes, audioMediaIndex, checkLocal, crypt
 import type { OfferOptions } from './offer-answer.ts';
 import { meaningsOf, rtpmapFor, sameMeaning } from './payload-formats.ts';
 import { emptyMedia } from './session-description.ts';
+import { videoMediaIndex, videoOffer } from './video-media.ts';
 import type { MediaDescription, RtpMap, SessionDescription } from './session-description.ts';
 
 /** Payload type numbers of `previous`'s audio stream, by meaning: a session never remaps one (§8.3.2). */
@@ -80,13 +81,19 @@ export function offerFormats(options: {
   return { formats: chosen.map((c) => String(c.pt)), rtpmaps, fmtps };
 }
 
-/** Puts `audio` where `previous` had its audio stream, and every other previous m-line back disabled (§8). */
-function placeInPrevious(audio: MediaDescription, previous: SessionDescription | undefined): MediaDescription[] {
-  if (previous === undefined) return [audio];
-  const index = audioMediaIndex(previous);
+/**
+ * Puts `audio` (and `video`) where `previous` had them, every other previous m-line back disabled
+ * (§8: m-lines keep their place; a stream removed stays as port 0), new ones at the end.
+ */
+function placeInPrevious(audio: MediaDescription, video: MediaDescription | undefined, previous: SessionDescription | undefined): MediaDescription[] {
+  if (previous === undefined) return video ? [audio, video] : [audio];
   const media = previous.media.map(rejectedCopy);
-  if (index < 0) media.push(audio);
-  else media[index] = audio;
+  const place = (m: MediaDescription, index: number) => {
+    if (index < 0) media.push(m);
+    else media[index] = m;
+  };
+  place(audio, audioMediaIndex(previous));
+  if (video) place(video, videoMediaIndex(previous));
   return media;
 }
 
@@ -112,5 +119,8 @@ export function createOffer(options: OfferOptions): SessionDescription {
     // RFC 4568 §5.1: tags are unique per m-line; we number 1, 2, 3… in order of preference.
     audio.crypto = suites.map((suite, i) => cryptoLine(i + 1, suite, localKey(options, suite)));
   }
-  return withNextVersion(session(options, placeInPrevious(audio, options.previous)), options.previous);
+  // Video (video-media.ts): dynamic payload types above the audio's, the same profile (RFC 3264 §5.1).
+  const firstVideoPt = Math.max(95, ...audio.formats.map(Number).filter((n) => n >= 96)) + 1;
+  const video = options.video ? videoOffer(options.video, audio.proto, firstVideoPt) : undefined;
+  return withNextVersion(session(options, placeInPrevious(audio, video, options.previous)), options.previous);
 }

@@ -33,3 +33,5 @@ export { createAnswer } from './create-answer.ts';
 export { processAnswer } from './process-answer.ts';
 export { createHoldOffer, createResumeOffer, createCodecChangeOffer, isHeldBy } from './re-offer.ts';
 export { canReceive, canSend, reverseDirection } from './direction.ts';
+export type { LocalVideo, NegotiatedVideo, VideoCodec } from './video-media.ts';
+export { processVideoAnswer } from './video-media.ts';

@@ -37,6 +37,7 @@ import { CODECS } from './codecs.ts';
 import type { CodecName } from './codecs.ts';
 import { formatSdp } from './format-sdp.ts';
 import type { NegotiatedMedia } from './negotiated-media.ts';
+import type { LocalVideo, NegotiatedVideo } from './video-media.ts';
 import { addressTypeOf, emptyMedia } from './session-description.ts';
 import type { CryptoAttribute, Direction, MediaDescription, SessionDescription } from './session-description.ts';
 import { SRTP_KEY_LENGTH, decodeSrtpKey, encodeSrtpKey, generateSrtpKey, isSrtpSuite } from './srtp-key.ts';
@@ -90,6 +91,8 @@ export interface LocalMedia {
    * type numbers and its SRTP keys (RFC 3264 §8).
    */
   previous?: SessionDescription;
+  /** Video beside the audio (video-media.ts); absent: no video m-line is offered or accepted. */
+  video?: LocalVideo;
 }
 
 export type OfferOptions = LocalMedia;
@@ -104,6 +107,8 @@ export interface AnswerResult {
   /** The answer to send. When nothing was acceptable every stream in it has port 0 (a 488 is also fine). */
   answer: SessionDescription;
   negotiated?: NegotiatedMedia;
+  /** The video stream we accepted with the audio, if the offer had one we could take. */
+  video?: NegotiatedVideo;
   /** Why the audio stream was rejected, in words. */
   rejected?: string;
 }

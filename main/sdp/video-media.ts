@@ -17,8 +17,8 @@
  */
 import { formatFmtpParameters, parseFmtpParameters } from './codecs.ts';
 import { canReceive, canSend, localDirection } from './direction.ts';
-import { emptyMedia } from './session-description.ts';
-import type { Direction, MediaDescription } from './session-description.ts';
+import { emptyMedia, mediaConnection } from './session-description.ts';
+import type { Direction, MediaDescription, SessionDescription } from './session-description.ts';
 
 export type VideoCodec = 'vp8' | 'h264';
 
@@ -42,6 +42,10 @@ export interface LocalVideo {
 }
 
 export interface NegotiatedVideo {
+  /** Where the other side receives video (its c= and m=video port; a=rtcp or port + 1). */
+  remoteAddress: string;
+  remoteRtpPort: number;
+  remoteRtcpPort: number;
   codec: VideoCodec;
   payloadType: number;
   /** H.264: packetization-mode (0 or 1) and profile-level-id both sides use. */
@@ -135,8 +139,9 @@ function remoteLimit(m: MediaDescription): number | undefined {
   return m.bandwidths.find((b) => b.type.toUpperCase() === 'AS')?.value;
 }
 
-function negotiated(chosen: Candidate, remote: MediaDescription, direction: Direction, rtcpMux: boolean): NegotiatedVideo {
-  const n: NegotiatedVideo = { codec: chosen.codec, payloadType: chosen.payloadType, feedback: feedbackFor(remote, chosen.payloadType), direction, rtcpMux };
+function negotiated(chosen: Candidate, remote: MediaDescription, address: string, direction: Direction, rtcpMux: boolean): NegotiatedVideo {
+  const rtcpPort = rtcpMux ? remote.port : (remote.rtcp?.port ?? remote.port + 1);
+  const n: NegotiatedVideo = { remoteAddress: address, remoteRtpPort: remote.port, remoteRtcpPort: rtcpPort, codec: chosen.codec, payloadType: chosen.payloadType, feedback: feedbackFor(remote, chosen.payloadType), direction, rtcpMux };
   if (chosen.codec === 'h264') {
     n.packetizationMode = chosen.parameters['packetization-mode'] === '1' ? 1 : 0;
     n.profileLevelId = chosen.parameters['profile-level-id'] ?? '420010';
@@ -150,12 +155,13 @@ function negotiated(chosen: Candidate, remote: MediaDescription, direction: Dire
  * Our answer to a peer's m=video (§6): one codec, or port 0 when we want no video (port 0 in
  * `local`) or share no codec — `negotiated` is then undefined and the call goes on without it.
  */
-export function answerVideo(offer: MediaDescription, local: LocalVideo, proto: string): { media: MediaDescription; negotiated?: NegotiatedVideo } {
+export function answerVideo(sd: SessionDescription, offer: MediaDescription, local: LocalVideo, proto: string): { media: MediaDescription; negotiated?: NegotiatedVideo } {
   const declined = () => {
     const m = emptyMedia({ type: 'video', port: 0, proto: offer.proto, formats: offer.formats.slice(0, 1) });
     return { media: m };
   };
-  if (offer.port === 0 || local.port === 0) return declined();
+  const connection = mediaConnection(sd, offer);
+  if (offer.port === 0 || local.port === 0 || connection === undefined) return declined();
   const offered = candidates(offer);
   const chosen = local.codecs.map((c) => offered.find((o) => o.codec === c)).find((c) => c !== undefined);
   if (!chosen) return declined();
@@ -178,17 +184,35 @@ export function answerVideo(offer: MediaDescription, local: LocalVideo, proto: s
   m.direction = direction;
   m.rtcpMux = rtcpMux;
   if (local.rtcpPort !== undefined && !rtcpMux) m.rtcp = { port: local.rtcpPort };
-  return { media: m, negotiated: negotiated(chosen, offer, direction, rtcpMux) };
+  return { media: m, negotiated: negotiated(chosen, offer, connection.address, direction, rtcpMux) };
 }
 
 /** What the peer's answer to our m=video gives (§7): undefined when it declined video (port 0). */
-export function readVideoAnswer(ours: MediaDescription, answer: MediaDescription): NegotiatedVideo | undefined {
-  if (answer.port === 0) return undefined;
+export function readVideoAnswer(ours: MediaDescription, sd: SessionDescription, answer: MediaDescription): NegotiatedVideo | undefined {
+  const connection = mediaConnection(sd, answer);
+  if (answer.port === 0 || connection === undefined) return undefined;
   const offered = new Set(ours.formats);
   const chosen = candidates(answer).find((c) => offered.has(String(c.payloadType)));
   if (!chosen) return undefined;
   const direction = localDirection(ours.direction ?? 'sendrecv', answer.direction ?? 'sendrecv');
-  return negotiated(chosen, answer, direction, ours.rtcpMux && answer.rtcpMux);
+  return negotiated(chosen, answer, connection.address, direction, ours.rtcpMux && answer.rtcpMux);
+}
+
+/** The m-line of `sd` that carries video: the first active video one, else the first video one. */
+export function videoMediaIndex(sd: SessionDescription): number {
+  const active = sd.media.findIndex((m) => m.type === 'video' && m.port !== 0);
+  return active >= 0 ? active : sd.media.findIndex((m) => m.type === 'video');
+}
+
+/**
+ * The video a peer's answer to our offer gives (RFC 3264 §7), beside processAnswer's audio:
+ * undefined when we offered none or it declined (port 0) or answered nothing we offered.
+ */
+export function processVideoAnswer(options: { offer: SessionDescription; answer: SessionDescription }): NegotiatedVideo | undefined {
+  const index = options.offer.media.findIndex((m) => m.type === 'video' && m.port !== 0);
+  const theirs = options.answer.media[index];
+  if (index < 0 || theirs === undefined || theirs.type !== 'video') return undefined;
+  return readVideoAnswer(options.offer.media[index], options.answer, theirs);
 }
 
 /** Whether a negotiated direction lets us send / receive video. */

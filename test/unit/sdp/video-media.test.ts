@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatSdp, parseSdp } from '../../../main/sdp/index.ts';
+import { createAnswer, createOffer, processAnswer, processVideoAnswer } from '../../../main/sdp/index.ts';
 import { answerVideo, readVideoAnswer, videoOffer } from '../../../main/sdp/video-media.ts';
 
 const session = (media: string) =>
@@ -43,30 +44,31 @@ describe('video offer', () => {
 
 describe('answering a video offer', () => {
   it("baresip's VP8: kept payload type, the feedback it asked for ('*'), its b=AS as our send limit", () => {
-    const offer = session(BARESIP_VP8).media[1];
-    const { media, negotiated } = answerVideo(offer, { port: 6000, codecs: ['vp8', 'h264'], maxBitrateKbps: 2000 }, 'RTP/AVP');
-    expect(negotiated).toEqual({ codec: 'vp8', payloadType: 100, feedback: { nack: true, pli: true, fir: true }, remoteMaxBitrateKbps: 1000, direction: 'sendrecv', rtcpMux: false });
+    const sd = session(BARESIP_VP8);
+    const offer = sd.media[1];
+    const { media, negotiated } = answerVideo(sd, offer, { port: 6000, codecs: ['vp8', 'h264'], maxBitrateKbps: 2000 }, 'RTP/AVP');
+    expect(negotiated).toEqual({ remoteAddress: '127.0.0.1', remoteRtpPort: 4002, remoteRtcpPort: 4003, codec: 'vp8', payloadType: 100, feedback: { nack: true, pli: true, fir: true }, remoteMaxBitrateKbps: 1000, direction: 'sendrecv', rtcpMux: false });
     expect(media.formats).toEqual(['100']);
     expect(media.attributes.map((a) => a.value)).toEqual(['100 nack', '100 nack pli', '100 ccm fir']);
   });
 
   it("linphone's offer: H.264 first when we prefer it, in the offer's mode and profile; a high profile is passed over", () => {
-    const offer = session(LINPHONE).media[1];
-    const { media, negotiated } = answerVideo(offer, { port: 6000, codecs: ['h264', 'vp8'] }, 'RTP/AVP');
+    const sd = session(LINPHONE);
+    const { media, negotiated } = answerVideo(sd, sd.media[1], { port: 6000, codecs: ['h264', 'vp8'] }, 'RTP/AVP');
     expect(negotiated).toMatchObject({ codec: 'h264', payloadType: 97, packetizationMode: 1, profileLevelId: '42801F', feedback: { nack: false, pli: true, fir: true } });
     expect(media.fmtps).toEqual([{ payloadType: 97, parameters: 'profile-level-id=42801F;packetization-mode=1' }]);
     // 64001f (High) alone: nothing we can decode, so video is declined and the call keeps audio.
-    const high = session(['m=video 9078 RTP/AVP 98', 'a=rtpmap:98 H264/90000', 'a=fmtp:98 profile-level-id=64001f'].join('\r\n')).media[1];
-    const declined = answerVideo(high, { port: 6000, codecs: ['h264', 'vp8'] }, 'RTP/AVP');
+    const high = session(['m=video 9078 RTP/AVP 98', 'a=rtpmap:98 H264/90000', 'a=fmtp:98 profile-level-id=64001f'].join('\r\n'));
+    const declined = answerVideo(high, high.media[1], { port: 6000, codecs: ['h264', 'vp8'] }, 'RTP/AVP');
     expect(declined.negotiated).toBeUndefined();
     expect(declined.media.port).toBe(0);
   });
 
   it('declines (port 0) when we want no video, and mirrors a sendonly offer as recvonly', () => {
-    const offer = session(BARESIP_VP8).media[1];
-    expect(answerVideo(offer, { port: 0, codecs: ['vp8'] }, 'RTP/AVP').media.port).toBe(0);
-    const sendonly = session(BARESIP_VP8.replace('a=sendrecv', 'a=sendonly')).media[1];
-    const r = answerVideo(sendonly, { port: 6000, codecs: ['vp8'] }, 'RTP/AVP');
+    const sd = session(BARESIP_VP8);
+    expect(answerVideo(sd, sd.media[1], { port: 0, codecs: ['vp8'] }, 'RTP/AVP').media.port).toBe(0);
+    const sendonly = session(BARESIP_VP8.replace('a=sendrecv', 'a=sendonly'));
+    const r = answerVideo(sendonly, sendonly.media[1], { port: 6000, codecs: ['vp8'] }, 'RTP/AVP');
     expect(r.media.direction).toBe('recvonly');
     expect(r.negotiated?.direction).toBe('recvonly');
   });
@@ -75,9 +77,46 @@ describe('answering a video offer', () => {
 describe("reading the peer's answer to our video offer", () => {
   it('the codec it picked, its limit in b=TIAS, or undefined when it declined video', () => {
     const ours = videoOffer({ port: 5004, codecs: ['vp8', 'h264'] }, 'RTP/AVP');
-    const answer = session(['m=video 7000 RTP/AVP 97', 'b=TIAS:512000', 'a=rtpmap:97 H264/90000', 'a=fmtp:97 profile-level-id=42e01f;packetization-mode=1', 'a=rtcp-fb:97 nack', 'a=recvonly'].join('\r\n')).media[1];
-    expect(readVideoAnswer(ours, answer)).toEqual({ codec: 'h264', payloadType: 97, packetizationMode: 1, profileLevelId: '42e01f', feedback: { nack: true, pli: false, fir: false }, remoteMaxBitrateKbps: 512, direction: 'sendonly', rtcpMux: false });
-    const declined = session('m=video 0 RTP/AVP 96').media[1];
-    expect(readVideoAnswer(ours, declined)).toBeUndefined();
+    const answer = session(['m=video 7000 RTP/AVP 97', 'b=TIAS:512000', 'a=rtpmap:97 H264/90000', 'a=fmtp:97 profile-level-id=42e01f;packetization-mode=1', 'a=rtcp-fb:97 nack', 'a=recvonly'].join('\r\n'));
+    expect(readVideoAnswer(ours, answer, answer.media[1])).toEqual({ remoteAddress: '127.0.0.1', remoteRtpPort: 7000, remoteRtcpPort: 7001, codec: 'h264', payloadType: 97, packetizationMode: 1, profileLevelId: '42e01f', feedback: { nack: true, pli: false, fir: false }, remoteMaxBitrateKbps: 512, direction: 'sendonly', rtcpMux: false });
+    const declined = session('m=video 0 RTP/AVP 96');
+    expect(readVideoAnswer(ours, declined, declined.media[1])).toBeUndefined();
+  });
+});
+
+describe('video in a whole offer and answer', () => {
+  const local = { address: '127.0.0.1', codecs: ['pcmu', 'opus'] as const };
+
+  it('audio and video offered, answered and read back: each side knows where to send what', () => {
+    const offer = createOffer({ ...local, codecs: [...local.codecs], port: 4000, video: { port: 4002, codecs: ['vp8', 'h264'], maxBitrateKbps: 1000 } });
+    expect(offer.media.map((m) => [m.type, m.port])).toEqual([['audio', 4000], ['video', 4002]]);
+    // Video payload types start above the audio's dynamic ones.
+    const audioDynamic = offer.media[0].formats.map(Number).filter((n) => n >= 96);
+    expect(Math.min(...offer.media[1].formats.map(Number))).toBeGreaterThan(Math.max(95, ...audioDynamic));
+    const received = parseSdp(formatSdp(offer));
+    const { answer, negotiated, video } = createAnswer({ ...local, codecs: ['opus'], port: 6000, offer: received, video: { port: 6002, codecs: ['h264', 'vp8'] } });
+    expect(negotiated?.codec.name).toBe('opus');
+    expect(video).toMatchObject({ codec: 'h264', packetizationMode: 1, remoteRtpPort: 4002, remoteMaxBitrateKbps: 1000 });
+    const back = parseSdp(formatSdp(answer));
+    expect(processAnswer({ offer, answer: back }).codec.name).toBe('opus');
+    expect(processVideoAnswer({ offer, answer: back })).toMatchObject({ codec: 'h264', remoteRtpPort: 6002, direction: 'sendrecv' });
+  });
+
+  it('an answerer without video declines the m=video (port 0) and the call keeps its audio', () => {
+    const offer = createOffer({ ...local, codecs: [...local.codecs], port: 4000, video: { port: 4002, codecs: ['vp8'] } });
+    const { answer, negotiated, video } = createAnswer({ ...local, codecs: ['pcmu'], port: 6000, offer: parseSdp(formatSdp(offer)) });
+    expect(negotiated?.codec.name).toBe('pcmu');
+    expect(video).toBeUndefined();
+    expect(answer.media.map((m) => [m.type, m.port])).toEqual([['audio', 6000], ['video', 0]]);
+    expect(processVideoAnswer({ offer, answer })).toBeUndefined();
+  });
+
+  it('a re-offer without video keeps the m-line in its place with port 0 (RFC 3264 §8.2), and one with video puts it back', () => {
+    const first = createOffer({ ...local, codecs: [...local.codecs], port: 4000, video: { port: 4002, codecs: ['vp8'] } });
+    const again = createOffer({ ...local, codecs: [...local.codecs], port: 4000, previous: first });
+    expect(again.media.map((m) => [m.type, m.port])).toEqual([['audio', 4000], ['video', 0]]);
+    const back = createOffer({ ...local, codecs: [...local.codecs], port: 4000, previous: again, video: { port: 4002, codecs: ['vp8'] } });
+    expect(back.media.map((m) => [m.type, m.port])).toEqual([['audio', 4000], ['video', 4002]]);
+    expect(Number(back.origin.sessionVersion)).toBe(Number(first.origin.sessionVersion) + 2);
   });
 });
