@@ -7,7 +7,13 @@
  *     KEY_REQUEST_GAP_MS; the sender answers a PLI or FIR with a key frame;
  *   - a hole in the sequence numbers: a generic NACK for what is missing, when negotiated; the
  *     sender retransmits from its history of the last HISTORY packets (RFC 4585 §6.2.1);
- *   - a sender report every second while sending, a receiver report otherwise (RFC 3550 §6).
+ *   - a sender report every second while sending, a receiver report otherwise (RFC 3550 §6),
+ *     each with a report block on what we receive; the SR's NTP ↔ RTP pair is what a receiver
+ *     lines audio and video up with;
+ *   - the send rate: capped by the other side's b=TIAS/b=AS and its TMMBR (RFC 5104 §4.2.1,
+ *     answered with a TMMBN), lowered when its reports say packets are lost and raised again
+ *     when they are not (the loss rule of draft-ietf-rmcat-gcc §6: above 10 % lost the rate
+ *     falls by half the fraction, below 2 % it grows by 5 % a report).
  *
  * Everything the network can grow is bounded: the assembler's frames and packets, the NACK list
  * per report, the send history.
@@ -17,6 +23,8 @@ import { VideoDecoder, VideoEncoder, VideoCodecError, type I420Frame, type Video
 import { RtpPacket } from '../rtp-packet.ts';
 import { RtcpPacket, type OtherRtcp } from '../rtcp-packet.ts';
 import { RtpSockets } from '../rtp-sockets.ts';
+import { RtpReceiverStats } from '../rtp-receiver-stats.ts';
+import { NtpTime } from '../ntp-time.ts';
 import { FrameAssembler, type AssembledFrame } from './frame-assembler.ts';
 import { depacketizeH264, packetizeH264 } from './h264-payload.ts';
 import { decodeFeedback, encodeFeedback, type Feedback } from './rtcp-feedback.ts';
@@ -40,6 +48,10 @@ export interface VideoStreamOptions {
   feedback?: { nack: boolean; pli: boolean; fir: boolean };
   /** Largest RTP payload (default 1200: fits any path's MTU with IP, UDP, RTP and SRTP headers). */
   maxPayload?: number;
+  /** The most the other side takes (its b=TIAS / b=AS, kbit/s). */
+  remoteMaxBitrateKbps?: number;
+  /** The send rate never goes below this when backing off (default 100 kbit/s). */
+  minBitrateKbps?: number;
   /** Each decoded frame. */
   onFrame?: (frame: I420Frame, info: { timestamp: number; keyFrame: boolean }) => void;
   /** Each whole received frame before decoding (to record it as it came). */
@@ -68,6 +80,9 @@ export interface VideoStreamStats {
   /** Size of the last decoded frame. */
   width?: number;
   height?: number;
+  /** The rate we send at now (kbit/s), and the loss the other side last reported (0..1). */
+  sendBitrateKbps?: number;
+  remoteFractionLost?: number;
 }
 
 export class VideoStream {
@@ -92,8 +107,12 @@ export class VideoStream {
   #remoteSsrc = 0;
   #highestSeq: number | undefined;
   #lastReportMs = 0;
-  #lastRtpTs = 0;
   #stopped = false;
+  #rx: RtpReceiverStats | undefined;
+  /** The rate the encoder was made for, and the caps on it (remote b=, TMMBR). */
+  readonly #ceilingKbps: number;
+  #tmmbrKbps: number | undefined;
+  #targetKbps = 0;
 
   private constructor(opts: VideoStreamOptions, sockets: RtpSockets, random: () => number) {
     this.#opts = opts;
@@ -102,7 +121,10 @@ export class VideoStream {
     this.#seq = Math.floor(random() * 0x8000);
     this.#pictureId = Math.floor(random() * 0x7fff);
     this.#tsBase = Math.floor(random() * 0xffffffff) >>> 0;
-    this.#encoder = opts.send ? new VideoEncoder(opts.codec.name, opts.send) : undefined;
+    this.#ceilingKbps = Math.min(opts.send?.bitrateKbps ?? Infinity, opts.remoteMaxBitrateKbps ?? Infinity);
+    this.#encoder = opts.send ? new VideoEncoder(opts.codec.name, { ...opts.send, bitrateKbps: Math.max(30, Math.min(opts.send.bitrateKbps, this.#ceilingKbps)) }) : undefined;
+    this.#targetKbps = this.#encoder?.settings.bitrateKbps ?? 0;
+    if (this.#encoder) this.stats.sendBitrateKbps = this.#targetKbps;
     this.#decoder = new VideoDecoder(opts.codec.name);
     this.#assembler = new FrameAssembler({
       depacketize:
@@ -154,7 +176,6 @@ export class VideoStream {
   pushFrame(frame: Uint8Array, captureMs = performance.now()): void {
     if (this.#stopped || !this.#encoder) return;
     const ts = (this.#tsBase + Math.round(((captureMs - this.#startMs) * CLOCK) / 1000)) >>> 0;
-    this.#lastRtpTs = ts;
     const max = this.#opts.maxPayload ?? 1200;
     for (const encoded of this.#encoder.encode(frame)) {
       const payloads =
@@ -207,9 +228,13 @@ export class VideoStream {
 
   #sendRtcp(feedback: Feedback[]): void {
     const sending = this.#encoder !== undefined && this.stats.packetsSent > 0;
+    const now = performance.now();
+    const reports = this.#rx ? [this.#rx.reportBlock(now)] : [];
+    // §6.4.1: the SR pairs the wallclock with the RTP timestamp of the same instant.
+    const rtpNow = (this.#tsBase + Math.round(((now - this.#startMs) * CLOCK) / 1000)) >>> 0;
     const head = sending
-      ? RtcpPacket.encodeCompound([{ type: 'sr', ssrc: this.ssrc, ntp: { seconds: 0, fraction: 0 }, rtpTimestamp: this.#lastRtpTs, packetCount: this.stats.packetsSent, octetCount: this.stats.bytesSent, reports: [] }])
-      : RtcpPacket.encodeCompound([{ type: 'rr', ssrc: this.ssrc, reports: [] }]);
+      ? RtcpPacket.encodeCompound([{ type: 'sr', ssrc: this.ssrc, ntp: NtpTime.fromUnixMs(Date.now()), rtpTimestamp: rtpNow, packetCount: this.stats.packetsSent, octetCount: this.stats.bytesSent, reports }])
+      : RtcpPacket.encodeCompound([{ type: 'rr', ssrc: this.ssrc, reports }]);
     const parts = [head, ...feedback.map(encodeFeedback)];
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
@@ -236,6 +261,8 @@ export class VideoStream {
   #receiveRtp(msg: Uint8Array): void {
     const packet = RtpPacket.decode(msg);
     if (packet.payloadType !== this.#opts.codec.payloadType) return;
+    if (this.#rx?.ssrc !== packet.ssrc) this.#rx = new RtpReceiverStats({ ssrc: packet.ssrc, clockRate: CLOCK });
+    this.#rx.update({ sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, payloadBytes: packet.payload.length }, performance.now());
     this.#remoteSsrc = packet.ssrc;
     this.stats.packetsReceived++;
     this.stats.bytesReceived += msg.length;
@@ -287,9 +314,25 @@ export class VideoStream {
 
   #receiveRtcp(msg: Uint8Array): void {
     for (const p of RtcpPacket.decodeCompound(msg)) {
+      if (p.type === 'sr' || p.type === 'rr') {
+        if (p.type === 'sr' && p.ssrc === this.#remoteSsrc) this.#rx?.onSenderReport(p.ntp, p.rtpTimestamp, performance.now());
+        const mine = p.reports.find((r) => r.ssrc === this.ssrc);
+        if (mine) this.#onLossReport(mine.fractionLost / 256);
+        continue;
+      }
       if (p.type !== 'other') continue;
       const fb = decodeFeedback(p as OtherRtcp);
       if (!fb) continue;
+      if (fb.kind === 'tmmbr') {
+        const mine = fb.entries.find((e) => e.ssrc === this.ssrc);
+        if (mine) {
+          // RFC 5104 §4.2.1.2: obey, then say so with a TMMBN naming the bound we follow.
+          this.#tmmbrKbps = Math.max(1, Math.floor(mine.bitrate / 1000));
+          this.#setRate(this.#targetKbps);
+          this.#sendRtcp([{ kind: 'tmmbn', sender: this.ssrc, entries: [{ ssrc: fb.sender, bitrate: mine.bitrate, overhead: mine.overhead }] }]);
+        }
+        continue;
+      }
       if (fb.kind === 'pli' && fb.media === this.ssrc) this.#keyFrameAskedOfUs();
       else if (fb.kind === 'fir' && fb.requests.some((r) => r.ssrc === this.ssrc)) this.#keyFrameAskedOfUs();
       else if (fb.kind === 'nack' && fb.media === this.ssrc) {
@@ -302,6 +345,29 @@ export class VideoStream {
         }
       }
     }
+  }
+
+  /** The loss rule (draft-ietf-rmcat-gcc §6) on the fraction the other side reports. */
+  #onLossReport(fraction: number): void {
+    this.stats.remoteFractionLost = fraction;
+    if (!this.#encoder) return;
+    if (fraction > 0.1) this.#setRate(this.#targetKbps * (1 - 0.5 * fraction));
+    else if (fraction < 0.02) this.#setRate(this.#targetKbps * 1.05);
+  }
+
+  /** The new send rate, within the floor and every cap; the encoder follows a change of 5 % or more. */
+  #setRate(kbps: number): void {
+    if (!this.#encoder) return;
+    const ceiling = Math.min(this.#ceilingKbps, this.#tmmbrKbps ?? Infinity);
+    const floor = Math.min(this.#opts.minBitrateKbps ?? 100, ceiling);
+    const next = Math.max(floor, Math.min(ceiling, kbps));
+    this.#targetKbps = next;
+    const current = this.#encoder.settings.bitrateKbps;
+    if (Math.abs(next - current) / current >= 0.05 || next === ceiling || next === floor) {
+      const rounded = Math.max(30, Math.round(next));
+      if (rounded !== current) this.#encoder.configure({ bitrateKbps: rounded });
+    }
+    this.stats.sendBitrateKbps = this.#encoder.settings.bitrateKbps;
   }
 
   #keyFrameAskedOfUs(): void {

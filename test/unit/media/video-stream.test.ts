@@ -95,3 +95,26 @@ describe.each([
   });
 });
 
+
+describe('VideoStream send rate', () => {
+  it("backs off when the receiver's reports say packets are lost, within the cap the other side set", async () => {
+    let bPort = 0;
+    const relayPort = await relay(() => bPort, (n) => n % 4 === 1); // a quarter of the packets lost
+    const codec = { name: 'vp8' as const, payloadType: 96 };
+    const a = await VideoStream.start({ localAddress: '127.0.0.1', remote: { address: '127.0.0.1', rtpPort: relayPort }, rtcpMux: true, codec, send: { width: W, height: H, fps: 30, bitrateKbps: 1500 }, remoteMaxBitrateKbps: 1200 });
+    started.push(a);
+    const b = await VideoStream.start({ localAddress: '127.0.0.1', remote: { address: '127.0.0.1', rtpPort: a.localPort }, rtcpMux: true, codec });
+    started.push(b);
+    bPort = b.localPort;
+    // The other side's b=AS caps what we start at.
+    expect(a.stats.sendBitrateKbps).toBe(1200);
+    for (let n = 0; a.stats.remoteFractionLost === undefined || (a.stats.sendBitrateKbps ?? 0) >= 1200; n++) {
+      if (n > 30 * 8) throw new Error('no loss report within 8 s of frames');
+      a.pushFrame(pattern(n), (n * 1000) / 30);
+      await new Promise((r) => setTimeout(r, 1000 / 30));
+    }
+    expect(a.stats.remoteFractionLost).toBeGreaterThan(0.15);
+    expect(a.stats.sendBitrateKbps).toBeLessThan(1200);
+    expect(a.stats.sendBitrateKbps).toBeGreaterThanOrEqual(100);
+  }, 20_000);
+});
