@@ -42,7 +42,7 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
 
   constructor(options: { workerUrl?: URL } = {}) {
     super();
-    this.#worker = new Worker(options.workerUrl ?? new URL('./worker-host.ts', import.meta.url));
+    this.#worker = new Worker(options.workerUrl ?? new URL(`./worker-host.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
     this.#worker.on('message', (m: HostMessage) => this.#onMessage(m));
     this.#worker.on('error', (err) => this.#fail(err));
     this.#worker.on('exit', (code) => {
