@@ -24,8 +24,8 @@ import { WsBridge, isLoopbackHost, type EventSource } from './ws-bridge.ts';
 import { CONTENT_TYPES, CSP } from './page-policy.ts';
 import { PageAccess } from './page-access.ts';
 
-// From main/bridge/dev-web.ts, or compiled: dist/main/bridge/dev-web.js.
-const REPO = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../' : '../../../', import.meta.url));
+// Two levels up from main/bridge/dev-web.ts, as from its bundle dist/node/dev-web.js.
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const BUILT_RENDERER = join(REPO, 'dist', 'renderer');
 /** The ringtone and other sounds, served under `/sounds/` as the app's protocol does (main/app/app-protocol.ts). */
 export const SOUNDS = join(REPO, 'assets', 'sounds');

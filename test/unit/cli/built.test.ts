@@ -1,6 +1,6 @@
 /**
- * bin/built.js: a command runs the compiled tree only while every engine source has its .js in
- * dist/ no older than itself; otherwise the sources (never stale code).
+ * bin/built.js: a command runs the bundle in dist/node/ only while it is newer than every engine
+ * source; otherwise the sources (never stale code).
  */
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,16 +25,15 @@ beforeEach(() => {
   put('main/cli.ts', 1000);
   put('main/sip/a.ts', 1000);
   put('native/index.ts', 1000);
-  put('dist/main/cli.js', 2000);
-  put('dist/main/sip/a.js', 2000);
-  put('dist/native/index.js', 2000);
+  for (const name of ['cli', 'dev-web', 'worker-host']) put(`dist/node/${name}.js`, 2000);
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe('bin/built.js', () => {
-  it('runs the compiled file when every source is older than its build', () => {
+  it('runs the bundle when every source is older than the build', () => {
     expect(fresh(root)).toBe(true);
-    expect(entryOf('main/cli.ts', root)).toBe(join(root, 'dist/main/cli.js'));
+    expect(entryOf('main/cli.ts', root)).toBe(join(root, 'dist/node/cli.js'));
+    expect(entryOf('main/bridge/dev-web.ts', root)).toBe(join(root, 'dist/node/dev-web.js'));
   });
 
   it('runs the sources when one source was edited after the build', () => {
@@ -43,11 +42,18 @@ describe('bin/built.js', () => {
     expect(entryOf('main/cli.ts', root)).toBe(join(root, 'main/cli.ts'));
   });
 
-  it('runs the sources when a new source has no compiled file yet, or there is no build', () => {
+  it('runs the sources when a new source came after the build, or there is no build', () => {
+    put('main/sip/b.ts', 3000);
+    expect(fresh(root)).toBe(false);
     put('main/sip/b.ts', 1000);
+    rmSync(join(root, 'dist/node/worker-host.js'));
     expect(fresh(root)).toBe(false);
     rmSync(join(root, 'dist'), { recursive: true });
     expect(entryOf('main/cli.ts', root)).toBe(join(root, 'main/cli.ts'));
+  });
+
+  it('refuses a file that is not an entry of the build', () => {
+    expect(() => entryOf('main/sip/a.ts', root)).toThrow(/not built/);
   });
 
   it('does not look at the Electron shell, which its own build compiles', () => {
