@@ -152,7 +152,9 @@ function print(rows: PerCallRow[], windowS: number): void {
 export async function runCurves(log: (s: string) => void = () => undefined): Promise<{ appel: MemoryCurve; baresip: MemoryCurve }> {
   const ns = await NetNs.create();
   try {
-    const tone = makeToneWav(ns.dir, { frequency: 440, seconds: 300 });
+    // Longer than any call of the curve, and short: a WAV source is held whole per call (by both
+    // phones), so a long file would weigh more than the call itself (300 s: about 5 MB a call).
+    const tone = makeToneWav(ns.dir, { frequency: 440, seconds: 30 });
     const appel = new AppelProcess(ns, ['listen', '--listen', `udp:127.0.0.1:${APPEL_PORT}`, '--max-rate', '0', '--auto-answer', '--codecs', 'pcmu', '--play', tone]);
     let appelCurve: MemoryCurve;
     try {
