@@ -14,9 +14,13 @@ app.use(createPinia());
 app.use(createAppRouter());
 app.use(createAppI18n());
 app.mount('#app');
-// The other views, once the first screen is painted and the page has nothing else to do.
-const idle = (fn: () => void) => ('requestIdleCallback' in window ? window.requestIdleCallback(() => fn(), { timeout: 3000 }) : setTimeout(fn, 1000));
-idle(() => void prefetchViews());
+// The other views, a while after the first screen is up (its engine answers come first), when
+// the page has nothing else to do.
+const PREFETCH_AFTER_MS = 1500;
+setTimeout(() => {
+  if ('requestIdleCallback' in window) window.requestIdleCallback(() => void prefetchViews(), { timeout: 3000 });
+  else void prefetchViews();
+}, PREFETCH_AFTER_MS);
 
 // For the end-to-end tests: the i18n keys that were asked for and missing.
 (window as unknown as { appelMissingKeys: () => string[] }).appelMissingKeys = () => [...missingKeys];
