@@ -4,8 +4,8 @@
  * else the TypeScript source, which Node 24 runs by stripping its types. The bundle is lighter
  * (a few files, no type stripper: an idle `appel listen` holds about 60 MB instead of 107) and
  * starts faster; the sources are the truth. So the bundle is used only when it is newer than
- * every engine source (main/ but the Electron shell, which its own tsconfig compiles, and
- * native/index.ts): an edit, a checkout or a pull since the last build sends every command, and
+ * every engine source (main/ but the Electron shell, which its own tsconfig compiles, and the
+ * addons' loaders, native/*.ts): an edit, a checkout or a pull since the last build sends every command, and
  * every test that runs one, back to the sources until the next build — never to stale code.
  * Checking takes a few milliseconds (one stat per source file).
  * Plain JavaScript, so any Node can read it.
@@ -24,12 +24,12 @@ export const ENTRIES = {
   'worker-host': 'main/media/worker-host.ts',
 };
 
-/** The engine's sources that the bundle is made of. */
-function* sources(root, dir) {
+/** The engine's sources that the bundle is made of, under `dir` (`deep`: its folders too). */
+function* sources(root, dir, deep = true) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (path !== join(root, 'main', 'app')) yield* sources(root, path);
+      if (deep && path !== join(root, 'main', 'app')) yield* sources(root, path);
     } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) yield path;
   }
 }
@@ -38,7 +38,7 @@ function* sources(root, dir) {
 export function buildIsFresh(root = ROOT) {
   try {
     const built = Math.min(...Object.keys(ENTRIES).map((name) => statSync(join(root, 'dist', 'node', `${name}.js`)).mtimeMs));
-    for (const source of [...sources(root, join(root, 'main')), join(root, 'native', 'index.ts')]) {
+    for (const source of [...sources(root, join(root, 'main')), ...sources(root, join(root, 'native'), false)]) {
       if (statSync(source).mtimeMs > built) return false;
     }
     return true;

@@ -56,8 +56,14 @@ describe('bin/built.js', () => {
     expect(() => entryOf('main/sip/a.ts', root)).toThrow(/not built/);
   });
 
-  it('does not look at the Electron shell, which its own build compiles', () => {
+  it("looks at the addons' loaders (native/*.ts) too", () => {
+    put('native/video.ts', 3000);
+    expect(fresh(root)).toBe(false);
+  });
+
+  it('does not look at the Electron shell, which its own build compiles, nor at the addons\' C++', () => {
     put('main/app/main.ts', 3000);
+    put('native/src/addon.cc', 3000);
     expect(fresh(root)).toBe(true);
   });
 });
