@@ -24,6 +24,7 @@ import { WsBridge, isLoopbackHost, type EventSource } from './ws-bridge.ts';
 import { CONTENT_TYPES, CSP } from './page-policy.ts';
 import { PageAccess } from './page-access.ts';
 
+// Two levels up from main/bridge/dev-web.ts, as from its bundle dist/node/dev-web.js.
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const BUILT_RENDERER = join(REPO, 'dist', 'renderer');
 /** The ringtone and other sounds, served under `/sounds/` as the app's protocol does (main/app/app-protocol.ts). */
@@ -220,10 +221,11 @@ function parseArgs(argv: string[]): DevWebOptions {
   return opts;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** `npm run dev:web -- …` (bin/dev-web.js, or this file run by Node): starts and prints the link. */
+export async function main(argv: string[]): Promise<void> {
   guardProcess((line) => console.error(line));
   try {
-    const web = await startDevWeb(parseArgs(process.argv.slice(2)));
+    const web = await startDevWeb(parseArgs(argv));
     console.log(`Appel is at ${web.url}`);
     const stop = () => void web.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
@@ -233,3 +235,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(1);
   }
 }
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main(process.argv.slice(2));

@@ -31,6 +31,8 @@ export interface MediaEngineClientEvents {
   warning: [EventOf<'warning'>];
   /** The worker died (crash or exit); pending requests were rejected. */
   exit: [{ code: number }];
+  /** Nothing is open in the engine any more (no stream, no reserved port) and no request is pending (`idle`). */
+  idle: [];
 }
 
 export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
@@ -39,10 +41,14 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
   #nextId = 1;
   #nextStream = 1;
   #exited = false;
+  /** What the engine holds open for us: streams ('stream:ID') and reserved ports ('port:N'). */
+  readonly #open = new Set<string>();
+  /** Streams being created: stream id → the id of its create-stream request. */
+  readonly #creating = new Map<string, number>();
 
   constructor(options: { workerUrl?: URL } = {}) {
     super();
-    this.#worker = new Worker(options.workerUrl ?? new URL('./worker-host.ts', import.meta.url));
+    this.#worker = new Worker(options.workerUrl ?? new URL(`./worker-host.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
     this.#worker.on('message', (m: HostMessage) => this.#onMessage(m));
     this.#worker.on('error', (err) => this.#fail(err));
     this.#worker.on('exit', (code) => {
@@ -78,15 +84,70 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
     else p.reject(new MediaRequestError(m.error));
   }
 
+  /**
+   * True when the engine holds nothing open for us (no stream, no reserved port) and no request
+   * is pending: stopping the worker now loses nothing (MediaHost does so after a while).
+   */
+  get idle(): boolean {
+    return this.#pending.size === 0 && this.#open.size === 0;
+  }
+
   /** Sends any request (the typed helpers below are shorthands). */
   request<T extends MediaRequest>(request: T, transfer: Transferable[] = []): Promise<MediaResponses[T['type']]> {
     if (this.#exited) return Promise.reject(new Error('media worker has exited'));
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
+    this.#track(request, id);
+    const sent = new Promise<MediaResponses[T['type']]>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       const message: ClientMessage = { id, request };
       this.#worker.postMessage(message, transfer);
     });
+    // What the engine opened is known once it answers.
+    const opened = sent.then((value) => {
+      if (request.type === 'create-stream' && this.#creating.get(request.streamId) === id) {
+        this.#creating.delete(request.streamId);
+        this.#open.add(`stream:${request.streamId}`);
+      } else if (request.type === 'reserve-ports') this.#open.add(`port:${(value as MediaResponses['reserve-ports']).localPort}`);
+    });
+    void opened.then(
+      () => this.#settled(),
+      () => this.#settled(),
+    );
+    return sent;
+  }
+
+  /**
+   * What stops being open does so as its request leaves: a stream stopped (even one whose
+   * creation is still unanswered), ports released, or taken over by a stream (the engine drops
+   * the reservation whatever the stream's fate).
+   */
+  #track(request: MediaRequest, id: number): void {
+    switch (request.type) {
+      case 'create-stream':
+        this.#creating.set(request.streamId, id);
+        if (request.spec.localPort) this.#open.delete(`port:${request.spec.localPort}`);
+        break;
+      case 'stop-stream':
+        this.#creating.delete(request.streamId);
+        this.#open.delete(`stream:${request.streamId}`);
+        break;
+      case 'release-ports':
+        this.#open.delete(`port:${request.localPort}`);
+        break;
+      case 'shutdown':
+        this.#creating.clear();
+        this.#open.clear();
+        break;
+    }
+  }
+
+  #settled(): void {
+    if (!this.idle || this.#exited) return;
+    try {
+      this.emit('idle');
+    } catch {
+      // a listener's exception stays with the listener
+    }
   }
 
   /** Creates and starts a stream; `streamId` defaults to a fresh one. */

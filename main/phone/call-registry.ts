@@ -35,8 +35,10 @@ export class CallRegistry implements CallOwner {
     return { media, network: network.forCall(), localAudio, publish, owner: this };
   }
 
+  /** A call being set up (either way): the media engine starts now, to be up when the call needs it. */
   add(call: Call): void {
     this.#calls.set(call.id, call);
+    this.#o.media.warm();
   }
 
   /** The call with this id (CallError 'not-found' otherwise). */

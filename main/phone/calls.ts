@@ -50,6 +50,8 @@ export interface CallsOptions {
   recordings?: string;
   /** Another media engine entry point (tests). */
   workerUrl?: URL;
+  /** Stop the media worker after this long without a call or a stream (default MEDIA_IDLE_STOP_MS, media-host.ts). */
+  mediaIdleStopMs?: number;
 }
 
 export class Calls {
@@ -71,6 +73,9 @@ export class Calls {
     this.#settings = { autoAnswer: DEFAULT_SETTINGS.autoAnswer.enabled, autoAnswerDelay: DEFAULT_SETTINGS.autoAnswer.delay, doNotDisturb: DEFAULT_SETTINGS.doNotDisturb, ...o.settings };
     this.#media = new MediaHost({
       ...(o.workerUrl ? { workerUrl: o.workerUrl } : {}),
+      ...(o.mediaIdleStopMs !== undefined ? { idleStopMs: o.mediaIdleStopMs } : {}),
+      clock: o.clock,
+      inUse: () => this.#registry.all().length > 0,
       exited: (reason) => {
         for (const c of this.#registry.all()) c.failMedia(reason);
       },
@@ -99,6 +104,11 @@ export class Calls {
       publish: o.publish,
       settings: () => this.#settings,
     });
+  }
+
+  /** Whether the media engine's worker runs now (it starts for a call and stops once idle). */
+  get mediaRunning(): boolean {
+    return this.#media.running;
   }
 
   /** Read or change how calls are handled (auto-answer, do-not-disturb, codecs, SRTP, transfers, direct calls). */

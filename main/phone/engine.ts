@@ -138,7 +138,6 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       media: {
         portRange: { min: settings.network.rtpPortMin, max: settings.network.rtpPortMax },
         stun: settings.network.stunServer,
-        workerUrl: defaultWorkerUrl(),
         ...phoneOpts.media,
       },
     });

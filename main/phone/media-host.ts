@@ -1,10 +1,14 @@
 /**
- * The phone's handle on the media engine: one MediaEngineClient (a worker thread), started on
- * the first call and closed when the phone stops (calls.ts), with its events routed to the call
- * that owns each stream. What the engine can do (`capabilities`) is asked once.
+ * The phone's handle on the media engine: one MediaEngineClient (a worker thread), started as a
+ * call is being set up (`warm`, from the call registry) and stopped once it has held nothing open
+ * (no stream, no reserved port) for `idleStopMs`, or when the phone stops (calls.ts); its events
+ * are routed to the call that owns each stream. Idle, the phone has no worker at all (about 25 MB
+ * less resident). What the engine can do (`capabilities`) is asked once: it depends on the
+ * native addon, not on the worker.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { LOCAL_AUDIO_RATE, MediaEngineClient, type BridgeMessagePort, type DtmfEvent, type MediaStreamStats } from '../media/index.ts';
+import { realClock, type Clock, type TimerHandle } from '../sip/index.ts';
 import type { CodecName, SrtpSuite } from '../../native/index.ts';
 
 /** What a call hears about its stream. Listeners never throw (MediaHost guards them anyway). */
@@ -28,11 +32,20 @@ export interface DeviceLinkPort extends BridgeMessagePort {
 /** The largest capture block taken from the app: 100 ms at the link's rate. */
 const MAX_BLOCK = LOCAL_AUDIO_RATE / 10;
 
+/** How long the media worker stays up with nothing open, by default: a call made soon after the last finds it running. */
+export const MEDIA_IDLE_STOP_MS = 30_000;
+
 export interface MediaHostOptions {
   /** Another engine entry point (tests); default the worker host next to the engine. */
   workerUrl?: URL;
   /** The worker died (the reason in words): its calls must end. A new worker starts on next use. */
   exited?: (reason: string) => void;
+  /** Stop the worker after it has held nothing open this long (default MEDIA_IDLE_STOP_MS). */
+  idleStopMs?: number;
+  /** The idle delay's clock (default the real one). */
+  clock?: Clock;
+  /** Whether a call exists (ringing, dialing…): the worker stays for it even with nothing open yet. */
+  inUse?: () => boolean;
 }
 
 export class MediaHost {
@@ -45,9 +58,21 @@ export class MediaHost {
   /** The app's device link, piped into each worker the host starts (a new worker after a crash gets it too). */
   #device: { outer: DeviceLinkPort; inner?: MessagePort } | undefined;
   #deviceOwner: string | null = null;
+  readonly #clock: Clock;
+  readonly #idleStopMs: number;
+  #idleTimer: TimerHandle | undefined;
 
   constructor(opts: MediaHostOptions = {}) {
+    const idle = opts.idleStopMs ?? MEDIA_IDLE_STOP_MS;
+    if (!Number.isFinite(idle) || idle < 0) throw new RangeError(`idleStopMs: a number of milliseconds ≥ 0, not ${String(idle)}`);
     this.#opts = opts;
+    this.#clock = opts.clock ?? realClock;
+    this.#idleStopMs = idle;
+  }
+
+  /** A call is being set up: the worker starts now, so that it is up when the call needs it. */
+  warm(): void {
+    if (!this.#closed) this.client();
   }
 
   /** The engine, started on first use. */
@@ -55,12 +80,14 @@ export class MediaHost {
     if (this.#closed) throw new Error('the media engine is closed');
     if (!this.#client) {
       const client = new MediaEngineClient(this.#opts.workerUrl ? { workerUrl: this.#opts.workerUrl } : {});
+      client.on('idle', () => this.#armIdleStop(client));
       client.on('stats', (e) => this.#guard(() => this.#streams.get(e.streamId)?.stats?.(e.stats)));
       client.on('dtmf', (e) => this.#guard(() => this.#streams.get(e.streamId)?.dtmf?.(e.dtmf)));
       client.on('latched', (e) => this.#guard(() => this.#streams.get(e.streamId)?.latched?.({ address: e.address, port: e.port, rtcp: e.rtcp })));
       client.on('source-ended', (e) => this.#guard(() => this.#streams.get(e.streamId)?.sourceEnded?.()));
       client.on('exit', ({ code }) => {
         if (this.#client !== client) return;
+        this.#disarmIdleStop();
         this.#client = undefined;
         this.#deviceOwner = null;
         this.#capabilities = undefined;
@@ -71,7 +98,39 @@ export class MediaHost {
       if (this.#device) this.#pipeDevice(client, this.#device);
       if (this.#deviceOwner !== null) void client.setDeviceOwner(this.#deviceOwner).catch(() => undefined);
     }
+    // Whoever asks for the engine is about to use it: the idle delay starts again.
+    this.#armIdleStop(this.#client);
     return this.#client;
+  }
+
+  /** (Re)starts the idle delay; when it ends with the engine still idle, the worker stops. */
+  #armIdleStop(client: MediaEngineClient): void {
+    this.#disarmIdleStop();
+    if (this.#client !== client) return;
+    this.#idleTimer = this.#clock.setTimeout(() => {
+      this.#idleTimer = undefined;
+      // Busy now (a request pending, a stream or ports held): its 'idle' will arm the delay again.
+      if (this.#client !== client || !client.idle) return;
+      // A call still being set up (ringing for a while) keeps it: look again later.
+      if (this.#opts.inUse?.()) this.#armIdleStop(client);
+      else this.#stopIdle(client);
+    }, this.#idleStopMs);
+  }
+
+  #disarmIdleStop(): void {
+    if (this.#idleTimer === undefined) return;
+    this.#clock.clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  /** Stops an idle worker. The next use starts another (with the device link and its owner). */
+  #stopIdle(client: MediaEngineClient): void {
+    this.#client = undefined;
+    if (this.#device) {
+      this.#device.inner?.close();
+      delete this.#device.inner;
+    }
+    void client.close();
   }
 
   /**
@@ -156,6 +215,7 @@ export class MediaHost {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#disarmIdleStop();
     this.disconnectDevice();
     const client = this.#client;
     this.#client = undefined;

@@ -1,7 +1,7 @@
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
-import { createAppRouter } from './router.ts';
+import { createAppRouter, prefetchViews } from './router.ts';
 import { createAppI18n, missingKeys } from './i18n/index.ts';
 import { installBridgeClient } from './bridge-client.ts';
 import './styles/base.css';
@@ -14,6 +14,13 @@ app.use(createPinia());
 app.use(createAppRouter());
 app.use(createAppI18n());
 app.mount('#app');
+// The other views, a while after the first screen is up (its engine answers come first), when
+// the page has nothing else to do.
+const PREFETCH_AFTER_MS = 1500;
+setTimeout(() => {
+  if ('requestIdleCallback' in window) window.requestIdleCallback(() => void prefetchViews(), { timeout: 3000 });
+  else void prefetchViews();
+}, PREFETCH_AFTER_MS);
 
 // For the end-to-end tests: the i18n keys that were asked for and missing.
 (window as unknown as { appelMissingKeys: () => string[] }).appelMissingKeys = () => [...missingKeys];

@@ -19,7 +19,6 @@
 // Bounded: a fixed list of steps, each SIPp run with -timeout; the namespace and every process
 // in it end with the run.
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetNs, stopProcess, waitFor } from '../interop/lab/netns.ts';
 import { CLI, NODE } from '../interop/lab/appel-cli.ts';
@@ -27,6 +26,7 @@ import { Baresip } from '../interop/lab/baresip.ts';
 import { makeToneWav } from '../interop/lab/peers-audio-fixtures.ts';
 import { BaresipUas } from './lab/baresip-uas.ts';
 import { JsonLines } from './lab/json-lines.ts';
+import { sipp, wire } from './lab/sipp.ts';
 
 const LAB = join(import.meta.dirname, 'lab');
 const PROBE = join(LAB, 'udp-probe.ts');
@@ -84,65 +84,6 @@ function percentile(values: number[], p: number): number {
 }
 
 const median = (values: number[]): number => percentile(values, 0.5);
-
-/** One line of SIPp's -trace_msg log. */
-interface WireMessage {
-  time: number;
-  direction: 'sent' | 'received';
-  firstLine: string;
-  callId: string;
-}
-
-/** SIPp's log times are local wall-clock time with µs. */
-function sippTime(s: string): number {
-  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d+)$/.exec(s)!;
-  const ms = new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]).getTime();
-  return ms + Number(`0.${m[7]}`) * 1000;
-}
-
-function wire(log: string): WireMessage[] {
-  const re = /-{20,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\s*\n\w+ message (sent|received)[^\n]*\n\s*\n([^\r\n]*)([\s\S]*?)(?=\n-{20,} \d{4}|$)/g;
-  return [...log.matchAll(re)].map((m) => ({
-    time: sippTime(m[1]),
-    direction: m[2] as 'sent' | 'received',
-    firstLine: m[3],
-    callId: /\r?\nCall-ID: *([^\r\n]+)/i.exec(m[4])?.[1] ?? '',
-  }));
-}
-
-interface SippResult {
-  code: number | null;
-  successful: number;
-  failed: number;
-  log: string;
-  out: string;
-}
-
-/** Runs SIPp to its end (bounded) in the namespace; its counters from the final screen. */
-async function sipp(ns: NetNs, name: string, args: string[], timeoutMs: number): Promise<SippResult> {
-  const screen = join(ns.dir, `${name}-screen.log`);
-  const log = join(ns.dir, `${name}-msg.log`);
-  const child = ns.spawn('sipp', [
-    '-i', '127.0.0.1', '-mi', '127.0.0.1', '-nostdin', '-timeout', `${Math.ceil(timeoutMs / 1000)}s`, '-timeout_error',
-    '-trace_screen', '-screen_file', screen, ...args, ...(args.includes('-trace_msg') ? ['-message_file', log] : []),
-  ]);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 10_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
-  const read = (f: string) => {
-    try {
-      return readFileSync(f, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const text = read(screen);
-  const count = (label: string) => Number(new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(text)?.[1] ?? NaN);
-  return { code, successful: count('Successful call'), failed: count('Failed call'), log: read(log), out };
-}
 
 /** A callee under test: where SIPp calls it, and (Appel) its stats. */
 interface Callee {

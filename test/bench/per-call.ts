@@ -7,9 +7,16 @@
 //     as % of one core. Both callers play the same 8 kHz tone as their microphone.
 //   - memory: the caller's resident set (VmRSS) at the end of that window, and Appel's idle
 //     (registered nowhere, listening, no call) before the call.
+//   - memory as calls come, callee side (lab/memory-curve.ts): Appel's `listen --auto-answer` and
+//     baresip, each called by SIPp: idle, 1/2/5/10 calls at once, 100 calls in a row (RSS after
+//     every 10), idle again after the calls; INVITE → 200 of the first call after idle and of
+//     the next ones.
 //
-//   node_modules/.bin/node test/bench/per-call.ts [--codecs pcmu,g722,opus] [--window 12]
-//   import { run } from './per-call.ts'                   returns the rows
+// Appel runs as `npx appel` does (bin/appel.js): the bundle when it is fresh (`npm run build`,
+// which `npm run bench` runs first), else the sources; the table says which.
+//
+//   node_modules/.bin/node test/bench/per-call.ts [--codecs pcmu,g722,opus] [--window 12] [--no-curve]
+//   import { run, runCurves } from './per-call.ts'        returns the rows, the curves
 //
 // Bounded: every wait has a limit; the namespace and every process in it end with the run.
 import { readFileSync } from 'node:fs';
@@ -19,10 +26,15 @@ import { AppelProcess } from '../interop/lab/appel-cli.ts';
 import { Baresip, type BaresipCodec } from '../interop/lab/baresip.ts';
 import { makeToneWav } from '../interop/lab/peers-audio-fixtures.ts';
 import type { CallCodec } from '../../main/contract/api.ts';
+// @ts-expect-error plain JavaScript without declarations (bin/ runs under any Node)
+import { buildIsFresh } from '../../bin/built.js';
+import { BaresipUas } from './lab/baresip-uas.ts';
+import { IDLE_AGAIN_MS, IN_A_ROW, memoryCurve, type MemoryCurve } from './lab/memory-curve.ts';
 
 const CALLEE_PORT = 5062;
 const BARESIP_CALLER_PORT = 5080;
 const APPEL_PORT = 5070;
+const BARESIP_UAS_PORT = 5064;
 const SETTLE_S = 3;
 
 /** Appel's name of a codec → baresip's. */
@@ -136,9 +148,65 @@ function print(rows: PerCallRow[], windowS: number): void {
   }
 }
 
+/** The callee-side memory curves of Appel and baresip, one after the other in one namespace. */
+export async function runCurves(log: (s: string) => void = () => undefined): Promise<{ appel: MemoryCurve; baresip: MemoryCurve }> {
+  const ns = await NetNs.create();
+  try {
+    // Longer than any call of the curve, and short: a WAV source is held whole per call (by both
+    // phones), so a long file would weigh more than the call itself (300 s: about 5 MB a call).
+    const tone = makeToneWav(ns.dir, { frequency: 440, seconds: 30 });
+    const appel = new AppelProcess(ns, ['listen', '--listen', `udp:127.0.0.1:${APPEL_PORT}`, '--max-rate', '0', '--auto-answer', '--codecs', 'pcmu', '--play', tone]);
+    let appelCurve: MemoryCurve;
+    try {
+      await appel.wait((e) => e.event === 'listening', 'listening', 15_000);
+      appelCurve = await memoryCurve(ns, 'Appel', appel.child.pid!, `127.0.0.1:${APPEL_PORT}`, log);
+    } finally {
+      appel.child.kill('SIGTERM');
+      await appel.exit(10_000).catch(() => undefined);
+    }
+    const uas = new BaresipUas(ns, { sipPort: BARESIP_UAS_PORT, playWav: tone });
+    await uas.start();
+    try {
+      return { appel: appelCurve, baresip: await memoryCurve(ns, 'baresip', uas.pid!, `127.0.0.1:${BARESIP_UAS_PORT}`, log) };
+    } finally {
+      await uas.stop();
+    }
+  } finally {
+    await ns.close();
+  }
+}
+
+function printCurves(c: { appel: MemoryCurve; baresip: MemoryCurve }): void {
+  const mb = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—' : `${x.toFixed(1)} MB`);
+  const ms = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(1)} ms`);
+  const at = (m: MemoryCurve, n: number) => m.simultaneous.find((s) => s.calls === n);
+  const perFurther = (m: MemoryCurve) => {
+    const one = at(m, 1);
+    const ten = at(m, 10);
+    return one && ten ? (ten.rssMb - one.rssMb) / 9 : undefined;
+  };
+  const growth = (m: MemoryCurve) => (m.inARow.length > 1 ? m.inARow.at(-1)!.rssMb - m.inARow[0].rssMb : undefined);
+  const rows: Array<[string, string, string, string]> = [
+    ['idle (listening, no call)', mb(c.appel.idleMb), mb(c.baresip.idleMb), '≤ 60 MB'],
+    ...c.appel.simultaneous.map((s): [string, string, string, string] => [`${s.calls} call${s.calls > 1 ? 's' : ''} at once${s.ok ? '' : ' (some failed)'}`, mb(s.rssMb), mb(at(c.baresip, s.calls)?.rssMb), s.calls === 1 ? '≤ 75 MB' : '']),
+    ['per further call (10 at once − 1) / 9', mb(perFurther(c.appel)), mb(perFurther(c.baresip)), '≤ 0.5 MB'],
+    ...c.appel.inARow.map((p, i): [string, string, string, string] => [`after ${p.calls} calls in a row`, mb(p.rssMb), mb(c.baresip.inARow[i]?.rssMb), '']),
+    [`growth from call 10 to call ${IN_A_ROW}`, mb(growth(c.appel)), mb(growth(c.baresip)), 'none'],
+    [`idle again, ${IDLE_AGAIN_MS / 1000} s after the last call`, mb(c.appel.idleAgainMb), mb(c.baresip.idleAgainMb), ''],
+    ['INVITE → 200, first call after idle', ms(c.appel.firstSetupMs), ms(c.baresip.firstSetupMs), ''],
+    ['INVITE → 200, next calls (median)', ms(c.appel.warmSetupMs), ms(c.baresip.warmSetupMs), ''],
+  ];
+  console.log(`\nMemory as calls come, callee side (SIPp calling, PCMU, RTP echoed back); Appel ran ${buildIsFresh() ? 'the bundle (dist/node)' : 'the sources (the bundle is absent or older)'}.`);
+  console.log('| | Appel | baresip | goal |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  if (c.appel.inARowFailed || c.baresip.inARowFailed) console.log(`(calls in a row that failed: Appel ${c.appel.inARowFailed}, baresip ${c.baresip.inARowFailed})`);
+}
+
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { codecs: { type: 'string' }, window: { type: 'string' } } });
+  const { values } = parseArgs({ options: { codecs: { type: 'string' }, window: { type: 'string' }, 'no-curve': { type: 'boolean' } } });
   const codecs = (values.codecs ?? 'pcmu,g722,opus').split(',') as CallCodec[];
   const windowS = Number(values.window ?? 12);
   print(await run(codecs, windowS), windowS);
+  if (!values['no-curve']) printCurves(await runCurves((s) => process.stderr.write(`${s}\n`)));
 }

@@ -1,7 +1,8 @@
 // UI benchmarks: what a person waits for and what the engine holds, through the browser bridge.
 //
 //   - bundle: the renderer as `vite build` makes it (into a temp dir), raw and gzip, per kind.
-//   - start-up: from spawning `main/bridge/dev-web.ts --built` (engine + store + bridge, in a child
+//   - start-up: from spawning `bin/dev-web.js --built` (what `npm run dev:web` runs: the bundle in
+//     dist/node/ when it is fresh, else the sources; engine + store + bridge, in a child
 //     process) to the dialpad input being editable in Debian's Chromium (playwright-core), split in
 //     engine ready (the URL printed) and page usable (navigation → the input accepts text with
 //     the engine's first answers in). Median of 5 fresh starts; the browser itself is launched once
@@ -25,7 +26,7 @@ import { buildRenderer } from '../../main/bridge/dev-web.ts';
 import { launchChromium } from '../e2e/helpers/browser.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
-const DEV_WEB = join(REPO, 'main', 'bridge', 'dev-web.ts');
+const DEV_WEB = join(REPO, 'bin', 'dev-web.js');
 const STARTS = 5;
 const STEP_TIMEOUT_MS = 60_000;
 

@@ -9,7 +9,6 @@
  * is closed when there is none). Our own connections (registration flows) never count.
  */
 import net from 'node:net';
-import tls from 'node:tls';
 import type { Clock } from '../clock.ts';
 import { isWildcard, remoteKey } from './addresses.ts';
 import { describeConnectError, hostPort } from './describe-connect-error.ts';
@@ -19,7 +18,7 @@ import type { ConnectionInfo, ListenSpec, TransportLogger } from './sip-transpor
 import { sourceOf } from './stamp-via.ts';
 import { StreamConnection, unmapIpv4 } from './stream-connection.ts';
 import type { StreamConnectionHooks } from './stream-connection.ts';
-import type { TlsSettings } from './tls-settings.ts';
+import { nodeTls, type TlsSettings } from './tls-settings.ts';
 import { TransportError } from './types.ts';
 import type { Target } from './types.ts';
 import type { WireTrace } from './wire-trace.ts';
@@ -88,7 +87,7 @@ export class StreamPool {
       if (!serverOptions) {
         return Promise.reject(new TransportError('listening on TLS needs tls.cert and tls.key', 'TLS_CONFIG'));
       }
-      server = tls.createServer(serverOptions, (socket) => this.#accept(socket, 'TLS'));
+      server = nodeTls().createServer(serverOptions, (socket) => this.#accept(socket, 'TLS'));
       server.on('tlsClientError', (err, socket) => {
         logger.warn(`TLS handshake from ${hostPort(unmapIpv4(socket.remoteAddress ?? '?'), socket.remotePort ?? 0)} failed: ${err.message}`);
       });
@@ -200,7 +199,7 @@ export class StreamPool {
         verify = tlsOptions.rejectUnauthorized !== false;
         // Verified on 'secureConnect' below rather than by Node, which drops a refused server's
         // certificate with the socket: its facts are what a person needs to decide to trust it.
-        socket = tls.connect({ ...tlsOptions, rejectUnauthorized: false });
+        socket = nodeTls().connect({ ...tlsOptions, rejectUnauthorized: false });
       } else {
         socket = net.connect({ host: target.address, port: target.port, localAddress });
       }
@@ -210,7 +209,7 @@ export class StreamPool {
       }, options.connectTimeout);
       socket.once(protocol === 'TLS' ? 'secureConnect' : 'connect', () => {
         options.clock.clearTimeout(timer);
-        if (verify && socket instanceof tls.TLSSocket && !socket.authorized) {
+        if (verify && socket instanceof nodeTls().TLSSocket && !socket.authorized) {
           // Nothing was sent yet: the chain or the name (checkServerIdentity) failed.
           const cert = socket.getPeerCertificate();
           const code = String(socket.authorizationError ?? 'TLS_HANDSHAKE');

@@ -5,9 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import tls from 'node:tls';
+import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import type { SipTransportOptions, SipTransportTlsOptions } from './sip-transport-options.ts';
 import type { Target } from './types.ts';
+
+/**
+ * node:tls, loaded the first time TLS is used rather than with the stack: a phone on UDP or TCP
+ * never pays for it (about 3 MB resident).
+ */
+export function nodeTls(): typeof import('node:tls') {
+  return process.getBuiltinModule('node:tls');
+}
 
 export class TlsSettings {
   readonly #tls: SipTransportTlsOptions;
@@ -21,7 +29,7 @@ export class TlsSettings {
   }
 
   /** How to open a TLS connection to `target`, leaving from `localAddress` when given. */
-  connectOptions(target: Target, localAddress: string | undefined): tls.ConnectionOptions & { localAddress?: string } {
+  connectOptions(target: Target, localAddress: string | undefined): ConnectionOptions & { localAddress?: string } {
     const serverName = target.serverName ?? target.address;
     const policy = this.#policy?.({ serverName, address: target.address });
     return {
@@ -34,12 +42,12 @@ export class TlsSettings {
       rejectUnauthorized: policy?.verify ?? this.#tls.verify ?? true,
       // RFC 8996 retired TLS 1.0 and 1.1; SIP over TLS (RFC 5630 §3) wants 1.2 at least.
       minVersion: 'TLSv1.2',
-      checkServerIdentity: (_host, cert) => tls.checkServerIdentity(serverName, cert),
+      checkServerIdentity: (_host, cert) => nodeTls().checkServerIdentity(serverName, cert),
     };
   }
 
   /** The options to listen on TLS with; undefined without our certificate and key. */
-  serverOptions(): tls.TlsOptions | undefined {
+  serverOptions(): TlsOptions | undefined {
     const t = this.#tls;
     if (!t.cert || !t.key) return undefined;
     // A handshake that does not finish in 10 s holds no descriptor longer (Node's default: 120 s).
@@ -53,9 +61,9 @@ export class TlsSettings {
     const key = extras.join('\n');
     let cas = this.#cas.get(key);
     if (!cas) {
-      const system = new Set<string>(tls.getCACertificates('default'));
+      const system = new Set<string>(nodeTls().getCACertificates('default'));
       try {
-        for (const c of tls.getCACertificates('system')) system.add(c);
+        for (const c of nodeTls().getCACertificates('system')) system.add(c);
       } catch {
         // No readable system store: the bundled roots remain.
       }

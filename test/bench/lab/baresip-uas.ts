@@ -73,6 +73,11 @@ export class BaresipUas {
     await this.ns.waitListening('udp', this.opts.sipPort);
   }
 
+  /** baresip's process id (for /proc), once started. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async stop(): Promise<void> {
     if (this.child) await stopProcess(this.child, 3_000);
   }

@@ -1,5 +1,6 @@
 /**
- * Runs Appel's real command line (`main/cli.ts` on Node 24) inside a test's network namespace
+ * Runs Appel's real command line (bin/appel.js on Node 24: what `npx appel` runs, compiled when the
+ * build is fresh, else the sources; bin/built.js) inside a test's network namespace
  * and collects its JSON events, so interop tests drive Appel exactly as a user would.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -10,7 +11,7 @@ import type { NetNs } from './netns.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const NODE = join(root, 'node_modules/.bin/node');
-export const CLI = join(root, 'main/cli.ts');
+export const CLI = join(root, 'bin/appel.js');
 
 export interface AppelEvent {
   event: string;

@@ -4,7 +4,7 @@ import { mount, flushPromises } from '@vue/test-utils';
 import { createTestingPinia } from '@pinia/testing';
 import { createMemoryHistory } from 'vue-router';
 import type { Component } from 'vue';
-import { createAppRouter } from '../../../renderer/src/router.ts';
+import { createAppRouter, prefetchViews } from '../../../renderer/src/router.ts';
 import { createAppI18n, type Locale } from '../../../renderer/src/i18n/index.ts';
 
 export interface MountOptions {
@@ -17,6 +17,9 @@ export interface MountOptions {
 
 export async function mountWith(component: Component, opts: MountOptions = {}) {
   const pinia = createTestingPinia({ createSpy: vi.fn, initialState: opts.initialState ?? {}, stubActions: opts.stubActions ?? true });
+  // The views other than the dialpad are loaded on demand; here they are in before the test acts,
+  // as the app prefetches them once its first screen is up.
+  await prefetchViews();
   const router = createAppRouter(createMemoryHistory());
   await router.push(opts.route ?? '/dialpad');
   await router.isReady();
