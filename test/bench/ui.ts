@@ -10,6 +10,10 @@
 //   - memory: the dev-web process's RSS (/proc/PID/status), idle with the page open, then during a
 //     loopback call (the page dials a second Phone in this process, which answers; OPUS, 20 ms
 //     frames both ways).
+//   - the page's own weight: its JS heap after a collection (CDP Runtime.getHeapUsage) and the
+//     Chromium renderer process's RSS, idle and in that call, beside an empty page measured the
+//     same way in the same browser. The renderer is the largest `renderer` process the browser
+//     lists (SystemInfo.getProcessInfo): with one page open, the others are Chromium's spare.
 //
 //   node_modules/.bin/node test/bench/ui.ts      prints the tables
 //   import { run } from './ui.ts'                returns the figures
@@ -20,7 +24,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Phone } from '../../main/phone/phone.ts';
 import { buildRenderer } from '../../main/bridge/dev-web.ts';
 import { launchChromium } from '../e2e/helpers/browser.ts';
@@ -48,6 +52,40 @@ export interface UiFigures {
   starts: StartRun[];
   median: StartRun;
   rss: { idleMiB: number; callMiB: number; peakMiB: number };
+  /** The page in Chromium: JS heap and renderer RSS (MiB), an empty page, the app idle, in a call. */
+  page: Record<'empty' | 'idle' | 'call', { heapMiB: number; rendererMiB: number }>;
+}
+
+/** The largest renderer process's RSS (KiB): the page's, with one page open. */
+async function rendererRssKiB(browser: Browser): Promise<number> {
+  const cdp = await browser.newBrowserCDPSession();
+  const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; id: number }> };
+  await cdp.detach();
+  const sizes = info.processInfo
+    .filter((p) => p.type === 'renderer')
+    .map((p) => {
+      try {
+        return rssKiB(p.id);
+      } catch {
+        return 0; // gone between the list and the read
+      }
+    });
+  return Math.max(0, ...sizes);
+}
+
+/** The page's JS heap in use after a full collection (KiB). */
+async function jsHeapKiB(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  await cdp.detach();
+  return usedSize / 1024;
+}
+
+async function pageWeight(browser: Browser, page: Page): Promise<{ heapMiB: number; rendererMiB: number }> {
+  const heap = await jsHeapKiB(page);
+  const rss = await rendererRssKiB(browser);
+  return { heapMiB: Math.round((heap / 1024) * 10) / 10, rendererMiB: Math.round((rss / 1024) * 10) / 10 };
 }
 
 function walk(dir: string): string[] {
@@ -181,6 +219,13 @@ export async function run(): Promise<UiFigures> {
   const starts: StartRun[] = [];
   let kept: Awaited<ReturnType<typeof startOnce>> | undefined;
   try {
+    // The reference: an empty page, alone in the browser.
+    const emptyContext = await browser.newContext();
+    const emptyPage = await emptyContext.newPage();
+    await emptyPage.goto('data:text/html,<!doctype html><title>empty</title>');
+    await sleep(1000);
+    const empty = await pageWeight(browser, emptyPage);
+    await emptyContext.close();
     for (let i = 0; i < STARTS; i++) {
       const r = await startOnce(browser, i === STARTS - 1);
       starts.push(r.run);
@@ -190,6 +235,7 @@ export async function run(): Promise<UiFigures> {
     const pid = web.child.pid!;
     await sleep(2000); // let start-up garbage settle
     const idle = await sampleRss(pid);
+    const pageIdle = await pageWeight(browser, page);
 
     const uri = `sip:bench@127.0.0.1:${peer.localAddresses()[0].port}`;
     await page.getByTestId('dialpad-input').fill(uri);
@@ -198,6 +244,7 @@ export async function run(): Promise<UiFigures> {
     await sleep(3000); // media flowing both ways for a few seconds
     const inCall = await sampleRss(pid, 10, 300);
     const peak = rssKiB(pid, 'VmHWM');
+    const pageCall = await pageWeight(browser, page);
     await page.getByTestId('call-hangup').click();
     await page.getByTestId('call-ended').waitFor({ timeout: STEP_TIMEOUT_MS });
     await kept!.context!.close();
@@ -208,6 +255,7 @@ export async function run(): Promise<UiFigures> {
       starts,
       median: { engineMs: median(starts.map((s) => s.engineMs)), pageMs: median(starts.map((s) => s.pageMs)), totalMs: median(starts.map((s) => s.totalMs)) },
       rss: { idleMiB: mib(idle), callMiB: mib(inCall), peakMiB: mib(peak) },
+      page: { empty, idle: pageIdle, call: pageCall },
     };
   } finally {
     await kept?.web?.stop().catch(() => undefined);
@@ -233,6 +281,13 @@ function print(f: UiFigures): void {
   console.log(`idle, page open  ${f.rss.idleMiB.toFixed(1).padStart(8)}`);
   console.log(`in a call        ${f.rss.callMiB.toFixed(1).padStart(8)}`);
   console.log(`peak (VmHWM)     ${f.rss.peakMiB.toFixed(1).padStart(8)}`);
+  console.log('');
+  console.log('The page in Chromium (JS heap after a collection; renderer process RSS), beside an empty page');
+  console.log('page              JS heap MiB   renderer MiB');
+  const row = (name: string, w: { heapMiB: number; rendererMiB: number }) => console.log(`${name.padEnd(16)} ${w.heapMiB.toFixed(1).padStart(12)} ${w.rendererMiB.toFixed(1).padStart(14)}`);
+  row('empty page', f.page.empty);
+  row('Appel, idle', f.page.idle);
+  row('Appel, in a call', f.page.call);
 }
 
 if (import.meta.filename === process.argv[1]) {
