@@ -15,6 +15,7 @@
 //   node_modules/.bin/node test/bench/calls.ts     prints the table
 //   import { run } from './calls.ts'               returns the figures
 //   APPEL_BENCH_QUICK=1 …                          small steps only (checks the harness)
+//   APPEL_BENCH_RATE_ONLY=1 …                      the call-rate steps only
 //
 // Bounded: a fixed list of steps, each SIPp run with -timeout; the namespace and every process
 // in it end with the run.
@@ -235,7 +236,8 @@ export async function run(log: (s: string) => void = () => undefined): Promise<C
       let setup: { to180?: number; to200?: number } = {};
       try {
         setup = await calleeSetup(ns, callee);
-        steps = await capacity(ns, callee, rtcp, log);
+        // APPEL_BENCH_RATE_ONLY=1: the call-rate steps alone (an A/B of the rate between two trees).
+        if (process.env.APPEL_BENCH_RATE_ONLY !== '1') steps = await capacity(ns, callee, rtcp, log);
         rates = await callRate(ns, callee, log);
       } finally {
         await callee.stop();
