@@ -16,7 +16,7 @@
  * No codec in common: the m-line is answered with port 0 and the call keeps its audio (§6).
  */
 import { formatFmtpParameters, parseFmtpParameters } from './codecs.ts';
-import { canReceive, canSend, localDirection } from './direction.ts';
+import { localDirection } from './direction.ts';
 import { emptyMedia, mediaConnection } from './session-description.ts';
 import type { Direction, MediaDescription, SessionDescription } from './session-description.ts';
 
@@ -214,7 +214,3 @@ export function processVideoAnswer(options: { offer: SessionDescription; answer:
   if (index < 0 || theirs === undefined || theirs.type !== 'video') return undefined;
   return readVideoAnswer(options.offer.media[index], options.answer, theirs);
 }
-
-/** Whether a negotiated direction lets us send / receive video. */
-export const videoSends = (n: NegotiatedVideo): boolean => canSend(n.direction);
-export const videoReceives = (n: NegotiatedVideo): boolean => canReceive(n.direction);

@@ -62,6 +62,11 @@ interface Pending {
   lastArrivalMs: number;
 }
 
+/** A frame's payloads in sequence order. */
+function inOrder(frame: Pending): Uint8Array[] {
+  return [...frame.packets.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+}
+
 export class FrameAssembler {
   readonly stats: FrameAssemblerStats = { framesOut: 0, keyFramesOut: 0, framesDropped: 0, packetsDiscarded: 0 };
   readonly #opts: Required<FrameAssemblerOptions>;
@@ -138,7 +143,7 @@ export class FrameAssembler {
     this.#pending.delete(frame.timestamp);
     this.#lastSeq = frame.markerSeq!;
     this.#lastTimestamp = frame.timestamp;
-    const payloads = [...frame.packets.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+    const payloads = inOrder(frame);
     let joined: { data: Uint8Array; keyFrame: boolean };
     try {
       joined = this.#opts.depacketize(payloads);
@@ -194,8 +199,7 @@ export class FrameAssembler {
   #startsFresh(f: Pending): boolean {
     if (!this.#needKey) return false;
     try {
-      const payloads = [...f.packets.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
-      const joined = this.#opts.depacketize(payloads);
+      const joined = this.#opts.depacketize(inOrder(f));
       return joined.selfContained ?? joined.keyFrame;
     } catch {
       return false;

@@ -26,9 +26,10 @@ import { RtpSockets } from '../rtp-sockets.ts';
 import { RtpReceiverStats } from '../rtp-receiver-stats.ts';
 import { NtpTime } from '../ntp-time.ts';
 import { FrameAssembler, type AssembledFrame } from './frame-assembler.ts';
-import { depacketizeH264, packetizeH264 } from './h264-payload.ts';
+import { packetizeH264 } from './h264-payload.ts';
+import { depacketizerFor } from './payload-format.ts';
 import { decodeFeedback, encodeFeedback, type Feedback } from './rtcp-feedback.ts';
-import { depacketizeVp8, packetizeVp8 } from './vp8-payload.ts';
+import { packetizeVp8 } from './vp8-payload.ts';
 
 const CLOCK = 90000;
 const HISTORY = 512;
@@ -108,6 +109,7 @@ export class VideoStream {
   #highestSeq: number | undefined;
   #lastReportMs = 0;
   #stopped = false;
+  #undecodable = 0;
   #rx: RtpReceiverStats | undefined;
   /** The rate the encoder was made for, and the caps on it (remote b=, TMMBR). */
   readonly #ceilingKbps: number;
@@ -126,18 +128,7 @@ export class VideoStream {
     this.#targetKbps = this.#encoder?.settings.bitrateKbps ?? 0;
     if (this.#encoder) this.stats.sendBitrateKbps = this.#targetKbps;
     this.#decoder = new VideoDecoder(opts.codec.name);
-    this.#assembler = new FrameAssembler({
-      depacketize:
-        opts.codec.name === 'vp8'
-          ? (p) => {
-              const r = depacketizeVp8(p);
-              return { data: r.frame, keyFrame: r.keyFrame };
-            }
-          : (p) => {
-              const r = depacketizeH264(p);
-              return { data: r.accessUnit, keyFrame: r.keyFrame, selfContained: r.selfContained };
-            },
-    });
+    this.#assembler = new FrameAssembler({ depacketize: depacketizerFor(opts.codec.name) });
     this.#timer = setInterval(() => this.#tick(), 20);
   }
 
@@ -298,7 +289,7 @@ export class VideoStream {
         picture = this.#decoder.decode(f.data);
       } catch (err) {
         if (!(err instanceof VideoCodecError)) throw err;
-        this.stats.framesDropped++;
+        this.#undecodable++;
         this.requestKeyFrame();
         continue;
       }
@@ -308,7 +299,8 @@ export class VideoStream {
       this.stats.height = picture.height;
       this.#opts.onFrame?.(picture, { timestamp: f.timestamp, keyFrame: f.keyFrame });
     }
-    this.stats.framesDropped = Math.max(this.stats.framesDropped, this.#assembler.stats.framesDropped);
+    // Dropped: given up by the assembler, or whole but refused by the decoder.
+    this.stats.framesDropped = this.#assembler.stats.framesDropped + this.#undecodable;
     if (this.#assembler.keyFrameNeeded && this.#remoteSsrc !== 0 && this.stats.packetsReceived > 0) this.requestKeyFrame();
   }
 

@@ -9,6 +9,7 @@ import { FrameAssembler, type VideoRtpPacket } from '../../../main/media/video/f
 import { depacketizeH264, joinAnnexB, NAL, packetizeH264, splitAnnexB } from '../../../main/media/video/h264-payload.ts';
 import { depacketizeVp8, packetizeVp8, readVp8Descriptor } from '../../../main/media/video/vp8-payload.ts';
 import { RtpFormatError } from '../../../main/media/rtp-packet.ts';
+import { depacketizerFor } from '../../../main/media/video/payload-format.ts';
 
 function pattern(width: number, height: number, n: number): Uint8Array {
   const f = new Uint8Array(i420Size(width, height));
@@ -38,9 +39,7 @@ function stream(codec: Codec, frames: number, opts: { keyAt?: number[]; maxPaylo
 }
 
 function assembler(codec: Codec): FrameAssembler {
-  return new FrameAssembler({
-    depacketize: codec === 'vp8' ? (p) => { const r = depacketizeVp8(p); return { data: r.frame, keyFrame: r.keyFrame }; } : (p) => { const r = depacketizeH264(p); return { data: r.accessUnit, keyFrame: r.keyFrame, selfContained: r.selfContained }; },
-  });
+  return new FrameAssembler({ depacketize: depacketizerFor(codec === 'vp8' ? 'vp8' : 'h264') });
 }
 
 describe.each(['vp8', 'h264-0', 'h264-1'] as Codec[])('%s over RTP', (codec) => {
