@@ -22,6 +22,7 @@ import dgram from 'node:dgram';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { MediaEngineClient } from '../../main/media/index.ts';
+import { createCodec } from '../../native/index.ts';
 
 const RATE = 48000;
 const BLOCK = 128;
@@ -49,13 +50,9 @@ const median = (xs: number[]) => {
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
 };
 
-/** Decoded magnitude of a µ-law byte (G.711): enough to tell loud from silent. */
-function ulawLoud(b: number): boolean {
-  const u = ~b & 0xff;
-  const exponent = (u >> 4) & 7;
-  const magnitude = (((u & 0x0f) << 3) + 0x84) << exponent;
-  return magnitude - 0x84 > 4000;
-}
+/** The PCMU decoder the engine uses (native/index.ts): a payload is loud when any sample is. */
+const pcmu = createCodec('pcmu');
+const loudPayload = (payload: Uint8Array): boolean => pcmu.decode(payload).some((x) => Math.abs(x) > 4000);
 
 export async function run(marks = 10): Promise<LatencyResult> {
   const engine = new MediaEngineClient();
@@ -95,8 +92,7 @@ export async function run(marks = 10): Promise<LatencyResult> {
   });
 
   remote.on('message', (msg) => {
-    const payload = msg.subarray(12);
-    const loud = payload.some((b) => ulawLoud(b));
+    const loud = loudPayload(msg.subarray(12));
     if (loud && !rtpLoud && micSends.length > rtpArrivals.length) rtpArrivals.push(performance.now());
     rtpLoud = loud;
   });
