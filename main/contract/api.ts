@@ -8,6 +8,7 @@
 import type { ErrorCode } from './errors.ts';
 import type { ContactInput, ContactQuery, ContactSnapshot, ConversationSummary, HistoryEntry, HistoryFilter, HistoryRecording, Settings, SettingsChange, VCardImportResult } from './records.ts';
 import type { EndCode } from './end-codes.ts';
+import type { VideoCodecName } from './video.ts';
 import type { CALL_CODECS, DIRECT_CALLS, DTMF_MODES, SRTP_MODES, TLS_ERROR_CODES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
 
 export type TransportName = (typeof TRANSPORTS)[number];
@@ -166,12 +167,16 @@ export interface DialRequest {
   proxy?: string;
   /** DTMF as RFC 4733 events when the other side has them, else SIP INFO ('auto', default), or always INFO. */
   dtmf?: DtmfMode;
+  /** A video call: offer an m=video line beside the audio (default false). */
+  video?: boolean;
 }
 
 export interface AnswerRequest {
   callId: string;
   play?: CallAudioSource;
   record?: string;
+  /** Take the offer's video too (default false: the call is answered with audio only, RFC 3264 §6). */
+  video?: boolean;
 }
 
 /**
@@ -206,6 +211,8 @@ export interface CallSnapshot {
   srtp: boolean;
   /** RFC 4733 DTMF was negotiated (else DTMF goes as SIP INFO). */
   telephoneEvent?: boolean;
+  /** The call's video, when it has or is offered some. */
+  video?: CallVideo;
   /** ms since the epoch. */
   startedAt: number;
   answeredAt?: number;
@@ -279,6 +286,36 @@ export interface ConferenceSnapshot {
   endReason?: string;
 }
 
+/** A call's video as the UI shows it. */
+export interface CallVideo {
+  /** The other side's offer has video (an incoming call: answer with or without it). */
+  offered: boolean;
+  /** A video stream is negotiated and running. */
+  active: boolean;
+  codec?: VideoCodecName;
+  /** What the negotiated direction lets us do (a hold stops both). */
+  sending: boolean;
+  receiving: boolean;
+  /** Our camera is on: off, the stream stays and sends nothing (`call:camera`). */
+  camera: boolean;
+}
+
+/** A call's video figures (in `call:stats`), over the last report period unless said. */
+export interface CallVideoStats {
+  codec: VideoCodecName;
+  /** What we send: size of the last frame encoded, frames per second, kbit/s. */
+  sent?: { width: number; height: number; fps: number; bitrateKbps: number };
+  /** What we receive: size of the last frame decoded, frames per second, kbit/s. */
+  received?: { width: number; height: number; fps: number; bitrateKbps: number };
+  /** Since the stream started: key frames we asked for (PLI/FIR), received, and the other side asked of us. */
+  keyFramesAsked: number;
+  keyFramesReceived: number;
+  keyFramesAskedOfUs: number;
+  nacksSent: number;
+  nacksReceived: number;
+  framesDropped: number;
+}
+
 export interface CallStats {
   callId: string;
   codec: CallCodec;
@@ -291,6 +328,7 @@ export interface CallStats {
   rttMs?: number;
   packetsSent: number;
   packetsReceived: number;
+  video?: CallVideoStats;
 }
 
 /** Symmetric RTP: a call now sends its RTP (or RTCP) where the peer's really came from (Phone's 'call:latched'; the CLI prints it). */
@@ -392,6 +430,10 @@ export interface ApiCalls {
   'call:dtmf': { req: { callId: string; digits: string }; res: void };
   /** Re-offer with these codecs only (RFC 3264 §8.3.2), e.g. to move from opus to pcmu. */
   'call:codecs': { req: { callId: string; codecs: CallCodec[] }; res: CallSnapshot };
+  /** Add video to the call, or remove it, by a re-offer (RFC 3264 §8.2, §8.4: port 0). */
+  'call:video': { req: { callId: string; on: boolean }; res: CallSnapshot };
+  /** Our camera on or off for this call: off sends no frames; nothing is renegotiated. */
+  'call:camera': { req: { callId: string; on: boolean }; res: CallSnapshot };
   'call:list': { req: void; res: CallSnapshot[] };
   'call:settings': { req: Partial<CallSettings>; res: CallSettings };
   /**

@@ -5,6 +5,7 @@
  */
 import type { Settings } from './api.ts';
 import { CALL_CODECS } from './values.ts';
+import { DEFAULT_VIDEO_RESOLUTION } from './video.ts';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   language: 'system',
@@ -21,6 +22,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
     noiseSuppression: true,
     autoGainControl: true,
   },
+  video: { cameraId: 'default', resolution: DEFAULT_VIDEO_RESOLUTION },
   network: { stunServer: '', rtpPortMin: 16384, rtpPortMax: 32766, directCalls: 'auto' },
   transferRequests: 'ask',
   closeToTray: true,

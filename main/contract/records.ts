@@ -4,6 +4,7 @@
  */
 import type { CallCodec, DirectCalls, MessageSnapshot, SrtpMode, TransferRequests } from './api.ts';
 import type { EndCode } from './end-codes.ts';
+import type { VideoResolution } from './video.ts';
 import type { ADDRESS_LABELS, CALL_OUTCOMES, HISTORY_KINDS, LANGUAGES, THEMES } from './values.ts';
 
 export type AddressLabel = (typeof ADDRESS_LABELS)[number];
@@ -124,6 +125,13 @@ export interface AudioSettings {
   autoGainControl: boolean;
 }
 
+export interface VideoSettings {
+  /** The camera's device id as the renderer's `enumerateDevices()` gives it; 'default': the first. */
+  cameraId: string;
+  /** What the camera captures and calls send (VIDEO_FORMATS). */
+  resolution: VideoResolution;
+}
+
 export interface NetworkSettings {
   /** `host[:port]` of a STUN server; '' for none. */
   stunServer: string;
@@ -144,6 +152,7 @@ export interface Settings {
   /** SDES-SRTP policy for new calls. */
   srtp: SrtpMode;
   audio: AudioSettings;
+  video: VideoSettings;
   network: NetworkSettings;
   /** A transfer the other side asks of us (CallSettings.transferRequests). */
   transferRequests: TransferRequests;

@@ -8,8 +8,9 @@
  * File paths (WAV to play or record) are refused from a window: a page must not make the engine
  * read or write files of its choosing. The CLI passes them to the engine directly.
  */
-import type { AccountConfig, ApiCalls, AudioSettings, ContactQuery, HistoryFilter, NetworkSettings, Settings } from './api.ts';
+import type { AccountConfig, ApiCalls, AudioSettings, ContactQuery, HistoryFilter, NetworkSettings, Settings, VideoSettings } from './api.ts';
 import { parseStunServer } from './stun-server.ts';
+import { VIDEO_RESOLUTIONS } from './video.ts';
 import {
   ADDRESS_LABELS,
   AUTO_ANSWER_DELAY_MAX,
@@ -118,6 +119,7 @@ export const settingsSchema = obj<Settings>({
     noiseSuppression: bool(),
     autoGainControl: bool(),
   }),
+  video: obj<VideoSettings>({ cameraId: str({ max: 500 }), resolution: oneOf(VIDEO_RESOLUTIONS) }),
   network: obj<NetworkSettings>(
     { stunServer, rtpPortMin: rtpPort(), rtpPortMax: rtpPort(), directCalls: oneOf(DIRECT_CALLS) },
     (n, p) => pairProblem(n.rtpPortMin, n.rtpPortMax, p, ['rtpPortMin', 'rtpPortMax']),
@@ -168,8 +170,9 @@ function callRequests(files: boolean) {
       record: recordFile(files),
       proxy: optional(uriLike()),
       dtmf: optional(oneOf(DTMF_MODES)),
+      video: optional(bool()),
     }),
-    answer: obj({ callId: id(), play: optional(audioSource(files)), record: recordFile(files) }),
+    answer: obj({ callId: id(), play: optional(audioSource(files)), record: recordFile(files), video: optional(bool()) }),
     settings: obj({
       autoAnswer: optional(bool()),
       autoAnswerDelay: optional(num({ min: 0, max: AUTO_ANSWER_DELAY_MAX })),
@@ -206,6 +209,8 @@ export const requestSchemas: { [K in keyof ApiCalls]: Schema } = {
   // RFC 4733 §3.2 events 0-15: digits, *, #, A-D.
   'call:dtmf': obj({ callId: id(), digits: str({ min: 1, max: 64, pattern: /^[0-9*#A-Da-d]+$/, patternText: 'expected digits 0-9, *, #, A-D' }) }),
   'call:codecs': obj({ callId: id(), codecs: codecList }),
+  'call:video': obj({ callId: id(), on: bool() }),
+  'call:camera': obj({ callId: id(), on: bool() }),
   'call:list': none(),
   'call:settings': fromWindow.settings,
   // RFC 5589 §6 (blind) and §7 (attended): the target is any address the dialpad would call.
