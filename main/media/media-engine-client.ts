@@ -217,6 +217,10 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
     return this.request({ type: 'video-camera', streamId, on });
   }
 
+  videoCapabilities(): Promise<MediaResponses['video-capabilities']> {
+    return this.request({ type: 'video-capabilities' });
+  }
+
   getVideoStats(streamId: string): Promise<MediaResponses['get-video-stats']> {
     return this.request({ type: 'get-video-stats', streamId });
   }

@@ -289,6 +289,13 @@ export class MediaEngine {
       case 'video-camera':
         (await this.#videoOf(r.streamId)).setCamera(r.streamId, r.on === true);
         return null;
+      case 'video-capabilities':
+        try {
+          (await import('../../native/video.ts')).videoVersions();
+          return { codecs: ['vp8', 'h264'] };
+        } catch (err) {
+          return { codecs: [], problem: (err as Error).message };
+        }
       case 'get-video-stats':
         return (await this.#videoOf(r.streamId)).stats(r.streamId);
       case 'reserve-ports':

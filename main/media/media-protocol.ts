@@ -94,6 +94,8 @@ export type MediaRequest =
   /** Our camera on or off for this stream: off, it sends nothing and stays. */
   | { type: 'video-camera'; streamId: string; on: boolean }
   | { type: 'get-video-stats'; streamId: string }
+  /** The video codecs the engine has (loads the video addon; empty, with why, when it cannot). */
+  | { type: 'video-capabilities' }
   /**
    * Binds an RTP port (even, RFC 3550 §11) and, without rtcp-mux, the RTCP port above it, and
    * holds them for a stream to come: an SDP offer needs its port before the codec is known.
@@ -133,6 +135,7 @@ export interface MediaResponses {
   'video-direction': null;
   'video-camera': null;
   'get-video-stats': VideoStatsEvent;
+  'video-capabilities': { codecs: Array<'vp8' | 'h264'>; problem?: string };
   'reserve-ports': ReservedPorts;
   'release-ports': null;
   capabilities: { codecs: CodecName[]; srtpSuites: SrtpSuite[] };
