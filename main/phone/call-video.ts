@@ -8,6 +8,7 @@
  * The camera (`call:camera`) is ours to switch at any time and renegotiates nothing: off, the
  * stream stays and sends no frame. A hold makes the m-line inactive (sdp/re-offer.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { CallVideo, CallVideoStats } from '../contract/api.ts';
 import { VIDEO_CODECS, VIDEO_FORMATS, DEFAULT_VIDEO_RESOLUTION, type VideoResolution } from '../contract/video.ts';
 import { generateSrtpKey, type LocalVideo, type NegotiatedVideo, type SrtpSuite } from '../sdp/index.ts';
@@ -59,12 +60,17 @@ export class CallVideoSession {
   #reserved = false;
   #codecs: Array<'vp8' | 'h264'> = [];
   readonly #keys: Partial<Record<SrtpSuite, Uint8Array>> = {};
+  /** Our video SSRC for the whole call, and where its sequence numbers go on after a stream stops (RFC 3550 §5.1). */
+  readonly #ssrc = randomBytes(4).readUInt32BE(0);
+  #nextSeq = randomBytes(2).readUInt16BE(0) & 0x7fff;
   #negotiated: NegotiatedVideo | undefined;
   #streamId: string | undefined;
   #streamKey: string | undefined;
   #stats: CallVideoStats | undefined;
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
+  /** The call has had (or been offered) video: its snapshot says so from then on, active or not. */
+  #seen = false;
   /** The other side's offer had video (an incoming call's, or a re-offer's). */
   offered = false;
 
@@ -160,7 +166,8 @@ export class CallVideoSession {
         const old = this.#streamId;
         this.#streamId = undefined;
         media.forget(old);
-        await media.client().stopVideo(old).catch(() => undefined);
+        const stopped = await media.client().stopVideo(old).catch(() => null);
+        if (stopped) this.#nextSeq = stopped.nextSeq;
       }
       if (!n) {
         this.#stats = undefined;
@@ -209,6 +216,8 @@ export class CallVideoSession {
       sink,
       camera: this.#camera,
       label: this.#o.callId,
+      ssrc: this.#ssrc,
+      firstSeq: this.#nextSeq,
       ...(n.srtp ? { srtp: n.srtp } : {}),
     };
   }
@@ -244,7 +253,8 @@ export class CallVideoSession {
 
   /** For the call's snapshot: undefined when the call never had or was offered video. */
   snapshot(): CallVideo | undefined {
-    if (!this.offered && !this.#wanted && !this.#negotiated) return undefined;
+    this.#seen ||= this.offered || this.#wanted || this.#negotiated !== undefined;
+    if (!this.#seen) return undefined;
     const n = this.active ? this.#negotiated : undefined;
     return {
       offered: this.offered,

@@ -40,6 +40,9 @@ export interface VideoSpec {
   camera?: boolean;
   /** The name decoded frames carry on the device link (the call's id). */
   label: string;
+  /** Our SSRC and first sequence number, to carry on from a previous video stream of the call. */
+  ssrc?: number;
+  firstSeq?: number;
   srtp?: { suite: import('../../../native/index.ts').SrtpSuite; localKey: Uint8Array; remoteKey: Uint8Array };
 }
 
@@ -129,6 +132,8 @@ export class VideoEngine {
         codec: spec.codec,
         ...(spec.source.kind !== 'none' ? { send: { width: format.width, height: format.height, fps: format.fps, bitrateKbps: format.bitrateKbps } } : {}),
         direction: directionOf(spec.direction),
+        ...(spec.ssrc !== undefined ? { ssrc: spec.ssrc } : {}),
+        ...(spec.firstSeq !== undefined ? { firstSeq: spec.firstSeq } : {}),
         ...(spec.feedback ? { feedback: spec.feedback } : {}),
         ...(spec.remoteMaxBitrateKbps !== undefined ? { remoteMaxBitrateKbps: spec.remoteMaxBitrateKbps } : {}),
         ...(srtpPair ? { srtp: srtpPair } : {}),
@@ -185,9 +190,10 @@ export class VideoEngine {
     e.camera = on;
   }
 
-  async stop(streamId: string): Promise<void> {
+  /** Stops a stream; says the sequence number its next packet would have had (null: no such stream). */
+  async stop(streamId: string): Promise<{ nextSeq: number } | null> {
     const e = this.#entries.get(streamId);
-    if (!e) return;
+    if (!e) return null;
     this.#entries.delete(streamId);
     if (e.timer) clearInterval(e.timer);
     e.source?.close();
@@ -199,6 +205,7 @@ export class VideoEngine {
       clearInterval(this.#statsTimer);
       this.#statsTimer = undefined;
     }
+    return { nextSeq: e.stream.nextSeq };
   }
 
   stats(streamId: string): VideoStatsEvent {
