@@ -62,8 +62,12 @@ interface Entry {
   timer?: NodeJS.Timeout;
   recorder?: VideoRecorder;
   srtp?: SrtpLike[];
-  /** When the last device frame was taken (ms): frames faster than the format's rate are skipped. */
-  lastCameraMs: number;
+  /**
+   * Camera pacing: frames earn one credit per frame interval of the format (at most 2 banked);
+   * a frame spends one. A camera at the format's rate with a jittery timer loses nothing; a
+   * faster one is thinned to the rate.
+   */
+  cameraPace: { credit: number; at: number };
   last: { at: number; framesSent: number; bytesSent: number; framesDecoded: number; bytesReceived: number };
 }
 
@@ -150,7 +154,7 @@ export class VideoEngine {
         camera: spec.camera ?? true,
         recorder,
         srtp,
-        lastCameraMs: -Infinity,
+        cameraPace: { credit: 1, at: performance.now() },
         last: { at: performance.now(), framesSent: 0, bytesSent: 0, framesDecoded: 0, bytesReceived: 0 },
       };
       if (source) {
@@ -233,9 +237,11 @@ export class VideoEngine {
     const now = performance.now();
     for (const e of this.#entries.values()) {
       if (e.spec.source.kind !== 'device' || !e.camera) continue;
-      // Faster than the format's rate (with a little slack for the camera's own jitter): skipped.
-      if (now - e.lastCameraMs < (1000 / e.spec.format.fps) * 0.8) continue;
-      e.lastCameraMs = now;
+      const pace = e.cameraPace;
+      pace.credit = Math.min(2, pace.credit + ((now - pace.at) * e.spec.format.fps) / 1000);
+      pace.at = now;
+      if (pace.credit < 1) continue;
+      pace.credit -= 1;
       const settings = e.stream.encoderSettings;
       if (settings && (settings.width !== width || settings.height !== height)) e.stream.configure({ width, height });
       if (data.byteLength === i420Bytes(width, height)) e.stream.pushFrame(data, now);
