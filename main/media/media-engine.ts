@@ -381,6 +381,7 @@ export class MediaEngine {
     this.#video ??= import('./video/video-engine.ts').then(({ VideoEngine }) => {
       const video = new VideoEngine({
         native: () => this.#getNative(),
+        audioPlayout: (id) => this.#streams.get(id)?.stream.playoutSenderTime(),
         takeReservation: async (port) => {
           const held = this.#reserved.get(port);
           if (!held) return;

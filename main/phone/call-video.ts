@@ -33,6 +33,8 @@ export interface CallVideoSessionOptions {
   /** The app's camera and screen (the device link) rather than files. */
   localVideo: boolean;
   options: CallVideoOptions;
+  /** The call's audio stream in the engine, which the video keeps in step with (lip sync). */
+  audioStreamId: () => string | undefined;
   /** The video's state changed (for the call's snapshot). */
   changed: () => void;
   warn: (message: string) => void;
@@ -216,6 +218,7 @@ export class CallVideoSession {
       sink,
       camera: this.#camera,
       label: this.#o.callId,
+      ...(this.#o.audioStreamId() ? { syncAudio: this.#o.audioStreamId() } : {}),
       ssrc: this.#ssrc,
       firstSeq: this.#nextSeq,
       ...(n.srtp ? { srtp: n.srtp } : {}),

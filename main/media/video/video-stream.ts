@@ -166,6 +166,11 @@ export class VideoStream {
     return this.#sockets.localPort;
   }
 
+  /** The sender's wall-clock time (ms) of the frame at RTP timestamp `ts`, from its last SR; undefined before one. */
+  senderTimeOf(ts: number): number | undefined {
+    return this.#rx?.senderTimeOf(ts);
+  }
+
   /** The sequence number our next packet would carry. */
   get nextSeq(): number {
     return this.#seq;
