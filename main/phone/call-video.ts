@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CallVideo, CallVideoStats } from '../contract/api.ts';
-import { VIDEO_CODECS, VIDEO_FORMATS, DEFAULT_VIDEO_RESOLUTION, type VideoResolution } from '../contract/video.ts';
+import { VIDEO_CODECS, VIDEO_FORMATS, VIDEO_RESOLUTIONS, DEFAULT_VIDEO_RESOLUTION, type VideoResolution } from '../contract/video.ts';
 import { generateSrtpKey, type LocalVideo, type NegotiatedVideo, type SrtpSuite } from '../sdp/index.ts';
 import type { VideoSinkSpec, VideoSourceSpec, VideoSpec, VideoStatsEvent } from '../media/index.ts';
 import type { MediaHost } from './media-host.ts';
@@ -106,8 +106,17 @@ export class CallVideoSession {
     return this.#localVideo || this.#options.source !== undefined;
   }
 
-  get #format() {
-    return VIDEO_FORMATS[this.#options.resolution ?? DEFAULT_VIDEO_RESOLUTION];
+  /**
+   * What we send: the chosen resolution, or the largest below it that the other side's max-fs
+   * takes (RFC 7741 §6.1), at no more frames per second than its max-fr.
+   */
+  #format(n: NegotiatedVideo): (typeof VIDEO_FORMATS)[VideoResolution] {
+    const wanted = this.#options.resolution ?? DEFAULT_VIDEO_RESOLUTION;
+    const order = VIDEO_RESOLUTIONS.slice(0, VIDEO_RESOLUTIONS.indexOf(wanted) + 1).reverse();
+    const mbs = (f: { width: number; height: number }) => Math.ceil(f.width / 16) * Math.ceil(f.height / 16);
+    const fits = order.find((r) => n.maxFs === undefined || mbs(VIDEO_FORMATS[r]) <= n.maxFs) ?? VIDEO_RESOLUTIONS[0];
+    const f = VIDEO_FORMATS[fits];
+    return n.maxFr !== undefined && n.maxFr < f.fps ? { ...f, fps: Math.max(1, Math.floor(n.maxFr)) } : f;
   }
 
   /**
@@ -213,7 +222,7 @@ export class CallVideoSession {
       feedback: n.feedback,
       ...(n.remoteMaxBitrateKbps !== undefined ? { remoteMaxBitrateKbps: n.remoteMaxBitrateKbps } : {}),
       direction: n.direction,
-      format: this.#format,
+      format: this.#format(n),
       source,
       sink,
       camera: this.#camera,

@@ -32,8 +32,9 @@ describe('video offer', () => {
     const text = formatSdp({ ...session('m=video 0 RTP/AVP 96'), media: [m] });
     expect(text).toContain('m=video 5004 RTP/AVP 96 97 98');
     expect(text).toContain('a=rtpmap:96 VP8/90000');
-    expect(text).toContain('a=fmtp:97 profile-level-id=42e01f;packetization-mode=1');
-    expect(text).toContain('a=fmtp:98 profile-level-id=42e01f;packetization-mode=0');
+    expect(text).toContain('a=fmtp:96 max-fs=3600;max-fr=30');
+    expect(text).toContain('a=fmtp:97 profile-level-id=42e01f;packetization-mode=1;max-fs=3600');
+    expect(text).toContain('a=fmtp:98 profile-level-id=42e01f;packetization-mode=0;max-fs=3600');
     expect(text).toContain('a=rtcp-fb:96 nack pli');
     expect(text).toContain('a=rtcp-fb:98 ccm fir');
     expect(text).toMatch(/b=AS:1500\r\nb=TIAS:1500000/);
@@ -47,7 +48,7 @@ describe('answering a video offer', () => {
     const sd = session(BARESIP_VP8);
     const offer = sd.media[1];
     const { media, negotiated } = answerVideo(sd, offer, { port: 6000, codecs: ['vp8', 'h264'], maxBitrateKbps: 2000 }, 'RTP/AVP');
-    expect(negotiated).toEqual({ remoteAddress: '127.0.0.1', remoteRtpPort: 4002, remoteRtcpPort: 4003, codec: 'vp8', payloadType: 100, feedback: { nack: true, pli: true, fir: true }, remoteMaxBitrateKbps: 1000, direction: 'sendrecv', rtcpMux: false });
+    expect(negotiated).toEqual({ remoteAddress: '127.0.0.1', remoteRtpPort: 4002, remoteRtcpPort: 4003, codec: 'vp8', payloadType: 100, feedback: { nack: true, pli: true, fir: true }, maxFs: 3600, remoteMaxBitrateKbps: 1000, direction: 'sendrecv', rtcpMux: false });
     expect(media.formats).toEqual(['100']);
     expect(media.attributes.map((a) => a.value)).toEqual(['100 nack', '100 nack pli', '100 ccm fir']);
   });
