@@ -11,7 +11,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetNs } from './lab/netns.ts';
 import { Baresip } from './lab/baresip.ts';
-import { AppelProcess, runAppel } from './lab/appel-cli.ts';
+import { AppelProcess } from './lab/appel-cli.ts';
 import { TEST_PATTERN_BARS } from '../../main/media/video/video-sources.ts';
 
 let ns: NetNs;

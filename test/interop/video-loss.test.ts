@@ -55,7 +55,7 @@ describe('video through 5 % loss', () => {
     const rx = await bob.request({ type: 'create-video', streamId: 'v', spec: { ...base, remote: { address: '127.0.0.1', rtpPort: 9 }, source: { kind: 'none' }, sink: { kind: 'device' }, direction: 'recvonly', label: 'call' } });
     const relay = await UdpImpairmentRelay.create({ target: { address: '127.0.0.1', port: rx.localPort }, seed: 7, aToB: { loss: 0.05 }, bToA: { loss: 0.05 } });
     cleanups.push(() => relay.close());
-    const tx = await alice.request({ type: 'create-video', streamId: 'v', spec: { ...base, remote: { address: '127.0.0.1', rtpPort: relay.portA }, source: { kind: 'testsrc' }, sink: { kind: 'none' }, direction: 'sendonly', label: 'call' } });
+    await alice.request({ type: 'create-video', streamId: 'v', spec: { ...base, remote: { address: '127.0.0.1', rtpPort: relay.portA }, source: { kind: 'testsrc' }, sink: { kind: 'none' }, direction: 'sendonly', label: 'call' } });
     // Bob's feedback (PLI, NACK, reports) goes back through the relay, lossy too.
     await bob.request({ type: 'stop-video', streamId: 'v' });
     const rx2 = await bob.request({ type: 'create-video', streamId: 'v2', spec: { ...base, localPort: rx.localPort, remote: { address: '127.0.0.1', rtpPort: relay.portB }, source: { kind: 'none' }, sink: { kind: 'device' }, direction: 'recvonly', label: 'call' } });
