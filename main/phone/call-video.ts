@@ -24,6 +24,8 @@ export interface CallVideoOptions {
   /** Record the other side's video (IVF for VP8, Annex B for H.264). */
   record?: string;
   resolution?: VideoResolution;
+  /** Offer video with the call (a video call); without it, video can still be added later. */
+  offer?: boolean;
 }
 
 export interface CallVideoSessionOptions {
@@ -90,6 +92,14 @@ export class CallVideoSession {
     this.#options = { ...this.#options, ...options };
     this.#localVideo = false;
     this.#camera = this.#options.source !== undefined;
+  }
+
+  /**
+   * Our camera when the other side adds video: off in the app (a person has to agree to be
+   * seen), on headless when the call was given a video source.
+   */
+  get cameraWhenAdded(): boolean {
+    return !this.#localVideo && this.#options.source !== undefined;
   }
 
   /** We offer or accept video now. */

@@ -176,7 +176,7 @@ export class Call {
   async dial(opts: { address: string; invite: (offer: Body, delegate: InviteSessionDelegate) => InviteSession }): Promise<void> {
     try {
       await this.#media.prepare(opts.address);
-      if (this.#media.options.video) {
+      if (this.#media.options.video?.offer) {
         await this.#video.want(opts.address, this.#media.srtpSuites);
         this.#snapshot.video = this.#video.snapshot();
       }
@@ -206,10 +206,9 @@ export class Call {
       await this.#media.prepare(address);
       if (this.#ended) return;
       const offer = this.#remoteOffer;
-      if (opts.video && offer && hasVideo(offer)) {
-        this.#video.useOptions({ ...(opts.videoSource ? { source: opts.videoSource } : {}), ...(opts.recordVideo ? { record: opts.recordVideo } : {}) });
-        await this.#wantVideo(address, true);
-      }
+      // What the video would send and record headless, kept for video added later too.
+      this.#video.useOptions({ ...(opts.videoSource ? { source: opts.videoSource } : {}), ...(opts.recordVideo ? { record: opts.recordVideo } : {}) });
+      if (opts.video && offer && hasVideo(offer)) await this.#wantVideo(address, true);
       if (this.#ended) return;
       if (offer) {
         const result = this.#sdp.answer(offer);
@@ -360,7 +359,7 @@ export class Call {
     // call with a video source sends it); removed (port 0): our m-line follows.
     if (hasVideo(offer)) {
       this.#video.offered = true;
-      if (!this.#video.wanted) await this.#wantVideo(this.#media.address, this.#media.options.video?.source !== undefined);
+      if (!this.#video.wanted) await this.#wantVideo(this.#media.address, this.#video.cameraWhenAdded);
     } else if (this.#video.wanted) this.#video.unwant();
     const result = this.#sdp.answer(offer);
     if ('rejected' in result) throw new Error(result.rejected);
@@ -421,12 +420,9 @@ export class Call {
     // Video follows the audio (it lines up with the audio stream, lip sync); one that cannot
     // start leaves the call as it is, with its audio: said, not fatal.
     const video = this.#sdp.video;
-    const audio = this.#media.apply(n);
-    void audio
-      .catch(() => undefined)
-      .then(() => this.#video.apply(video))
-      .catch((err: unknown) => this.#env.publish('media:warning', { callId: this.id, message: `the video could not start: ${(err as Error).message}` }));
-    return audio;
+    return this.#media.apply(n).then(() =>
+      this.#video.apply(video).catch((err: unknown) => this.#env.publish('media:warning', { callId: this.id, message: `the video could not start: ${(err as Error).message}` })),
+    );
   }
 
   /** Video from now on, when the engine has it; a failure is said and the call goes on without. */

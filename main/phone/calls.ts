@@ -146,9 +146,12 @@ export class Calls {
         ...(dtmf === 'rfc4733' ? { dtmfInfo: false } : {}),
         ...(req.play ? { play: req.play } : {}),
         ...(req.record ? { record: this.#registry.freeRecordPath(req.record) } : {}),
-        ...(req.video
-          ? { video: { ...(req.videoSource ? { source: req.videoSource } : {}), ...(req.recordVideo ? { record: req.recordVideo } : {}), ...(this.#settings.videoResolution ? { resolution: this.#settings.videoResolution } : {}) } }
-          : {}),
+        video: {
+          offer: req.video === true,
+          ...(req.videoSource ? { source: req.videoSource } : {}),
+          ...(req.recordVideo ? { record: req.recordVideo } : {}),
+          ...(this.#settings.videoResolution ? { resolution: this.#settings.videoResolution } : {}),
+        },
       },
     });
     return call.snapshot;
