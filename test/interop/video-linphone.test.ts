@@ -1,0 +1,164 @@
+/**
+ * Video calls between Appel (its command line) and a real linphonec 5.1 (Debian's linphone-cli:
+ * liblinphone and mediastreamer2, headless with `-V`, a static picture as its camera, VP8), direct
+ * on loopback in this file's own network namespace. Each side's picture is checked where the
+ * other side saw it: linphonec's snapshot of the call's video shows Appel's colour bars; Appel's
+ * recording of linphonec's video decodes (ffprobe) to frames of linphonec's picture (four
+ * coloured quadrants, 640×480). Waits end on events (answered, video, frames), each bounded.
+ *
+ *   Appel alice (call …, 5070) ──┐
+ *   Appel dave (listen …, 5080) ─┴── linphonec erin (5066, auto-answer, static picture, 1000 Hz)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { NetNs } from './lab/netns.ts';
+import { Linphone } from './lab/linphone.ts';
+import { AppelProcess, type AppelEvent } from './lab/appel-cli.ts';
+import { makeToneWav } from './lab/peers-audio-fixtures.ts';
+import { barMisses, colourMisses, probeVideo, quadrantSpots, writeQuadrantsJpeg, type Quadrants } from './lab/video-pictures.ts';
+
+/** linphonec's camera: a picture no codec or scaler makes by accident. */
+const PICTURE: Quadrants = { topLeft: [230, 40, 40], topRight: [40, 200, 70], bottomLeft: [50, 70, 220], bottomRight: [240, 240, 240] };
+/** What linphonec sends: `size=vga` at 15 frames/s (linphone-config.ts). */
+const LINPHONE_SIZE = { width: 640, height: 480 };
+/** Appel's testsrc. */
+const APPEL_SIZE = { width: 848, height: 480 };
+/**
+ * Frames/s from linphonec that count as "its video arrives". It sends 15; on a loaded machine
+ * (2 cores shared with other test runs) mediastreamer2's ticker was seen to fall to 2–4.
+ */
+const MIN_FPS = 2;
+
+let ns: NetNs;
+let erin: Linphone;
+
+beforeAll(async () => {
+  ns = await NetNs.create();
+  erin = new Linphone(ns, {
+    user: 'erin',
+    registrar: null,
+    sipPort: 5066,
+    autoAnswer: true,
+    playWav: makeToneWav(join(ns.dir, 'audio'), { frequency: 1000 }),
+    video: { picture: writeQuadrantsJpeg(join(ns.dir, 'erin-camera.jpg'), PICTURE), fps: 15 },
+  });
+  await erin.start();
+});
+
+afterAll(async () => {
+  await erin?.stop();
+  await ns?.close();
+});
+
+function videoStats(e: AppelEvent): { received?: { fps: number; width: number; height: number } } | undefined {
+  return e.event === 'stats' ? (e.video as { received?: { fps: number; width: number; height: number } } | undefined) : undefined;
+}
+
+/** A stats event showing linphonec's frames arriving, at its size. */
+function framesArrive(e: AppelEvent): boolean {
+  const received = videoStats(e)?.received;
+  return received !== undefined && received.fps >= MIN_FPS;
+}
+
+/** linphonec's snapshot of the call's video (what it received) shows Appel's bars, at Appel's size. */
+async function expectErinSawBars(name: string): Promise<void> {
+  const jpeg = await erin.snapshot(join(ns.dir, name));
+  expect(probeVideo(jpeg)).toMatchObject(APPEL_SIZE);
+  expect(barMisses(jpeg)).toEqual([]);
+}
+
+/** Appel's recording of linphonec's video: VP8 at linphonec's size, at least `frames` frames, its picture. */
+function expectErinPicture(recording: string, frames: number): void {
+  const p = probeVideo(recording);
+  expect(p).toMatchObject({ codec: 'vp8', ...LINPHONE_SIZE });
+  expect(p.frames).toBeGreaterThanOrEqual(frames);
+  expect(colourMisses(recording, quadrantSpots(PICTURE))).toEqual([]);
+}
+
+describe('Appel ↔ linphonec video (VP8)', () => {
+  it('Appel calls linphonec with video (auto-answered): linphonec shows Appel\'s bars, Appel records linphonec\'s picture', async () => {
+    const rec = join(ns.dir, 'from-erin.ivf');
+    const since = erin.eventCount;
+    const alice = new AppelProcess(ns, ['call', erin.directUri, '--listen', 'udp:127.0.0.1:5070', '--play', 'tone:440', '--video', '--video-source', 'testsrc', '--record-video', rec, '--duration', '6']);
+    try {
+      expect(await alice.event('answered', 0, 15_000)).toMatchObject({ peer: erin.directUri, srtp: false });
+      expect(await alice.event('video', 0, 10_000)).toMatchObject({ active: true, codec: 'vp8', sending: true, receiving: true });
+      const stats = await alice.wait(framesArrive, 'video frames from linphonec', 10_000);
+      expect(videoStats(stats)?.received).toMatchObject(LINPHONE_SIZE);
+      expect(Number(stats.packetsReceived), 'linphonec\'s audio').toBeGreaterThan(0);
+      await expectErinSawBars('erin-saw-alice.jpg');
+      expect(await alice.event('ended', 0, 15_000)).toMatchObject({ by: 'local' });
+      await erin.waitEvent((e) => e.type === 'ended', 10_000, { since, what: 'the call ended' });
+    } finally {
+      await alice.stop();
+    }
+    expectErinPicture(rec, 10);
+  });
+
+  it('linphonec calls Appel (listen --auto-answer --video-source testsrc): the same, the other way round', async () => {
+    const rec = join(ns.dir, 'dave-{n}.ivf');
+    const dave = new AppelProcess(ns, ['listen', '--listen', 'udp:127.0.0.1:5080', '--auto-answer', '--play', 'tone:440', '--video-source', 'testsrc', '--record-video', rec]);
+    try {
+      await dave.event('listening');
+      const call = await erin.call('sip:dave@127.0.0.1:5080');
+      const offered = await dave.event('video-offered', 0, 10_000);
+      expect(await dave.wait((e) => e.event === 'video' && e.active === true, 'video', 10_000)).toMatchObject({ codec: 'vp8', sending: true, receiving: true, callId: offered.callId });
+      await erin.waitCall(call, 'connected', 10_000);
+      const stats = await dave.wait(framesArrive, 'video frames from linphonec', 10_000);
+      expect(videoStats(stats)?.received).toMatchObject(LINPHONE_SIZE);
+      await expectErinSawBars('erin-saw-dave.jpg');
+      await erin.terminate();
+      expect(await dave.event('ended', 0, 10_000)).toMatchObject({ by: 'remote' });
+      await erin.waitCall(call, 'ended', 5_000);
+    } finally {
+      await dave.stop();
+    }
+    expectErinPicture(rec.replace('{n}', '1'), 5);
+  });
+
+  it('video removed from the call and added again by Appel\'s re-INVITEs (RFC 3264 §8): linphonec follows, the call goes on', async () => {
+    const since = erin.eventCount;
+    const alice = new AppelProcess(ns, ['call', erin.directUri, '--listen', 'udp:127.0.0.1:5072', '--play', 'tone:440', '--video-source', 'testsrc', '--duration', '30'], {}, { stdin: true });
+    try {
+      await alice.wait((e) => e.event === 'video' && e.active === true, 'video at the start', 15_000);
+      let mark = alice.mark;
+      alice.send('video off');
+      await alice.wait((e) => e.event === 'video' && e.active === false, 'video removed', 10_000, mark);
+      await alice.wait((e) => e.event === 'stats' && e.video === undefined && Number(e.packetsReceived) > 0, 'audio stats without video', 10_000, alice.mark);
+      await expect(erin.snapshot(join(ns.dir, 'erin-no-video.jpg'), 1_000), 'no video stream in linphonec').rejects.toThrow();
+      mark = alice.mark;
+      alice.send('video on');
+      await alice.wait((e) => e.event === 'video' && e.active === true, 'video added again', 10_000, mark);
+      const stats = await alice.wait(framesArrive, 'linphonec\'s frames again', 10_000, mark);
+      expect(videoStats(stats)?.received).toMatchObject(LINPHONE_SIZE);
+      await expectErinSawBars('erin-saw-again.jpg');
+      mark = alice.mark;
+      alice.send('hangup');
+      expect(await alice.event('ended', mark, 10_000)).toMatchObject({ by: 'local' });
+      expect(alice.events.some((e) => e.event === 'ended' && e.by === 'remote')).toBe(false);
+      await erin.waitEvent((e) => e.type === 'ended', 10_000, { since, what: 'the call ended' });
+    } finally {
+      await alice.stop();
+    }
+  });
+
+  it('linphonec\'s video call answered with audio only: the video is declined (port 0), the call and its audio go on', async () => {
+    const dave = new AppelProcess(ns, ['listen', '--listen', 'udp:127.0.0.1:5082', '--auto-answer', '--play', 'tone:440']);
+    try {
+      await dave.event('listening');
+      const call = await erin.call('sip:dave@127.0.0.1:5082');
+      await dave.event('video-offered', 0, 10_000);
+      await dave.event('answered', 0, 10_000);
+      await erin.waitCall(call, 'connected', 10_000);
+      await dave.wait((e) => e.event === 'stats' && Number(e.packetsReceived) > 20, 'linphonec\'s audio', 10_000);
+      expect(await erin.calls()).toEqual([expect.objectContaining({ id: call, state: 'StreamsRunning' })]);
+      expect(dave.events.some((e) => e.event === 'video' && e.active === true)).toBe(false);
+      expect(dave.events.filter((e) => e.event === 'stats').every((e) => e.video === undefined)).toBe(true);
+      await erin.terminate();
+      expect(await dave.event('ended', 0, 10_000)).toMatchObject({ by: 'remote' });
+      await erin.waitCall(call, 'ended', 5_000);
+    } finally {
+      await dave.stop();
+    }
+  });
+});
