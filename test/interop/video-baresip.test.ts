@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetNs } from './lab/netns.ts';
 import { Baresip } from './lab/baresip.ts';
-import { AppelProcess, runAppel } from './lab/appel-cli.ts';
+import { AppelProcess } from './lab/appel-cli.ts';
 import { barMisses, colourMisses, probeVideo as probe, type Rgb } from './lab/video-pictures.ts';
 
 let ns: NetNs;

@@ -32,7 +32,7 @@ import { connect } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { NetNs } from './netns.ts';
-import { linphonerc, type LinphoneOptions } from './linphone-config.ts';
+import { linphonerc, type LinphoneCodec, type LinphoneOptions } from './linphone-config.ts';
 import { wavClosed, wavSecondsWritten } from './peers-wav.ts';
 import { PeerEventLog } from './peers-event-log.ts';
 
