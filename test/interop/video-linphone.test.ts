@@ -142,6 +142,34 @@ describe('Appel ↔ linphonec video (VP8)', () => {
     }
   });
 
+  it('SDES-SRTP covers the video too (a linphonec that requires it)', async () => {
+    const carol = new Linphone(ns, {
+      user: 'carol',
+      registrar: null,
+      sipPort: 5068,
+      autoAnswer: true,
+      srtp: true,
+      playWav: makeToneWav(join(ns.dir, 'audio'), { frequency: 1000 }),
+      video: { picture: join(ns.dir, 'erin-camera.jpg') },
+    });
+    const rec = join(ns.dir, 'from-carol.ivf');
+    let alice: AppelProcess | undefined;
+    try {
+      await carol.start();
+      alice = new AppelProcess(ns, ['call', carol.directUri, '--listen', 'udp:127.0.0.1:5074', '--srtp', 'mandatory', '--play', 'tone:440', '--video-source', 'testsrc', '--record-video', rec, '--duration', '5']);
+      expect(await alice.event('answered', 0, 15_000)).toMatchObject({ srtp: true });
+      await alice.wait((e) => e.event === 'video' && e.active === true, 'video', 10_000);
+      await alice.wait(framesArrive, 'decrypted video frames', 10_000);
+      const jpeg = await carol.snapshot(join(ns.dir, 'carol-saw.jpg'));
+      expect(barMisses(jpeg)).toEqual([]);
+      await alice.event('ended', 0, 15_000);
+    } finally {
+      await alice?.stop();
+      await carol.stop();
+    }
+    expectErinPicture(rec, 5);
+  });
+
   it('linphonec\'s video call answered with audio only: the video is declined (port 0), the call and its audio go on', async () => {
     const dave = new AppelProcess(ns, ['listen', '--listen', 'udp:127.0.0.1:5082', '--auto-answer', '--play', 'tone:440']);
     try {

@@ -11,8 +11,7 @@
  *     It sends 1 frame/s unless `nowebcam_uses_normal_fps=1`; then `framerate` holds.
  *   - `displaytype=MSExtDisplay`: a display that shows nothing (the default, X11, says "Could not
  *     open display" and still works, but there is no point in trying).
- *   - The video RTP port must differ from the audio one (the same number made the two streams share
- *     a port: no audio arrived).
+ *   - The video RTP port is set (audio + 2) so that two instances in one namespace never meet.
  */
 
 export type LinphoneCodec = 'opus' | 'speex' | 'PCMU' | 'PCMA' | 'GSM' | 'G722' | 'G729' | 'G726-32';
@@ -52,6 +51,8 @@ export interface LinphoneOptions {
   autoAnswer?: boolean;
   /** Audio RTP port, default sipPort + 10000. */
   rtpPort?: number;
+  /** SDES-SRTP (RFC 4568) required on every stream (`media_encryption=srtp`, mandatory); default: plain RTP. */
+  srtp?: boolean;
   /** Video calls (VP8) with a static picture as the camera; default: audio only. */
   video?: LinphoneVideo;
   /** How long `start()` may take, default 15 s. */
@@ -73,6 +74,7 @@ export function linphonerc(o: LinphoneOptions): string {
     // No GRUU: a GRUU contact is on the proxy's domain, and kamailio.ts routes in-dialog
     // requests by Route only (no lookup for uri==myself), so the BYE would never arrive.
     'supported=replaces, outbound',
+    ...(o.srtp ? ['media_encryption=srtp', 'media_encryption_mandatory=1'] : []),
     '',
     '[net]',
     'firewall_policy=0',
