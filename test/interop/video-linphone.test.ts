@@ -76,10 +76,10 @@ function expectErinPicture(recording: string, frames: number): void {
 }
 
 describe('Appel ↔ linphonec video (VP8)', () => {
-  it('Appel calls linphonec with video (auto-answered): linphonec shows Appel\'s bars, Appel records linphonec\'s picture', async () => {
+  it('Appel calls linphonec with video (auto-answered): linphonec shows Appel\'s bars, Appel records linphonec\'s picture and hears its key frame request', async () => {
     const rec = join(ns.dir, 'from-erin.ivf');
     const since = erin.eventCount;
-    const alice = new AppelProcess(ns, ['call', erin.directUri, '--listen', 'udp:127.0.0.1:5070', '--play', 'tone:440', '--video', '--video-source', 'testsrc', '--record-video', rec, '--duration', '6']);
+    const alice = new AppelProcess(ns, ['call', erin.directUri, '--listen', 'udp:127.0.0.1:5070', '--play', 'tone:440', '--video', '--video-source', 'testsrc', '--record-video', rec, '--duration', '8']);
     try {
       expect(await alice.event('answered', 0, 15_000)).toMatchObject({ peer: erin.directUri, srtp: false });
       expect(await alice.event('video', 0, 10_000)).toMatchObject({ active: true, codec: 'vp8', sending: true, receiving: true });
@@ -87,6 +87,11 @@ describe('Appel ↔ linphonec video (VP8)', () => {
       expect(videoStats(stats)?.received).toMatchObject(LINPHONE_SIZE);
       expect(Number(stats.packetsReceived), 'linphonec\'s audio').toBeGreaterThan(0);
       await expectErinSawBars('erin-saw-alice.jpg');
+      // linphonec's key frame request reaches Appel's sender.
+      const asked = Number((stats.video as { keyFramesAskedOfUs?: number }).keyFramesAskedOfUs);
+      const mark = alice.mark;
+      await erin.requestKeyFrame();
+      await alice.wait((e) => e.event === 'stats' && Number((e.video as { keyFramesAskedOfUs?: number } | undefined)?.keyFramesAskedOfUs) > asked, 'the key frame request', 5_000, mark);
       expect(await alice.event('ended', 0, 15_000)).toMatchObject({ by: 'local' });
       await erin.waitEvent((e) => e.type === 'ended', 10_000, { since, what: 'the call ended' });
     } finally {

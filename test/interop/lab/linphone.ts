@@ -330,6 +330,12 @@ export class Linphone {
     return path;
   }
 
+  /** Asks the other side of the current call for a key frame (`vfureq`: RTCP PLI/FIR, RFC 4585/5104). */
+  async requestKeyFrame(): Promise<void> {
+    const out = await this.command('vfureq');
+    if (!out.includes('VFU request sent')) throw new Error(`linphonec ${this.opts.user}: vfureq: ${out.trim()}`);
+  }
+
   /** Hangs up the current call. */
   async terminate(): Promise<void> {
     await this.command('terminate');
