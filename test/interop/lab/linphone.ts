@@ -8,8 +8,8 @@
  *     comes back on it). That path is fixed, so each instance gets its OWN /tmp: it runs in a
  *     child mount namespace (inside the test's network namespace) where `<dir>/tmp` is
  *     bind-mounted over /tmp. The test's folder (`ns.dir`, itself under /tmp) is mapped back in
- *     at the same path, so every path under `ns.dir` works inside; a `playWav` elsewhere is
- *     copied into the phone's folder. The test process talks to the socket through
+ *     at the same path, so every path under `ns.dir` works inside; a `playWav` (or video
+ *     picture) elsewhere is copied into the phone's folder. The test process talks to the socket through
  *     `<dir>/tmp/linphonec-<uid>` directly (no `linphonecsh` process per command), so several
  *     Linphone instances can run at once, in one namespace or many.
  *   - HOME = the phone's folder, with `.local/share/linphone/` for its database.
@@ -22,43 +22,21 @@
  *     `recording()` waits for the header.
  *   - Codecs: enabled/disabled at start with `codec enable|disable <index>` from `codec list`
  *     (a codec missing from the config file would otherwise keep its default state).
+ *   - Video (option `video`, linphone-config.ts): `-V`, a static picture as the camera (VP8),
+ *     and `snapshot()` saves what the call's video shows (the picture received) as a JPEG.
  *   - Events: linphonec prints call progress on stdout (`Call 1 with … connected.`); they are
  *     parsed into `events`. `calls()` polls the `calls` table for the state liblinphone holds.
  */
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { NetNs } from './netns.ts';
+import { linphonerc, type LinphoneCodec, type LinphoneOptions } from './linphone-config.ts';
 import { wavClosed, wavSecondsWritten } from './peers-wav.ts';
 import { PeerEventLog } from './peers-event-log.ts';
 
-export type LinphoneCodec = 'opus' | 'speex' | 'PCMU' | 'PCMA' | 'GSM' | 'G722' | 'G729' | 'G726-32';
-
-export interface LinphoneOptions {
-  user: string;
-  password?: string;
-  /** The AoR's domain, default `lab.test`. */
-  domain?: string;
-  /** `host:port` of the registrar/outbound proxy (Kamailio: `127.0.0.1:5060`); null = no registration. */
-  registrar: string | null;
-  sipPort: number;
-  transport?: 'udp' | 'tcp';
-  /**
-   * The only codecs left enabled (names as `codec list` prints them; `speex` means its three
-   * rates). Default: linphonec's own set (opus, speex, PCMU, PCMA, G729).
-   */
-  codecs?: LinphoneCodec[];
-  /** Mono WAV used as the microphone (8 kHz is safest). */
-  playWav?: string;
-  /** Where what it hears is written; default `<dir>/heard.wav`. */
-  recordWav?: string;
-  autoAnswer?: boolean;
-  /** Audio RTP port, default sipPort + 10000. */
-  rtpPort?: number;
-  /** How long `start()` may take, default 15 s. */
-  startTimeoutMs?: number;
-}
+export type { LinphoneCodec, LinphoneOptions, LinphoneVideo } from './linphone-config.ts';
 
 /** One line of linphonec's call progress, as printed on its stdout. */
 export interface LinphoneEvent {
@@ -104,6 +82,7 @@ export class Linphone {
   private readonly opts: LinphoneOptions;
   private readonly socketPath: string;
   private readonly playWav?: string;
+  private readonly picture?: string;
   private child?: ChildProcess;
   private queue: Promise<unknown> = Promise.resolve();
   private partial = '';
@@ -118,13 +97,21 @@ export class Linphone {
     mkdirSync(join(this.dir, '.local/share/linphone'), { recursive: true });
     this.socketPath = join(this.dir, 'tmp', `linphonec-${process.getuid?.() ?? 0}`);
     this.recordWav = opts.recordWav ?? join(this.dir, 'heard.wav');
-    if (opts.playWav) {
-      // Only paths under ns.dir are visible inside the phone's private /tmp.
-      this.playWav = opts.playWav.startsWith(ns.dir + '/') ? opts.playWav : join(this.dir, basename(opts.playWav));
-      if (this.playWav !== opts.playWav) copyFileSync(opts.playWav, this.playWav);
+    if (opts.playWav) this.playWav = this.visible(opts.playWav);
+    if (opts.video) {
+      if (!existsSync(opts.video.picture)) throw new Error(`linphone: no picture ${opts.video.picture}`);
+      this.picture = this.visible(opts.video.picture);
     }
     if (!this.recordWav.startsWith(ns.dir + '/')) throw new Error(`linphone: recordWav must be under ${ns.dir}`);
-    writeFileSync(join(this.dir, 'linphonerc'), this.config());
+    writeFileSync(join(this.dir, 'linphonerc'), linphonerc(opts));
+  }
+
+  /** Only paths under ns.dir are visible inside the phone's private /tmp: others are copied into its folder. */
+  private visible(path: string): string {
+    if (path.startsWith(this.ns.dir + '/')) return path;
+    const copy = join(this.dir, basename(path));
+    copyFileSync(path, copy);
+    return copy;
   }
 
   /** Every call event linphonec printed since `start()`, in order. */
@@ -143,51 +130,6 @@ export class Linphone {
     return `sip:${this.opts.user}@127.0.0.1:${this.opts.sipPort}${t === 'udp' ? '' : `;transport=${t}`}`;
   }
 
-  private config(): string {
-    const o = this.opts;
-    const t = o.transport ?? 'udp';
-    const domain = o.domain ?? 'lab.test';
-    const lines = [
-      '[sip]',
-      `sip_port=${t === 'udp' ? o.sipPort : 0}`,
-      `sip_tcp_port=${t === 'tcp' ? o.sipPort : 0}`,
-      'sip_tls_port=0',
-      `default_proxy=${o.registrar ? 0 : -1}`,
-      'ipv6_enabled=0',
-      'register_only_when_network_is_up=0',
-      // No GRUU: a GRUU contact is on the proxy's domain, and kamailio.ts routes in-dialog
-      // requests by Route only (no lookup for uri==myself), so the BYE would never arrive.
-      'supported=replaces, outbound',
-      '',
-      '[net]',
-      'firewall_policy=0',
-      '',
-      '[rtp]',
-      `audio_rtp_port=${o.rtpPort ?? o.sipPort + 10000}`,
-      'bind_address=127.0.0.1',
-      '',
-      '[sound]',
-      'echocancellation=0',
-      '',
-    ];
-    if (o.registrar) {
-      lines.push(
-        '[proxy_0]',
-        `reg_proxy=<sip:${o.registrar};transport=${t}>`,
-        `reg_route=<sip:${o.registrar};transport=${t};lr>`,
-        `reg_identity=sip:${o.user}@${domain}`,
-        'reg_expires=600',
-        'reg_sendregister=1',
-        'publish=0',
-        '',
-      );
-    }
-    if (o.password !== undefined) {
-      lines.push('[auth_info_0]', `username=${o.user}`, `passwd=${o.password}`, `realm=${domain}`, `domain=${domain}`, '');
-    }
-    return lines.join('\n');
-  }
-
   /** Starts linphonec; resolves once it takes commands, its codecs and files are set, and (with a registrar) it is registered. */
   async start(): Promise<void> {
     const timeoutMs = this.opts.startTimeoutMs ?? 15_000;
@@ -204,7 +146,7 @@ export class Linphone {
       'shift 2',
       'exec "$@"',
     ].join('\n');
-    const args = ['--pipe', '-c', join(this.dir, 'linphonerc'), ...(this.opts.autoAnswer ? ['-a'] : [])];
+    const args = ['--pipe', '-c', join(this.dir, 'linphonerc'), ...(this.opts.autoAnswer ? ['-a'] : []), ...(this.opts.video ? ['-V'] : [])];
     const child = this.ns.spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', priv, this.ns.dir, 'linphonec', ...args], {
       env: { ...process.env, HOME: this.dir },
     });
@@ -228,6 +170,12 @@ export class Linphone {
     }
     await this.command('soundcard use files');
     if (this.playWav) await this.command(`play ${this.playWav}`);
+    if (this.picture) {
+      const out = await this.command(`staticpic set ${this.picture}`);
+      if (out.trim() !== '') throw new Error(`linphonec ${this.opts.user}: staticpic set ${this.picture}: ${out.trim()}`);
+      const codecs = await this.command('vcodec list');
+      if (!/^\s*\d+: VP8 \(90000\) enabled$/m.test(codecs)) throw new Error(`linphonec ${this.opts.user}: VP8 is not enabled:\n${codecs}`);
+    }
     await this.command(`record ${this.recordWav}`);
     if (this.opts.codecs) await this.setCodecs(this.opts.codecs);
     if (!this.opts.registrar) return;
@@ -349,9 +297,9 @@ export class Linphone {
    * Places a call (the record file is emptied first); resolves with linphonec's number for it,
    * which its events carry (`waitCall(n, 'connected', …)`).
    */
-  async call(uri: string): Promise<number> {
+  async call(uri: string, options: { audioOnly?: boolean } = {}): Promise<number> {
     this.clearRecording();
-    const out = await this.command(`call ${uri}`);
+    const out = await this.command(`call ${uri}${options.audioOnly ? ' --audio-only' : ''}`);
     const assigned = /Establishing call id to .*, assigned id (\d+)/.exec(out);
     if (!assigned) throw new Error(`linphonec ${this.opts.user}: call ${uri}: ${out.trim()}`);
     return Number(assigned[1]);
@@ -362,6 +310,30 @@ export class Linphone {
     this.clearRecording();
     const out = await this.command('answer');
     if (/There are no calls to answer|Fail to accept/.test(out)) throw new Error(`linphonec ${this.opts.user}: answer: ${out.trim()}`);
+  }
+
+  /**
+   * Saves the next picture the current call's video shows (what it receives) as a JPEG at `path`
+   * (under the test's folder) and resolves once the file is complete; rejects after `timeoutMs`
+   * (no video decoded, or none received).
+   */
+  async snapshot(path: string, timeoutMs = 5_000): Promise<string> {
+    if (!path.startsWith(this.ns.dir + '/')) throw new Error(`linphone: snapshot path must be under ${this.ns.dir}`);
+    rmSync(path, { force: true });
+    const out = await this.command(`snapshot ${path}`);
+    if (!out.includes('Taking video snapshot')) throw new Error(`linphonec ${this.opts.user}: snapshot: ${out.trim()}`);
+    const deadline = Date.now() + timeoutMs;
+    while (!jpegComplete(path)) {
+      if (Date.now() > deadline) throw new Error(`linphonec ${this.opts.user}: no snapshot at ${path} within ${timeoutMs} ms`);
+      await delay(50);
+    }
+    return path;
+  }
+
+  /** Asks the other side of the current call for a key frame (`vfureq`: RTCP PLI/FIR, RFC 4585/5104). */
+  async requestKeyFrame(): Promise<void> {
+    const out = await this.command('vfureq');
+    if (!out.includes('VFU request sent')) throw new Error(`linphonec ${this.opts.user}: vfureq: ${out.trim()}`);
   }
 
   /** Hangs up the current call. */
@@ -461,6 +433,13 @@ function parseEvent(line: string): LinphoneEvent | undefined {
     return { type, call: Number(m[at.call]), peer: at.peer ? m[at.peer] : undefined, detail: at.detail ? m[at.detail] : undefined, line };
   }
   return undefined;
+}
+
+/** A JPEG file that is all there: it ends with the End Of Image marker (FF D9). */
+function jpegComplete(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const data = readFileSync(path);
+  return data.length > 4 && data[0] === 0xff && data[1] === 0xd8 && data[data.length - 2] === 0xff && data[data.length - 1] === 0xd9;
 }
 
 function delay(ms: number): Promise<void> {
