@@ -151,7 +151,7 @@ describe('Appel ↔ linphonec video (VP8)', () => {
     }
   });
 
-  it('linphonec calls with audio only (call --audio-only); Appel adds video by re-INVITE (a new m-line, RFC 3264 §8.1): linphonec takes it and sends its video', async () => {
+  it('linphonec calls with audio only (call --audio-only); Appel adds video by re-INVITE (a new m-line, RFC 3264 §8.1): pictures both ways', async () => {
     const dave = new AppelProcess(ns, ['listen', '--listen', 'udp:127.0.0.1:5084', '--auto-answer', '--play', 'tone:440', '--video-source', 'testsrc', '--record-video', join(ns.dir, 'added-{n}.ivf')], {}, { stdin: true });
     try {
       await dave.event('listening');
@@ -162,12 +162,11 @@ describe('Appel ↔ linphonec video (VP8)', () => {
       expect(dave.events.some((e) => e.event === 'video-offered' || (e.event === 'video' && e.active === true))).toBe(false);
       const mark = dave.mark;
       dave.send('video on');
-      // Only receiving, and not recorded: `listen` gives its --video-source and --record-video to
-      // calls answered WITH video only, so this call has no source (Appel offers a=recvonly,
-      // linphonec answers a=sendonly) and nothing records it.
-      expect(await dave.wait((e) => e.event === 'video' && e.active === true, 'video added', 10_000, mark)).toMatchObject({ codec: 'vp8', receiving: true });
+      // The call kept listen's --video-source and --record-video for video added later: both ways.
+      expect(await dave.wait((e) => e.event === 'video' && e.active === true, 'video added', 10_000, mark)).toMatchObject({ codec: 'vp8', sending: true, receiving: true, camera: true });
       const stats = await dave.wait(framesArrive, 'video frames from linphonec', 10_000, mark);
       expect(videoStats(stats)?.received).toMatchObject(LINPHONE_SIZE);
+      await expectErinSawBars('erin-saw-added.jpg');
       await erin.terminate();
       expect(await dave.event('ended', 0, 10_000)).toMatchObject({ by: 'remote' });
       await erin.waitCall(call, 'ended', 5_000);
