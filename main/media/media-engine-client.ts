@@ -213,6 +213,11 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
     return this.request({ type: 'video-direction', streamId, direction });
   }
 
+  /** Lip sync: the video stream lines up with this audio stream from now on. */
+  syncVideo(streamId: string, audioStreamId: string): Promise<null> {
+    return this.request({ type: 'video-sync', streamId, audioStreamId });
+  }
+
   setCamera(streamId: string, on: boolean): Promise<null> {
     return this.request({ type: 'video-camera', streamId, on });
   }

@@ -295,6 +295,10 @@ export class MediaEngine {
         } catch (err) {
           return { codecs: [], problem: (err as Error).message };
         }
+      case 'video-sync':
+        if (typeof r.audioStreamId !== 'string') throw new MediaEngineError('bad-request', 'audioStreamId: expected a stream id');
+        (await this.#videoOf(r.streamId)).syncWith(r.streamId, r.audioStreamId);
+        return null;
       case 'get-video-stats':
         return (await this.#videoOf(r.streamId)).stats(r.streamId);
       case 'reserve-ports':

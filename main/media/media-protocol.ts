@@ -94,6 +94,8 @@ export type MediaRequest =
   /** Our camera on or off for this stream: off, it sends nothing and stays. */
   | { type: 'video-camera'; streamId: string; on: boolean }
   | { type: 'get-video-stats'; streamId: string }
+  /** Lip sync: the video stream waits for this audio stream's playout (a new one after a codec change). */
+  | { type: 'video-sync'; streamId: string; audioStreamId: string }
   /** The video codecs the engine has (loads the video addon; empty, with why, when it cannot). */
   | { type: 'video-capabilities' }
   /**
@@ -135,6 +137,7 @@ export interface MediaResponses {
   'stop-video': { nextSeq: number } | null;
   'video-direction': null;
   'video-camera': null;
+  'video-sync': null;
   'get-video-stats': VideoStatsEvent;
   'video-capabilities': { codecs: Array<'vp8' | 'h264'>; problem?: string };
   'reserve-ports': ReservedPorts;

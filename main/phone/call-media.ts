@@ -313,19 +313,13 @@ export class CallMediaSession {
 
   async #release(): Promise<void> {
     await this.#chain;
-    const media = this.#o.media;
-    const client = media.running ? media.client() : undefined;
     const streamId = this.#streamId;
+    const port = this.#reserved ? this.#port : undefined;
     this.#streamId = undefined;
-    if (streamId) {
-      media.forget(streamId);
-      await client?.stopStream(streamId, 'call ended').catch(() => undefined);
-    }
-    if (this.#reserved) {
-      this.#reserved = false;
-      await client?.releasePorts(this.#port).catch(() => undefined);
-    }
+    this.#reserved = false;
+    await this.#o.media.release({ ...(streamId ? { streamId } : {}), stop: (c, id) => c.stopStream(id, 'call ended'), ...(port !== undefined ? { port } : {}) });
   }
+
 
   #onStats(s: MediaStreamStats): void {
     if (this.#closed) return;

@@ -244,6 +244,13 @@ export class CallVideoSession {
     };
   }
 
+  /** The call's audio stream changed: lip sync follows the new one. */
+  async resync(): Promise<void> {
+    await this.#chain;
+    const audio = this.#o.audioStreamId();
+    if (this.#streamId && audio) await this.#o.media.client().syncVideo(this.#streamId, audio).catch(() => undefined);
+  }
+
   /** Our camera on or off: off sends nothing; nothing is renegotiated. */
   async setCamera(on: boolean): Promise<void> {
     if (on && !this.#hasSource) throw new CallError('bad-request', 'camera: this call has no video source (headless: --video-source)');
@@ -305,17 +312,11 @@ export class CallVideoSession {
   }
 
   async #releaseNow(): Promise<void> {
-    const media = this.#o.media;
-    const client = media.running ? media.client() : undefined;
     const streamId = this.#streamId;
+    const port = this.#reserved ? this.#port : undefined;
     this.#streamId = undefined;
-    if (streamId) {
-      media.forget(streamId);
-      await client?.stopVideo(streamId).catch(() => undefined);
-    }
-    if (this.#reserved) {
-      this.#reserved = false;
-      await client?.releasePorts(this.#port).catch(() => undefined);
-    }
+    this.#reserved = false;
+    await this.#o.media.release({ ...(streamId ? { streamId } : {}), stop: (c, id) => c.stopVideo(id), ...(port !== undefined ? { port } : {}) });
   }
+
 }

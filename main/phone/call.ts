@@ -97,7 +97,11 @@ export class Call {
       localAudio: env.localAudio,
       publish: env.publish,
       streams: {
-        started: () => env.owner.streamStarted(this),
+        started: () => {
+          env.owner.streamStarted(this);
+          // A new audio stream (codec or keys changed): the video lines up with it from now on.
+          void this.#video.resync();
+        },
         replaced: () => {
           // A new stream (codec or keys changed) has no recorder: the recording stops with the old one.
           if (this.#snapshot.recording) {

@@ -225,6 +225,19 @@ export class MediaHost {
     return this.#capabilities;
   }
 
+  /**
+   * Lets go of what a call held in the engine: its stream (`stop` stops it) and a reserved port no
+   * stream took. Nothing to do when the worker is gone (it took everything with it).
+   */
+  async release(held: { streamId?: string; stop: (client: MediaEngineClient, streamId: string) => Promise<unknown>; port?: number }): Promise<void> {
+    const client = this.running ? this.client() : undefined;
+    if (held.streamId) {
+      this.forget(held.streamId);
+      await (client ? held.stop(client, held.streamId) : undefined)?.catch(() => undefined);
+    }
+    if (held.port !== undefined) await client?.releasePorts(held.port).catch(() => undefined);
+  }
+
   newStreamId(): string {
     return `call-${this.#nextStream++}`;
   }

@@ -15,22 +15,18 @@ import type { MediaDirection } from '../media-stream.ts';
 import type { BridgeMessagePort } from '../ports/device-bridge.ts';
 import { VideoRecorder } from './video-recorder.ts';
 import { TestPattern, Y4mSource, type VideoFrameSource } from './video-sources.ts';
-import { VideoStream, type VideoStreamStats } from './video-stream.ts';
+import { VideoStream, type VideoStreamOptions, type VideoStreamStats } from './video-stream.ts';
 
 /** Where the video we send comes from. */
 export type VideoSourceSpec = { kind: 'none' } | { kind: 'testsrc' } | { kind: 'y4m'; path: string; loop?: boolean } | { kind: 'device' };
 /** Where the video we receive goes. */
 export type VideoSinkSpec = { kind: 'none' } | { kind: 'file'; path: string } | { kind: 'device' };
 
-export interface VideoSpec {
-  localAddress: string;
-  /** A port from `reserve-ports` (taken over), or none: any free one. */
-  localPort?: number;
-  remote: { address: string; rtpPort: number; rtcpPort?: number };
-  rtcpMux?: boolean;
-  codec: { name: 'vp8' | 'h264'; payloadType: number; packetizationMode?: 0 | 1 };
-  feedback?: { nack: boolean; pli: boolean; fir: boolean };
-  remoteMaxBitrateKbps?: number;
+/**
+ * A video stream as the client asks for it: the VideoStream's own options (video-stream.ts says
+ * what each means) that can cross a thread, with the source and sink as plain specs.
+ */
+export interface VideoSpec extends Pick<VideoStreamOptions, 'localAddress' | 'localPort' | 'remote' | 'rtcpMux' | 'codec' | 'feedback' | 'remoteMaxBitrateKbps' | 'ssrc' | 'firstSeq'> {
   direction: MediaDirection;
   /** What we send: size (a y4m file's own size wins), frames per second, starting bit rate. */
   format: { width: number; height: number; fps: number; bitrateKbps: number };
@@ -42,9 +38,6 @@ export interface VideoSpec {
   label: string;
   /** The call's audio stream: decoded frames wait for the audio of the same instant (lip sync). */
   syncAudio?: string;
-  /** Our SSRC and first sequence number, to carry on from a previous video stream of the call. */
-  ssrc?: number;
-  firstSeq?: number;
   srtp?: { suite: import('../../../native/index.ts').SrtpSuite; localKey: Uint8Array; remoteKey: Uint8Array };
 }
 
@@ -64,6 +57,7 @@ export type VideoStatsEvent = {
 
 interface Entry {
   stream: VideoStream;
+  /** As created (`syncAudio` follows `video-sync`). */
   spec: VideoSpec;
   camera: boolean;
   source?: VideoFrameSource;
@@ -204,6 +198,12 @@ export class VideoEngine {
 
   setDirection(streamId: string, direction: MediaDirection): void {
     this.#entry(streamId).stream.setDirection(directionOf(direction));
+  }
+
+  /** Lip sync with another audio stream from now on. */
+  syncWith(streamId: string, audioStreamId: string): void {
+    const e = this.#entry(streamId);
+    e.spec = { ...e.spec, syncAudio: audioStreamId };
   }
 
   setCamera(streamId: string, on: boolean): void {
