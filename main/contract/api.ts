@@ -8,7 +8,7 @@
 import type { ErrorCode } from './errors.ts';
 import type { ContactInput, ContactQuery, ContactSnapshot, ConversationSummary, HistoryEntry, HistoryFilter, HistoryRecording, Settings, SettingsChange, VCardImportResult } from './records.ts';
 import type { EndCode } from './end-codes.ts';
-import type { VideoCodecName } from './video.ts';
+import type { VideoCodecName, VideoResolution } from './video.ts';
 import type { CALL_CODECS, DIRECT_CALLS, DTMF_MODES, SRTP_MODES, TLS_ERROR_CODES, TRANSFER_REQUESTS, TRANSPORTS } from './values.ts';
 
 export type TransportName = (typeof TRANSPORTS)[number];
@@ -169,7 +169,13 @@ export interface DialRequest {
   dtmf?: DtmfMode;
   /** A video call: offer an m=video line beside the audio (default false). */
   video?: boolean;
+  /** Headless (the engine's own callers): what the video sends, the test pattern or a y4m file; a window sends its camera. */
+  videoSource?: CallVideoSource;
+  /** Headless: record the other side's video (IVF for VP8, Annex B for H.264). */
+  recordVideo?: string;
 }
+
+export type CallVideoSource = 'testsrc' | { y4m: string };
 
 export interface AnswerRequest {
   callId: string;
@@ -177,6 +183,8 @@ export interface AnswerRequest {
   record?: string;
   /** Take the offer's video too (default false: the call is answered with audio only, RFC 3264 §6). */
   video?: boolean;
+  videoSource?: CallVideoSource;
+  recordVideo?: string;
 }
 
 /**
@@ -360,6 +368,12 @@ export interface CallSettings {
   /** What auto-answered calls play and record (see AnswerRequest). */
   autoAnswerPlay?: CallAudioSource;
   autoAnswerRecord?: string;
+  /** Auto-answered calls take the offer's video (headless: sending `autoAnswerVideoSource`, recording to `autoAnswerRecordVideo`, `{n}` numbered). */
+  autoAnswerVideo?: boolean;
+  autoAnswerVideoSource?: CallVideoSource;
+  autoAnswerRecordVideo?: string;
+  /** What video calls capture and send (Settings → Video). */
+  videoResolution?: VideoResolution;
   /** Refuse every incoming call with 486 (busy). */
   doNotDisturb: boolean;
   /** Codecs and SRTP policy for incoming calls (default: as for dial). */

@@ -49,6 +49,13 @@ const audioSource =
     return obj({ silence: literal(true) })(v, p);
   };
 
+/** What a headless video call sends: the test pattern, or a y4m file (the engine's own callers only; a window sends its camera). */
+const videoSource =
+  (files: boolean): Field =>
+    files
+      ? optional((v, p) => (v === 'testsrc' ? undefined : obj({ y4m: str({ min: 1, max: 4096 }) })(v, `${p}`)))
+      : refused(NO_FILES);
+
 /** A file to write, from the engine's own callers only. */
 const recordFile = (files: boolean): Field => (files ? optional(str({ min: 1, max: 4096 })) : refused(NO_FILES));
 
@@ -171,13 +178,19 @@ function callRequests(files: boolean) {
       proxy: optional(uriLike()),
       dtmf: optional(oneOf(DTMF_MODES)),
       video: optional(bool()),
+      videoSource: videoSource(files),
+      recordVideo: recordFile(files),
     }),
-    answer: obj({ callId: id(), play: optional(audioSource(files)), record: recordFile(files), video: optional(bool()) }),
+    answer: obj({ callId: id(), play: optional(audioSource(files)), record: recordFile(files), video: optional(bool()), videoSource: videoSource(files), recordVideo: recordFile(files) }),
     settings: obj({
       autoAnswer: optional(bool()),
       autoAnswerDelay: optional(num({ min: 0, max: AUTO_ANSWER_DELAY_MAX })),
       autoAnswerPlay: optional(audioSource(files)),
       autoAnswerRecord: recordFile(files),
+      autoAnswerVideo: optional(bool()),
+      autoAnswerVideoSource: videoSource(files),
+      autoAnswerRecordVideo: recordFile(files),
+      videoResolution: optional(oneOf(VIDEO_RESOLUTIONS)),
       doNotDisturb: optional(bool()),
       codecs: optional(codecList),
       srtp: optional(srtp()),

@@ -8,7 +8,7 @@
  */
 export { MediaEngineClient, MediaRequestError } from './media-engine-client.ts';
 export type { DtmfEvent, MediaStreamStats } from './media-engine-client.ts';
-export type { ReservedPorts, SinkSpec, SourceSpec, StreamSpec, StunServer } from './media-protocol.ts';
+export type { ReservedPorts, SinkSpec, SourceSpec, StreamSpec, StunServer, VideoSinkSpec, VideoSourceSpec, VideoSpec, VideoStatsEvent } from './media-protocol.ts';
 export type { BridgeMessagePort } from './ports/device-bridge.ts';
 export { LOCAL_AUDIO_RATE } from './ports/local-audio.ts';
 export { STUN_DEFAULT_PORT } from './stun.ts';

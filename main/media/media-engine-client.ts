@@ -7,7 +7,7 @@ import { AppelError } from '../contract/errors.ts';
 import { EventEmitter } from 'node:events';
 import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
 import type { DtmfEvent } from './dtmf-receiver.ts';
-import type { ClientMessage, HostMessage, MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, SinkSpec, SourceSpec, StreamSpec, StunServer } from './media-protocol.ts';
+import type { ClientMessage, HostMessage, MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, SinkSpec, SourceSpec, StreamSpec, StunServer, VideoSpec } from './media-protocol.ts';
 import type { MediaDirection, MediaRemote, MediaStreamStats } from './media-stream.ts';
 
 /** A request the engine refused or failed. */
@@ -23,6 +23,7 @@ type EventOf<T extends MediaEvent['type']> = Omit<Extract<MediaEvent, { type: T 
 
 export interface MediaEngineClientEvents {
   stats: [EventOf<'stats'>];
+  'video-stats': [EventOf<'video-stats'>];
   dtmf: [EventOf<'dtmf'>];
   latched: [EventOf<'latched'>];
   'ssrc-changed': [EventOf<'ssrc-changed'>];
@@ -104,7 +105,7 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
     });
     // What the engine opened is known once it answers.
     const opened = sent.then((value) => {
-      if (request.type === 'create-stream' && this.#creating.get(request.streamId) === id) {
+      if ((request.type === 'create-stream' || request.type === 'create-video') && this.#creating.get(request.streamId) === id) {
         this.#creating.delete(request.streamId);
         this.#open.add(`stream:${request.streamId}`);
       } else if (request.type === 'reserve-ports') this.#open.add(`port:${(value as MediaResponses['reserve-ports']).localPort}`);
@@ -124,10 +125,12 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
   #track(request: MediaRequest, id: number): void {
     switch (request.type) {
       case 'create-stream':
+      case 'create-video':
         this.#creating.set(request.streamId, id);
         if (request.spec.localPort) this.#open.delete(`port:${request.spec.localPort}`);
         break;
       case 'stop-stream':
+      case 'stop-video':
         this.#creating.delete(request.streamId);
         this.#open.delete(`stream:${request.streamId}`);
         break;
@@ -195,6 +198,31 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
 
   getStats(streamId: string): Promise<MediaStreamStats> {
     return this.request({ type: 'get-stats', streamId });
+  }
+
+  /** Creates and starts a call's video stream (video/video-engine.ts). */
+  createVideo(streamId: string, spec: VideoSpec): Promise<MediaResponses['create-video']> {
+    return this.request({ type: 'create-video', streamId, spec });
+  }
+
+  stopVideo(streamId: string): Promise<null> {
+    return this.request({ type: 'stop-video', streamId });
+  }
+
+  setVideoDirection(streamId: string, direction: MediaDirection): Promise<null> {
+    return this.request({ type: 'video-direction', streamId, direction });
+  }
+
+  setCamera(streamId: string, on: boolean): Promise<null> {
+    return this.request({ type: 'video-camera', streamId, on });
+  }
+
+  videoCapabilities(): Promise<MediaResponses['video-capabilities']> {
+    return this.request({ type: 'video-capabilities' });
+  }
+
+  getVideoStats(streamId: string): Promise<MediaResponses['get-video-stats']> {
+    return this.request({ type: 'get-video-stats', streamId });
   }
 
   /** Holds an RTP (and RTCP) port for a stream to come; `createStream({ localPort })` takes it over. */

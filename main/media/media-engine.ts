@@ -21,6 +21,7 @@ import { WavFileSource } from './ports/wav-file-source.ts';
 import { WavRecorder } from './ports/wav-recorder.ts';
 import { RateAdapter } from './rate-adapter.ts';
 import { STUN_DEFAULT_PORT, Stun } from './stun.ts';
+import type { VideoEngine } from './video/video-engine.ts';
 
 export class MediaEngineError extends AppelError {
   declare readonly code: MediaErrorInfo['code'];
@@ -183,6 +184,9 @@ export class MediaEngine {
   readonly #reserved = new Map<number, Reservation>();
   readonly #local = new LocalAudio();
   readonly #stunTiming: StunTiming;
+  /** Video streams: loaded with the first one, so an audio-only engine never maps the video code. */
+  #video: Promise<VideoEngine> | undefined;
+  #devicePort: PortLike | undefined;
 
   constructor(options: MediaEngineOptions) {
     this.#onEvent = options.onEvent;
@@ -274,6 +278,26 @@ export class MediaEngine {
         return null;
       case 'get-stats':
         return this.#entry(r.streamId).stream.stats();
+      case 'create-video':
+        return this.#createVideo(r.streamId, r.spec);
+      case 'stop-video':
+        if (this.#video) await (await this.#video).stop(r.streamId);
+        return null;
+      case 'video-direction':
+        (await this.#videoOf(r.streamId)).setDirection(r.streamId, r.direction);
+        return null;
+      case 'video-camera':
+        (await this.#videoOf(r.streamId)).setCamera(r.streamId, r.on === true);
+        return null;
+      case 'video-capabilities':
+        try {
+          (await import('../../native/video.ts')).videoVersions();
+          return { codecs: ['vp8', 'h264'] };
+        } catch (err) {
+          return { codecs: [], problem: (err as Error).message };
+        }
+      case 'get-video-stats':
+        return (await this.#videoOf(r.streamId)).stats(r.streamId);
       case 'reserve-ports':
         return this.#reservePorts(r);
       case 'release-ports': {
@@ -295,9 +319,13 @@ export class MediaEngine {
           r.port?.close?.();
           throw new MediaEngineError('bad-request', (err as Error).message);
         }
+        this.#devicePort = r.port;
+        if (this.#video) (await this.#video).attachDevice(r.port);
         return null;
       case 'detach-device':
         this.#local.detach();
+        this.#devicePort = undefined;
+        if (this.#video) (await this.#video).detachDevice();
         return null;
       case 'device-owner':
         if (r.streamId !== null && typeof r.streamId !== 'string') throw new MediaEngineError('bad-request', 'streamId: expected a stream id or null');
@@ -347,6 +375,43 @@ export class MediaEngine {
     } catch (err) {
       for (const p of entry.owned) p.close();
       throw new MediaEngineError(err instanceof TypeError ? 'bad-request' : 'failed', (err as Error).message);
+    }
+  }
+
+  #videoEngine(): Promise<VideoEngine> {
+    this.#video ??= import('./video/video-engine.ts').then(({ VideoEngine }) => {
+      const video = new VideoEngine({
+        native: () => this.#getNative(),
+        takeReservation: async (port) => {
+          const held = this.#reserved.get(port);
+          if (!held) return;
+          this.#reserved.delete(port);
+          await closeSockets(held.sockets);
+        },
+        onStats: (e) => this.#emit({ type: 'video-stats', ...e }),
+        onWarning: (streamId, message) => this.#emit({ type: 'warning', streamId, code: 'video', message }),
+      });
+      if (this.#devicePort) video.attachDevice(this.#devicePort);
+      return video;
+    });
+    return this.#video;
+  }
+
+  async #videoOf(streamId: string): Promise<VideoEngine> {
+    const video = this.#video ? await this.#video : undefined;
+    if (!video?.has(streamId)) throw new MediaEngineError('not-found', `streamId: no video stream ${JSON.stringify(streamId)}`);
+    return video;
+  }
+
+  async #createVideo(streamId: string, spec: Extract<MediaRequest, { type: 'create-video' }>['spec']): Promise<MediaResponses['create-video']> {
+    if (typeof streamId !== 'string' || streamId === '') throw new MediaEngineError('bad-request', 'streamId: expected a non-empty string');
+    if (this.#streams.has(streamId)) throw new MediaEngineError('bad-request', `streamId: ${JSON.stringify(streamId)} is an audio stream`);
+    const video = await this.#videoEngine();
+    try {
+      return { streamId, ...(await video.create(streamId, spec)) };
+    } catch (err) {
+      const code = err instanceof TypeError || err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'bad-request' : 'failed';
+      throw new MediaEngineError(code, (err as Error).message);
     }
   }
 
@@ -590,6 +655,7 @@ export class MediaEngine {
   async shutdown(): Promise<void> {
     for (const id of [...this.#conferences.keys()]) this.#endConference(id);
     await Promise.all([...this.#streams.keys()].map((id) => this.#stopStream(id).catch(() => {})));
+    if (this.#video) await (await this.#video).shutdown();
     this.#local.close();
     const held = [...this.#reserved.values()].flatMap((r) => r.sockets);
     this.#reserved.clear();

@@ -11,6 +11,9 @@ import { type ErrorCode } from '../contract/errors.ts';
 import type { CodecName, SrtpSuite } from '../../native/index.ts';
 import type { DtmfEvent } from './dtmf-receiver.ts';
 import type { MediaDirection, MediaRemote, MediaStreamOptions, MediaStreamStats } from './media-stream.ts';
+import type { VideoSpec, VideoStatsEvent } from './video/video-engine.ts';
+
+export type { VideoSinkSpec, VideoSourceSpec, VideoSpec, VideoStatsEvent } from './video/video-engine.ts';
 
 /** A MessagePort as the host sees it (Node's worker_threads port, Electron's MessagePortMain). */
 export type PortLike = import('./ports/device-bridge.ts').BridgeMessagePort;
@@ -84,6 +87,15 @@ export type MediaRequest =
   /** Ends a conference: every member gets its own ports back. */
   | { type: 'end-conference'; conferenceId: string }
   | { type: 'get-stats'; streamId: string }
+  /** A call's video stream (video/video-engine.ts): its own ports, codec, source and sink. */
+  | { type: 'create-video'; streamId: string; spec: VideoSpec }
+  | { type: 'stop-video'; streamId: string }
+  | { type: 'video-direction'; streamId: string; direction: MediaDirection }
+  /** Our camera on or off for this stream: off, it sends nothing and stays. */
+  | { type: 'video-camera'; streamId: string; on: boolean }
+  | { type: 'get-video-stats'; streamId: string }
+  /** The video codecs the engine has (loads the video addon; empty, with why, when it cannot). */
+  | { type: 'video-capabilities' }
   /**
    * Binds an RTP port (even, RFC 3550 §11) and, without rtcp-mux, the RTCP port above it, and
    * holds them for a stream to come: an SDP offer needs its port before the codec is known.
@@ -118,6 +130,12 @@ export interface MediaResponses {
   conference: { members: string[] };
   'end-conference': null;
   'get-stats': MediaStreamStats;
+  'create-video': { streamId: string; localPort: number; ssrc: number };
+  'stop-video': null;
+  'video-direction': null;
+  'video-camera': null;
+  'get-video-stats': VideoStatsEvent;
+  'video-capabilities': { codecs: Array<'vp8' | 'h264'>; problem?: string };
   'reserve-ports': ReservedPorts;
   'release-ports': null;
   capabilities: { codecs: CodecName[]; srtpSuites: SrtpSuite[] };
@@ -129,6 +147,7 @@ export interface MediaResponses {
 
 export type MediaEvent =
   | { type: 'stats'; streamId: string; stats: MediaStreamStats }
+  | ({ type: 'video-stats' } & VideoStatsEvent)
   | { type: 'dtmf'; streamId: string; dtmf: DtmfEvent }
   | { type: 'latched'; streamId: string; address: string; port: number; rtcp: boolean }
   | { type: 'ssrc-changed'; streamId: string; previous?: number; ssrc: number }

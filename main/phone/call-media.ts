@@ -17,6 +17,8 @@ import type { MediaHost } from './media-host.ts';
 import type { CallNetwork } from './media-network.ts';
 import type { Publish } from './phone-events.ts';
 import { CallError } from './call.ts';
+import type { CallVideoOptions } from './call-video.ts';
+import type { CallVideoStats } from '../contract/api.ts';
 
 /** SDES suites we offer, best first (RFC 4568 §6.2). */
 const SRTP_SUITES: readonly SrtpSuite[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
@@ -33,6 +35,8 @@ export interface CallMedia {
   telephoneEvent?: boolean;
   /** DTMF by SIP INFO when no telephone-event was negotiated (default true; false: RFC 4733 only). */
   dtmfInfo?: boolean;
+  /** A video call (call-video.ts): offered with the audio; what it sends and records headless. */
+  video?: CallVideoOptions;
 }
 
 /** Where our SDP says to send media (RFC 4566 c= and m=, RFC 3605 a=rtcp). */
@@ -84,6 +88,8 @@ export interface CallMediaSessionOptions {
   publish: Publish;
   /** Told when a stream starts, and just before one is replaced (a conference must let go of it first). */
   streams: { started(): void; replaced(): void };
+  /** The call's video figures, joined to each audio report (call-video.ts). */
+  videoStats?: () => CallVideoStats | undefined;
   options: CallMedia;
 }
 
@@ -123,6 +129,16 @@ export class CallMediaSession {
   /** What an answer asked the call to send and record instead. */
   useSources(sources: { play?: CallAudioSource; record?: string }): void {
     this.#options = { ...this.#options, ...(sources.play ? { play: sources.play } : {}), ...(sources.record ? { record: sources.record } : {}) };
+  }
+
+  /** Our media address (once prepared). */
+  get address(): string {
+    return this.#address;
+  }
+
+  /** The SDES suites the call offers and takes (none with SRTP off): the video's keys are made for them. */
+  get srtpSuites(): readonly SrtpSuite[] {
+    return this.#options.srtp === 'off' ? [] : this.#suites;
   }
 
   /** The codecs the call can use (those wanted that the engine has); empty before `loadCapabilities`. */
@@ -324,6 +340,8 @@ export class CallMediaSession {
       packetsReceived: s.packetsReceived,
     };
     if (s.rttMs !== undefined) stats.rttMs = s.rttMs;
+    const video = this.#o.videoStats?.();
+    if (video) stats.video = video;
     this.#o.publish('call:stats', stats);
   }
 

@@ -18,23 +18,35 @@ import {
   isHeldBy,
   parseSdp,
   processAnswer,
+  processVideoAnswer,
+  type NegotiatedVideo,
   type CodecName,
   type NegotiatedMedia,
   type SessionDescription,
 } from '../sdp/index.ts';
 import type { CallMediaSession } from './call-media.ts';
+import type { CallVideoSession } from './call-video.ts';
 import { textOf } from './call-sdp.ts';
 
 export class Negotiation {
   readonly #media: CallMediaSession;
+  readonly #videoSession: CallVideoSession | undefined;
+  /** The video the last exchange gave (undefined: none). */
+  #video: NegotiatedVideo | undefined;
   #local: SessionDescription | undefined;
   #remote: SessionDescription | undefined;
   #pending: SessionDescription | undefined;
   #heldLocal = false;
   #heldRemote = false;
 
-  constructor(media: CallMediaSession) {
+  constructor(media: CallMediaSession, video?: CallVideoSession) {
     this.#media = media;
+    this.#videoSession = video;
+  }
+
+  /** The video stream the last completed exchange gave (sdp/video-media.ts). */
+  get video(): NegotiatedVideo | undefined {
+    return this.#video;
   }
 
   get heldLocal(): boolean {
@@ -58,7 +70,13 @@ export class Negotiation {
 
   /** What we can do now, for createOffer/createAnswer (our hold kept, our last SDP the base; `at` for a dry run). */
   description(at?: { address: string; port: number }) {
-    return this.#media.description({ held: this.#heldLocal, previous: this.#local }, at);
+    const video = this.#videoSession?.local(this.#heldLocal);
+    return { ...this.#media.description({ held: this.#heldLocal, previous: this.#local }, at), ...(video ? { video } : {}) };
+  }
+
+  /** A whole new offer for a re-INVITE (video added or removed, RFC 3264 §8); `reoffered` reads its answer. */
+  reoffer(): SessionDescription {
+    return createOffer(this.description());
   }
 
   /** A new offer of ours (the INVITE's, the 200's to an offerless INVITE, an offerless re-INVITE's §14.2); its answer comes later. */
@@ -72,6 +90,7 @@ export class Negotiation {
   answer(offer: SessionDescription): { answer: SessionDescription; negotiated: NegotiatedMedia } | { rejected: string | undefined } {
     const result = createAnswer({ ...this.description(), offer });
     if (!result.negotiated) return { rejected: result.rejected };
+    this.#video = result.video;
     this.#local = result.answer;
     this.#remote = offer;
     this.#heldRemote = isHeldBy(offer);
@@ -87,6 +106,7 @@ export class Negotiation {
     if (!offer) return undefined;
     const answer = parseSdp(textOf(body));
     const negotiated = processAnswer({ offer, answer });
+    this.#video = processVideoAnswer({ offer, answer });
     this.#local = offer;
     this.#remote = answer;
     this.#heldRemote = isHeldBy(answer);
@@ -112,6 +132,7 @@ export class Negotiation {
   reoffered(offer: SessionDescription, body: Body, heldLocal: boolean): NegotiatedMedia {
     const answer = parseSdp(textOf(body));
     const negotiated = processAnswer({ offer, answer });
+    this.#video = processVideoAnswer({ offer, answer });
     this.#local = offer;
     this.#remote = answer;
     this.#heldLocal = heldLocal;

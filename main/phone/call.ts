@@ -15,12 +15,13 @@
 import { AppelError, type ErrorCode } from '../contract/errors.ts';
 import type { Body, InviteSession, InviteSessionDelegate, OfferContext, TerminationInfo } from '../sip/index.ts';
 import { createAnswer, parseSdp, type CodecName, type NegotiatedMedia, type SessionDescription } from '../sdp/index.ts';
-import type { CallAudioSource, CallCodec, CallSnapshot, CallState, CallTransferState } from '../contract/api.ts';
+import type { CallAudioSource, CallCodec, CallSnapshot, CallState, CallTransferState, CallVideoSource } from '../contract/api.ts';
 import { DTMF_DIGITS, parseDtmfInfo, sendDtmfByInfo } from './call-dtmf.ts';
 import type { EndCode } from '../contract/end-codes.ts';
 import { endCodeOf, mediaRefusal, SRTP_REQUIRED_WORDS, type CallEnd } from './call-end.ts';
 import { CallMediaSession, type CallMedia } from './call-media.ts';
 import { Negotiation } from './call-negotiation.ts';
+import { CallVideoSession } from './call-video.ts';
 import { hostOfContact, readOffer, reject488, sdpBody, textOf } from './call-sdp.ts';
 import type { MediaHost } from './media-host.ts';
 import type { CallNetwork } from './media-network.ts';
@@ -68,6 +69,7 @@ export class Call {
   readonly #env: CallEnv;
   readonly #snapshot: CallSnapshot;
   readonly #media: CallMediaSession;
+  readonly #video: CallVideoSession;
   readonly #sdp: Negotiation;
   #session: InviteSession | undefined;
   /** Our own re-INVITE is out: its answer is read from its result, not from the 'answer' event. */
@@ -106,8 +108,19 @@ export class Call {
         },
       },
       options: init.media,
+      videoStats: () => this.#video.stats,
     });
-    this.#sdp = new Negotiation(this.#media);
+    this.#video = new CallVideoSession({
+      callId: this.id,
+      media: env.media,
+      network: env.network,
+      // The app's camera and screen, unless the call was given files to send and record.
+      localVideo: env.localAudio && init.media.video?.source === undefined && init.media.video?.record === undefined,
+      options: init.media.video ?? {},
+      changed: () => this.#videoChanged(),
+      warn: (message) => env.publish('media:warning', { callId: this.id, message }),
+    });
+    this.#sdp = new Negotiation(this.#media, this.#video);
     this.#snapshot = {
       id: this.id,
       direction: init.direction,
@@ -131,6 +144,8 @@ export class Call {
     const who = session.remoteIdentity;
     const call = new Call(env, { direction: 'incoming', peer: who.displayName !== undefined ? { uri: who.uri, displayName: who.displayName } : { uri: who.uri }, accountId: init.accountId, media: init.media });
     call.#attach(session);
+    call.#video.offered = hasVideo(call.#remoteOffer);
+    if (call.#video.offered) call.#snapshot.video = call.#video.snapshot();
     return call;
   }
 
@@ -160,6 +175,10 @@ export class Call {
   async dial(opts: { address: string; invite: (offer: Body, delegate: InviteSessionDelegate) => InviteSession }): Promise<void> {
     try {
       await this.#media.prepare(opts.address);
+      if (this.#media.options.video) {
+        await this.#video.want(opts.address, this.#media.srtpSuites);
+        this.#snapshot.video = this.#video.snapshot();
+      }
       if (this.#ended) return;
       const session = opts.invite(sdpBody(this.#sdp.offer()), this.#delegate());
       this.#attach(session);
@@ -171,7 +190,7 @@ export class Call {
   }
 
   /** Answer a ringing incoming call: 200 with our answer (488 in words when nothing fits). */
-  async answer(opts: { play?: CallAudioSource; record?: string } = {}): Promise<void> {
+  async answer(opts: { play?: CallAudioSource; record?: string; video?: boolean; videoSource?: CallVideoSource; recordVideo?: string } = {}): Promise<void> {
     const session = this.#session;
     if (!session || this.#snapshot.direction !== 'incoming' || this.#snapshot.state !== 'ringing') {
       throw new CallError('wrong-state', `call ${this.id} is ${this.#snapshot.state}, not a ringing incoming call`);
@@ -186,6 +205,11 @@ export class Call {
       await this.#media.prepare(address);
       if (this.#ended) return;
       const offer = this.#remoteOffer;
+      if (opts.video && offer && hasVideo(offer)) {
+        this.#video.useOptions({ ...(opts.videoSource ? { source: opts.videoSource } : {}), ...(opts.recordVideo ? { record: opts.recordVideo } : {}) });
+        await this.#wantVideo(address, true);
+      }
+      if (this.#ended) return;
       if (offer) {
         const result = this.#sdp.answer(offer);
         if ('rejected' in result) {
@@ -330,7 +354,14 @@ export class Call {
 
   /** The peer's re-offer (hold, resume, new codec, new address): answer it and follow it. */
   async #onOffer(body: Body, _ctx: OfferContext): Promise<Body> {
-    const result = this.#sdp.answer(parseSdp(textOf(body)));
+    const offer = parseSdp(textOf(body));
+    // The other side adds video: taken, our camera off until the person turns it on (a CLI
+    // call with a video source sends it); removed (port 0): our m-line follows.
+    if (hasVideo(offer)) {
+      this.#video.offered = true;
+      if (!this.#video.wanted) await this.#wantVideo(this.#media.address, this.#media.options.video?.source !== undefined);
+    } else if (this.#video.wanted) this.#video.unwant();
+    const result = this.#sdp.answer(offer);
     if ('rejected' in result) throw new Error(result.rejected);
     await this.#applyMedia(result.negotiated);
     if (this.#snapshot.answeredAt !== undefined && !this.#ended) this.#setUp();
@@ -364,7 +395,7 @@ export class Call {
     if (end.target !== undefined) s.endTarget = end.target;
     if (end.status !== undefined) s.endStatus = end.status;
     s.endedBy = end.by;
-    void this.#media.close().finally(() => this.#resolveEnded());
+    void Promise.all([this.#media.close(), this.#video.close()]).finally(() => this.#resolveEnded());
     this.#publish();
     this.#env.owner.ended(this);
   }
@@ -374,6 +405,7 @@ export class Call {
     if (this.#ended) return;
     this.#end = { code: 'media-failed', reason };
     this.#media.forgetStream();
+    this.#video.forgetStream();
     if (this.#session && this.#session.state !== 'Terminated') this.#session.terminate({ reason: { protocol: 'SIP', cause: 500, text: 'Media failure' } });
     else this.#finish({ code: 'media-failed', reason, by: 'local' });
   }
@@ -385,7 +417,51 @@ export class Call {
       this.#snapshot.srtp = n.srtp !== undefined;
       this.#snapshot.telephoneEvent = n.telephoneEvent !== undefined;
     }
+    // Video that cannot start leaves the call as it is, with its audio: said, not fatal.
+    const video = this.#sdp.video;
+    void this.#video.apply(video).catch((err: unknown) => this.#env.publish('media:warning', { callId: this.id, message: `the video could not start: ${(err as Error).message}` }));
     return this.#media.apply(n);
+  }
+
+  /** Video from now on, when the engine has it; a failure is said and the call goes on without. */
+  async #wantVideo(address: string, camera?: boolean): Promise<void> {
+    try {
+      await this.#video.want(address, this.#media.srtpSuites, camera);
+    } catch (err) {
+      this.#env.publish('media:warning', { callId: this.id, message: (err as Error).message });
+    }
+  }
+
+  #videoChanged(): void {
+    if (this.#ended) return;
+    const video = this.#video.snapshot();
+    if (video) this.#snapshot.video = video;
+    else delete this.#snapshot.video;
+    this.#publish();
+  }
+
+  /** Add video to the call or remove it, by a re-INVITE (RFC 3264 §8: a new m=video, or its port 0). */
+  async setVideo(on: boolean): Promise<void> {
+    const session = this.#requireConnected('video');
+    if (on === this.#video.wanted && (on ? this.#video.active : true)) return;
+    if (on) await this.#video.want(this.#media.address, this.#media.srtpSuites, true);
+    else this.#video.unwant();
+    try {
+      await this.#reoffer(session, this.#sdp.reoffer(), this.#sdp.heldLocal);
+    } catch (err) {
+      // Refused: the call stays as it was (§14.1).
+      if (on) {
+        this.#video.unwant();
+        await this.#video.apply(this.#sdp.video);
+      } else await this.#video.want(this.#media.address, this.#media.srtpSuites);
+      throw err;
+    }
+  }
+
+  /** Our camera on or off for this call (nothing renegotiated). */
+  async setCamera(on: boolean): Promise<void> {
+    this.#requireConnected('camera');
+    await this.#video.setCamera(on);
   }
 
   // ───────────────────────────── in the call ─────────────────────────────
@@ -551,4 +627,9 @@ export class Call {
     this.#env.owner.changed(this);
     this.#env.publish('call:state', this.snapshot);
   }
+}
+
+/** An offer with an active video stream (RFC 3264: a port other than 0). */
+function hasVideo(offer: SessionDescription | undefined): boolean {
+  return offer?.media.some((m) => m.type === 'video' && m.port !== 0) ?? false;
 }

@@ -146,6 +146,9 @@ export class Calls {
         ...(dtmf === 'rfc4733' ? { dtmfInfo: false } : {}),
         ...(req.play ? { play: req.play } : {}),
         ...(req.record ? { record: this.#registry.freeRecordPath(req.record) } : {}),
+        ...(req.video
+          ? { video: { ...(req.videoSource ? { source: req.videoSource } : {}), ...(req.recordVideo ? { record: req.recordVideo } : {}), ...(this.#settings.videoResolution ? { resolution: this.#settings.videoResolution } : {}) } }
+          : {}),
       },
     });
     return call.snapshot;
@@ -164,7 +167,27 @@ export class Calls {
   async answer(req: AnswerRequest): Promise<CallSnapshot> {
     const call = this.#registry.get(req.callId);
     checkPlay('play', req.play);
-    await call.answer({ ...(req.play ? { play: req.play } : {}), ...(req.record ? { record: this.#registry.freeRecordPath(req.record) } : {}) });
+    await call.answer({
+      ...(req.play ? { play: req.play } : {}),
+      ...(req.record ? { record: this.#registry.freeRecordPath(req.record) } : {}),
+      ...(req.video ? { video: true } : {}),
+      ...(req.videoSource ? { videoSource: req.videoSource } : {}),
+      ...(req.recordVideo ? { recordVideo: req.recordVideo } : {}),
+    });
+    return call.snapshot;
+  }
+
+  /** Add video to a call or remove it (a re-INVITE). */
+  async setVideo(req: { callId: string; on: boolean }): Promise<CallSnapshot> {
+    const call = this.#registry.get(req.callId);
+    await call.setVideo(req.on);
+    return call.snapshot;
+  }
+
+  /** Our camera on or off for a call. */
+  async setCamera(req: { callId: string; on: boolean }): Promise<CallSnapshot> {
+    const call = this.#registry.get(req.callId);
+    await call.setCamera(req.on);
     return call.snapshot;
   }
 

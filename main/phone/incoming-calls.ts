@@ -112,10 +112,12 @@ export class IncomingCalls {
     if (s.autoAnswer) {
       const n = ++this.#autoAnswered;
       const record = s.autoAnswerRecord?.replace('{n}', String(n));
+      const recordVideo = s.autoAnswerRecordVideo?.replace('{n}', String(n));
+      const video = s.autoAnswerVideo ? { video: true, ...(s.autoAnswerVideoSource ? { videoSource: s.autoAnswerVideoSource } : {}), ...(recordVideo ? { recordVideo } : {}) } : {};
       const { clock } = this.#o;
       const handle = clock.setTimeout(
         () =>
-          void call.answer(record ? { record } : {}).catch((err: unknown) => call.failMedia(`auto-answer failed: ${(err as Error).message}`)),
+          void call.answer({ ...(record ? { record } : {}), ...video }).catch((err: unknown) => call.failMedia(`auto-answer failed: ${(err as Error).message}`)),
         Math.max(0, s.autoAnswerDelay) * 1000,
       );
       call.armAutoAnswer(() => clock.clearTimeout(handle));

@@ -7,13 +7,15 @@
  * native addon, not on the worker.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { LOCAL_AUDIO_RATE, MediaEngineClient, type BridgeMessagePort, type DtmfEvent, type MediaStreamStats } from '../media/index.ts';
+import { LOCAL_AUDIO_RATE, MediaEngineClient, type BridgeMessagePort, type DtmfEvent, type MediaStreamStats, type VideoStatsEvent } from '../media/index.ts';
 import { realClock, type Clock, type TimerHandle } from '../sip/index.ts';
+import { readVideoLinkMessage } from '../contract/video.ts';
 import type { CodecName, SrtpSuite } from '../../native/index.ts';
 
 /** What a call hears about its stream. Listeners never throw (MediaHost guards them anyway). */
 export interface StreamListener {
   stats?(stats: MediaStreamStats): void;
+  videoStats?(stats: VideoStatsEvent): void;
   dtmf?(dtmf: DtmfEvent): void;
   sourceEnded?(): void;
   latched?(to: { address: string; port: number; rtcp: boolean }): void;
@@ -52,6 +54,7 @@ export class MediaHost {
   readonly #opts: MediaHostOptions;
   #client: MediaEngineClient | undefined;
   #capabilities: Promise<{ codecs: CodecName[]; srtpSuites: SrtpSuite[] }> | undefined;
+  #videoCapabilities: Promise<{ codecs: Array<'vp8' | 'h264'>; problem?: string }> | undefined;
   readonly #streams = new Map<string, StreamListener>();
   #nextStream = 1;
   #closed = false;
@@ -82,6 +85,7 @@ export class MediaHost {
       const client = new MediaEngineClient(this.#opts.workerUrl ? { workerUrl: this.#opts.workerUrl } : {});
       client.on('idle', () => this.#armIdleStop(client));
       client.on('stats', (e) => this.#guard(() => this.#streams.get(e.streamId)?.stats?.(e.stats)));
+      client.on('video-stats', (e) => this.#guard(() => this.#streams.get(e.streamId)?.videoStats?.(e)));
       client.on('dtmf', (e) => this.#guard(() => this.#streams.get(e.streamId)?.dtmf?.(e.dtmf)));
       client.on('latched', (e) => this.#guard(() => this.#streams.get(e.streamId)?.latched?.({ address: e.address, port: e.port, rtcp: e.rtcp })));
       client.on('source-ended', (e) => this.#guard(() => this.#streams.get(e.streamId)?.sourceEnded?.()));
@@ -91,6 +95,7 @@ export class MediaHost {
         this.#client = undefined;
         this.#deviceOwner = null;
         this.#capabilities = undefined;
+        this.#videoCapabilities = undefined;
         this.#streams.clear();
         this.#guard(() => this.#opts.exited?.(`the media engine stopped (exit code ${code})`));
       });
@@ -146,11 +151,22 @@ export class MediaHost {
     const onValue = (value: unknown): void => {
       if (this.#device !== link) return;
       if (value === 'bye') return this.disconnectDevice();
-      // Bad input changes nothing: only PCM16 blocks of a sane size reach the engine.
-      if (value instanceof Int16Array && value.length > 0 && value.length <= MAX_BLOCK) link.inner?.postMessage(value);
+      // Bad input changes nothing: only PCM16 blocks of a sane size, and camera frames whose size
+      // and bytes agree (contract/video.ts), reach the engine.
+      if (value instanceof Int16Array) {
+        if (value.length > 0 && value.length <= MAX_BLOCK) link.inner?.postMessage(value);
+        return;
+      }
+      const video = readVideoLinkMessage(value);
+      if (video?.video === 'camera') {
+        const own = video.data.byteOffset === 0 && video.data.byteLength === video.data.buffer.byteLength && video.data.buffer instanceof ArrayBuffer;
+        const data = own ? video.data : video.data.slice();
+        link.inner?.postMessage({ video: 'camera', width: video.width, height: video.height, data }, [data.buffer as ArrayBuffer]);
+      }
     };
+    const unwrap = (v: unknown): unknown => (v instanceof Int16Array || typeof v === 'string' || (typeof v === 'object' && v !== null && 'video' in v) ? v : (v as { data?: unknown } | null)?.data);
     if (typeof outer.addEventListener === 'function') outer.addEventListener('message', (e) => onValue((e as { data?: unknown }).data));
-    else outer.on?.('message', (v) => onValue(v instanceof Int16Array || typeof v === 'string' ? v : (v as { data?: unknown } | null)?.data));
+    else outer.on?.('message', (v) => onValue(unwrap(v)));
     outer.on?.('close', () => {
       if (this.#device === link) this.disconnectDevice();
     });
@@ -187,13 +203,21 @@ export class MediaHost {
     const { port1, port2 } = new MessageChannel();
     link.inner = port1;
     port1.on('message', (frame: unknown) => {
-      if (this.#device === link && frame instanceof Int16Array) link.outer.postMessage(frame);
+      if (this.#device !== link) return;
+      // Played audio, and the calls' decoded video (contract/video.ts) as the engine wrote it.
+      if (frame instanceof Int16Array || (typeof frame === 'object' && frame !== null && 'video' in frame)) link.outer.postMessage(frame);
     });
     void client.attachDevice(port2, LOCAL_AUDIO_RATE).catch(() => undefined);
   }
 
   get running(): boolean {
     return this.#client !== undefined;
+  }
+
+  /** The video codecs the engine has (asked once: it loads the video addon in the worker). */
+  videoCapabilities(): Promise<{ codecs: Array<'vp8' | 'h264'>; problem?: string }> {
+    this.#videoCapabilities ??= this.client().videoCapabilities();
+    return this.#videoCapabilities;
   }
 
   capabilities(): Promise<{ codecs: CodecName[]; srtpSuites: SrtpSuite[] }> {

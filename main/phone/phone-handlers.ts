@@ -25,6 +25,8 @@ export function phoneHandlers(phone: Phone): ApiHandlers {
     'call:resume': (req) => calls.resume(req),
     'call:dtmf': (req) => calls.sendDtmf(req),
     'call:codecs': (req) => calls.changeCodecs(req),
+    'call:video': (req) => calls.setVideo(req),
+    'call:camera': (req) => calls.setCamera(req),
     'call:list': () => calls.list(),
     'call:transfer': (req) => calls.transfer(req),
     'call:transfer-answer': (req) => calls.answerTransfer(req),

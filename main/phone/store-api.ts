@@ -150,7 +150,7 @@ export function callOutcome(s: CallSnapshot): CallOutcome {
 
 /** The part of the settings the phone applies to incoming calls. */
 export function callSettingsOf(s: Settings): Partial<CallSettings> {
-  return { autoAnswer: s.autoAnswer.enabled, autoAnswerDelay: s.autoAnswer.delay, doNotDisturb: s.doNotDisturb, codecs: s.codecs, srtp: s.srtp, directCalls: s.network.directCalls, transferRequests: s.transferRequests };
+  return { autoAnswer: s.autoAnswer.enabled, autoAnswerDelay: s.autoAnswer.delay, doNotDisturb: s.doNotDisturb, codecs: s.codecs, srtp: s.srtp, directCalls: s.network.directCalls, transferRequests: s.transferRequests, videoResolution: s.video.resolution };
 }
 
 /** The phone's events as an EventEmitter map (the Phone is one): phone-events.ts. */

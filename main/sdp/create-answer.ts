@@ -9,7 +9,7 @@ import type { CodecName } from './codecs.ts';
 import { isHoldAddress, localDirection, withoutReceive } from './direction.ts';
 import { negotiatedMedia } from './negotiated-media.ts';
 import type { NegotiatedCodec, NegotiatedMedia } from './negotiated-media.ts';
-import { DEFAULT_SUITES, addCommonAttributes, checkLocal, cryptoLine, localKey, rejectedCopy, session, withNextVersion } from './offer-answer.ts';
+import { DEFAULT_SUITES, addCommonAttributes, checkLocal, chooseCrypto, cryptoLine, localKey, rejectedCopy, session, withNextVersion } from './offer-answer.ts';
 import type { AnswerOptions, AnswerResult } from './offer-answer.ts';
 import { fmtpOf, meaningsOf, pickTelephoneEvent, rtpmapFor } from './payload-formats.ts';
 import { MAX_MEDIA_LINES, protoKind, ptimeProblem } from './received-limits.ts';
@@ -22,21 +22,6 @@ import type { NegotiatedVideo } from './video-media.ts';
 
 type Outcome = { media: MediaDescription; negotiated: NegotiatedMedia } | { reason: string };
 
-/**
- * RFC 4568 §7.1.2 / §6.3: the first offered a=crypto (offerer's preference) whose suite we
- * accept, with one inline key of the right length, no MKI (our SRTP contexts have none) and no
- * session parameters (an answerer must refuse a line with parameters it does not apply).
- */
-function chooseCrypto(offered: CryptoAttribute[], suites: readonly SrtpSuite[]): { crypto: CryptoAttribute; suite: SrtpSuite; remoteKey: Uint8Array } | undefined {
-  for (const crypto of offered) {
-    const suite = crypto.suite;
-    if (!isSrtpSuite(suite) || !suites.includes(suite)) continue;
-    if (crypto.keyParams.length !== 1 || crypto.keyParams[0].mki !== undefined || crypto.sessionParams.length > 0) continue;
-    const remoteKey = decodeSrtpKey(crypto.keyParams[0].keySalt, suite);
-    if (remoteKey !== undefined) return { crypto, suite, remoteKey };
-  }
-  return undefined;
-}
 
 function answerAudio(options: AnswerOptions, offered: MediaDescription): Outcome {
   const { offer } = options;
@@ -167,7 +152,7 @@ export function createAnswer(options: AnswerOptions): AnswerResult {
     // The first active video m-line is ours to take or decline (video-media.ts); others get port 0.
     if (offered.type === 'video' && offered.port !== 0 && !videoAnswered && options.video) {
       videoAnswered = true;
-      const answered = answerVideo(options.offer, offered, options.video, offered.proto);
+      const answered = answerVideo(options.offer, offered, options.video, offered.proto, { policy: options.srtp ?? 'off', suites: options.cryptoSuites ?? DEFAULT_SUITES });
       video = answered.negotiated;
       media.push(answered.media);
       continue;

@@ -9,7 +9,7 @@ import { DEFAULT_SUITES, addCommonAttributes, audioMediaIndex, checkLocal, crypt
 import type { OfferOptions } from './offer-answer.ts';
 import { meaningsOf, rtpmapFor, sameMeaning } from './payload-formats.ts';
 import { emptyMedia } from './session-description.ts';
-import { videoMediaIndex, videoOffer } from './video-media.ts';
+import { offerVideoCrypto, videoMediaIndex, videoOffer } from './video-media.ts';
 import type { MediaDescription, RtpMap, SessionDescription } from './session-description.ts';
 
 /** Payload type numbers of `previous`'s audio stream, by meaning: a session never remaps one (§8.3.2). */
@@ -122,5 +122,6 @@ export function createOffer(options: OfferOptions): SessionDescription {
   // Video (video-media.ts): dynamic payload types above the audio's, the same profile (RFC 3264 §5.1).
   const firstVideoPt = Math.max(95, ...audio.formats.map(Number).filter((n) => n >= 96)) + 1;
   const video = options.video ? videoOffer(options.video, audio.proto, firstVideoPt) : undefined;
+  if (video && options.video && policy !== 'off') offerVideoCrypto(video, options.video, [...new Set(options.cryptoSuites ?? DEFAULT_SUITES)]);
   return withNextVersion(session(options, placeInPrevious(audio, video, options.previous)), options.previous);
 }

@@ -152,6 +152,22 @@ export function cryptoLine(tag: number, suite: SrtpSuite, key: Uint8Array): Cryp
   return { tag, suite, keyParams: [{ method: 'inline', keySalt: encodeSrtpKey(key) }], sessionParams: [] };
 }
 
+/**
+ * RFC 4568 §7.1.2 / §6.3: the first offered a=crypto (offerer's preference) whose suite we
+ * accept, with one inline key of the right length, no MKI (our SRTP contexts have none) and no
+ * session parameters (an answerer must refuse a line with parameters it does not apply).
+ */
+export function chooseCrypto(offered: CryptoAttribute[], suites: readonly SrtpSuite[]): { crypto: CryptoAttribute; suite: SrtpSuite; remoteKey: Uint8Array } | undefined {
+  for (const crypto of offered) {
+    const suite = crypto.suite;
+    if (!isSrtpSuite(suite) || !suites.includes(suite)) continue;
+    if (crypto.keyParams.length !== 1 || crypto.keyParams[0].mki !== undefined || crypto.sessionParams.length > 0) continue;
+    const remoteKey = decodeSrtpKey(crypto.keyParams[0].keySalt, suite);
+    if (remoteKey !== undefined) return { crypto, suite, remoteKey };
+  }
+  return undefined;
+}
+
 /** Rejects bad LocalMedia at the boundary, naming the option. */
 export function checkLocal(local: LocalMedia): void {
   if (local.codecs.length === 0) throw new TypeError('codecs: at least one codec is needed');

@@ -31,9 +31,15 @@ function editableAudio(previous: SessionDescription): { next: SessionDescription
   return { next, audio: next.media[index] };
 }
 
+/**
+ * Audio takes `direction`; an active video stream follows: inactive while held (no "video on
+ * hold": nothing to send or show), back to sendrecv on resume.
+ */
 function withDirection(previous: SessionDescription, direction: Direction): SessionDescription {
   const { next, audio } = editableAudio(previous);
   audio.direction = direction;
+  const video = next.media.find((m) => m.type === 'video' && m.port !== 0);
+  if (video) video.direction = direction === 'sendonly' || direction === 'inactive' ? 'inactive' : 'sendrecv';
   return withNextVersion(next, previous);
 }
 

@@ -17,8 +17,11 @@
  */
 import { formatFmtpParameters, parseFmtpParameters } from './codecs.ts';
 import { localDirection } from './direction.ts';
+import { chooseCrypto, cryptoLine } from './offer-answer.ts';
 import { emptyMedia, mediaConnection } from './session-description.ts';
 import type { Direction, MediaDescription, SessionDescription } from './session-description.ts';
+import { decodeSrtpKey, generateSrtpKey, isSrtpSuite, type SrtpSuite } from './srtp-key.ts';
+import type { SrtpPolicy } from './offer-answer.ts';
 
 export type VideoCodec = 'vp8' | 'h264';
 
@@ -39,6 +42,8 @@ export interface LocalVideo {
   rtcpMux?: boolean;
   /** Our RTCP port when it is not port + 1 (a=rtcp, RFC 3605). */
   rtcpPort?: number;
+  /** The video stream's own SDES keys by suite (RFC 4568 §6.1: keys are per m-line); missing ones are made. */
+  srtpKeys?: Partial<Record<SrtpSuite, Uint8Array>>;
 }
 
 export interface NegotiatedVideo {
@@ -58,6 +63,17 @@ export interface NegotiatedVideo {
   /** What we may do: send, receive, both or neither. */
   direction: Direction;
   rtcpMux: boolean;
+  /** SDES-SRTP for the video (RFC 4568), with keys of its own. */
+  srtp?: { suite: SrtpSuite; localKey: Uint8Array; remoteKey: Uint8Array };
+}
+
+function videoKey(local: LocalVideo, suite: SrtpSuite): Uint8Array {
+  return local.srtpKeys?.[suite] ?? generateSrtpKey(suite);
+}
+
+/** The a=crypto lines of our m=video offer: the audio's suites, the video's keys (tags 1, 2… by preference). */
+export function offerVideoCrypto(m: MediaDescription, local: LocalVideo, suites: readonly SrtpSuite[]): void {
+  if (m.port !== 0) m.crypto = suites.map((suite, i) => cryptoLine(i + 1, suite, videoKey(local, suite)));
 }
 
 function fbAttributes(pt: number): Array<{ name: string; value: string }> {
@@ -155,7 +171,13 @@ function negotiated(chosen: Candidate, remote: MediaDescription, address: string
  * Our answer to a peer's m=video (§6): one codec, or port 0 when we want no video (port 0 in
  * `local`) or share no codec — `negotiated` is then undefined and the call goes on without it.
  */
-export function answerVideo(sd: SessionDescription, offer: MediaDescription, local: LocalVideo, proto: string): { media: MediaDescription; negotiated?: NegotiatedVideo } {
+export function answerVideo(
+  sd: SessionDescription,
+  offer: MediaDescription,
+  local: LocalVideo,
+  proto: string,
+  security: { policy: SrtpPolicy; suites: readonly SrtpSuite[] } = { policy: 'off', suites: [] },
+): { media: MediaDescription; negotiated?: NegotiatedVideo } {
   const declined = () => {
     const m = emptyMedia({ type: 'video', port: 0, proto: offer.proto, formats: offer.formats.slice(0, 1) });
     return { media: m };
@@ -165,6 +187,10 @@ export function answerVideo(sd: SessionDescription, offer: MediaDescription, loc
   const offered = candidates(offer);
   const chosen = local.codecs.map((c) => offered.find((o) => o.codec === c)).find((c) => c !== undefined);
   if (!chosen) return declined();
+  // RFC 4568 §7.1.2: the video's own a=crypto, as for audio; RTP/SAVP without a key we take is declined.
+  const secure = /SAVP/i.test(offer.proto);
+  const crypto = security.policy === 'off' ? undefined : chooseCrypto(offer.crypto, security.suites);
+  if (secure && !crypto) return declined();
   const wanted = local.direction ?? 'sendrecv';
   const remoteDirection = offer.direction ?? 'sendrecv';
   const direction = localDirection(wanted, remoteDirection);
@@ -184,7 +210,13 @@ export function answerVideo(sd: SessionDescription, offer: MediaDescription, loc
   m.direction = direction;
   m.rtcpMux = rtcpMux;
   if (local.rtcpPort !== undefined && !rtcpMux) m.rtcp = { port: local.rtcpPort };
-  return { media: m, negotiated: negotiated(chosen, offer, connection.address, direction, rtcpMux) };
+  const n = negotiated(chosen, offer, connection.address, direction, rtcpMux);
+  if (crypto) {
+    const localKey = videoKey(local, crypto.suite);
+    m.crypto = [cryptoLine(crypto.crypto.tag, crypto.suite, localKey)];
+    n.srtp = { suite: crypto.suite, localKey, remoteKey: crypto.remoteKey };
+  }
+  return { media: m, negotiated: n };
 }
 
 /** What the peer's answer to our m=video gives (§7): undefined when it declined video (port 0). */
@@ -195,7 +227,17 @@ export function readVideoAnswer(ours: MediaDescription, sd: SessionDescription, 
   const chosen = candidates(answer).find((c) => offered.has(String(c.payloadType)));
   if (!chosen) return undefined;
   const direction = localDirection(ours.direction ?? 'sendrecv', answer.direction ?? 'sendrecv');
-  return negotiated(chosen, answer, connection.address, direction, ours.rtcpMux && answer.rtcpMux);
+  const n = negotiated(chosen, answer, connection.address, direction, ours.rtcpMux && answer.rtcpMux);
+  // RFC 4568 §7.1.3: the answer's a=crypto names the tag of ours it took.
+  const accepted = answer.crypto[0];
+  const mine = accepted ? ours.crypto.find((c) => c.tag === accepted.tag && c.suite === accepted.suite) : undefined;
+  if (accepted && mine && isSrtpSuite(mine.suite) && accepted.keyParams.length === 1) {
+    const remoteKey = decodeSrtpKey(accepted.keyParams[0].keySalt, mine.suite);
+    const localKey = decodeSrtpKey(mine.keyParams[0].keySalt, mine.suite);
+    if (!remoteKey || !localKey) return undefined;
+    n.srtp = { suite: mine.suite, localKey, remoteKey };
+  } else if (/SAVP/i.test(ours.proto) || accepted) return undefined;
+  return n;
 }
 
 /** The m-line of `sd` that carries video: the first active video one, else the first video one. */

@@ -24,6 +24,7 @@ import { RtpPacket } from '../rtp-packet.ts';
 import { RtcpPacket, type OtherRtcp } from '../rtcp-packet.ts';
 import { RtpSockets } from '../rtp-sockets.ts';
 import { RtpReceiverStats } from '../rtp-receiver-stats.ts';
+import type { SrtpLike } from '../media-native.ts';
 import { NtpTime } from '../ntp-time.ts';
 import { FrameAssembler, type AssembledFrame } from './frame-assembler.ts';
 import { packetizeH264 } from './h264-payload.ts';
@@ -45,6 +46,10 @@ export interface VideoStreamOptions {
   codec: { name: 'vp8' | 'h264'; payloadType: number; packetizationMode?: 0 | 1 };
   /** Encoder settings when we send; without them the stream only receives. */
   send?: VideoEncoderSettings;
+  /** What the negotiated direction lets us do now (default both); setDirection changes it. */
+  direction?: { send: boolean; receive: boolean };
+  /** SRTP (RFC 3711) both ways: `outbound` protects what we send, `inbound` unprotects what comes. */
+  srtp?: { outbound: SrtpLike; inbound: SrtpLike };
   /** What the other side said it takes (a=rtcp-fb); default all. */
   feedback?: { nack: boolean; pli: boolean; fir: boolean };
   /** Largest RTP payload (default 1200: fits any path's MTU with IP, UDP, RTP and SRTP headers). */
@@ -78,6 +83,8 @@ export interface VideoStreamStats {
   nacksSent: number;
   nacksReceived: number;
   retransmitted: number;
+  /** Packets that failed SRTP authentication or could not be parsed. */
+  packetsDiscarded: number;
   /** Size of the last decoded frame. */
   width?: number;
   height?: number;
@@ -90,7 +97,7 @@ export class VideoStream {
   readonly ssrc: number;
   readonly stats: VideoStreamStats = {
     framesSent: 0, keyFramesSent: 0, bytesSent: 0, packetsSent: 0, framesReceived: 0, framesDecoded: 0, keyFramesReceived: 0,
-    framesDropped: 0, packetsReceived: 0, bytesReceived: 0, keyFramesAsked: 0, keyFramesAskedOfUs: 0, nacksSent: 0, nacksReceived: 0, retransmitted: 0,
+    framesDropped: 0, packetsReceived: 0, bytesReceived: 0, keyFramesAsked: 0, keyFramesAskedOfUs: 0, nacksSent: 0, nacksReceived: 0, retransmitted: 0, packetsDiscarded: 0,
   };
   readonly #opts: VideoStreamOptions;
   readonly #sockets: RtpSockets;
@@ -115,10 +122,12 @@ export class VideoStream {
   readonly #ceilingKbps: number;
   #tmmbrKbps: number | undefined;
   #targetKbps = 0;
+  #direction: { send: boolean; receive: boolean };
 
   private constructor(opts: VideoStreamOptions, sockets: RtpSockets, random: () => number) {
     this.#opts = opts;
     this.#sockets = sockets;
+    this.#direction = { ...(opts.direction ?? { send: true, receive: true }) };
     this.ssrc = Math.floor(random() * 0xffffffff) >>> 0;
     this.#seq = Math.floor(random() * 0x8000);
     this.#pictureId = Math.floor(random() * 0x7fff);
@@ -163,9 +172,21 @@ export class VideoStream {
     this.#encoder?.configure(changes);
   }
 
+  /** What we may do now (RFC 3264 §6.1: sendonly receives nothing, recvonly sends nothing). */
+  setDirection(direction: { send: boolean; receive: boolean }): void {
+    const resumed = direction.send && !this.#direction.send;
+    this.#direction = { ...direction };
+    // A receiver that saw nothing for a while needs a picture to start from.
+    if (resumed) this.#encoder?.requestKeyFrame();
+  }
+
+  get direction(): { send: boolean; receive: boolean } {
+    return { ...this.#direction };
+  }
+
   /** One camera frame (packed I420 at the encoder's size), captured at `captureMs` (default now). */
   pushFrame(frame: Uint8Array, captureMs = performance.now()): void {
-    if (this.#stopped || !this.#encoder) return;
+    if (this.#stopped || !this.#encoder || !this.#direction.send) return;
     const ts = (this.#tsBase + Math.round(((captureMs - this.#startMs) * CLOCK) / 1000)) >>> 0;
     const max = this.#opts.maxPayload ?? 1200;
     for (const encoded of this.#encoder.encode(frame)) {
@@ -173,7 +194,9 @@ export class VideoStream {
         this.#opts.codec.name === 'vp8' ? packetizeVp8(encoded.data, this.#pictureId, max) : packetizeH264(encoded.data, this.#opts.codec.packetizationMode ?? 1, max);
       this.#pictureId = (this.#pictureId + 1) & 0x7fff;
       payloads.forEach((payload, i) => {
-        const bytes = RtpPacket.encode({ payloadType: this.#opts.codec.payloadType, marker: i === payloads.length - 1, sequenceNumber: this.#seq, timestamp: ts, ssrc: this.ssrc, csrcs: [], payload });
+        const plain = RtpPacket.encode({ payloadType: this.#opts.codec.payloadType, marker: i === payloads.length - 1, sequenceNumber: this.#seq, timestamp: ts, ssrc: this.ssrc, csrcs: [], payload });
+        // RFC 3711 §3.3: protected once; a retransmission (RFC 4585 NACK) resends the same bytes.
+        const bytes = this.#opts.srtp ? this.#opts.srtp.outbound.protectRtp(plain) : plain;
         this.#remember(this.#seq, bytes);
         this.#seq = (this.#seq + 1) & 0xffff;
         this.#sendRtp(bytes);
@@ -181,6 +204,11 @@ export class VideoStream {
       this.stats.framesSent++;
       if (encoded.keyFrame) this.stats.keyFramesSent++;
     }
+  }
+
+  /** Make the next frame we send a key frame (after a pause, the receiver needs one to start from). */
+  sendKeyFrame(): void {
+    this.#encoder?.requestKeyFrame();
   }
 
   /** Ask the other side for a key frame (PLI, or FIR when only that was negotiated). */
@@ -234,18 +262,28 @@ export class VideoStream {
       at += p.length;
     }
     const rtcpPort = this.#opts.rtcpMux ? this.#opts.remote.rtpPort : (this.#opts.remote.rtcpPort ?? this.#opts.remote.rtpPort + 1);
-    this.#sockets.sendRtcp(out, { address: this.#opts.remote.address, port: rtcpPort }, (err) => {
+    this.#sockets.sendRtcp(this.#opts.srtp ? this.#opts.srtp.outbound.protectRtcp(out) : out, { address: this.#opts.remote.address, port: rtcpPort }, (err) => {
       if (err) this.#opts.onWarning?.(`video RTCP send: ${err.message}`);
     });
   }
 
   #receive(msg: Uint8Array, _rinfo: RemoteInfo, onRtcpSocket: boolean): void {
     if (this.#stopped) return;
+    const rtcp = onRtcpSocket || (this.#opts.rtcpMux && RtcpPacket.isRtcp(msg));
+    let plain: Uint8Array;
     try {
-      if (onRtcpSocket || (this.#opts.rtcpMux && RtcpPacket.isRtcp(msg))) this.#receiveRtcp(msg);
-      else this.#receiveRtp(msg);
-    } catch (err) {
-      this.#opts.onWarning?.(`video receive: ${(err as Error).message}`);
+      plain = this.#opts.srtp ? (rtcp ? this.#opts.srtp.inbound.unprotectRtcp(msg) : this.#opts.srtp.inbound.unprotectRtp(msg)) : msg;
+    } catch {
+      // RFC 3711 §3.3: what fails authentication is dropped, quietly (it may come from anyone).
+      this.stats.packetsDiscarded++;
+      return;
+    }
+    try {
+      if (rtcp) this.#receiveRtcp(plain);
+      else if (this.#direction.receive) this.#receiveRtp(plain);
+    } catch {
+      // A datagram that does not parse changes nothing (it is counted, not reported: anyone can send one).
+      this.stats.packetsDiscarded++;
     }
   }
 

@@ -89,7 +89,7 @@ describe('store API handlers', () => {
     const s = api['settings:set']({ theme: 'dark' });
     expect(s.theme).toBe('dark');
     expect(events.at(-1)).toEqual(['settings:changed', s]);
-    expect(callSettingsOf(s)).toEqual({ autoAnswer: false, autoAnswerDelay: 0, doNotDisturb: false, codecs: DEFAULT_SETTINGS.codecs, srtp: 'off', directCalls: 'auto', transferRequests: 'ask' });
+    expect(callSettingsOf(s)).toEqual({ autoAnswer: false, autoAnswerDelay: 0, doNotDisturb: false, codecs: DEFAULT_SETTINGS.codecs, srtp: 'off', directCalls: 'auto', transferRequests: 'ask', videoResolution: '480p' });
   });
 
   it('history delete and clear push history:changed; a listener that throws does not break the call', () => {

@@ -1,0 +1,290 @@
+/**
+ * The media engine's video streams (one per call that has video): each a VideoStream fed by its
+ * source (the test pattern, a y4m file, or the app's camera over the device link) and read by its
+ * sink (a recording, the device link, or nothing). It says what each stream does once a second
+ * ('video-stats') and answers the video requests of media-protocol.ts for media-engine.ts.
+ *
+ * The camera: the app sends camera frames on the device link (contract/video.ts); each goes to
+ * every stream whose source is the device and whose camera is on (a local conference sends it to
+ * every member). Decoded frames of a stream whose sink is the device go back on the link, named by
+ * the stream's label (the call's id). Everything runs on the media thread, paced by the sources.
+ */
+import { i420Bytes, readVideoLinkMessage, type VideoLinkMessage } from '../../contract/video.ts';
+import type { MediaNative, SrtpLike } from '../media-native.ts';
+import type { MediaDirection } from '../media-stream.ts';
+import type { BridgeMessagePort } from '../ports/device-bridge.ts';
+import { VideoRecorder } from './video-recorder.ts';
+import { TestPattern, Y4mSource, type VideoFrameSource } from './video-sources.ts';
+import { VideoStream, type VideoStreamStats } from './video-stream.ts';
+
+/** Where the video we send comes from. */
+export type VideoSourceSpec = { kind: 'none' } | { kind: 'testsrc' } | { kind: 'y4m'; path: string; loop?: boolean } | { kind: 'device' };
+/** Where the video we receive goes. */
+export type VideoSinkSpec = { kind: 'none' } | { kind: 'file'; path: string } | { kind: 'device' };
+
+export interface VideoSpec {
+  localAddress: string;
+  /** A port from `reserve-ports` (taken over), or none: any free one. */
+  localPort?: number;
+  remote: { address: string; rtpPort: number; rtcpPort?: number };
+  rtcpMux?: boolean;
+  codec: { name: 'vp8' | 'h264'; payloadType: number; packetizationMode?: 0 | 1 };
+  feedback?: { nack: boolean; pli: boolean; fir: boolean };
+  remoteMaxBitrateKbps?: number;
+  direction: MediaDirection;
+  /** What we send: size (a y4m file's own size wins), frames per second, starting bit rate. */
+  format: { width: number; height: number; fps: number; bitrateKbps: number };
+  source: VideoSourceSpec;
+  sink: VideoSinkSpec;
+  /** Our camera sends (default true); off: the stream stays and sends nothing. */
+  camera?: boolean;
+  /** The name decoded frames carry on the device link (the call's id). */
+  label: string;
+  srtp?: { suite: import('../../../native/index.ts').SrtpSuite; localKey: Uint8Array; remoteKey: Uint8Array };
+}
+
+/** The figures of one period: what is sent and received, per second. */
+export interface VideoRates {
+  sent?: { width: number; height: number; fps: number; bitrateKbps: number };
+  received?: { width: number; height: number; fps: number; bitrateKbps: number };
+}
+
+export type VideoStatsEvent = { streamId: string; codec: 'vp8' | 'h264'; stats: VideoStreamStats } & VideoRates;
+
+interface Entry {
+  stream: VideoStream;
+  spec: VideoSpec;
+  camera: boolean;
+  source?: VideoFrameSource;
+  timer?: NodeJS.Timeout;
+  recorder?: VideoRecorder;
+  srtp?: SrtpLike[];
+  /** When the last device frame was taken (ms): frames faster than the format's rate are skipped. */
+  lastCameraMs: number;
+  last: { at: number; framesSent: number; bytesSent: number; framesDecoded: number; bytesReceived: number };
+}
+
+export interface VideoEngineOptions {
+  native: () => Promise<MediaNative>;
+  /** Gives up a port held by `reserve-ports` so that the stream can bind it (undefined: none held). */
+  takeReservation: (localPort: number) => Promise<void>;
+  onStats: (event: VideoStatsEvent) => void;
+  onWarning: (streamId: string, message: string) => void;
+}
+
+const STATS_MS = 1000;
+
+function directionOf(d: MediaDirection): { send: boolean; receive: boolean } {
+  return { send: d === 'sendrecv' || d === 'sendonly', receive: d === 'sendrecv' || d === 'recvonly' };
+}
+
+export class VideoEngine {
+  readonly #opts: VideoEngineOptions;
+  readonly #entries = new Map<string, Entry>();
+  #device: BridgeMessagePort | undefined;
+  #statsTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: VideoEngineOptions) {
+    this.#opts = opts;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  has(streamId: string): boolean {
+    return this.#entries.has(streamId);
+  }
+
+  async create(streamId: string, spec: VideoSpec): Promise<{ localPort: number; ssrc: number }> {
+    if (this.#entries.has(streamId)) throw new TypeError(`streamId: ${JSON.stringify(streamId)} already exists`);
+    // Open the source and the sink first: a file that cannot be read is the caller's mistake, said before any port is taken.
+    let source: VideoFrameSource | undefined;
+    let format = spec.format;
+    if (spec.source.kind === 'testsrc') source = new TestPattern(format.width, format.height);
+    else if (spec.source.kind === 'y4m') {
+      const y4m = new Y4mSource(spec.source.path, { loop: spec.source.loop ?? true });
+      source = y4m;
+      format = { ...format, width: y4m.width, height: y4m.height, fps: y4m.fps };
+    }
+    const recorder = spec.sink.kind === 'file' ? new VideoRecorder(spec.sink.path, spec.codec.name) : undefined;
+    const srtp: SrtpLike[] = [];
+    try {
+      let srtpPair: { outbound: SrtpLike; inbound: SrtpLike } | undefined;
+      if (spec.srtp) {
+        const native = await this.#opts.native();
+        const outbound = native.createSrtp({ suite: spec.srtp.suite, key: spec.srtp.localKey, direction: 'outbound' });
+        srtp.push(outbound);
+        const inbound = native.createSrtp({ suite: spec.srtp.suite, key: spec.srtp.remoteKey, direction: 'inbound' });
+        srtp.push(inbound);
+        srtpPair = { outbound, inbound };
+      }
+      if (spec.localPort) await this.#opts.takeReservation(spec.localPort);
+      const deviceSink = spec.sink.kind === 'device';
+      const stream = await VideoStream.start({
+        localAddress: spec.localAddress,
+        ...(spec.localPort ? { localPort: spec.localPort } : {}),
+        remote: spec.remote,
+        rtcpMux: spec.rtcpMux ?? false,
+        codec: spec.codec,
+        ...(spec.source.kind !== 'none' ? { send: { width: format.width, height: format.height, fps: format.fps, bitrateKbps: format.bitrateKbps } } : {}),
+        direction: directionOf(spec.direction),
+        ...(spec.feedback ? { feedback: spec.feedback } : {}),
+        ...(spec.remoteMaxBitrateKbps !== undefined ? { remoteMaxBitrateKbps: spec.remoteMaxBitrateKbps } : {}),
+        ...(srtpPair ? { srtp: srtpPair } : {}),
+        ...(recorder ? { onEncodedFrame: (f) => recorder.write(f) } : {}),
+        onFrame: (picture) => {
+          recorder?.setSize(picture.width, picture.height);
+          if (deviceSink) this.#toDevice({ video: 'frame', callId: spec.label, width: picture.width, height: picture.height, data: picture.data });
+        },
+        onWarning: (message) => this.#opts.onWarning(streamId, message),
+      });
+      const entry: Entry = {
+        stream,
+        spec,
+        camera: spec.camera ?? true,
+        recorder,
+        srtp,
+        lastCameraMs: -Infinity,
+        last: { at: performance.now(), framesSent: 0, bytesSent: 0, framesDecoded: 0, bytesReceived: 0 },
+      };
+      if (source) {
+        entry.source = source;
+        entry.timer = setInterval(() => this.#pump(entry), 1000 / format.fps);
+      }
+      this.#entries.set(streamId, entry);
+      this.#statsTimer ??= setInterval(() => this.#report(), STATS_MS);
+      return { localPort: stream.localPort, ssrc: stream.ssrc };
+    } catch (err) {
+      source?.close();
+      recorder?.close();
+      for (const s of srtp) s.close();
+      throw err;
+    }
+  }
+
+  /** A file source's next frame, while the camera is on. */
+  #pump(e: Entry): void {
+    if (!e.camera || !e.source) return;
+    const frame = e.source.next();
+    if (!frame) {
+      clearInterval(e.timer);
+      e.timer = undefined;
+      return;
+    }
+    e.stream.pushFrame(frame);
+  }
+
+  setDirection(streamId: string, direction: MediaDirection): void {
+    this.#entry(streamId).stream.setDirection(directionOf(direction));
+  }
+
+  setCamera(streamId: string, on: boolean): void {
+    const e = this.#entry(streamId);
+    if (on && !e.camera) e.stream.sendKeyFrame();
+    e.camera = on;
+  }
+
+  async stop(streamId: string): Promise<void> {
+    const e = this.#entries.get(streamId);
+    if (!e) return;
+    this.#entries.delete(streamId);
+    if (e.timer) clearInterval(e.timer);
+    e.source?.close();
+    await e.stream.stop();
+    e.recorder?.close();
+    for (const s of e.srtp ?? []) s.close();
+    if (e.spec.sink.kind === 'device') this.#toDevice({ video: 'ended', callId: e.spec.label });
+    if (this.#entries.size === 0 && this.#statsTimer) {
+      clearInterval(this.#statsTimer);
+      this.#statsTimer = undefined;
+    }
+  }
+
+  stats(streamId: string): VideoStatsEvent {
+    const e = this.#entry(streamId);
+    return { streamId, codec: e.spec.codec.name, stats: { ...e.stream.stats } };
+  }
+
+  /** The app's device link (the same port as the audio's): camera frames come on it, decoded frames go out. */
+  attachDevice(port: BridgeMessagePort): void {
+    this.#device = port;
+    const onValue = (value: unknown): void => {
+      if (this.#device !== port || value instanceof Int16Array) return;
+      const m = readVideoLinkMessage(value instanceof Object && 'data' in value && !('video' in value) ? (value as { data: unknown }).data : value);
+      if (m?.video === 'camera') this.#camera(m.data, m.width, m.height);
+    };
+    if (typeof port.addEventListener === 'function') port.addEventListener('message', (e) => onValue((e as { data?: unknown }).data));
+    else port.on?.('message', onValue);
+  }
+
+  detachDevice(): void {
+    this.#device = undefined;
+  }
+
+  #camera(data: Uint8Array, width: number, height: number): void {
+    const now = performance.now();
+    for (const e of this.#entries.values()) {
+      if (e.spec.source.kind !== 'device' || !e.camera) continue;
+      // Faster than the format's rate (with a little slack for the camera's own jitter): skipped.
+      if (now - e.lastCameraMs < (1000 / e.spec.format.fps) * 0.8) continue;
+      e.lastCameraMs = now;
+      const settings = e.stream.encoderSettings;
+      if (settings && (settings.width !== width || settings.height !== height)) e.stream.configure({ width, height });
+      if (data.byteLength === i420Bytes(width, height)) e.stream.pushFrame(data, now);
+    }
+  }
+
+  #toDevice(message: VideoLinkMessage): void {
+    const port = this.#device;
+    if (!port) return;
+    try {
+      if ('data' in message) {
+        // The decoder gives a fresh buffer each frame: it moves to the link rather than being copied.
+        const d = message.data;
+        const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer;
+        const data = own ? d : d.slice();
+        port.postMessage({ ...message, data }, [data.buffer as ArrayBuffer]);
+      } else port.postMessage(message);
+    } catch {
+      // The link closed under us: frames go nowhere until another is attached.
+    }
+  }
+
+  #report(): void {
+    const now = performance.now();
+    for (const [streamId, e] of this.#entries) {
+      const s = e.stream.stats;
+      const secs = Math.max(0.001, (now - e.last.at) / 1000);
+      const rates: VideoRates = {};
+      const settings = e.stream.encoderSettings;
+      if (settings && s.framesSent > 0) {
+        rates.sent = { width: settings.width, height: settings.height, fps: round1((s.framesSent - e.last.framesSent) / secs), bitrateKbps: Math.round(((s.bytesSent - e.last.bytesSent) * 8) / secs / 1000) };
+      }
+      if (s.framesDecoded > 0 && s.width !== undefined && s.height !== undefined) {
+        rates.received = { width: s.width, height: s.height, fps: round1((s.framesDecoded - e.last.framesDecoded) / secs), bitrateKbps: Math.round(((s.bytesReceived - e.last.bytesReceived) * 8) / secs / 1000) };
+      }
+      e.last = { at: now, framesSent: s.framesSent, bytesSent: s.bytesSent, framesDecoded: s.framesDecoded, bytesReceived: s.bytesReceived };
+      try {
+        this.#opts.onStats({ streamId, codec: e.spec.codec.name, stats: { ...s }, ...rates });
+      } catch {
+        // The host's sink must not stop the reports.
+      }
+    }
+  }
+
+  #entry(streamId: string): Entry {
+    const e = this.#entries.get(streamId);
+    if (!e) throw new RangeError(`streamId: no video stream ${JSON.stringify(streamId)}`);
+    return e;
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.#entries.keys()].map((id) => this.stop(id).catch(() => undefined)));
+    this.#device = undefined;
+  }
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
