@@ -10,7 +10,7 @@ import { Phone } from './phone/phone.ts';
 import type { AccountConfig, AccountSnapshot, OptionsAnswer } from './contract/api.ts';
 import { completeTarget, domainOf } from './contract/dial-target.ts';
 import { HELP } from './cli/help.ts';
-import { UsageError, accountFrom, directCalls, parseCli, parseCodecs, parsePlay, parseSrtp, phoneOptions, seconds, transferRequests } from './cli/args.ts';
+import { UsageError, accountFrom, directCalls, parseCli, parseCodecs, parsePlay, parseSrtp, parseVideo, phoneOptions, seconds, transferRequests } from './cli/args.ts';
 import { Printer, accountEvent, printCalls, registrationFailure } from './cli/output.ts';
 import { readCommands } from './cli/commands.ts';
 import { placeCall, sleep } from './cli/place-call.ts';
@@ -83,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     const direct = values['direct-calls'] !== undefined ? directCalls(values['direct-calls']) : undefined;
     const transfers = transferRequests(values.transfers);
     const play = parsePlay(values.play);
+    const video = parseVideo(values);
     const duration = seconds('duration', values.duration);
     const delay = seconds('delay', values.delay);
     if (values.dtmf !== undefined && !/^[0-9*#A-Da-d]+$/.test(values.dtmf)) throw new UsageError(`--dtmf wants digits 0-9, *, #, A-D, not '${values.dtmf}'`);
@@ -135,7 +136,9 @@ export async function main(argv: string[]): Promise<number> {
         (to) => {
           // `call URI` on standard input: a call like the first (the engine numbers its record file).
           const record = values.record?.replace('{n}', `out-${++dialled}`);
+          const recordVideo = video?.recordVideo?.replace('{n}', `out-${dialled}`);
           return ready.dial({
+            ...(video ? { video: true, ...(video.videoSource ? { videoSource: video.videoSource } : {}), ...(recordVideo ? { recordVideo } : {}) } : {}),
             to,
             ...(accountId ? { accountId } : {}),
             ...(values.proxy && !accountId ? { proxy: values.proxy } : {}),
@@ -157,6 +160,7 @@ export async function main(argv: string[]): Promise<number> {
         srtp,
         play,
         record: values.record,
+        ...(video ? { video } : {}),
         duration,
         dtmf: values.dtmf,
         dtmfInfo: !!values['dtmf-info'],
@@ -170,6 +174,9 @@ export async function main(argv: string[]): Promise<number> {
         doNotDisturb: !!values.dnd,
         ...(play ? { autoAnswerPlay: play } : {}),
         ...(values.record ? { autoAnswerRecord: values.record } : {}),
+        ...(video
+          ? { autoAnswerVideo: true, ...(video.videoSource ? { autoAnswerVideoSource: video.videoSource } : {}), ...(video.recordVideo ? { autoAnswerRecordVideo: video.recordVideo } : {}) }
+          : {}),
         ...(codecs ? { codecs } : {}),
         ...(srtp ? { srtp } : {}),
       });

@@ -6,7 +6,8 @@
 import { AppelError } from '../contract/errors.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createInterface } from 'node:readline';
-import type { AccountConfig, CallAudioSource, CallCodec, DirectCalls, TransferRequests, SrtpMode } from '../contract/api.ts';
+import type { AccountConfig, CallAudioSource, CallCodec, CallVideoSource, DirectCalls, TransferRequests, SrtpMode } from '../contract/api.ts';
+import { existsSync } from 'node:fs';
 import { portRangeSchema } from '../contract/schemas.ts';
 import { CALL_CODECS, RTP_PORT_LIMITS, TRANSPORTS } from '../contract/values.ts';
 import type { PhoneOptions } from '../phone/phone.ts';
@@ -34,6 +35,9 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   play: { type: 'string' },
   record: { type: 'string' },
+  video: { type: 'boolean' },
+  'video-source': { type: 'string' },
+  'record-video': { type: 'string' },
   codecs: { type: 'string' },
   srtp: { type: 'string' },
   duration: { type: 'string' },
@@ -198,4 +202,22 @@ export function parsePlay(value: string | undefined): CallAudioSource | undefine
   const tone = /^tone:(\d+(?:\.\d+)?)(?:\+(\d+(?:\.\d+)?))?$/.exec(value);
   if (tone) return { tone: tone[2] ? [Number(tone[1]), Number(tone[2])] : [Number(tone[1])] };
   return { wav: value };
+}
+
+/**
+ * `--video`, `--video-source testsrc|FILE.y4m`, `--record-video FILE`: a video call (either of the
+ * last two implies `--video`). Without a source, the call receives video and sends none.
+ */
+export function parseVideo(values: Values): { videoSource?: CallVideoSource; recordVideo?: string } | undefined {
+  const source = values['video-source'];
+  const record = values['record-video'];
+  if (!values.video && source === undefined && record === undefined) return undefined;
+  let videoSource: CallVideoSource | undefined;
+  if (source === 'testsrc') videoSource = 'testsrc';
+  else if (source !== undefined) {
+    if (!/\.y4m$/i.test(source)) throw new UsageError(`--video-source wants testsrc or a .y4m file, not '${source}' (convert one: ffmpeg -i IN -pix_fmt yuv420p OUT.y4m)`);
+    if (!existsSync(source)) throw new UsageError(`--video-source: no file '${source}'`);
+    videoSource = { y4m: source };
+  }
+  return { ...(videoSource ? { videoSource } : {}), ...(record ? { recordVideo: record } : {}) };
 }

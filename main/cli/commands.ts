@@ -103,12 +103,19 @@ export function readCommands(
         case 'codecs':
           await phone.changeCodecs({ callId, codecs: parseCodecs(arg) ?? [] });
           return;
+        case 'video':
+        case 'camera': {
+          if (arg !== 'on' && arg !== 'off') throw new Error(`${verb} wants on or off`);
+          if (verb === 'video') await phone.setVideo({ callId, on: arg === 'on' });
+          else await phone.setCamera({ callId, on: arg === 'on' });
+          return;
+        }
         case 'message':
           await message(call.peer.uri, arg);
           return;
         default:
           throw new Error(
-            `unknown command '${verb}' (hold, resume, hangup, answer, decline, dtmf, codecs, message, transfer, call, swap, attended-transfer, merge, split, accept-transfer, decline-transfer)`,
+            `unknown command '${verb}' (hold, resume, hangup, answer, decline, dtmf, codecs, video on|off, camera on|off, message, transfer, call, swap, attended-transfer, merge, split, accept-transfer, decline-transfer)`,
           );
       }
     };

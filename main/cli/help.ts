@@ -47,6 +47,12 @@ Call options (call, listen):
                        (default: silence)
   --record FILE        write what is heard to this WAV file (mono, 16 kHz); in listen, {n} in
                        the name is replaced by the call's number
+  --video              a video call (VP8, else H.264): call offers video; listen answers with it
+  --video-source SRC   the video we send: testsrc (colour bars and a moving square) or a .y4m
+                       file (looped); without it the call receives video and sends none
+  --record-video FILE  write the video received, as it came: IVF for VP8, Annex B for H.264
+                       (ffprobe and ffplay read both); {n} as for --record. Either of these two
+                       implies --video
   --codecs LIST        codecs in order of preference (default opus,g722,pcmu,pcma,g729,gsm)
   --srtp MODE          off, optional or mandatory SDES-SRTP (default: off for call, mandatory
                        when it goes over TLS or to a sips: URI; optional for listen)
@@ -70,7 +76,8 @@ Call options (call, listen):
 
   While call or listen runs, lines on standard input act on the current call (the latest one,
   or the one 'swap' or 'call' moved to): hold, resume, hangup, answer, decline [486|603],
-  dtmf DIGITS, codecs LIST, message TEXT (to its peer), and
+  dtmf DIGITS, codecs LIST, video on|off (add or remove video by re-INVITE), camera on|off
+  (send our video or not; nothing is renegotiated), message TEXT (to its peer), and
     transfer URI        blind transfer (RFC 5589 §6): the call is held, its peer REFERred to URI
     call URI            a second call (the current one is put on hold first); it records to
                         the --record name with -2 (then -3…) before the extension
@@ -91,7 +98,8 @@ Run options:
   -h, --help           this text
 
 Call events (--json): calling, redirected, ringing, early-media, answered (codec, srtp), held,
-resumed, dtmf, message, stats (each second), latched (where RTP now goes, learned from what
+resumed, video (codec, sending, receiving), video-offered, dtmf, message, stats (each second;
+with video: frame rate, size and bit rate each way, key frames asked and received, NACKs), latched (where RTP now goes, learned from what
 arrived), ended (reason in words, status, duration), transfer (progress: trying, ringing),
 transferred (to, outcome, reason), conference (members, state); and incoming, for listen. Exit status of call: 0 when the call was answered and ended normally, else 1
 with the reason on one line ("sip:bob@lab.test is busy (486 Busy Here)").

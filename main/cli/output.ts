@@ -117,6 +117,13 @@ export function printCalls(p: Printer, phone: Phone): void {
     if ((s.state === 'connected' || s.state === 'held') && !answered) {
       p.event('answered', { callId: s.id, sipCallId: s.sipCallId, peer: s.peer.uri, codec: s.codec, srtp: s.srtp }, `in call with ${s.peer.uri} (${s.codec}${s.srtp ? ', SRTP' : ''})`);
     }
+    const v = s.video;
+    const was = before?.video;
+    if (v && (was ? v.active !== was.active || v.codec !== was.codec || v.sending !== was.sending || v.receiving !== was.receiving : v.active)) {
+      const what = v.active ? `video ${v.codec} (${v.sending && v.receiving ? 'both ways' : v.sending ? 'sending only' : v.receiving ? 'receiving only' : 'paused'})` : 'no video';
+      p.event('video', { callId: s.id, active: v.active, codec: v.codec, sending: v.sending, receiving: v.receiving, camera: v.camera }, what);
+    }
+    if (s.direction === 'incoming' && s.state === 'ringing' && v?.offered && !was) p.event('video-offered', { callId: s.id }, 'the call offers video');
     if (s.state === 'held' && (before?.state !== 'held' || before.heldBy !== s.heldBy)) p.event('held', { callId: s.id, by: s.heldBy }, heldWords(s.heldBy));
     if (s.state === 'connected' && before?.state === 'held') p.event('resumed', { callId: s.id }, 'resumed');
     if (s.state === 'ended') {

@@ -2,7 +2,7 @@
  * `call`: dial, wait for the answer, send DTMF once media flows, stay --duration, hang up; and the
  * exit status that says how it went (0 answered and ended normally, else 1 with the reason).
  */
-import type { CallAudioSource, CallCodec, CallSnapshot, SrtpMode } from '../contract/api.ts';
+import type { CallAudioSource, CallCodec, CallSnapshot, CallVideoSource, SrtpMode } from '../contract/api.ts';
 import type { Phone } from '../phone/phone.ts';
 import { callOutcomeLine, type Printer } from './output.ts';
 
@@ -61,6 +61,8 @@ export interface CallArgs {
   srtp?: SrtpMode;
   play?: CallAudioSource;
   record?: string;
+  /** A video call: what it sends and where it records (cli/args.ts parseVideo). */
+  video?: { videoSource?: CallVideoSource; recordVideo?: string };
   duration?: number;
   dtmf?: string;
   dtmfInfo: boolean;
@@ -76,6 +78,7 @@ export async function placeCall(phone: Phone, printer: Printer, signal: AbortSig
     ...(a.srtp ? { srtp: a.srtp } : {}),
     ...(a.play ? { play: a.play } : {}),
     ...(a.record ? { record: a.record } : {}),
+    ...(a.video ? { video: true, ...a.video } : {}),
     ...(a.dtmfInfo ? { dtmf: 'info' as const } : {}),
   });
   const id = started.id;

@@ -179,6 +179,14 @@ export class Phone extends PhoneEvents {
     return this.calls.sendDtmf(req);
   }
 
+  setVideo(req: { callId: string; on: boolean }): Promise<CallSnapshot> {
+    return this.calls.setVideo(req);
+  }
+
+  setCamera(req: { callId: string; on: boolean }): Promise<CallSnapshot> {
+    return this.calls.setCamera(req);
+  }
+
   changeCodecs(req: { callId: string; codecs: CallCodec[] }): Promise<CallSnapshot> {
     return this.calls.changeCodecs(req);
   }

@@ -63,6 +63,11 @@ export interface BaresipOptions {
   rtpPorts?: [number, number];
   /** For TLS: CA file to check the registrar's certificate with (must exist or baresip exits). */
   caFile?: string;
+  /**
+   * Video (PEERS.md "Video peers"): VP8, baresip's moving test pattern as the camera
+   * (`fakevideo`), a display that shows nothing, and `snapshot_recv PATH` to save what it receives.
+   */
+  video?: boolean;
   /** Extra `config` lines, for what the options above do not cover. */
   extraConfig?: string[];
   /** How long `start()` may take, default 10 s. */
@@ -150,6 +155,7 @@ export class Baresip {
     const [rtpMin, rtpMax] = o.rtpPorts ?? [20000, 29999];
     const modules = ['g711', 'opus', 'g722', 'gsm', 'aufile', 'aubridge'];
     if (o.record) modules.push('sndfile');
+    if (o.video) modules.push('vp8', 'fakevideo', 'snapshot');
     if (o.srtp === 'dtls_srtp') modules.push('dtls_srtp');
     else if (o.srtp) modules.push('srtp');
     const lines = [
@@ -175,6 +181,7 @@ export class Baresip {
       'statmode_default off',
       'menu_bell no',
       `snd_path ${this.recDir}`,
+      ...(o.video ? ['video_source fakevideo,nil', 'video_display fakevideo,nil', 'video_size 640x480', 'video_fps 25', 'video_bitrate 800000'] : []),
       ...(o.extraConfig ?? []),
     ];
     return lines.join('\n') + '\n';
