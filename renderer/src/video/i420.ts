@@ -16,35 +16,83 @@ export interface FrameLike {
 }
 
 /**
- * The frame in I420 at `width` × `height` (even), copied once; undefined when the frame has
- * another size or a format we do not read (then scale it: CanvasScaler).
+ * The frame in I420 at `width` × `height` (even): copied once into the buffer that travels when it
+ * has that size already (I420 as it is; NV12 with its chroma planes split; RGB converted), else
+ * copied at its own size and scaled into it (`scaleI420`: a camera that cannot give the size
+ * asked for, whose frames Chrome crops to the aspect but leaves unscaled). Undefined for a format
+ * we do not read or an odd size (then CanvasScaler draws it).
  */
 export async function frameToI420(frame: FrameLike, width: number, height: number): Promise<Uint8Array | undefined> {
   const rect = frame.visibleRect;
-  if (!rect || rect.width !== width || rect.height !== height) return undefined;
-  const luma = width * height;
+  if (!rect || rect.width % 2 !== 0 || rect.height % 2 !== 0 || rect.width < 2 || rect.height < 2) return undefined;
+  const exact = rect.width === width && rect.height === height;
   const out = new Uint8Array(i420Bytes(width, height));
+  const own = exact ? out : new Uint8Array(i420Bytes(rect.width, rect.height));
+  if (!(await copyI420(frame, own, rect.width, rect.height))) return undefined;
+  if (!exact) scaleI420(own, rect.width, rect.height, out, width, height);
+  return out;
+}
+
+/** The frame's visible picture into `out` as I420 of its own size `w` × `h`; false for a format we do not read. */
+async function copyI420(frame: FrameLike, out: Uint8Array, w: number, h: number): Promise<boolean> {
+  const luma = w * h;
   switch (frame.format) {
     case 'I420':
-      await frame.copyTo(out, { layout: [{ offset: 0, stride: width }, { offset: luma, stride: width / 2 }, { offset: luma + luma / 4, stride: width / 2 }] });
-      return out;
-    case 'NV12': {
+      await frame.copyTo(out, { layout: [{ offset: 0, stride: w }, { offset: luma, stride: w / 2 }, { offset: luma + luma / 4, stride: w / 2 }] });
+      return true;
+    case 'NV12':
       // Y where it belongs; the interleaved UV plane over the U and V planes' place, then split.
-      await frame.copyTo(out, { layout: [{ offset: 0, stride: width }, { offset: luma, stride: width }] });
+      await frame.copyTo(out, { layout: [{ offset: 0, stride: w }, { offset: luma, stride: w }] });
       splitChroma(out, luma);
-      return out;
-    }
+      return true;
     case 'RGBA':
     case 'RGBX':
     case 'BGRA':
     case 'BGRX': {
       const rgba = new Uint8Array(luma * 4);
-      await frame.copyTo(rgba, { layout: [{ offset: 0, stride: width * 4 }] });
-      rgbaToI420(rgba, width, height, frame.format.startsWith('B'), out);
-      return out;
+      await frame.copyTo(rgba, { layout: [{ offset: 0, stride: w * 4 }] });
+      rgbaToI420(rgba, w, h, frame.format.startsWith('B'), out);
+      return true;
     }
     default:
-      return undefined;
+      return false;
+  }
+}
+
+/**
+ * An I420 picture `sw` × `sh` scaled into `dw` × `dh`, centre-cropped to the new aspect (nothing
+ * stretched): bilinear, plane by plane.
+ */
+export function scaleI420(src: Uint8Array, sw: number, sh: number, dst: Uint8Array, dw: number, dh: number): void {
+  const crop = coverCrop(sw, sh, dw, dh);
+  const planes = [
+    { s: 0, w: sw, h: sh, d: 0, dw, dh, k: 1 },
+    { s: sw * sh, w: sw / 2, h: sh / 2, d: dw * dh, dw: dw / 2, dh: dh / 2, k: 2 },
+    { s: sw * sh + (sw * sh) / 4, w: sw / 2, h: sh / 2, d: dw * dh + (dw * dh) / 4, dw: dw / 2, dh: dh / 2, k: 2 },
+  ];
+  for (const p of planes) {
+    const x0 = crop.sx / p.k;
+    const y0 = crop.sy / p.k;
+    const fx = crop.sw / p.k / p.dw;
+    const fy = crop.sh / p.k / p.dh;
+    for (let y = 0; y < p.dh; y++) {
+      const sy = Math.min(p.h - 1, Math.max(0, y0 + (y + 0.5) * fy - 0.5));
+      const r0 = Math.floor(sy);
+      const r1 = Math.min(p.h - 1, r0 + 1);
+      const wy = sy - r0;
+      const row0 = p.s + r0 * p.w;
+      const row1 = p.s + r1 * p.w;
+      const out = p.d + y * p.dw;
+      for (let x = 0; x < p.dw; x++) {
+        const sx = Math.min(p.w - 1, Math.max(0, x0 + (x + 0.5) * fx - 0.5));
+        const c0 = Math.floor(sx);
+        const c1 = Math.min(p.w - 1, c0 + 1);
+        const wx = sx - c0;
+        const top = src[row0 + c0] + (src[row0 + c1] - src[row0 + c0]) * wx;
+        const bottom = src[row1 + c0] + (src[row1 + c1] - src[row1 + c0]) * wx;
+        dst[out + x] = Math.round(top + (bottom - top) * wy);
+      }
+    }
   }
 }
 
