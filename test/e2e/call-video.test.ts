@@ -138,8 +138,13 @@ describe('a video call through the page (fake camera → baresip, baresip → th
     expect(lab.problems).toEqual([]);
   });
 
-  it('an incoming video call says so and is answered with video, or with audio only', async () => {
+  it('an incoming video call says so and is answered with video (480p, scaled from what the camera gives), or with audio only', async () => {
     const bob = lab.bob;
+    // Back to the default 480p: Chrome hands its frames over unscaled (1272 × 720), the page scales them.
+    await page.evaluate(async () => {
+      const appel = (globalThis as unknown as { appel: { invoke: (c: string, r: unknown) => Promise<unknown> } }).appel;
+      await appel.invoke('settings:set', { video: { resolution: '480p' } });
+    });
     for (const withVideo of [true, false]) {
       const since = bob.eventCount;
       await bob.dial('sip:alice@lab.test');
@@ -150,6 +155,7 @@ describe('a video call through the page (fake camera → baresip, baresip → th
       await expect.poll(() => lab.callState(), UI_WAIT).toMatch(/^Connected · \d:\d\d$/);
       if (withVideo) {
         await expect.poll(async () => (await remoteVideo()).frames, UI_WAIT).toBeGreaterThan(10);
+        await expect.poll(async () => (await lastSent()).width ?? 0, UI_WAIT).toBe(848);
       } else {
         // As an audio call looks: no video on the screen, the avatar and the meters instead.
         await page.getByTestId('speaker-level').waitFor(UI_WAIT);
