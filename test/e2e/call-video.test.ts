@@ -99,6 +99,11 @@ describe('a video call through the page (fake camera → baresip, baresip → th
 
   it("calls a contact with video: baresip's picture is drawn, ours reaches baresip; camera off stops our frames", async () => {
     const bob = lab.bob;
+    // 360p, as the first test chose in Settings (said again so that this test stands alone).
+    await page.evaluate(async () => {
+      const appel = (globalThis as unknown as { appel: { invoke: (c: string, r: unknown) => Promise<unknown> } }).appel;
+      await appel.invoke('settings:set', { video: { resolution: '360p' } });
+    });
     const detail = await lab.addContact('Bob Baresip', bob.aor);
     const since = bob.eventCount;
     await detail.getByRole('button', { name: 'Video call bob@lab.test' }).click();
@@ -112,6 +117,23 @@ describe('a video call through the page (fake camera → baresip, baresip → th
     expect(shown.width).toBe(640);
     expect(shown.spread).toBeGreaterThan(100);
     await page.getByTestId('call-self-view').locator('video').waitFor({ state: 'visible', ...UI_WAIT });
+
+    // The self-view moves with the mouse (dragged to the top left), and full screen comes and goes.
+    const self = page.getByTestId('call-self-view');
+    const room = (await page.getByTestId('call-video').locator('.call-video-stage__room').boundingBox())!;
+    const from = (await self.boundingBox())!;
+    expect(from.x + from.width).toBeGreaterThan(room.x + room.width - 5);
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(room.x + 10, room.y + 10, { steps: 5 });
+    await page.mouse.up();
+    const to = (await self.boundingBox())!;
+    expect(Math.abs(to.x - room.x)).toBeLessThan(3);
+    expect(Math.abs(to.y - room.y)).toBeLessThan(3);
+    await page.getByTestId('call-full-screen').click();
+    await page.waitForFunction(() => document.fullscreenElement?.getAttribute('data-testid') === 'call-video', undefined, UI_WAIT);
+    await page.getByRole('button', { name: 'Leave full screen' }).click();
+    await page.waitForFunction(() => document.fullscreenElement === null, undefined, UI_WAIT);
 
     // Our camera, at Settings' 360p, is sent and baresip sees a picture. (Rates are the
     // benchmarks' business: on a loaded machine a frame a second still says the path works.)
