@@ -110,7 +110,7 @@ export function splitChroma(buf: Uint8Array, offset: number): void {
  * RGBA (or BGRA when `bgr`) to I420 with the BT.601 studio-swing matrix (what VP8 and H.264
  * decoders assume without other signalling); chroma is the mean of each 2 × 2 block.
  */
-export function rgbaToI420(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, bgr: boolean, out = new Uint8Array(i420Bytes(width, height))): Uint8Array {
+export function rgbaToI420(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, bgr: boolean, out: Uint8Array = new Uint8Array(i420Bytes(width, height))): Uint8Array {
   const r0 = bgr ? 2 : 0;
   const b0 = bgr ? 0 : 2;
   const luma = width * height;

@@ -7,7 +7,10 @@ import type { CameraCaptureDeps, CameraFrame } from '../../../../renderer/src/vi
 export class FakeVideoTrack {
   readonly kind = 'video';
   readyState: 'live' | 'ended' = 'live';
-  constructor(readonly deviceId: string) {}
+  readonly deviceId: string;
+  constructor(deviceId: string) {
+    this.deviceId = deviceId;
+  }
   stop(): void {
     this.readyState = 'ended';
   }

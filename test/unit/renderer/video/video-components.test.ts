@@ -137,7 +137,7 @@ describe('video call buttons', () => {
   });
 
   it("a contact's video button places a video call to its first address", async () => {
-    const bob: ContactSnapshot = { id: 'b1', displayName: 'Bob', favourite: false, addresses: [{ uri: 'sip:bob@lab.test', label: 'work' }], createdAt: 1, updatedAt: 1 };
+    const bob: ContactSnapshot = { id: 'b1', displayName: 'Bob', favourite: false, notes: '', addresses: [{ uri: 'sip:bob@lab.test', label: 'work' }], createdAt: 1, updatedAt: 1 };
     const { wrapper } = await mountWith(ContactsView, { route: '/contacts', initialState: { contacts: { contacts: [bob] } } });
     useAccountsStore();
     await wrapper.get('[data-testid="contact-video-call"]').trigger('click');
