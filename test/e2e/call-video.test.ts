@@ -106,7 +106,7 @@ describe('a video call through the page (fake camera → baresip, baresip → th
     });
     const detail = await lab.addContact('Bob Baresip', bob.aor);
     const since = bob.eventCount;
-    await detail.getByRole('button', { name: 'Video call bob@lab.test' }).click();
+    await detail.getByRole('button', { name: 'Video call to bob@lab.test' }).click();
     await expect.poll(() => lab.callState(), UI_WAIT).toMatch(/^Connected · \d:\d\d$/);
     await bob.waitFor('CALL_ESTABLISHED', 10_000, since);
 

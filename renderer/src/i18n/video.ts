@@ -4,7 +4,7 @@
  */
 export const videoEn = {
   call: 'Video call',
-  callTo: 'Video call {name}',
+  callTo: 'Video call to {name}',
   incoming: 'Incoming video call',
   incomingFrom: 'Incoming video call from {name}',
   answerVideo: 'Answer with video',
