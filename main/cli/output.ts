@@ -100,9 +100,10 @@ function heldWords(by: CallSnapshot['heldBy']): string {
 /** Turns the engine's call snapshots into the CLI's events: what changed, in words or JSON. */
 export function printCalls(p: Printer, phone: Phone): void {
   const previous = new Map<string, CallSnapshot>();
-  phone.on('call:incoming', (s) =>
-    p.event('incoming', { callId: s.id, sipCallId: s.sipCallId, from: s.peer.uri, displayName: s.peer.displayName }, `incoming call from ${s.peer.displayName ? `"${s.peer.displayName}" ` : ''}${s.peer.uri}`),
-  );
+  phone.on('call:incoming', (s) => {
+    p.event('incoming', { callId: s.id, sipCallId: s.sipCallId, from: s.peer.uri, displayName: s.peer.displayName }, `incoming call from ${s.peer.displayName ? `"${s.peer.displayName}" ` : ''}${s.peer.uri}`);
+    if (s.video?.offered) p.event('video-offered', { callId: s.id }, 'the call offers video');
+  });
   phone.on('call:state', (s) => {
     const before = previous.get(s.id);
     previous.set(s.id, s);
@@ -123,7 +124,6 @@ export function printCalls(p: Printer, phone: Phone): void {
       const what = v.active ? `video ${v.codec} (${v.sending && v.receiving ? 'both ways' : v.sending ? 'sending only' : v.receiving ? 'receiving only' : 'paused'})` : 'no video';
       p.event('video', { callId: s.id, active: v.active, codec: v.codec, sending: v.sending, receiving: v.receiving, camera: v.camera }, what);
     }
-    if (s.direction === 'incoming' && s.state === 'ringing' && v?.offered && !was) p.event('video-offered', { callId: s.id }, 'the call offers video');
     if (s.state === 'held' && (before?.state !== 'held' || before.heldBy !== s.heldBy)) p.event('held', { callId: s.id, by: s.heldBy }, heldWords(s.heldBy));
     if (s.state === 'connected' && before?.state === 'held') p.event('resumed', { callId: s.id }, 'resumed');
     if (s.state === 'ended') {

@@ -299,6 +299,12 @@ export class JitterBuffer {
     return this.#entries.length;
   }
 
+  /** The RTP timestamp being played now (undefined: not playing). */
+  get playingTimestamp(): number | undefined {
+    if (this.#state !== 'playing') return undefined;
+    return (this.#lastRawTs + (this.#playoutTs - this.#lastExt)) >>> 0;
+  }
+
   /** Gives the next frame to play at `nowMs` (call once per frame, on the playout clock). */
   pop(nowMs: number): JitterBufferFrame {
     if (this.#state === 'empty') return { kind: 'silence' };

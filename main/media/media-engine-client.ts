@@ -205,7 +205,7 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
     return this.request({ type: 'create-video', streamId, spec });
   }
 
-  stopVideo(streamId: string): Promise<null> {
+  stopVideo(streamId: string): Promise<MediaResponses['stop-video']> {
     return this.request({ type: 'stop-video', streamId });
   }
 

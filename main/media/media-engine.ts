@@ -281,8 +281,7 @@ export class MediaEngine {
       case 'create-video':
         return this.#createVideo(r.streamId, r.spec);
       case 'stop-video':
-        if (this.#video) await (await this.#video).stop(r.streamId);
-        return null;
+        return this.#video ? (await this.#video).stop(r.streamId) : null;
       case 'video-direction':
         (await this.#videoOf(r.streamId)).setDirection(r.streamId, r.direction);
         return null;
@@ -382,6 +381,7 @@ export class MediaEngine {
     this.#video ??= import('./video/video-engine.ts').then(({ VideoEngine }) => {
       const video = new VideoEngine({
         native: () => this.#getNative(),
+        audioPlayout: (id) => this.#streams.get(id)?.stream.playoutSenderTime(),
         takeReservation: async (port) => {
           const held = this.#reserved.get(port);
           if (!held) return;

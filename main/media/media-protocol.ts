@@ -131,7 +131,8 @@ export interface MediaResponses {
   'end-conference': null;
   'get-stats': MediaStreamStats;
   'create-video': { streamId: string; localPort: number; ssrc: number };
-  'stop-video': null;
+  /** The sequence number the stream's next packet would have had (null: no such stream). */
+  'stop-video': { nextSeq: number } | null;
   'video-direction': null;
   'video-camera': null;
   'get-video-stats': VideoStatsEvent;

@@ -437,6 +437,11 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   // ---- statistics -----------------------------------------------------------------------------
 
   /** A snapshot of the stream's figures (also emitted as `stats` every second). */
+  /** The sender's wall-clock time (ms) of the audio playing now (rtp-receiver.ts), for lip sync. */
+  playoutSenderTime(): number | undefined {
+    return this.#receiver?.playoutSenderTime();
+  }
+
   stats(): MediaStreamStats {
     const rx = this.#receiver?.figures() ?? NO_RECEPTION;
     const rttMs = this.#rtcp?.rttMs;

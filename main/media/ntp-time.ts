@@ -16,6 +16,11 @@ export const NtpTime = {
     return { seconds: (whole + NTP_UNIX_OFFSET) >>> 0, fraction: Math.min(fraction, TWO_32 - 1) >>> 0 };
   },
 
+  /** Back to wall-clock milliseconds since the Unix epoch. */
+  toUnixMs(ntp: NtpTimestamp): number {
+    return (ntp.seconds - NTP_UNIX_OFFSET) * 1000 + (ntp.fraction / TWO_32) * 1000;
+  },
+
   /** The middle 32 bits (§6.4.1 LSR): low 16 bits of the seconds, high 16 bits of the fraction. */
   compact(ntp: NtpTimestamp): number {
     return (((ntp.seconds & 0xffff) << 16) | (ntp.fraction >>> 16)) >>> 0;

@@ -134,6 +134,17 @@ export class RtpReceiverStats {
   }
 
   /** Records an SR from this source, for LSR/DLSR in our next report (§6.4.1). */
+  /**
+   * The sender's wall-clock time (ms since the Unix epoch) of the media at RTP timestamp `ts`,
+   * from its last sender report's NTP ↔ RTP pair (RFC 3550 §6.4.1): what lines up two streams of
+   * one sender (lip sync). Undefined before any SR.
+   */
+  senderTimeOf(ts: number): number | undefined {
+    const sr = this.#lastSr;
+    if (!sr) return undefined;
+    return NtpTime.toUnixMs(sr.ntp) + (((ts - sr.rtpTimestamp) | 0) / this.clockRate) * 1000;
+  }
+
   onSenderReport(ntp: NtpTimestamp, rtpTimestamp: number, arrivalMs: number): void {
     this.#lastSr = { compact: NtpTime.compact(ntp), arrivalMs, ntp, rtpTimestamp };
   }

@@ -146,6 +146,20 @@ export class RtpReceiver {
     );
   }
 
+  /**
+   * The sender's wall-clock time (ms) of the audio going to the sink now: the jitter buffer's
+   * playout position, less what waits decoded before it, mapped through the last SR (RFC 3550
+   * §6.4.1). Undefined before an SR or while nothing plays. Lip sync lines video up with it.
+   */
+  playoutSenderTime(): number | undefined {
+    const ts = this.#jb.playingTimestamp;
+    if (ts === undefined || !this.#rxStats) return undefined;
+    const at = this.#rxStats.senderTimeOf(ts);
+    if (at === undefined) return undefined;
+    const codec = this.#codec;
+    return at - ((this.#outFifo.length + codec.frameSamples) * 1000) / codec.sampleRate;
+  }
+
   /** One frame for the sink, at the codec's rate. */
   playout(dueMs: number): Int16Array {
     const codec = this.#codec;

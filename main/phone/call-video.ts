@@ -8,8 +8,9 @@
  * The camera (`call:camera`) is ours to switch at any time and renegotiates nothing: off, the
  * stream stays and sends no frame. A hold makes the m-line inactive (sdp/re-offer.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { CallVideo, CallVideoStats } from '../contract/api.ts';
-import { VIDEO_CODECS, VIDEO_FORMATS, DEFAULT_VIDEO_RESOLUTION, type VideoResolution } from '../contract/video.ts';
+import { VIDEO_CODECS, VIDEO_FORMATS, VIDEO_RESOLUTIONS, DEFAULT_VIDEO_RESOLUTION, type VideoResolution } from '../contract/video.ts';
 import { generateSrtpKey, type LocalVideo, type NegotiatedVideo, type SrtpSuite } from '../sdp/index.ts';
 import type { VideoSinkSpec, VideoSourceSpec, VideoSpec, VideoStatsEvent } from '../media/index.ts';
 import type { MediaHost } from './media-host.ts';
@@ -32,6 +33,8 @@ export interface CallVideoSessionOptions {
   /** The app's camera and screen (the device link) rather than files. */
   localVideo: boolean;
   options: CallVideoOptions;
+  /** The call's audio stream in the engine, which the video keeps in step with (lip sync). */
+  audioStreamId: () => string | undefined;
   /** The video's state changed (for the call's snapshot). */
   changed: () => void;
   warn: (message: string) => void;
@@ -59,12 +62,17 @@ export class CallVideoSession {
   #reserved = false;
   #codecs: Array<'vp8' | 'h264'> = [];
   readonly #keys: Partial<Record<SrtpSuite, Uint8Array>> = {};
+  /** Our video SSRC for the whole call, and where its sequence numbers go on after a stream stops (RFC 3550 §5.1). */
+  readonly #ssrc = randomBytes(4).readUInt32BE(0);
+  #nextSeq = randomBytes(2).readUInt16BE(0) & 0x7fff;
   #negotiated: NegotiatedVideo | undefined;
   #streamId: string | undefined;
   #streamKey: string | undefined;
   #stats: CallVideoStats | undefined;
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
+  /** The call has had (or been offered) video: its snapshot says so from then on, active or not. */
+  #seen = false;
   /** The other side's offer had video (an incoming call's, or a re-offer's). */
   offered = false;
 
@@ -98,8 +106,17 @@ export class CallVideoSession {
     return this.#localVideo || this.#options.source !== undefined;
   }
 
-  get #format() {
-    return VIDEO_FORMATS[this.#options.resolution ?? DEFAULT_VIDEO_RESOLUTION];
+  /**
+   * What we send: the chosen resolution, or the largest below it that the other side's max-fs
+   * takes (RFC 7741 §6.1), at no more frames per second than its max-fr.
+   */
+  #format(n: NegotiatedVideo): (typeof VIDEO_FORMATS)[VideoResolution] {
+    const wanted = this.#options.resolution ?? DEFAULT_VIDEO_RESOLUTION;
+    const order = VIDEO_RESOLUTIONS.slice(0, VIDEO_RESOLUTIONS.indexOf(wanted) + 1).reverse();
+    const mbs = (f: { width: number; height: number }) => Math.ceil(f.width / 16) * Math.ceil(f.height / 16);
+    const fits = order.find((r) => n.maxFs === undefined || mbs(VIDEO_FORMATS[r]) <= n.maxFs) ?? VIDEO_RESOLUTIONS[0];
+    const f = VIDEO_FORMATS[fits];
+    return n.maxFr !== undefined && n.maxFr < f.fps ? { ...f, fps: Math.max(1, Math.floor(n.maxFr)) } : f;
   }
 
   /**
@@ -160,7 +177,8 @@ export class CallVideoSession {
         const old = this.#streamId;
         this.#streamId = undefined;
         media.forget(old);
-        await media.client().stopVideo(old).catch(() => undefined);
+        const stopped = await media.client().stopVideo(old).catch(() => null);
+        if (stopped) this.#nextSeq = stopped.nextSeq;
       }
       if (!n) {
         this.#stats = undefined;
@@ -204,11 +222,14 @@ export class CallVideoSession {
       feedback: n.feedback,
       ...(n.remoteMaxBitrateKbps !== undefined ? { remoteMaxBitrateKbps: n.remoteMaxBitrateKbps } : {}),
       direction: n.direction,
-      format: this.#format,
+      format: this.#format(n),
       source,
       sink,
       camera: this.#camera,
       label: this.#o.callId,
+      ...(this.#o.audioStreamId() ? { syncAudio: this.#o.audioStreamId() } : {}),
+      ssrc: this.#ssrc,
+      firstSeq: this.#nextSeq,
       ...(n.srtp ? { srtp: n.srtp } : {}),
     };
   }
@@ -244,7 +265,8 @@ export class CallVideoSession {
 
   /** For the call's snapshot: undefined when the call never had or was offered video. */
   snapshot(): CallVideo | undefined {
-    if (!this.offered && !this.#wanted && !this.#negotiated) return undefined;
+    this.#seen ||= this.offered || this.#wanted || this.#negotiated !== undefined;
+    if (!this.#seen) return undefined;
     const n = this.active ? this.#negotiated : undefined;
     return {
       offered: this.offered,

@@ -117,6 +117,7 @@ export class Call {
       // The app's camera and screen, unless the call was given files to send and record.
       localVideo: env.localAudio && init.media.video?.source === undefined && init.media.video?.record === undefined,
       options: init.media.video ?? {},
+      audioStreamId: () => this.#media.currentStreamId,
       changed: () => this.#videoChanged(),
       warn: (message) => env.publish('media:warning', { callId: this.id, message }),
     });
@@ -417,10 +418,15 @@ export class Call {
       this.#snapshot.srtp = n.srtp !== undefined;
       this.#snapshot.telephoneEvent = n.telephoneEvent !== undefined;
     }
-    // Video that cannot start leaves the call as it is, with its audio: said, not fatal.
+    // Video follows the audio (it lines up with the audio stream, lip sync); one that cannot
+    // start leaves the call as it is, with its audio: said, not fatal.
     const video = this.#sdp.video;
-    void this.#video.apply(video).catch((err: unknown) => this.#env.publish('media:warning', { callId: this.id, message: `the video could not start: ${(err as Error).message}` }));
-    return this.#media.apply(n);
+    const audio = this.#media.apply(n);
+    void audio
+      .catch(() => undefined)
+      .then(() => this.#video.apply(video))
+      .catch((err: unknown) => this.#env.publish('media:warning', { callId: this.id, message: `the video could not start: ${(err as Error).message}` }));
+    return audio;
   }
 
   /** Video from now on, when the engine has it; a failure is said and the call goes on without. */

@@ -15,7 +15,6 @@ import { fmtpOf, meaningsOf, pickTelephoneEvent, rtpmapFor } from './payload-for
 import { MAX_MEDIA_LINES, protoKind, ptimeProblem } from './received-limits.ts';
 import { emptyMedia, mediaConnection, mediaDirection } from './session-description.ts';
 import type { CryptoAttribute, MediaDescription } from './session-description.ts';
-import { decodeSrtpKey, isSrtpSuite } from './srtp-key.ts';
 import type { SrtpSuite } from './srtp-key.ts';
 import { answerVideo } from './video-media.ts';
 import type { NegotiatedVideo } from './video-media.ts';

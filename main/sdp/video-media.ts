@@ -27,6 +27,9 @@ export type VideoCodec = 'vp8' | 'h264';
 
 /** Our H.264 level: 3.1 (level_idc 31 = 0x1f), 720p30 (RFC 6184 §8.1, H.264 table A-1). */
 export const H264_PROFILE_LEVEL_ID = '42e01f';
+/** The largest picture we take, in 16×16 macroblocks (1280×720), and frames per second. */
+const MAX_FS = 3600;
+const MAX_FR = 30;
 /** The feedback we send and answer to. */
 const FEEDBACK = ['nack', 'nack pli', 'ccm fir'] as const;
 type FeedbackValue = (typeof FEEDBACK)[number];
@@ -58,6 +61,9 @@ export interface NegotiatedVideo {
   profileLevelId?: string;
   /** What the other side asked for with a=rtcp-fb for this payload type (or `*`). */
   feedback: { nack: boolean; pli: boolean; fir: boolean };
+  /** The largest picture (macroblocks) and frame rate the other side takes (fmtp max-fs, max-fr); undefined: not said. */
+  maxFs?: number;
+  maxFr?: number;
   /** The most the other side takes (kbit/s), from its b=TIAS or b=AS; undefined: no limit given. */
   remoteMaxBitrateKbps?: number;
   /** What we may do: send, receive, both or neither. */
@@ -93,7 +99,9 @@ export function videoOffer(local: LocalVideo, proto: string, firstPt = 96): Medi
     for (const mode of modes) {
       m.formats.push(String(pt));
       m.rtpmaps.push({ payloadType: pt, encodingName: codec === 'vp8' ? 'VP8' : 'H264', clockRate: 90000 });
-      if (mode !== undefined) m.fmtps.push({ payloadType: pt, parameters: `profile-level-id=${H264_PROFILE_LEVEL_ID};packetization-mode=${mode}` });
+      // RFC 7741 §6.1 / RFC 6184 §8.1: what we decode, in macroblocks per frame and frames per second.
+      if (mode !== undefined) m.fmtps.push({ payloadType: pt, parameters: `profile-level-id=${H264_PROFILE_LEVEL_ID};packetization-mode=${mode};max-fs=${MAX_FS}` });
+      else m.fmtps.push({ payloadType: pt, parameters: `max-fs=${MAX_FS};max-fr=${MAX_FR}` });
       m.attributes.push(...fbAttributes(pt));
       pt++;
     }
@@ -164,6 +172,10 @@ function negotiated(chosen: Candidate, remote: MediaDescription, address: string
   }
   const limit = remoteLimit(remote);
   if (limit !== undefined) n.remoteMaxBitrateKbps = limit;
+  const fs = Number(chosen.parameters['max-fs']);
+  const fr = Number(chosen.parameters['max-fr']);
+  if (Number.isInteger(fs) && fs > 0) n.maxFs = fs;
+  if (Number.isFinite(fr) && fr > 0) n.maxFr = fr;
   return n;
 }
 

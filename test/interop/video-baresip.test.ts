@@ -11,20 +11,23 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetNs } from './lab/netns.ts';
 import { Baresip } from './lab/baresip.ts';
-import { AppelProcess, runAppel } from './lab/appel-cli.ts';
+import { AppelProcess } from './lab/appel-cli.ts';
 import { TEST_PATTERN_BARS } from '../../main/media/video/video-sources.ts';
 
 let ns: NetNs;
 let bob: Baresip;
+/** baresip with SDES-SRTP required (RFC 4568), video too. */
+let carol: Baresip;
 
 beforeAll(async () => {
   ns = await NetNs.create();
   bob = new Baresip(ns, { user: 'bob', registrar: null, sipPort: 5062, ctrlPort: 6062, autoAnswer: true, video: true });
-  await bob.start();
+  carol = new Baresip(ns, { user: 'carol', registrar: null, sipPort: 5064, ctrlPort: 6064, autoAnswer: true, video: true, srtp: 'srtp-mand' });
+  await Promise.all([bob.start(), carol.start()]);
 });
 
 afterAll(async () => {
-  await bob?.stop();
+  await Promise.all([bob?.stop(), carol?.stop()]);
   await ns?.close();
 });
 
@@ -126,5 +129,71 @@ describe('Appel ↔ baresip video (VP8)', () => {
     const file = rec.replace('{n}', '1');
     expect(probe(file).frames).toBeGreaterThan(25);
     expectBaresipPattern(file);
+  });
+
+  it('video added to an audio call and removed again by re-INVITE (RFC 3264 §8): the call and its audio go on', async () => {
+    const alice = new AppelProcess(ns, ['call', bob.directUri, '--listen', 'udp:127.0.0.1:5072', '--video-source', 'testsrc', '--duration', '30'], {}, { stdin: true });
+    try {
+      // --video-source without --video in the dial would still be a video call: start audio-only by removing it first.
+      const first = await alice.wait((e) => e.event === 'video' && e.active === true, 'video at the start', 15_000);
+      expect(first).toMatchObject({ codec: 'vp8' });
+      let mark = alice.mark;
+      alice.send('video off');
+      await alice.wait((e) => e.event === 'video' && e.active === false, 'video removed', 10_000, mark);
+      const audio = await alice.wait((e) => e.event === 'stats' && e.video === undefined && Number(e.packetsReceived) > 0, 'audio stats without video', 10_000, alice.mark);
+      expect(audio).toMatchObject({ codec: expect.any(String) });
+      mark = alice.mark;
+      alice.send('video on');
+      await alice.wait((e) => e.event === 'video' && e.active === true, 'video added again', 10_000, mark);
+      await alice.wait((e) => e.event === 'stats' && Number((e.video as { received?: { fps: number } } | undefined)?.received?.fps ?? 0) > 10, 'frames again', 10_000, mark);
+      const again = await snapshot('bob-saw-again.png');
+      if (!existsSync(again)) console.log(bob.log.slice(-3000), JSON.stringify(alice.events.filter((e) => e.event === 'stats').slice(-2)));
+      expectBars(again);
+      mark = alice.mark;
+      alice.send('hangup');
+      const ended = await alice.event('ended', mark, 10_000);
+      expect(ended).toMatchObject({ by: 'local' });
+      expect(alice.events.some((e) => e.event === 'ended' && e.by === 'remote')).toBe(false);
+    } finally {
+      await alice.stop();
+    }
+  });
+
+  it('SDES-SRTP covers the video too (baresip requires it)', async () => {
+    const alice = new AppelProcess(ns, ['call', carol.directUri, '--listen', 'udp:127.0.0.1:5074', '--srtp', 'mandatory', '--video-source', 'testsrc', '--duration', '4']);
+    try {
+      const answered = await alice.event('answered', 0, 15_000);
+      expect(answered).toMatchObject({ srtp: true });
+      await alice.wait((e) => e.event === 'video' && e.active === true, 'video', 10_000);
+      await alice.wait((e) => e.event === 'stats' && Number((e.video as { received?: { fps: number } } | undefined)?.received?.fps ?? 0) > 10, 'decrypted video frames', 10_000);
+      const path = join(ns.dir, 'carol-saw.png');
+      await carol.command('snapshot_recv', path);
+      const end = Date.now() + 5_000;
+      while (!(existsSync(path) && statSync(path).size > 0) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expectBars(path);
+      await alice.event('ended', 0, 15_000);
+    } finally {
+      await alice.stop();
+    }
+  });
+
+  it('a video call answered with audio only: the video is declined (port 0), the call goes on', async () => {
+    const dave = new AppelProcess(ns, ['listen', '--listen', 'udp:127.0.0.1:5082', '--auto-answer']);
+    try {
+      await dave.event('listening');
+      const since = bob.eventCount;
+      await bob.dial('sip:dave@127.0.0.1:5082');
+      await dave.event('video-offered', 0, 10_000);
+      const answered = await dave.event('answered', 0, 10_000);
+      expect(answered).toMatchObject({ codec: expect.any(String) });
+      await dave.wait((e) => e.event === 'stats' && Number(e.packetsReceived) > 20, 'audio', 10_000);
+      expect(dave.events.some((e) => e.event === 'video' && e.active === true)).toBe(false);
+      expect(dave.events.filter((e) => e.event === 'stats').every((e) => e.video === undefined)).toBe(true);
+      await bob.hangup();
+      await dave.event('ended', 0, 10_000);
+      await bob.waitFor('CALL_CLOSED', 5_000, since);
+    } finally {
+      await dave.stop();
+    }
   });
 });

@@ -40,6 +40,11 @@ export interface VideoSpec {
   camera?: boolean;
   /** The name decoded frames carry on the device link (the call's id). */
   label: string;
+  /** The call's audio stream: decoded frames wait for the audio of the same instant (lip sync). */
+  syncAudio?: string;
+  /** Our SSRC and first sequence number, to carry on from a previous video stream of the call. */
+  ssrc?: number;
+  firstSeq?: number;
   srtp?: { suite: import('../../../native/index.ts').SrtpSuite; localKey: Uint8Array; remoteKey: Uint8Array };
 }
 
@@ -49,7 +54,13 @@ export interface VideoRates {
   received?: { width: number; height: number; fps: number; bitrateKbps: number };
 }
 
-export type VideoStatsEvent = { streamId: string; codec: 'vp8' | 'h264'; stats: VideoStreamStats } & VideoRates;
+export type VideoStatsEvent = {
+  streamId: string;
+  codec: 'vp8' | 'h264';
+  stats: VideoStreamStats;
+  /** Lip sync: how far the last frame's capture time was ahead of the audio playing (ms; > 0: the frame waited that long). */
+  syncOffsetMs?: number;
+} & VideoRates;
 
 interface Entry {
   stream: VideoStream;
@@ -59,13 +70,23 @@ interface Entry {
   timer?: NodeJS.Timeout;
   recorder?: VideoRecorder;
   srtp?: SrtpLike[];
-  /** When the last device frame was taken (ms): frames faster than the format's rate are skipped. */
-  lastCameraMs: number;
+  /**
+   * Camera pacing: frames earn one credit per frame interval of the format (at most 2 banked);
+   * a frame spends one. A camera at the format's rate with a jittery timer loses nothing; a
+   * faster one is thinned to the rate.
+   */
+  cameraPace: { credit: number; at: number };
+  /** Decoded frames waiting for their audio (lip sync), in order, and the timer of the next. */
+  held: Array<{ due: number; message: VideoLinkMessage }>;
+  holdTimer?: NodeJS.Timeout;
+  syncOffsetMs?: number;
   last: { at: number; framesSent: number; bytesSent: number; framesDecoded: number; bytesReceived: number };
 }
 
 export interface VideoEngineOptions {
   native: () => Promise<MediaNative>;
+  /** The sender's wall-clock time (ms) of the audio an audio stream plays now (undefined: unknown). */
+  audioPlayout?: (audioStreamId: string) => number | undefined;
   /** Gives up a port held by `reserve-ports` so that the stream can bind it (undefined: none held). */
   takeReservation: (localPort: number) => Promise<void>;
   onStats: (event: VideoStatsEvent) => void;
@@ -73,6 +94,9 @@ export interface VideoEngineOptions {
 }
 
 const STATS_MS = 1000;
+/** Lip sync holds a frame at most this long, and at most this many frames (a wider gap is not a sync problem). */
+const MAX_HOLD_MS = 400;
+const MAX_HELD = 15;
 
 function directionOf(d: MediaDirection): { send: boolean; receive: boolean } {
   return { send: d === 'sendrecv' || d === 'sendonly', receive: d === 'sendrecv' || d === 'recvonly' };
@@ -129,13 +153,15 @@ export class VideoEngine {
         codec: spec.codec,
         ...(spec.source.kind !== 'none' ? { send: { width: format.width, height: format.height, fps: format.fps, bitrateKbps: format.bitrateKbps } } : {}),
         direction: directionOf(spec.direction),
+        ...(spec.ssrc !== undefined ? { ssrc: spec.ssrc } : {}),
+        ...(spec.firstSeq !== undefined ? { firstSeq: spec.firstSeq } : {}),
         ...(spec.feedback ? { feedback: spec.feedback } : {}),
         ...(spec.remoteMaxBitrateKbps !== undefined ? { remoteMaxBitrateKbps: spec.remoteMaxBitrateKbps } : {}),
         ...(srtpPair ? { srtp: srtpPair } : {}),
         ...(recorder ? { onEncodedFrame: (f) => recorder.write(f) } : {}),
-        onFrame: (picture) => {
+        onFrame: (picture, info) => {
           recorder?.setSize(picture.width, picture.height);
-          if (deviceSink) this.#toDevice({ video: 'frame', callId: spec.label, width: picture.width, height: picture.height, data: picture.data });
+          if (deviceSink) this.#show(streamId, info.timestamp, { video: 'frame', callId: spec.label, width: picture.width, height: picture.height, data: picture.data });
         },
         onWarning: (message) => this.#opts.onWarning(streamId, message),
       });
@@ -145,7 +171,8 @@ export class VideoEngine {
         camera: spec.camera ?? true,
         recorder,
         srtp,
-        lastCameraMs: -Infinity,
+        cameraPace: { credit: 1, at: performance.now() },
+        held: [],
         last: { at: performance.now(), framesSent: 0, bytesSent: 0, framesDecoded: 0, bytesReceived: 0 },
       };
       if (source) {
@@ -185,11 +212,14 @@ export class VideoEngine {
     e.camera = on;
   }
 
-  async stop(streamId: string): Promise<void> {
+  /** Stops a stream; says the sequence number its next packet would have had (null: no such stream). */
+  async stop(streamId: string): Promise<{ nextSeq: number } | null> {
     const e = this.#entries.get(streamId);
-    if (!e) return;
+    if (!e) return null;
     this.#entries.delete(streamId);
     if (e.timer) clearInterval(e.timer);
+    if (e.holdTimer) clearTimeout(e.holdTimer);
+    e.held.length = 0;
     e.source?.close();
     await e.stream.stop();
     e.recorder?.close();
@@ -199,11 +229,12 @@ export class VideoEngine {
       clearInterval(this.#statsTimer);
       this.#statsTimer = undefined;
     }
+    return { nextSeq: e.stream.nextSeq };
   }
 
   stats(streamId: string): VideoStatsEvent {
     const e = this.#entry(streamId);
-    return { streamId, codec: e.spec.codec.name, stats: { ...e.stream.stats } };
+    return { streamId, codec: e.spec.codec.name, stats: { ...e.stream.stats }, ...(e.syncOffsetMs !== undefined ? { syncOffsetMs: e.syncOffsetMs } : {}) };
   }
 
   /** The app's device link (the same port as the audio's): camera frames come on it, decoded frames go out. */
@@ -226,13 +257,43 @@ export class VideoEngine {
     const now = performance.now();
     for (const e of this.#entries.values()) {
       if (e.spec.source.kind !== 'device' || !e.camera) continue;
-      // Faster than the format's rate (with a little slack for the camera's own jitter): skipped.
-      if (now - e.lastCameraMs < (1000 / e.spec.format.fps) * 0.8) continue;
-      e.lastCameraMs = now;
+      const pace = e.cameraPace;
+      pace.credit = Math.min(2, pace.credit + ((now - pace.at) * e.spec.format.fps) / 1000);
+      pace.at = now;
+      if (pace.credit < 1) continue;
+      pace.credit -= 1;
       const settings = e.stream.encoderSettings;
       if (settings && (settings.width !== width || settings.height !== height)) e.stream.configure({ width, height });
       if (data.byteLength === i420Bytes(width, height)) e.stream.pushFrame(data, now);
     }
+  }
+
+  /**
+   * Lip sync (RFC 3550 §6.4.1): a decoded frame whose capture time, by the video's SR, is ahead
+   * of the audio now playing, by the audio's SR, waits that long (at most MAX_HOLD_MS, at most
+   * MAX_HELD frames); one that is behind is shown at once.
+   */
+  #show(streamId: string, timestamp: number, message: VideoLinkMessage): void {
+    const e = this.#entries.get(streamId);
+    const audio = e?.spec.syncAudio ? this.#opts.audioPlayout?.(e.spec.syncAudio) : undefined;
+    const video = e?.stream.senderTimeOf(timestamp);
+    if (!e || audio === undefined || video === undefined) return this.#toDevice(message);
+    const ahead = video - audio;
+    e.syncOffsetMs = Math.round(ahead);
+    if (ahead <= 1 || ahead > MAX_HOLD_MS) {
+      if (e.held.length === 0) return this.#toDevice(message);
+      e.held.push({ due: 0, message });
+    } else e.held.push({ due: performance.now() + ahead, message });
+    while (e.held.length > MAX_HELD) this.#toDevice(e.held.shift()!.message);
+    this.#releaseHeld(e);
+  }
+
+  #releaseHeld(e: Entry): void {
+    if (e.holdTimer) clearTimeout(e.holdTimer);
+    e.holdTimer = undefined;
+    const now = performance.now();
+    while (e.held.length > 0 && e.held[0].due <= now) this.#toDevice(e.held.shift()!.message);
+    if (e.held.length > 0) e.holdTimer = setTimeout(() => this.#releaseHeld(e), Math.max(1, e.held[0].due - now));
   }
 
   #toDevice(message: VideoLinkMessage): void {
@@ -266,7 +327,7 @@ export class VideoEngine {
       }
       e.last = { at: now, framesSent: s.framesSent, bytesSent: s.bytesSent, framesDecoded: s.framesDecoded, bytesReceived: s.bytesReceived };
       try {
-        this.#opts.onStats({ streamId, codec: e.spec.codec.name, stats: { ...s }, ...rates });
+        this.#opts.onStats({ streamId, codec: e.spec.codec.name, stats: { ...s }, ...rates, ...(e.syncOffsetMs !== undefined ? { syncOffsetMs: e.syncOffsetMs } : {}) });
       } catch {
         // The host's sink must not stop the reports.
       }

@@ -64,6 +64,9 @@ export interface VideoStreamOptions {
   onEncodedFrame?: (frame: AssembledFrame) => void;
   onWarning?: (message: string) => void;
   random?: () => number;
+  /** Our SSRC and first sequence number (default random): a call that stops and restarts its video keeps both going (RFC 3550 §5.1), as some receivers' jitter buffers only follow a sequence forward. */
+  ssrc?: number;
+  firstSeq?: number;
 }
 
 export interface VideoStreamStats {
@@ -128,8 +131,8 @@ export class VideoStream {
     this.#opts = opts;
     this.#sockets = sockets;
     this.#direction = { ...(opts.direction ?? { send: true, receive: true }) };
-    this.ssrc = Math.floor(random() * 0xffffffff) >>> 0;
-    this.#seq = Math.floor(random() * 0x8000);
+    this.ssrc = opts.ssrc !== undefined ? opts.ssrc >>> 0 : Math.floor(random() * 0xffffffff) >>> 0;
+    this.#seq = opts.firstSeq !== undefined ? opts.firstSeq & 0xffff : Math.floor(random() * 0x8000);
     this.#pictureId = Math.floor(random() * 0x7fff);
     this.#tsBase = Math.floor(random() * 0xffffffff) >>> 0;
     this.#ceilingKbps = Math.min(opts.send?.bitrateKbps ?? Infinity, opts.remoteMaxBitrateKbps ?? Infinity);
@@ -161,6 +164,16 @@ export class VideoStream {
 
   get localPort(): number {
     return this.#sockets.localPort;
+  }
+
+  /** The sender's wall-clock time (ms) of the frame at RTP timestamp `ts`, from its last SR; undefined before one. */
+  senderTimeOf(ts: number): number | undefined {
+    return this.#rx?.senderTimeOf(ts);
+  }
+
+  /** The sequence number our next packet would carry. */
+  get nextSeq(): number {
+    return this.#seq;
   }
 
   get encoderSettings(): Readonly<VideoEncoderSettings> | undefined {

@@ -218,3 +218,24 @@ describe('JitterBuffer', () => {
     );
   });
 });
+
+describe('JitterBuffer.playingTimestamp (lip sync)', () => {
+  it('is undefined until playing, then the RTP timestamp right after the frame just played, across the 32-bit wrap', () => {
+    const jb = new JitterBuffer({ clockRate: 8000 });
+    expect(jb.playingTimestamp).toBeUndefined();
+    const base = 0xffffffff - 2 * FRAME_TS;
+    for (let i = 0; i < 6; i++) jb.push({ sequenceNumber: i, timestamp: (base + i * FRAME_TS) >>> 0, ssrc: 1, payload: new Uint8Array(10) }, i * 20);
+    let t = 100;
+    const seen: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const f = jb.pop((t += 20));
+      expect(f.kind).toBe('frame');
+      if (f.kind !== 'frame') return;
+      seen.push(f.timestamp);
+      expect(jb.playingTimestamp).toBe((f.timestamp + FRAME_TS) >>> 0);
+    }
+    // Consecutive frames, through the wrap (the buffer may start past the oldest to meet its target).
+    expect(seen.slice(1)).toEqual(seen.slice(0, -1).map((ts) => (ts + FRAME_TS) >>> 0));
+    expect(seen.some((ts) => ts < base)).toBe(true);
+  });
+});

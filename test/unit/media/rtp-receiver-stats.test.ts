@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RtpReceiverStats } from '../../../main/media/rtp-receiver-stats.ts';
+import { NtpTime } from '../../../main/media/ntp-time.ts';
 
 function feed(stats: RtpReceiverStats, seqs: number[], arrival = (i: number) => i * 20): string[] {
   return seqs.map((seq, i) => stats.update({ sequenceNumber: seq & 0xffff, timestamp: (seq * 160) >>> 0 }, arrival(i)));
@@ -76,5 +77,18 @@ describe('RtpReceiverStats (RFC 3550 A.1, A.3, A.8)', () => {
     const b = stats.reportBlock(1500);
     expect(b.lastSr).toBe(0x56789abc);
     expect(b.delaySinceLastSr).toBe(32768);
+  });
+});
+
+describe('sender time of a timestamp (lip sync, RFC 3550 §6.4.1)', () => {
+  it('maps an RTP timestamp through the last SR, across the 32-bit wrap, and says nothing before one', () => {
+    const s = new RtpReceiverStats({ ssrc: 1, clockRate: 90000 });
+    expect(s.senderTimeOf(1000)).toBeUndefined();
+    const wallMs = Date.UTC(2026, 11, 7, 8, 0, 0);
+    s.onSenderReport(NtpTime.fromUnixMs(wallMs), 0xffffff00, 0);
+    expect(s.senderTimeOf(0xffffff00)).toBeCloseTo(wallMs, 0);
+    // 90 000 ticks later (past the wrap) is one second later; 9 000 before is 100 ms earlier.
+    expect(s.senderTimeOf((0xffffff00 + 90000) >>> 0)).toBeCloseTo(wallMs + 1000, 0);
+    expect(s.senderTimeOf(0xffffff00 - 9000)).toBeCloseTo(wallMs - 100, 0);
   });
 });

@@ -120,7 +120,7 @@ describe('video streams in the media engine', () => {
       const rec = await b.handle({ type: 'create-video', streamId: 'v3', spec: spec({ codec, sink: { kind: 'file', path: file }, direction: 'recvonly', srtp: { suite, localKey: keyB, remoteKey: keyA } }) });
       await a.handle({ type: 'stop-video', streamId: 'v' });
       await a.handle({ type: 'create-video', streamId: 'v', spec: spec({ codec, source: { kind: 'testsrc' }, remote: { address: '127.0.0.1', rtpPort: rec.localPort }, srtp: { suite, localKey: keyA, remoteKey: keyB } }) });
-      await until(() => (bEvents.filter((e) => e.type === 'video-stats' && e.streamId === 'v3').at(-1) as { stats?: { framesDecoded: number } } | undefined)?.stats?.framesDecoded! >= 15, 'frames recorded');
+      await until(() => ((bEvents.filter((e) => e.type === 'video-stats' && e.streamId === 'v3').at(-1) as { stats?: { framesDecoded: number } } | undefined)?.stats?.framesDecoded ?? 0) >= 15, 'frames recorded');
       await b.handle({ type: 'stop-video', streamId: 'v3' });
       const bytes = new Uint8Array(readFileSync(file));
       if (codec.name === 'vp8') {
@@ -140,7 +140,7 @@ describe('video streams in the media engine', () => {
     const b = engine();
     const rx = await b.handle({ type: 'create-video', streamId: 'r', spec: spec({ direction: 'recvonly' }) });
     await a.handle({ type: 'create-video', streamId: 's', spec: spec({ source: { kind: 'testsrc' }, remote: { address: '127.0.0.1', rtpPort: rx.localPort } }) });
-    await until(() => (events.at(-1) as { stats?: { framesSent: number } } | undefined)?.stats?.framesSent! > 5, 'frames sent');
+    await until(() => ((events.at(-1) as { stats?: { framesSent: number } } | undefined)?.stats?.framesSent ?? 0) > 5, 'frames sent');
     await a.handle({ type: 'video-camera', streamId: 's', on: false });
     const off = (await a.handle({ type: 'get-video-stats', streamId: 's' })).stats;
     await new Promise((r) => setTimeout(r, 300));

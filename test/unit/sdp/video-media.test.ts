@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatSdp, parseSdp } from '../../../main/sdp/index.ts';
-import { createAnswer, createOffer, processAnswer, processVideoAnswer } from '../../../main/sdp/index.ts';
+import { createAnswer, createHoldOffer, createOffer, createResumeOffer, processAnswer, processVideoAnswer } from '../../../main/sdp/index.ts';
 import { answerVideo, readVideoAnswer, videoOffer } from '../../../main/sdp/video-media.ts';
 
 const session = (media: string) =>
@@ -32,8 +32,9 @@ describe('video offer', () => {
     const text = formatSdp({ ...session('m=video 0 RTP/AVP 96'), media: [m] });
     expect(text).toContain('m=video 5004 RTP/AVP 96 97 98');
     expect(text).toContain('a=rtpmap:96 VP8/90000');
-    expect(text).toContain('a=fmtp:97 profile-level-id=42e01f;packetization-mode=1');
-    expect(text).toContain('a=fmtp:98 profile-level-id=42e01f;packetization-mode=0');
+    expect(text).toContain('a=fmtp:96 max-fs=3600;max-fr=30');
+    expect(text).toContain('a=fmtp:97 profile-level-id=42e01f;packetization-mode=1;max-fs=3600');
+    expect(text).toContain('a=fmtp:98 profile-level-id=42e01f;packetization-mode=0;max-fs=3600');
     expect(text).toContain('a=rtcp-fb:96 nack pli');
     expect(text).toContain('a=rtcp-fb:98 ccm fir');
     expect(text).toMatch(/b=AS:1500\r\nb=TIAS:1500000/);
@@ -47,7 +48,7 @@ describe('answering a video offer', () => {
     const sd = session(BARESIP_VP8);
     const offer = sd.media[1];
     const { media, negotiated } = answerVideo(sd, offer, { port: 6000, codecs: ['vp8', 'h264'], maxBitrateKbps: 2000 }, 'RTP/AVP');
-    expect(negotiated).toEqual({ remoteAddress: '127.0.0.1', remoteRtpPort: 4002, remoteRtcpPort: 4003, codec: 'vp8', payloadType: 100, feedback: { nack: true, pli: true, fir: true }, remoteMaxBitrateKbps: 1000, direction: 'sendrecv', rtcpMux: false });
+    expect(negotiated).toEqual({ remoteAddress: '127.0.0.1', remoteRtpPort: 4002, remoteRtcpPort: 4003, codec: 'vp8', payloadType: 100, feedback: { nack: true, pli: true, fir: true }, maxFs: 3600, remoteMaxBitrateKbps: 1000, direction: 'sendrecv', rtcpMux: false });
     expect(media.formats).toEqual(['100']);
     expect(media.attributes.map((a) => a.value)).toEqual(['100 nack', '100 nack pli', '100 ccm fir']);
   });
@@ -118,5 +119,49 @@ describe('video in a whole offer and answer', () => {
     const back = createOffer({ ...local, codecs: [...local.codecs], port: 4000, previous: again, video: { port: 4002, codecs: ['vp8'] } });
     expect(back.media.map((m) => [m.type, m.port])).toEqual([['audio', 4000], ['video', 4002]]);
     expect(Number(back.origin.sessionVersion)).toBe(Number(first.origin.sessionVersion) + 2);
+  });
+
+  it('SDES-SRTP (RFC 4568): the video m-line carries its own keys both ways; RTP/SAVP video without a usable key is declined', () => {
+    const audioKey = new Uint8Array(30).fill(1);
+    const videoKey = new Uint8Array(30).fill(2);
+    const offer = createOffer({
+      ...local,
+      codecs: [...local.codecs],
+      port: 4000,
+      srtp: 'mandatory',
+      srtpKeys: { AES_CM_128_HMAC_SHA1_80: audioKey },
+      cryptoSuites: ['AES_CM_128_HMAC_SHA1_80'],
+      video: { port: 4002, codecs: ['vp8'], srtpKeys: { AES_CM_128_HMAC_SHA1_80: videoKey } },
+    });
+    expect(offer.media.map((m) => m.proto)).toEqual(['RTP/SAVP', 'RTP/SAVP']);
+    expect(offer.media[1].crypto).toHaveLength(1);
+    expect(offer.media[1].crypto[0].keyParams[0].keySalt).not.toBe(offer.media[0].crypto[0].keyParams[0].keySalt);
+    const theirVideoKey = new Uint8Array(30).fill(3);
+    const { answer, video } = createAnswer({
+      ...local,
+      codecs: ['pcmu'],
+      port: 6000,
+      srtp: 'mandatory',
+      offer: parseSdp(formatSdp(offer)),
+      video: { port: 6002, codecs: ['vp8'], srtpKeys: { AES_CM_128_HMAC_SHA1_80: theirVideoKey } },
+    });
+    expect(video?.srtp).toMatchObject({ suite: 'AES_CM_128_HMAC_SHA1_80', localKey: theirVideoKey, remoteKey: videoKey });
+    const read = processVideoAnswer({ offer, answer: parseSdp(formatSdp(answer)) });
+    expect(read?.srtp).toMatchObject({ suite: 'AES_CM_128_HMAC_SHA1_80', localKey: videoKey, remoteKey: theirVideoKey });
+    // An answerer with SRTP off cannot take RTP/SAVP video: declined, and the audio is refused as before.
+    const off = createAnswer({ ...local, codecs: ['pcmu'], port: 6000, srtp: 'optional', cryptoSuites: [], offer: parseSdp(formatSdp(offer)), video: { port: 6002, codecs: ['vp8'] } });
+    expect(off.video).toBeUndefined();
+    // Our RTP/SAVP offer answered without a=crypto on the video: unusable, so no video.
+    const stripped = parseSdp(formatSdp(answer));
+    stripped.media[1].crypto = [];
+    expect(processVideoAnswer({ offer, answer: stripped })).toBeUndefined();
+  });
+
+  it('hold makes an active video m-line inactive (nothing to show on hold) and resume makes it sendrecv again', () => {
+    const offer = createOffer({ ...local, codecs: [...local.codecs], port: 4000, video: { port: 4002, codecs: ['vp8'] } });
+    const held = createHoldOffer({ previous: offer });
+    expect(held.media.map((m) => m.direction)).toEqual(['sendonly', 'inactive']);
+    const resumed = createResumeOffer({ previous: held });
+    expect(resumed.media.map((m) => m.direction)).toEqual(['sendrecv', 'sendrecv']);
   });
 });
