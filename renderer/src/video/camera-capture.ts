@@ -6,12 +6,18 @@
  * its frame rate, each frame copied once into the buffer that travels (i420.ts).
  *
  * Frames come from a MediaStreamTrackProcessor (it keeps one frame waiting, so a slow conversion
- * skips frames instead of queueing them); without one, a <video> element is drawn on a canvas at
- * the frame rate. Failures are kept in `problem` as an i18n key (`video.problem.*`), never thrown.
+ * skips frames instead of queueing them), converted in the camera worker (camera-worker.ts) so the
+ * page's thread only passes the bytes on; where there is no worker, on the page (frame-pump.ts).
+ * Without a processor, a <video> element is drawn on a canvas at the frame rate. Failures are
+ * kept in `problem` as an i18n key (`video.problem.*`), never thrown.
  */
 import { ref, shallowRef } from 'vue';
 import { VIDEO_FORMATS, type VideoLinkMessage, type VideoResolution } from '../../../main/contract/video.ts';
-import { CanvasScaler, frameToI420, type FrameLike } from './i420.ts';
+import { CanvasScaler } from './i420.ts';
+import { pumpFrames, type CameraFrame } from './frame-pump.ts';
+import type { FromCameraWorker, ToCameraWorker } from './camera-worker.ts';
+
+export { FramePacer, type CameraFrame } from './frame-pump.ts';
 
 export interface CameraSettings {
   /** A device id ('default': the system's). */
@@ -25,9 +31,6 @@ export interface CameraProblem {
   reason?: string;
 }
 
-/** A frame as the processor gives it: what i420.ts reads, a timestamp (µs), and close(). */
-export type CameraFrame = FrameLike & CanvasImageSource & { readonly timestamp: number; close(): void };
-
 /** Where camera messages go (CallAudio.sendVideo): false when the link is down. */
 export type CameraSink = (message: VideoLinkMessage) => boolean;
 
@@ -37,6 +40,8 @@ export interface CameraCaptureDeps {
   frames?: (track: MediaStreamTrack) => ReadableStream<CameraFrame> | undefined;
   /** The fallback's picture source: a playing <video> of the stream. */
   createVideo?: (stream: MediaStream) => HTMLVideoElement;
+  /** A camera worker for one pump (undefined: frames are converted on the page). */
+  createWorker?: () => Worker | undefined;
 }
 
 type ProcessorCtor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<CameraFrame> };
@@ -46,6 +51,15 @@ function processorFrames(track: MediaStreamTrack): ReadableStream<CameraFrame> |
   return Processor ? new Processor({ track, maxBufferSize: 1 }).readable : undefined;
 }
 
+function cameraWorker(): Worker | undefined {
+  if (typeof Worker !== 'function') return undefined;
+  try {
+    return new Worker(new URL('./camera-worker.ts', import.meta.url), { type: 'module' });
+  } catch {
+    return undefined;
+  }
+}
+
 function playingVideo(stream: MediaStream): HTMLVideoElement {
   const video = document.createElement('video');
   video.muted = true;
@@ -53,27 +67,6 @@ function playingVideo(stream: MediaStream): HTMLVideoElement {
   video.srcObject = stream;
   void video.play().catch(() => undefined);
   return video;
-}
-
-/**
- * Frame pacing: at most `fps` a second. A frame is taken when it is due (a quarter of a period
- * early is still due, so camera jitter does not halve the rate); the next is due one period later.
- */
-export class FramePacer {
-  readonly #period: number;
-  #due = -Infinity;
-
-  /** `fps` frames a second; timestamps in µs. */
-  constructor(fps: number) {
-    this.#period = 1_000_000 / fps;
-  }
-
-  take(timestamp: number): boolean {
-    if (timestamp < this.#due - this.#period / 4) return false;
-    // After a gap, the cadence starts again from this frame rather than catching up.
-    this.#due = timestamp > this.#due + this.#period ? timestamp + this.#period : this.#due + this.#period;
-    return true;
-  }
 }
 
 export class CameraCapture {
@@ -91,12 +84,15 @@ export class CameraCapture {
   #opening: Promise<void> | undefined;
   /** The stream a pump reads now: one reader per track at a time. */
   #pumping: MediaStream | undefined;
+  /** The worker of the pump running now (told to stop when frames are no longer wanted). */
+  #worker: Worker | undefined;
 
   constructor(deps: CameraCaptureDeps = {}) {
     this.#deps = {
       getUserMedia: deps.getUserMedia ?? ((c) => navigator.mediaDevices.getUserMedia(c)),
       frames: deps.frames ?? processorFrames,
       createVideo: deps.createVideo ?? playingVideo,
+      createWorker: deps.createWorker ?? cameraWorker,
     };
   }
 
@@ -121,6 +117,7 @@ export class CameraCapture {
   send(sink: CameraSink | undefined): void {
     if (this.#sink === sink) return;
     this.#sink = sink;
+    if (!sink) this.#stopWorker();
     const stream = this.stream.value;
     if (sink && stream) this.#startPump(stream, this.#generation);
   }
@@ -142,10 +139,15 @@ export class CameraCapture {
 
   /** Camera off: tracks stopped, frames stopped. */
   close(): void {
+    this.#stopWorker();
     this.#generation++;
     this.#opening = undefined;
     this.#settings = undefined;
     this.#release();
+  }
+
+  #stopWorker(): void {
+    this.#worker?.postMessage({ type: 'stop' } satisfies ToCameraWorker);
   }
 
   #release(): void {
@@ -199,27 +201,24 @@ export class CameraCapture {
       if (!data || !live()) return;
       if (this.#sink?.({ video: 'camera', width, height, data })) this.framesSent.value++;
     };
-    const scaler = new CanvasScaler();
     const readable = this.#deps.frames(track);
-    if (!readable) return this.#pumpVideo(stream, generation, live, () => emit(this.#fromVideo(scaler, stream, width, height)), fps);
-    const reader = readable.getReader();
-    const pacer = new FramePacer(fps);
-    try {
-      while (live()) {
-        const { value: frame, done } = await reader.read();
-        if (done || !frame) break;
-        try {
-          if (!live() || !pacer.take(frame.timestamp)) continue;
-          emit((await frameToI420(frame, width, height)) ?? scaler.scale(frame, frame.displayWidth, frame.displayHeight, width, height));
-        } finally {
-          frame.close();
-        }
-      }
-    } catch {
-      // The track ended under us: nothing more to send.
-    } finally {
-      void reader.cancel().catch(() => undefined);
-    }
+    if (!readable) return this.#pumpVideo(stream, generation, live, () => emit(this.#fromVideo(new CanvasScaler(), stream, width, height)), fps);
+    const worker = this.#deps.createWorker();
+    if (!worker) return pumpFrames(readable.getReader(), { width, height, fps }, live, emit);
+    // Off the page's thread: the worker converts, the page passes each frame on and asks for the next.
+    this.#worker = worker;
+    await new Promise<void>((done) => {
+      worker.onmessage = (e: MessageEvent<FromCameraWorker>) => {
+        if (e.data?.type === 'done') return done();
+        if (e.data?.type !== 'frame') return;
+        if (live()) emit(e.data.data);
+        worker.postMessage({ type: live() ? 'next' : 'stop' } satisfies ToCameraWorker);
+      };
+      worker.onerror = () => done();
+      worker.postMessage({ type: 'start', readable, width, height, fps } satisfies ToCameraWorker, [readable as unknown as Transferable]);
+    });
+    if (this.#worker === worker) this.#worker = undefined;
+    worker.terminate();
   }
 
   #videos = new WeakMap<MediaStream, HTMLVideoElement>();

@@ -115,6 +115,8 @@ export function fakeCamera(): FakeCamera {
       createVideo: () => {
         throw new Error('the fake camera has a processor');
       },
+      // The page's own pump (frame-pump.ts): the worker's is the same loop, in a worker.
+      createWorker: () => undefined,
     },
   };
   return f;
