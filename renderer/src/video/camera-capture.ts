@@ -86,6 +86,8 @@ export class CameraCapture {
   #pumping: MediaStream | undefined;
   /** The worker of the pump running now (told to stop when frames are no longer wanted). */
   #worker: Worker | undefined;
+  /** A worker failed to run here (a policy, a missing file): frames are converted on the page from then on. */
+  #workerFailed = false;
 
   constructor(deps: CameraCaptureDeps = {}) {
     this.#deps = {
@@ -203,7 +205,7 @@ export class CameraCapture {
     };
     const readable = this.#deps.frames(track);
     if (!readable) return this.#pumpVideo(stream, generation, live, () => emit(this.#fromVideo(new CanvasScaler(), stream, width, height)), fps);
-    const worker = this.#deps.createWorker();
+    const worker = this.#workerFailed ? undefined : this.#deps.createWorker();
     if (!worker) return pumpFrames(readable.getReader(), { width, height, fps }, live, emit);
     // Off the page's thread: the worker converts, the page passes each frame on and asks for the next.
     this.#worker = worker;
@@ -214,7 +216,10 @@ export class CameraCapture {
         if (live()) emit(e.data.data);
         worker.postMessage({ type: live() ? 'next' : 'stop' } satisfies ToCameraWorker);
       };
-      worker.onerror = () => done();
+      worker.onerror = () => {
+        this.#workerFailed = true;
+        done();
+      };
       worker.postMessage({ type: 'start', readable, width, height, fps } satisfies ToCameraWorker, [readable as unknown as Transferable]);
     });
     if (this.#worker === worker) this.#worker = undefined;
