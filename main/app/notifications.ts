@@ -84,9 +84,10 @@ export class CallNotifier {
     const who = callerLabel(call.peer, this.#deps.contactName?.(call.peer.uri));
     this.#deps.openIncomingWindow(call.id);
     if (!this.#deps.supported) return;
+    const video = !!call.video?.offered;
     const note = new this.#deps.Notification({
-      title: text.incomingTitle,
-      body: notificationBody(text.incomingBody(who), this.#deps.platform),
+      title: video ? text.incomingVideoTitle : text.incomingTitle,
+      body: notificationBody(video ? text.incomingVideoBody(who) : text.incomingBody(who), this.#deps.platform),
       urgency: 'critical',
       timeoutType: 'never',
       silent: true, // the incoming window rings, on the chosen device

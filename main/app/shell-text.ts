@@ -15,6 +15,9 @@ export interface ShellText {
   state: Record<TrayState, string>;
   incomingTitle: string;
   incomingBody(who: string): string;
+  /** The same, for a call that offers video (answered with or without it in the incoming window). */
+  incomingVideoTitle: string;
+  incomingVideoBody(who: string): string;
   answer: string;
   decline: string;
   missedTitle: string;
@@ -30,6 +33,8 @@ export const TEXT: Record<ShellLanguage, ShellText> = {
     state: { registered: 'Ready for calls', failing: 'Registration failing', offline: 'Offline', dnd: 'Do not disturb' },
     incomingTitle: 'Incoming call',
     incomingBody: (who) => `${who} is calling`,
+    incomingVideoTitle: 'Incoming video call',
+    incomingVideoBody: (who) => `${who} is calling with video`,
     answer: 'Answer',
     decline: 'Decline',
     missedTitle: 'Missed call',
@@ -43,6 +48,8 @@ export const TEXT: Record<ShellLanguage, ShellText> = {
     state: { registered: 'Prêt pour les appels', failing: 'Échec de l’enregistrement', offline: 'Hors ligne', dnd: 'Ne pas déranger' },
     incomingTitle: 'Appel entrant',
     incomingBody: (who) => `${who} vous appelle`,
+    incomingVideoTitle: 'Appel vidéo entrant',
+    incomingVideoBody: (who) => `${who} vous appelle en vidéo`,
     answer: 'Répondre',
     decline: 'Refuser',
     missedTitle: 'Appel manqué',

@@ -12,6 +12,12 @@
  * `{ audio: 'connect', sampleRate }`, then binary frames of mono PCM16 (little-endian, what its
  * worklet captured), and gets binary frames of what the call plays; `{ audio: 'bye' }` or the
  * socket closing ends it. One page at a time has the link (the latest to connect).
+ *
+ * The link's video messages (contract/video.ts) ride it too, framed by contract/video-wire.ts: a
+ * header as JSON text, then the frame's bytes as the next binary frame. The page's camera frames
+ * reach the engine as `{ video: 'camera', width, height, data }` objects, exactly what a
+ * MessagePort would deliver; the engine's decoded frames go out the same way, and only while the
+ * socket keeps up (a frame the page cannot take yet is dropped, never queued).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -21,6 +27,8 @@ import { dispatch, type Handlers } from './dispatch.ts';
 import { EVENT_NAMES } from '../contract/events.ts';
 import type { DeviceLinkPort } from '../phone/media-host.ts';
 import type { PageAccess } from './page-access.ts';
+import { i420Bytes, readVideoLinkMessage, VIDEO_MAX_HEIGHT, VIDEO_MAX_WIDTH, type VideoLinkMessage } from '../contract/video.ts';
+import { FROM_ENGINE, FROM_PAGE, isVideoHeader, videoWireFrames, VideoWireReader } from '../contract/video-wire.ts';
 
 export { EVENT_NAMES } from '../contract/events.ts';
 
@@ -51,12 +59,24 @@ export interface WsBridgeOptions {
 const AUDIO_BACKLOG_BYTES = 96_000;
 
 /**
- * One page's audio link as the engine sees it: PCM16 blocks from the socket's binary frames
- * (copied, so they are aligned), and playback frames sent back as binary frames.
+ * A decoded frame goes to the page only while less than this is queued: at most one frame waits
+ * beyond a little audio, however slowly the page reads.
+ */
+const VIDEO_SEND_BELOW_BYTES = 64_000;
+
+/** The largest frame a socket takes: the biggest video frame (1920×1088 I420) and its header; requests are far smaller. */
+export const MAX_FRAME_BYTES = Math.max(1 << 20, i420Bytes(VIDEO_MAX_WIDTH, VIDEO_MAX_HEIGHT) + 4096);
+
+/**
+ * One page's device link as the engine sees it: PCM16 blocks from the socket's binary frames
+ * (copied, so they are aligned) and the page's camera frames as video messages; playback frames
+ * and decoded video frames sent back.
  */
 class SocketAudioPort extends EventEmitter implements DeviceLinkPort {
   readonly #ws: WebSocket;
   #open = true;
+  /** Bytes of the last video frame sent: audio may queue that much more behind it. */
+  #videoInFlight = 0;
 
   constructor(ws: WebSocket) {
     super();
@@ -71,10 +91,30 @@ class SocketAudioPort extends EventEmitter implements DeviceLinkPort {
     this.emit('message', block);
   }
 
+  /** A video message from the page, already checked (contract/video-wire.ts). */
+  video(msg: VideoLinkMessage): void {
+    if (this.#open) this.emit('message', msg);
+  }
+
   postMessage(frame: unknown): void {
-    if (!this.#open || !(frame instanceof Int16Array) || this.#ws.readyState !== this.#ws.OPEN) return;
-    if (this.#ws.bufferedAmount > AUDIO_BACKLOG_BYTES) return;
-    this.#ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
+    if (!this.#open || this.#ws.readyState !== this.#ws.OPEN) return;
+    if (frame instanceof Int16Array) {
+      const queued = this.#ws.bufferedAmount;
+      // Below that, the last video frame has left: audio's own bound applies again.
+      if (queued < VIDEO_SEND_BELOW_BYTES) this.#videoInFlight = 0;
+      if (queued > AUDIO_BACKLOG_BYTES + this.#videoInFlight) return;
+      this.#ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
+      return;
+    }
+    const msg = readVideoOut(frame);
+    if (!msg) return;
+    const { header, data } = videoWireFrames(msg);
+    if (!data) return void this.#ws.send(header);
+    if (this.#ws.bufferedAmount >= VIDEO_SEND_BELOW_BYTES) return;
+    // The header and its bytes leave together: nothing comes between them on the socket.
+    this.#ws.send(header);
+    this.#ws.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { binary: true });
+    this.#videoInFlight = data.byteLength;
   }
 
   /** The page said bye, or its socket closed. */
@@ -95,6 +135,18 @@ class SocketAudioPort extends EventEmitter implements DeviceLinkPort {
   }
 }
 
+/** What the engine may send the page: a decoded frame or an end (the engine's own objects, checked all the same). */
+function readVideoOut(value: unknown): VideoLinkMessage | undefined {
+  const msg = readVideoLinkMessage(value);
+  return msg && FROM_ENGINE.has(msg.video) ? msg : undefined;
+}
+
+/** The bytes of a binary frame as one plain Uint8Array that owns its buffer (a MessagePort's consumer may transfer it). */
+function ownBytes(data: Buffer): Uint8Array {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return new Uint8Array(data.buffer);
+  return new Uint8Array(data);
+}
+
 function refuse(socket: Duplex, status: 401 | 403, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
@@ -109,7 +161,7 @@ export class WsBridge {
   constructor(opts: WsBridgeOptions) {
     this.opts = opts;
     this.path = opts.path ?? '/bridge';
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
     this.wss.on('connection', (ws) => this.serve(ws));
     this.onUpgrade = (req, socket, head) => this.upgrade(req, socket, head);
     opts.server.on('upgrade', this.onUpgrade);
@@ -144,11 +196,19 @@ export class WsBridge {
 
   private serve(ws: WebSocket): void {
     let audio: SocketAudioPort | undefined;
+    const video = new VideoWireReader(FROM_PAGE);
     ws.on('close', () => audio?.end());
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
+        const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        if (video.pending) {
+          // A video header's bytes: the whole message is checked; a bad one changes nothing.
+          const msg = video.bytes(ownBytes(bytes));
+          if (msg) audio?.video(msg);
+          return;
+        }
         // `capture` copies the bytes once (aligned); no copy before it.
-        audio?.capture(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
+        audio?.capture(bytes);
         return;
       }
       let msg: { id?: unknown; channel?: unknown; req?: unknown; audio?: unknown; sampleRate?: unknown };
@@ -158,8 +218,14 @@ export class WsBridge {
         return;
       }
       if (typeof msg !== 'object' || msg === null) return;
+      if (isVideoHeader(msg)) {
+        const complete = video.header(msg);
+        if (complete) audio?.video(complete);
+        return;
+      }
       if (msg.audio === 'connect' && this.opts.connectAudio) {
         audio?.end();
+        video.reset();
         const port = new SocketAudioPort(ws);
         try {
           this.opts.connectAudio(port, Number(msg.sampleRate));

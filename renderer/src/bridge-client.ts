@@ -6,8 +6,12 @@
  * Wire format (JSON text frames): the page sends `{ id, channel, req }`; the bridge answers
  * `{ id, result }` and pushes `{ event, payload }`. The call audio link (api.ts connectAudio)
  * is `{ audio: 'connect', sampleRate }` then binary frames of PCM16 both ways, until
- * `{ audio: 'bye' }` (main/bridge/ws-bridge.ts).
+ * `{ audio: 'bye' }` (main/bridge/ws-bridge.ts). The link's video messages (contract/video.ts)
+ * ride it too, framed by contract/video-wire.ts: a JSON header, then the frame's bytes as the next
+ * binary frame. Camera frames are dropped while the socket still holds an earlier one.
  */
+import { FROM_ENGINE, FROM_PAGE, isVideoHeader, videoWireFrames, VideoWireReader } from '../../main/contract/video-wire.ts';
+import { readVideoLinkMessage } from '../../main/contract/video.ts';
 import { AUDIO_CONNECT, type ApiResult, type AppelApi, type AudioConnectMessage, type Channel, type EventName, type Events, type Req, type Res } from './api.ts';
 
 export interface BridgeClientOptions {
@@ -20,6 +24,9 @@ export interface BridgeClientOptions {
   /** First reconnection delay, ms (doubles up to 5 s). */
   retryMs?: number;
 }
+
+/** A camera frame is dropped while more than this waits in the socket (an earlier frame not yet sent). */
+export const CAMERA_BACKLOG_BYTES = 64_000;
 
 interface Pending {
   resolve: (r: ApiResult<unknown>) => void;
@@ -44,6 +51,13 @@ export function createBridgeClient(opts: BridgeClientOptions): BridgeClient {
   let retry = opts.retryMs ?? 250;
   /** The audio link now carried, re-announced after a reconnection. */
   let audio: { port: MessagePort; sampleRate: number } | undefined;
+  /** The engine's video messages being read (a header waiting for its bytes). */
+  const video = new VideoWireReader(FROM_ENGINE);
+  /** An engine's video message, checked, to the page's end of the link (its bytes transferred). */
+  const toPage = (msg: ReturnType<VideoWireReader['bytes']>) => {
+    if (!msg || !audio) return;
+    audio.port.postMessage(msg, 'data' in msg ? [msg.data.buffer] : []);
+  };
 
   const connect = () => {
     const ws = new WS(opts.url);
@@ -51,12 +65,14 @@ export function createBridgeClient(opts: BridgeClientOptions): BridgeClient {
     socket = ws;
     ws.addEventListener('open', () => {
       retry = opts.retryMs ?? 250;
+      video.reset();
       if (audio) ws.send(JSON.stringify({ audio: 'connect', sampleRate: audio.sampleRate }));
       for (const frame of queue) ws.send(frame);
       queue = [];
     });
     ws.addEventListener('message', (e: MessageEvent) => {
       if (e.data instanceof ArrayBuffer) {
+        if (video.pending) return toPage(video.bytes(new Uint8Array(e.data)));
         // What the call plays: to the worklet, buffer transferred.
         if (audio && e.data.byteLength % 2 === 0) audio.port.postMessage(new Int16Array(e.data), [e.data]);
         return;
@@ -67,6 +83,7 @@ export function createBridgeClient(opts: BridgeClientOptions): BridgeClient {
       } catch {
         return;
       }
+      if (isVideoHeader(msg)) return toPage(video.header(msg));
       if (typeof msg.id === 'number' && msg.result) {
         const p = pending.get(msg.id);
         if (!p) return;
@@ -128,6 +145,17 @@ export function createBridgeClient(opts: BridgeClientOptions): BridgeClient {
         if (socket && socket.readyState === WS.OPEN) socket.send(frame);
       };
       send(JSON.stringify({ audio: 'connect', sampleRate }));
+      /** The page's camera: a frame goes only when the socket has sent the previous one. */
+      const sendVideo = (value: unknown) => {
+        const msg = readVideoLinkMessage(value);
+        if (!msg || !FROM_PAGE.has(msg.video) || !socket || socket.readyState !== WS.OPEN) return;
+        const { header, data } = videoWireFrames(msg);
+        if (!data) return socket.send(header);
+        if (socket.bufferedAmount > CAMERA_BACKLOG_BYTES) return;
+        // The header and its bytes leave together: nothing comes between them on the socket.
+        socket.send(header);
+        socket.send(data);
+      };
       port.onmessage = (e: MessageEvent) => {
         if (audio !== link) return;
         if (e.data === 'bye') {
@@ -137,6 +165,8 @@ export function createBridgeClient(opts: BridgeClientOptions): BridgeClient {
         } else if (e.data instanceof Int16Array) {
           const d = e.data;
           send(d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d.buffer : d.slice().buffer);
+        } else {
+          sendVideo(e.data);
         }
       };
     },

@@ -6,7 +6,8 @@
  * The real engine and store (startDevWeb), seeded with contacts, history and messages through the
  * store; a second Phone on loopback answers the call shown on the call screen (recorded, the keypad
  * open), and then calls us for the incoming-call panel; History shows that call in detail with its
- * recording in the player. A TLS server whose certificate comes from a private CA shows the
+ * recording in the player. Then a video call (Chromium's fake camera; Bob sends his test
+ * pattern), Settings → Video with its preview, and Bob's incoming video call. A TLS server whose certificate comes from a private CA shows the
  * account's certificate facts in Settings.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -29,7 +30,7 @@ mkdirSync(OUT, { recursive: true });
 
 await buildRenderer();
 const web = await startDevWeb({ mode: 'built', phoneOptions: { listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' } } });
-const bob = await Phone.create({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true, autoAnswerPlay: { tone: [440], levelDb: -16 } } });
+const bob = await Phone.create({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1' }, calls: { autoAnswer: true, autoAnswerPlay: { tone: [440], levelDb: -16 }, autoAnswerVideo: true, autoAnswerVideoSource: 'testsrc' } });
 const bobUri = `sip:bob@127.0.0.1:${bob.localAddresses()[0].port}`;
 
 // Seed the store as a person's address book would look after a few days.
@@ -113,10 +114,14 @@ for (const [lang, scheme] of [
   await shoot(page, `history-${suffix}`);
   await go(page, `#/messages/${encodeURIComponent('sip:alice@lab.test')}`);
   await shoot(page, `messages-${suffix}`);
-  for (const section of ['accounts', 'audio', 'codecs', 'calls', 'appearance']) {
+  for (const section of ['accounts', 'audio', 'video', 'codecs', 'calls', 'appearance']) {
     await go(page, `#/settings/${section}`);
     if (section === 'accounts') {
       await page.getByTestId('account-add').click();
+    }
+    if (section === 'video') {
+      await page.getByTestId('video-preview-toggle').click();
+      await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid="video-preview"]')?.videoWidth ?? 0) > 0, undefined, { timeout: 10_000 });
     }
     await shoot(page, `settings-${section}-${suffix}`);
   }
@@ -150,15 +155,26 @@ for (const [lang, scheme] of [
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await shoot(page, `history-detail-${suffix}`);
   await page.keyboard.press('Escape');
-  // Bob calls us: the incoming-call panel over the dialpad.
+  // A video call: our fake camera in the self-view, Bob's test pattern large.
+  await go(page, '#/dialpad');
+  await page.getByTestId('dialpad-input').fill(bobUri);
+  await page.getByTestId('dialpad-video-call').click();
+  await page.waitForFunction(() => Number(document.querySelector<HTMLCanvasElement>('[data-testid="call-remote-video"] canvas')?.dataset.frames ?? 0) > 10, undefined, { timeout: 15_000 });
+  await page.waitForTimeout(1500);
+  await shoot(page, `call-video-${suffix}`);
+  await page.getByTestId('call-hangup').click();
+  await page.getByTestId('call-ended').waitFor();
+  // Bob calls us: the incoming-call panel over the dialpad, for an audio call and a video call.
   await go(page, '#/dialpad');
   const ours = `sip:me@127.0.0.1:${web.phone.localAddresses()[0].port}`;
-  const incoming = bob.dial({ to: ours });
-  await page.getByTestId('incoming-call').waitFor({ timeout: 10_000 });
-  await shoot(page, `incoming-${suffix}`);
-  const snap = await incoming;
-  await bob.hangup({ callId: snap.id }).catch(() => undefined);
-  await page.getByTestId('incoming-call').waitFor({ state: 'detached', timeout: 10_000 });
+  for (const video of [false, true]) {
+    const incoming = bob.dial({ to: ours, ...(video ? { video: true, videoSource: 'testsrc' as const } : {}) });
+    await page.getByTestId('incoming-call').waitFor({ timeout: 10_000 });
+    await shoot(page, video ? `incoming-video-${suffix}` : `incoming-${suffix}`);
+    const snap = await incoming;
+    await bob.hangup({ callId: snap.id }).catch(() => undefined);
+    await page.getByTestId('incoming-call').waitFor({ state: 'detached', timeout: 10_000 });
+  }
   // The TLS account whose server is not trusted yet: its certificate facts, and the CA file choice.
   const tls = await invoke(page, 'account:add', { aor: 'sip:nadia@sip.example.net', password: 'not-shown', transport: 'tls', proxy: `sip:127.0.0.1:${tlsPort};transport=tls` });
   await go(page, '#/settings/accounts');

@@ -8,6 +8,10 @@
  *                                          │ ▼
  *                                    port2 ─▶ connectAudio() ─▶ engine
  *
+ * The same link carries the call's video (contract/video.ts): `sendVideo` passes a camera message
+ * to the worklet, which holds the link, and the engine's frames come back to `onVideo`, checked.
+ * Only while the link is up (`running`); an audio-only call sends nothing more.
+ *
  * Failures (no microphone, permission refused, no WebAudio) are kept in `problem` as an i18n key
  * (`call.audio.problem.*`) for the call screen, never thrown: a call without a microphone still
  * plays what it receives. Everything the page makes is injectable, so tests run on fakes.
@@ -17,6 +21,7 @@ import { AUDIO_LINK_RATE, connectAudio } from '../api.ts';
 import { meterLevel, SILENCE_DBFS } from './levels.ts';
 import { ringbackPeriod } from './ringback.ts';
 import { DEVICE_PROCESSOR, type FromWorklet, type ToWorklet } from './worklet-messages.ts';
+import { readVideoLinkMessage, type VideoLinkMessage } from '../../../main/contract/video.ts';
 import deviceWorkletUrl from './device-worklet.ts?worker&url';
 
 export interface CallAudioSettings {
@@ -67,6 +72,9 @@ export class CallAudio {
   readonly problem = ref<AudioProblem>();
   /** The link to the engine is up. */
   readonly running = ref(false);
+
+  /** Hears the engine's video messages ('frame', 'ended'), checked. */
+  onVideo: ((message: VideoLinkMessage) => void) | undefined;
 
   private readonly deps: Required<CallAudioDeps>;
   private session: Session | undefined;
@@ -131,6 +139,17 @@ export class CallAudio {
     if (!s) return;
     this.session = undefined;
     await this.release(s);
+  }
+
+  /**
+   * A camera message to the engine on the link, its bytes transferred (the caller gives them up).
+   * False, and nothing sent, while the link is down.
+   */
+  sendVideo(message: VideoLinkMessage): boolean {
+    const node = this.session?.node;
+    if (!node || !this.running.value) return false;
+    this.tell(node, { type: 'video', message }, 'data' in message ? [message.data.buffer as ArrayBuffer] : []);
+    return true;
   }
 
   /** Muted: the track is disabled, so the engine gets silence and the meter shows it. */
@@ -234,7 +253,13 @@ export class CallAudio {
   }
 
   private heard(s: Session, msg: FromWorklet): void {
-    if (s.closed || msg?.type !== 'levels') return;
+    if (s.closed) return;
+    if (msg?.type === 'video') {
+      const video = readVideoLinkMessage(msg.message);
+      if (video && (video.video === 'frame' || video.video === 'ended')) this.onVideo?.(video);
+      return;
+    }
+    if (msg?.type !== 'levels') return;
     this.micLevel.value = meterLevel(msg.capture);
     this.speakerLevel.value = meterLevel(msg.playback);
   }

@@ -14,6 +14,10 @@
  * On its own port it hears `{ type: 'link', port }` (the link, transferred) and
  * `{ type: 'bye' }` (say 'bye' on the link, close it, answer `{ type: 'closed' }`).
  *
+ * - Video: the link also carries the call's video messages (contract/video.ts). This worklet holds
+ *   the link, so it passes them through, bytes transferred (never copied): the page's camera
+ *   messages from its own port onto the link, the engine's frames from the link onto its own port.
+ *
  * Nothing here may reach the DOM: this file and its imports are bundled for the
  * AudioWorkletGlobalScope.
  */
@@ -21,6 +25,7 @@ import { CaptureFramer } from './capture-framer.ts';
 import { PcmFifo } from './pcm-fifo.ts';
 import { rmsDbfs } from './levels.ts';
 import { DEVICE_PROCESSOR, type ToWorklet, type FromWorklet } from './worklet-messages.ts';
+import type { VideoLinkMessage } from '../../../main/contract/video.ts';
 
 // The AudioWorkletGlobalScope's names (TypeScript's DOM library does not describe that scope).
 declare const sampleRate: number;
@@ -59,12 +64,20 @@ class DeviceProcessor extends AudioWorkletProcessor {
       this.link = msg.port;
       this.link.onmessage = (e: MessageEvent<unknown>) => {
         if (e.data instanceof Int16Array) this.fifo.push(e.data);
+        else if (typeof e.data === 'object' && e.data !== null && 'video' in e.data) this.relay(e.data as VideoLinkMessage);
       };
+    } else if (msg?.type === 'video') {
+      this.link?.postMessage(msg.message, bytesOf(msg.message));
     } else if (msg?.type === 'bye') {
       this.link?.postMessage('bye');
       this.unlink();
       this.post({ type: 'closed' });
     }
+  }
+
+  /** The engine's video message to the page (CallAudio checks it). */
+  private relay(message: VideoLinkMessage): void {
+    this.port.postMessage({ type: 'video', message } satisfies FromWorklet, bytesOf(message));
   }
 
   private unlink(): void {
@@ -99,6 +112,12 @@ class DeviceProcessor extends AudioWorkletProcessor {
     }
     return true;
   }
+}
+
+/** A video message's bytes, to transfer with it. */
+function bytesOf(message: VideoLinkMessage): Transferable[] {
+  const data = (message as { data?: unknown }).data;
+  return data instanceof Uint8Array && data.buffer instanceof ArrayBuffer ? [data.buffer] : [];
 }
 
 registerProcessor(DEVICE_PROCESSOR, DeviceProcessor);

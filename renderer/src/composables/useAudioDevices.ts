@@ -6,10 +6,11 @@ export interface AudioDevice {
   label: string;
 }
 
-/** The machine's audio inputs and outputs (labels appear once the microphone was allowed once). */
+/** The machine's audio inputs and outputs, and its cameras (labels appear once the device was allowed once). */
 export function useAudioDevices() {
   const inputs = ref<AudioDevice[]>([]);
   const outputs = ref<AudioDevice[]>([]);
+  const cameras = ref<AudioDevice[]>([]);
 
   async function refresh(): Promise<void> {
     const media = typeof navigator !== 'undefined' ? navigator.mediaDevices : undefined;
@@ -21,6 +22,7 @@ export function useAudioDevices() {
       all.filter((d) => d.kind === kind && d.deviceId && d.deviceId !== 'default' && d.deviceId !== 'communications').map((d, i) => ({ id: d.deviceId, label: d.label || `#${i + 1}` }));
     inputs.value = pick('audioinput');
     outputs.value = pick('audiooutput');
+    cameras.value = pick('videoinput');
   }
 
   const onChange = () => void refresh().catch(() => undefined);
@@ -29,5 +31,5 @@ export function useAudioDevices() {
     navigator.mediaDevices?.addEventListener?.('devicechange', onChange);
   });
   onUnmounted(() => navigator.mediaDevices?.removeEventListener?.('devicechange', onChange));
-  return { inputs, outputs, refresh };
+  return { inputs, outputs, cameras, refresh };
 }

@@ -1,3 +1,5 @@
+import { videoEn } from './video.ts';
+
 /**
  * English, the reference language: every key here exists in French too (./fr.ts is typed by this
  * file, and a test compares both). vue-i18n syntax: `{x}` interpolates, `|` separates plural
@@ -296,7 +298,7 @@ export const en = {
   settings: {
     title: 'Settings',
     sections: 'Settings sections',
-    section: { accounts: 'Accounts', audio: 'Audio', codecs: 'Codecs', network: 'Network', calls: 'Calls', appearance: 'Appearance', keyboard: 'Keyboard' },
+    section: { accounts: 'Accounts', audio: 'Audio', video: 'Video', codecs: 'Codecs', network: 'Network', calls: 'Calls', appearance: 'Appearance', keyboard: 'Keyboard' },
     saved: 'Saved.',
     error: 'The setting could not be saved: {reason}',
     accounts: {
@@ -496,6 +498,7 @@ export const en = {
     noIncoming: 'No call is ringing.',
     noCall: 'No call in progress.',
   },
+  video: videoEn,
   languages: { en: 'English', fr: 'Français' },
 };
 

@@ -1,4 +1,5 @@
 import type { Messages } from './en.ts';
+import { videoFr } from './video.ts';
 
 /** Français : les mêmes clés que ./en.ts (le type l'impose, un test le vérifie). */
 export const fr: Messages = {
@@ -294,7 +295,7 @@ export const fr: Messages = {
   settings: {
     title: 'Réglages',
     sections: 'Sections des réglages',
-    section: { accounts: 'Comptes', audio: 'Audio', codecs: 'Codecs', network: 'Réseau', calls: 'Appels', appearance: 'Apparence', keyboard: 'Clavier' },
+    section: { accounts: 'Comptes', audio: 'Audio', video: 'Vidéo', codecs: 'Codecs', network: 'Réseau', calls: 'Appels', appearance: 'Apparence', keyboard: 'Clavier' },
     saved: 'Enregistré.',
     error: 'Le réglage n’a pas pu être enregistré : {reason}',
     accounts: {
@@ -494,5 +495,6 @@ export const fr: Messages = {
     noIncoming: 'Aucun appel ne sonne.',
     noCall: 'Aucun appel en cours.',
   },
+  video: videoFr,
   languages: { en: 'English', fr: 'Français' },
 };

@@ -6,6 +6,7 @@ import { DeviceLabels } from '../audio/device-labels.ts';
 import { pickDevice, type DeviceChoice, type ListedDevice } from '../audio/pick-device.ts';
 import { useCallsStore } from './calls.ts';
 import { useSettingsStore } from './settings.ts';
+import type { VideoLinkMessage } from '../../../main/contract/video.ts';
 
 /**
  * A call that needs this page's microphone and speaker: being placed, ringing out, in early media,
@@ -74,6 +75,7 @@ export const useAudioStore = defineStore('audio', () => {
   const inputs = ref<ListedDevice[]>([]);
   const outputs = ref<ListedDevice[]>([]);
   let labels: DeviceLabels | undefined;
+  const videoListeners = new Set<(message: VideoLinkMessage) => void>();
 
   const micLevel = computed(() => engine.value?.micLevel.value ?? 0);
   const speakerLevel = computed(() => engine.value?.speakerLevel.value ?? 0);
@@ -103,6 +105,9 @@ export const useAudioStore = defineStore('audio', () => {
     labels = opts.labels ?? new DeviceLabels();
     const audio = opts.create?.() ?? new CallAudio();
     engine.value = audio;
+    audio.onVideo = (message) => {
+      for (const cb of videoListeners) cb(message);
+    };
 
     async function refresh(): Promise<void> {
       try {
@@ -139,9 +144,21 @@ export const useAudioStore = defineStore('audio', () => {
       scope.stop();
       unwatch();
       void audio.stop();
+      audio.onVideo = undefined;
       if (engine.value === audio) engine.value = undefined;
     };
   }
 
-  return { micLevel, speakerLevel, problem, running, inputs, outputs, input, output, ringing, attach };
+  /** A camera message to the engine on the call's link (false, nothing sent, while it is down). */
+  function sendVideo(message: VideoLinkMessage): boolean {
+    return engine.value?.sendVideo(message) ?? false;
+  }
+
+  /** Hears the engine's video messages on the link; returns the function that stops listening. */
+  function onVideo(cb: (message: VideoLinkMessage) => void): () => void {
+    videoListeners.add(cb);
+    return () => videoListeners.delete(cb);
+  }
+
+  return { micLevel, speakerLevel, problem, running, inputs, outputs, input, output, ringing, attach, sendVideo, onVideo };
 });

@@ -72,17 +72,18 @@ export const useCallsStore = defineStore('calls', () => {
     if (current && current.id !== except && current.state === 'connected') apply(await call('call:hold', { callId: current.id }));
   }
 
-  /** The engine gives the call the saved codecs and SRTP mode and holds the connected call first (for every client). */
-  async function dial(to: string, accountId?: string): Promise<CallSnapshot> {
-    const snapshot = await call('call:dial', { to, ...(accountId ? { accountId } : {}) });
+  /** The engine gives the call the saved codecs and SRTP mode and holds the connected call first (for every client). `video`: a video call. */
+  async function dial(to: string, accountId?: string, opts: { video?: boolean } = {}): Promise<CallSnapshot> {
+    const snapshot = await call('call:dial', { to, ...(accountId ? { accountId } : {}), ...(opts.video ? { video: true } : {}) });
     apply(snapshot);
     activeId.value = snapshot.id;
     return snapshot;
   }
 
-  async function answer(callId: string): Promise<void> {
+  /** `video`: take the offered video too (else the call is answered with audio only). */
+  async function answer(callId: string, opts: { video?: boolean } = {}): Promise<void> {
     await holdActive(callId);
-    apply(await call('call:answer', { callId }));
+    apply(await call('call:answer', { callId, ...(opts.video !== undefined ? { video: opts.video } : {}) }));
     activeId.value = callId;
   }
 
@@ -191,6 +192,16 @@ export const useCallsStore = defineStore('calls', () => {
     conferenceEndAsked.value = false;
   }
 
+  /** Add video to the call or remove it (a re-offer: the engine answers the new snapshot). */
+  async function setVideo(callId: string, on: boolean): Promise<void> {
+    apply(await call('call:video', { callId, on }));
+  }
+
+  /** Our camera on or off in the call (nothing renegotiated). */
+  async function setCamera(callId: string, on: boolean): Promise<void> {
+    apply(await call('call:camera', { callId, on }));
+  }
+
   function show(callId: string): void {
     activeId.value = callId;
   }
@@ -250,6 +261,8 @@ export const useCallsStore = defineStore('calls', () => {
     endConference,
     hold,
     record,
+    setVideo,
+    setCamera,
     resume,
     dtmf,
     swap,

@@ -30,6 +30,8 @@ export interface UiLabOptions {
   bobToneHz?: number;
   /** baresip records what it hears and sends. */
   bobRecords?: boolean;
+  /** baresip takes video calls: VP8, its moving test pattern as camera (PEERS.md "Video peers"). */
+  bobVideo?: boolean;
   /** A tone the browser's fake microphone plays (default: Chromium's own beeps). */
   microphoneToneHz?: number;
   /** Start an engine now (default), with these options. */
@@ -88,7 +90,7 @@ export class UiLab {
       parts.kamailio = new Kamailio(ns, { users, ...(pki ? { tls: pki } : {}) });
       await parts.kamailio.start();
       const tone = makeToneWav(audio, { frequency: opts.bobToneHz ?? 1000 });
-      parts.bob = new Baresip(ns, { user: 'bob', password: 'bob-secret', registrar: '127.0.0.1:5060', sipPort: 5062, ctrlPort: 6062, autoAnswer: true, playWav: tone, record: opts.bobRecords ?? false });
+      parts.bob = new Baresip(ns, { user: 'bob', password: 'bob-secret', registrar: '127.0.0.1:5060', sipPort: 5062, ctrlPort: 6062, autoAnswer: true, playWav: tone, record: opts.bobRecords ?? false, video: opts.bobVideo ?? false });
       await parts.bob.start();
       const browserDir = join(ns.dir, 'browser');
       mkdirSync(browserDir, { recursive: true });

@@ -218,6 +218,14 @@ describe('notifications', () => {
     expect(log).toEqual(['open window c1', 'show /call', 'close window c1']);
   });
 
+  it('say that a ringing call offers video, in both languages', () => {
+    const { notifier, shown } = notifierWith('linux');
+    notifier.incoming({ ...ringing, video: { offered: true, active: false, sending: false, receiving: false, camera: true } });
+    expect(shown[0]).toMatchObject({ title: 'Incoming video call', body: '+33123456789 is calling with video' });
+    expect(TEXT.fr.incomingVideoTitle).toBe('Appel vidéo entrant');
+    expect(TEXT.fr.incomingVideoBody('Zoé')).toBe('Zoé vous appelle en vidéo');
+  });
+
   it("show a caller's name as text on Linux, whose notification daemons read the body as markup", () => {
     const { notifier, shown } = notifierWith('linux');
     notifier.incoming({ ...ringing, peer: { uri: 'sip:x@example.com', displayName: '<a href="http://evil.example">Bank</a> & <img src=x>' } });

@@ -105,4 +105,19 @@ describe('the appel-device worklet', () => {
     run([new Float32Array(128).fill(0.1)], 8);
     expect(next.posted).toHaveLength(1);
   });
+
+  it("passes the call's video through, bytes transferred: camera messages onto the link, the engine's frames to the page", () => {
+    const { proc, link } = setup();
+    const cam = new Uint8Array(384);
+    proc.port.deliver({ type: 'video', message: { video: 'camera', width: 16, height: 16, data: cam } });
+    expect(link.posted.at(-1)).toEqual({ data: { video: 'camera', width: 16, height: 16, data: cam }, transfer: [cam.buffer] });
+    proc.port.deliver({ type: 'video', message: { video: 'camera-off' } });
+    expect(link.posted.at(-1)).toEqual({ data: { video: 'camera-off' }, transfer: [] });
+    const frame = new Uint8Array(384);
+    link.deliver({ video: 'frame', callId: 'c1', width: 16, height: 16, data: frame });
+    expect(proc.port.posted.at(-1)).toEqual({ data: { type: 'video', message: { video: 'frame', callId: 'c1', width: 16, height: 16, data: frame } }, transfer: [frame.buffer] });
+    link.deliver({ neither: 'audio nor video' });
+    expect(proc.port.posted.filter((p) => (p.data as { type: string }).type === 'video')).toHaveLength(1);
+  });
 });
+
