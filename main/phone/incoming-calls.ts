@@ -112,13 +112,17 @@ export class IncomingCalls {
     if (s.autoAnswer) {
       const n = ++this.#autoAnswered;
       const record = s.autoAnswerRecord?.replace('{n}', String(n));
-      const { clock } = this.#o;
-      const handle = clock.setTimeout(
-        () =>
-          void call.answer(record ? { record } : {}).catch((err: unknown) => call.failMedia(`auto-answer failed: ${(err as Error).message}`)),
-        Math.max(0, s.autoAnswerDelay) * 1000,
-      );
-      call.armAutoAnswer(() => clock.clearTimeout(handle));
+      const answer = (): void =>
+        void call.answer(record ? { record } : {}).catch((err: unknown) => call.failMedia(`auto-answer failed: ${(err as Error).message}`));
+      // Without a delay the call is answered now, not a timer later: it rings (and counts
+      // against MAX_RINGING) only for as long as its media takes to set up.
+      if (!(s.autoAnswerDelay > 0)) {
+        answer();
+      } else {
+        const { clock } = this.#o;
+        const handle = clock.setTimeout(answer, s.autoAnswerDelay * 1000);
+        call.armAutoAnswer(() => clock.clearTimeout(handle));
+      }
     }
   }
 
