@@ -189,7 +189,7 @@ export async function main(argv: string[]): Promise<number> {
       const msg = await ready.sendMessage({ accountId, to: target!, text: positionals[1], proxy: values.proxy });
       printer.event('message-sent', { to: msg.peer, status: msg.status, error: msg.error }, msg.status === 'sent' ? `message delivered to ${msg.peer}` : `message not delivered: ${msg.error}`);
       if (msg.status !== 'sent') {
-        process.stderr.write(`${msg.error}\n`);
+        printer.error(`${msg.error}\n`);
         return 1;
       }
     } else if (command === 'listen' || stayFor !== undefined) {
@@ -202,10 +202,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`${err.message}\nTry: appel --help\n`);
+      printer.error(`${err.message}\nTry: appel --help\n`);
       return 2;
     }
-    process.stderr.write(`${(err as Error).message}\n`);
+    printer.error(`${(err as Error).message}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);

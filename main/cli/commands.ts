@@ -121,7 +121,7 @@ export function readCommands(
     };
     run().catch((err: unknown) => {
       printer.event('command-failed', { command: verb, error: (err as Error).message });
-      process.stderr.write(`${verb}: ${(err as Error).message}\n`);
+      printer.error(`${verb}: ${(err as Error).message}\n`);
     });
   });
   return () => rl.close();

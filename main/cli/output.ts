@@ -6,31 +6,75 @@ import { reasonPhrase } from '../sip/index.ts';
 import type { AccountSnapshot, CallSnapshot, SipTraceEntry } from '../contract/api.ts';
 import type { Phone } from '../phone/phone.ts';
 
-/** Output: JSON lines or sentences. */
+/**
+ * Output: JSON lines or sentences. Lines are written together once per turn of the event loop,
+ * not one write each: standard output to a pipe or a file is a blocking write in Node, and at
+ * hundreds of calls a second (three lines each) those writes were the main thread's largest
+ * single cost. Whatever is pending is written before anything goes to stderr and when the
+ * process exits, so nothing is lost or reordered.
+ */
 export class Printer {
   private readonly json: boolean;
+  private pending = '';
+  private flushQueued = false;
+  private readonly flushAtExit = (): void => this.flush();
+
   constructor(json: boolean) {
     this.json = json;
   }
+
   /** One event: a JSON line, or the sentence (none: nothing in sentence mode). */
   event(name: string, fields: Record<string, unknown>, sentence?: string): void {
-    if (this.json) process.stdout.write(JSON.stringify({ event: name, time: new Date().toISOString(), ...fields }) + '\n');
-    else if (sentence !== undefined) process.stdout.write(sentence + '\n');
+    if (this.json) this.out(JSON.stringify({ event: name, time: new Date().toISOString(), ...fields }) + '\n');
+    else if (sentence !== undefined) this.out(sentence + '\n');
   }
+
   /**
    * Why the command failed, for its exit. In sentence mode the event line already said it on
    * stdout, so nothing is repeated; with --json the sentence goes to stderr for the person.
    */
   failure(sentence: string): void {
-    if (this.json) process.stderr.write(sentence + '\n');
+    if (this.json) this.error(sentence + '\n');
   }
+
   trace(t: SipTraceEntry): void {
     if (this.json) {
-      process.stdout.write(JSON.stringify({ event: 'trace', ...t, time: new Date(t.time).toISOString() }) + '\n');
+      this.out(JSON.stringify({ event: 'trace', ...t, time: new Date(t.time).toISOString() }) + '\n');
     } else {
       const arrow = t.direction === 'sent' ? `${t.local} -> ${t.remote}` : `${t.remote} -> ${t.local}`;
-      process.stderr.write(`--- ${new Date(t.time).toISOString()} ${t.direction} ${t.transport} ${arrow}\n${t.text.replace(/\r\n/g, '\n')}\n`);
+      this.error(`--- ${new Date(t.time).toISOString()} ${t.direction} ${t.transport} ${arrow}\n${t.text.replace(/\r\n/g, '\n')}\n`);
     }
+  }
+
+  /** Writes what is pending now (also done at the end of each turn and at exit). */
+  flush(): void {
+    if (this.flushQueued) {
+      this.flushQueued = false;
+      process.off('exit', this.flushAtExit);
+    }
+    if (this.pending === '') return;
+    const text = this.pending;
+    this.pending = '';
+    process.stdout.write(text);
+  }
+
+  private out(line: string): void {
+    // A person at a terminal reads as it comes; batching is for pipes and files.
+    if (process.stdout.isTTY) {
+      process.stdout.write(line);
+      return;
+    }
+    this.pending += line;
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    process.once('exit', this.flushAtExit);
+    setImmediate(() => this.flush());
+  }
+
+  /** Writes to standard error, after the events still pending (a terminal shows both in order). */
+  error(text: string): void {
+    this.flush();
+    process.stderr.write(text);
   }
 }
 

@@ -121,7 +121,7 @@ export async function placeCall(phone: Phone, printer: Printer, signal: AbortSig
           await phone.sendDtmf({ callId: id, digits: a.dtmf });
           printer.event('dtmf-sent', { callId: id, digits: a.dtmf }, `sent DTMF ${a.dtmf}`);
         } catch (err) {
-          process.stderr.write(`DTMF not sent: ${(err as Error).message}\n`);
+          printer.error(`DTMF not sent: ${(err as Error).message}\n`);
         }
       }
     }
@@ -134,7 +134,7 @@ export async function placeCall(phone: Phone, printer: Printer, signal: AbortSig
   if (left.length > 0) await Promise.race([Promise.all(left.map((c) => phone.hangup({ callId: c.id }).catch(() => undefined))), new Promise((r) => setTimeout(r, 5000).unref())]);
   const final = await Promise.race([ended, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000).unref())]);
   if (!final) {
-    process.stderr.write(`the call with ${a.to} did not end cleanly\n`);
+    printer.error(`the call with ${a.to} did not end cleanly\n`);
     return 1;
   }
   const normal = final.answeredAt !== undefined && (final.endStatus === undefined || final.endStatus < 300);

@@ -162,6 +162,10 @@ export class Call {
     return this.#snapshot.state;
   }
 
+  get direction(): CallSnapshot['direction'] {
+    return this.#snapshot.direction;
+  }
+
   get session(): InviteSession | undefined {
     return this.#session;
   }

@@ -111,6 +111,11 @@ export class Calls {
     return this.#media.running;
   }
 
+  /** How calls are handled now, to read (asked of every incoming request: no copy, no check). */
+  get currentSettings(): Readonly<CallSettings> {
+    return this.#settings;
+  }
+
   /** Read or change how calls are handled (auto-answer, do-not-disturb, codecs, SRTP, transfers, direct calls). */
   settings(change: Partial<CallSettings> = {}): CallSettings {
     checkCallSettings(change);

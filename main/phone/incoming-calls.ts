@@ -17,6 +17,14 @@ import type { Transfers } from './transfers.ts';
 
 /** Incoming calls ringing at once; one more gets 486. */
 export const MAX_RINGING = 5;
+/**
+ * While calls ring only because auto-answer is setting up their media (milliseconds, but a burst
+ * of INVITEs read after the engine was held up finds every place taken), at most this many more
+ * INVITEs wait for a place, each at most WAIT_LIMIT_MS; past either, 486 as before. A person's
+ * phone, with nothing being auto-answered, says 486 at once.
+ */
+export const MAX_WAITING = 32;
+export const WAIT_LIMIT_MS = 2_000;
 /** The longest an incoming call rings before it is a missed call (480). */
 export const RING_LIMIT_S = 120;
 
@@ -35,6 +43,10 @@ export interface IncomingCallsOptions {
 export class IncomingCalls {
   readonly #o: IncomingCallsOptions;
   #autoAnswered = 0;
+  /** Auto-answers whose media is being set up now (their calls still count as ringing). */
+  #answering = 0;
+  /** INVITEs waiting for a place to ring (MAX_WAITING at most): called when one may be free. */
+  readonly #waiting: Array<() => void> = [];
 
   constructor(opts: IncomingCallsOptions) {
     this.#o = opts;
@@ -64,7 +76,6 @@ export class IncomingCalls {
       await this.#answerReplacing(session, replacing.replaced, account?.id);
       return;
     }
-    const s = this.#o.settings();
     // An offer that is not SDP at all is refused first, whatever else is going on (a flood of
     // them costs no call each).
     const unreadable = session.offer ? unreadableOffer(session.offer) : undefined;
@@ -75,9 +86,14 @@ export class IncomingCalls {
     // However many INVITEs arrive, only so many ring at once: the rest are busy, and not a
     // notification, a window or a history row each.
     if (registry.ringing() >= MAX_RINGING) {
-      session.reject(486, { reason: 'Busy Here (too many calls ringing)' });
-      return;
+      const placed = await this.#waitForPlace();
+      if (session.state !== 'Incoming') return; // the caller gave up while it waited
+      if (!placed) {
+        session.reject(486, { reason: 'Busy Here (too many calls ringing)' });
+        return;
+      }
     }
+    const s = this.#o.settings();
     const call = Call.incoming(registry.env(), session, {
       ...(account ? { accountId: account.id } : {}),
       media: {
@@ -114,14 +130,53 @@ export class IncomingCalls {
       const record = s.autoAnswerRecord?.replace('{n}', String(n));
       const recordVideo = s.autoAnswerRecordVideo?.replace('{n}', String(n));
       const video = s.autoAnswerVideo ? { video: true, ...(s.autoAnswerVideoSource ? { videoSource: s.autoAnswerVideoSource } : {}), ...(recordVideo ? { recordVideo } : {}) } : {};
-      const { clock } = this.#o;
-      const handle = clock.setTimeout(
-        () =>
-          void call.answer({ ...(record ? { record } : {}), ...video }).catch((err: unknown) => call.failMedia(`auto-answer failed: ${(err as Error).message}`)),
-        Math.max(0, s.autoAnswerDelay) * 1000,
-      );
-      call.armAutoAnswer(() => clock.clearTimeout(handle));
+      const answer = (): void => {
+        this.#answering++;
+        void call
+          .answer({ ...(record ? { record } : {}), ...video })
+          .catch((err: unknown) => call.failMedia(`auto-answer failed: ${(err as Error).message}`))
+          .finally(() => {
+            this.#answering--;
+            this.#waiting.shift()?.();
+          });
+      };
+      // Without a delay the call is answered now, not a timer later: it rings (and counts
+      // against MAX_RINGING) only for as long as its media takes to set up.
+      if (!(s.autoAnswerDelay > 0)) {
+        answer();
+      } else {
+        const { clock } = this.#o;
+        const handle = clock.setTimeout(answer, s.autoAnswerDelay * 1000);
+        call.armAutoAnswer(() => clock.clearTimeout(handle));
+      }
     }
+  }
+
+  /**
+   * With MAX_RINGING calls ringing: whether a place frees up for one more, when calls are being
+   * auto-answered and fewer than MAX_WAITING wait already, within WAIT_LIMIT_MS. False: 486.
+   */
+  async #waitForPlace(): Promise<boolean> {
+    const { registry, clock } = this.#o;
+    const deadline = clock.now() + WAIT_LIMIT_MS;
+    while (registry.ringing() >= MAX_RINGING) {
+      const left = deadline - clock.now();
+      if (this.#answering === 0 || this.#waiting.length >= MAX_WAITING || left <= 0) return false;
+      const woken = await new Promise<boolean>((resolve) => {
+        const wake = (): void => {
+          clock.clearTimeout(timer);
+          resolve(true);
+        };
+        const timer = clock.setTimeout(() => {
+          const at = this.#waiting.indexOf(wake);
+          if (at >= 0) this.#waiting.splice(at, 1);
+          resolve(false);
+        }, left);
+        this.#waiting.push(wake);
+      });
+      if (!woken) return false;
+    }
+    return true;
   }
 
   /**

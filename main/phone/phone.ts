@@ -93,7 +93,7 @@ export class Phone extends PhoneEvents {
     const { workerUrl, idleStopMs, ...network } = opts.media ?? {};
     this.network = new MediaNetwork({ ...network, ua: stack.ua, resolver: stack.resolver, clock, localAddresses: () => stack.localAddresses() });
     this.accounts = new Accounts({ ua: stack.ua, clock, publish, keepFlow: (flow, interval) => stack.transport.keepAlive(flow, { interval }) });
-    const admissions = new Admissions({ accounts: this.accounts, directCalls: () => this.calls.settings().directCalls });
+    const admissions = new Admissions({ accounts: this.accounts, directCalls: () => this.calls.currentSettings.directCalls });
     stack.ua.setAdmission((incoming) => {
       const admission = admissions.admit(incoming);
       return admission.kind === 'refused' ? admission : undefined;

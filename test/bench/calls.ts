@@ -44,7 +44,7 @@ const RAMP_CPS = 20;
 const WINDOW_MS = 9_000;
 const JITTER_LIMIT_MS = 30;
 /** Call-rate steps (calls per second), each held this long. */
-const RATE_STEPS = QUICK ? [5, 10] : [5, 10, 20, 40, 80, 120, 160, 240];
+const RATE_STEPS = QUICK ? [5, 10] : [5, 10, 20, 40, 80, 120, 160, 200, 240, 320, 400];
 const RATE_STEP_S = 5;
 const SETUP_CALLS = QUICK ? 3 : 8;
 
@@ -154,7 +154,8 @@ async function callRate(ns: NetNs, callee: Callee, log: (s: string) => void): Pr
     const failed = Number.isNaN(r.failed) ? calls : r.failed;
     const ok = r.code === 0 && failed === 0 && r.successful === calls;
     steps.push({ cps, calls, failed, ok });
-    log(`  ${callee.name}: ${cps} cps × ${RATE_STEP_S} s: ${ok ? 'ok' : 'FAILED'} (${r.successful} ok, ${failed} failed)`);
+    const why = Object.entries(r.failures).map(([reason, n]) => `${n}× ${reason}`).join('; ');
+    log(`  ${callee.name}: ${cps} cps × ${RATE_STEP_S} s: ${ok ? 'ok' : 'FAILED'} (${r.successful} ok, ${failed} failed${why ? `: ${why}` : ''})`);
     if (!ok) break;
     await new Promise((res) => setTimeout(res, 2_000));
   }

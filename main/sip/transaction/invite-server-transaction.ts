@@ -47,7 +47,7 @@ import type { Incoming, TransportError } from '../transport/types.ts';
 import { ServerTransactionBase } from './server-transaction-base.ts';
 import type { ServerTransactionOptions } from './server-transaction-base.ts';
 import { synthesizeResponse } from './synthesize-response.ts';
-import { timerValues } from './timers.ts';
+import { type Timer, timerValues } from './timers.ts';
 import { safely } from './types.ts';
 
 export type InviteServerTransactionState = 'Proceeding' | 'Completed' | 'Confirmed' | 'Accepted' | 'Terminated';
@@ -62,10 +62,12 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerT
   readonly #onAck: ((incoming: Incoming & { message: SipRequest }) => void) | undefined;
   #intervalG = 0;
   readonly #timerTrying = this.timer(() => this.#fireTrying());
-  readonly #timerG = this.timer(() => this.#fireG());
-  readonly #timerH = this.timer(() => this.#fireH());
-  readonly #timerI = this.timer(() => this.terminate());
-  readonly #timerL = this.timer(() => this.terminate());
+  // The others are made when first started: a transaction whose call was answered (the common
+  // case) only ever needs Timer L, and it is kept for L's 32 s (see server-transaction-base.ts).
+  #timerG: Timer | undefined;
+  #timerH: Timer | undefined;
+  #timerI: Timer | undefined;
+  #timerL: Timer | undefined;
 
   constructor(opts: InviteServerTransactionOptions) {
     super(opts, 'Proceeding');
@@ -89,22 +91,30 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerT
         } else if (status < 300) {
           // RFC 6026 §7.1: 2xx → Accepted, Timer L; the TU owns 2xx retransmissions.
           this.setState('Accepted');
+          this.#timerL = this.timer(() => this.terminate());
           this.#timerL.start(timerValues(this.context.timers, this.reliable).L);
           this.send(response);
+          this.compact();
         } else {
           this.setState('Completed');
           const t = timerValues(this.context.timers, this.reliable);
           if (!this.reliable) {
             this.#intervalG = t.G;
+            this.#timerG = this.timer(() => this.#fireG());
             this.#timerG.start(this.#intervalG);
           }
+          this.#timerH = this.timer(() => this.#fireH());
           this.#timerH.start(t.H);
           this.send(response);
+          this.compact();
         }
         return;
       case 'Accepted':
         // RFC 6026 §7.1: 2xx retransmissions from the TU pass through.
-        if (status >= 200 && status < 300) this.send(response);
+        if (status >= 200 && status < 300) {
+          this.send(response);
+          this.compact();
+        }
         return;
       default:
         return;
@@ -121,12 +131,15 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerT
       case 'Completed':
         if (isAck) {
           // §17.2.1: ACK → Confirmed; stop Timer G, start Timer I.
-          this.#timerG.clear();
-          this.#timerH.clear();
+          this.#timerG?.clear();
+          this.#timerH?.clear();
           this.setState('Confirmed');
           const i = timerValues(this.context.timers, this.reliable).I;
           if (i === 0) this.terminate();
-          else this.#timerI.start(i);
+          else {
+            this.#timerI = this.timer(() => this.terminate());
+            this.#timerI.start(i);
+          }
         } else {
           this.resend();
         }
@@ -165,7 +178,7 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerT
     if (this.state !== 'Completed') return;
     this.resend();
     this.#intervalG = Math.min(2 * this.#intervalG, timerValues(this.context.timers).T2);
-    this.#timerG.start(this.#intervalG);
+    this.#timerG?.start(this.#intervalG);
   }
 
   /** §17.2.1: Timer H in Completed → Terminated, the TU learns the ACK never came. */

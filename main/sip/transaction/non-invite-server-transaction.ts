@@ -78,7 +78,10 @@ export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteS
     // §17.2.2: Timer J = 64·T1 on unreliable transports, zero on reliable ones.
     const j = timerValues(this.context.timers, this.reliable).J;
     if (j === 0) this.terminate();
-    else this.#timerJ.start(j);
+    else {
+      this.#timerJ.start(j);
+      this.compact();
+    }
   }
 
   receiveRequest(_incoming: Incoming & { message: SipRequest }): void {

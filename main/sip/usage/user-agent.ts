@@ -100,6 +100,7 @@ export class UserAgent implements OutOfDialogSender {
   private readonly clock: Clock;
   private messageHandlers: Array<(m: ReceivedMessage) => void> = [];
   private readonly usages: UserAgentUsage[] = [];
+  #allowed: string[] | undefined;
 
   constructor(opts: UserAgentOptions) {
     this.opts = opts;
@@ -136,11 +137,13 @@ export class UserAgent implements OutOfDialogSender {
   /** Hand requests to a usage (tried in the order added, before the core's own handling). */
   addUsage(usage: UserAgentUsage): void {
     this.usages.push(usage);
+    this.#allowed = undefined;
   }
 
-  /** Allow (§20.5): the core's methods and every usage's. */
+  /** Allow (§20.5): the core's methods and every usage's (worked out once per set of usages: every 180 and 200 carries it). */
   allowedMethods(): string[] {
-    return [...new Set([...ALLOWED_METHODS, ...this.usages.flatMap((u) => u.methods)])];
+    this.#allowed ??= [...new Set([...ALLOWED_METHODS, ...this.usages.flatMap((u) => u.methods)])];
+    return [...this.#allowed];
   }
 
   /** Allow-Events (RFC 6665 §8.2.2): the event packages a usage serves; none of the core's. */

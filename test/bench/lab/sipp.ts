@@ -47,17 +47,32 @@ export interface SippResult {
   code: number | null;
   successful: number;
   failed: number;
+  /** Why calls failed, from SIPp's error log: "expected 100, got 486 Busy Here (…)" → how many. */
+  failures: Record<string, number>;
   log: string;
   out: string;
+}
+
+/** SIPp's -trace_err lines, counted by what was expected and what came instead (or the event). */
+export function failureReasons(errors: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const re = /: (?:Aborting call on unexpected message for Call-Id '[^']*': while expecting '([^']*)'[^,]*, received '([^\r\n']*)|([^\n]*?(?:timeout|Timeout|retransmission)[^\n]*))/g;
+  for (const m of errors.matchAll(re)) {
+    const key = m[3] !== undefined ? m[3].replace(/Call-Id '[^']*'|\d+-\d+@[\d.]+/g, '…').slice(0, 120) : `expected ${m[1]}, got ${m[2].replace(/^SIP\/2\.0 /, '')}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
 }
 
 /** Runs SIPp to its end (bounded) in the namespace; its counters from the final screen. */
 export async function sipp(ns: NetNs, name: string, args: string[], timeoutMs: number): Promise<SippResult> {
   const screen = join(ns.dir, `${name}-screen.log`);
   const log = join(ns.dir, `${name}-msg.log`);
+  const errors = join(ns.dir, `${name}-errors.log`);
   const child = ns.spawn('sipp', [
     '-i', '127.0.0.1', '-mi', '127.0.0.1', '-nostdin', '-timeout', `${Math.ceil(timeoutMs / 1000)}s`, '-timeout_error',
-    '-trace_screen', '-screen_file', screen, ...args, ...(args.includes('-trace_msg') ? ['-message_file', log] : []),
+    '-trace_screen', '-screen_file', screen, '-trace_err', '-error_file', errors,
+    ...args, ...(args.includes('-trace_msg') ? ['-message_file', log] : []),
   ]);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
@@ -74,5 +89,5 @@ export async function sipp(ns: NetNs, name: string, args: string[], timeoutMs: n
   };
   const text = read(screen);
   const count = (label: string) => Number(new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(text)?.[1] ?? NaN);
-  return { code, successful: count('Successful call'), failed: count('Failed call'), log: read(log), out };
+  return { code, successful: count('Successful call'), failed: count('Failed call'), failures: failureReasons(read(errors)), log: read(log), out };
 }
