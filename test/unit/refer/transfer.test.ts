@@ -138,6 +138,8 @@ describe('blind transfer (RFC 5589 §6)', () => {
     await until(() => notifier !== undefined && receivedRequests(bob, 'NOTIFY').length === 1, 'NOTIFY 100');
     void notifier!.notify('SIP/2.0 180 Ringing');
     await until(() => receivedRequests(bob, 'NOTIFY').length === 2, 'NOTIFY 180');
+    // Bob's 200s to both NOTIFYs are back: else Alice's jump of 60 s would time her NOTIFY out (Timer F).
+    await until(() => alice.received.filter((m) => m.startsWith('SIP/2.0 200') && headerIn(m, 'CSeq')?.endsWith(' NOTIFY')).length === 2, '200s to the NOTIFYs');
     alice.clock.advance(60_000);
     const outcome = await sub.finished();
     expect(outcome).toMatchObject({ ok: false, cause: 'terminated' });
