@@ -1,7 +1,7 @@
 // Video codec benchmark: Appel's video addon (native/video.ts: libvpx VP8, OpenH264) beside
 // ffmpeg encoding and decoding the very same frames in the same run — libvpx for VP8 at the same
 // real-time settings, libx264 (ultrafast, zerolatency, baseline) for H.264, ffmpeg's own vp8 and
-// h264 decoders — one thread each, at 480p30 and 720p30.
+// h264 decoders, and for VP8 also ffmpeg decoding with libvpx — one thread each, at 480p30 and 720p30.
 //
 //   node_modules/.bin/node test/bench/video.ts [--seconds 10]
 //   import { run } from './video.ts'                 returns the rows
@@ -30,6 +30,8 @@ export interface VideoBenchRow {
   ffmpegEncode: number;
   appelDecode: number;
   ffmpegDecode: number;
+  /** VP8 only: ffmpeg decoding with libvpx, the very library Appel decodes with (the binding's own cost shows). */
+  ffmpegLibvpxDecode?: number;
   /** Encoded bit rate Appel reached (kbit/s) beside the target. */
   appelKbps: number;
   targetKbps: number;
@@ -90,6 +92,7 @@ export function run(seconds = 10): VideoBenchRow[] {
             : ffmpegSeconds([...input, '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-b:v', `${size.kbps}k`, '-threads', '1', '-f', 'null', '-']);
         const demux = ffmpegSeconds(['-i', stream, '-c', 'copy', '-f', 'null', '-']);
         const ffDecode = ffmpegSeconds(['-threads', '1', '-i', stream, '-f', 'null', '-']);
+        const ffLibvpxDecode = codec === 'vp8' ? ffmpegSeconds(['-threads', '1', '-c:v', 'libvpx', '-i', stream, '-f', 'null', '-']) : undefined;
         const pct = (cpu: number) => (cpu / seconds) * 100;
         rows.push({
           codec,
@@ -98,6 +101,7 @@ export function run(seconds = 10): VideoBenchRow[] {
           ffmpegEncode: pct(Math.max(0, ffEncode - readOnly)),
           appelDecode: pct(decodeS),
           ffmpegDecode: pct(Math.max(0, ffDecode - demux)),
+          ...(ffLibvpxDecode !== undefined ? { ffmpegLibvpxDecode: pct(Math.max(0, ffLibvpxDecode - demux)) } : {}),
           appelKbps: (encodedBytes * 8) / seconds / 1000,
           targetKbps: size.kbps,
         });
@@ -113,13 +117,13 @@ export function format(rows: VideoBenchRow[], seconds: number): string {
   const f = (x: number) => `${x.toFixed(1)} %`;
   const lines = [
     `Video codecs, one 30 fps stream, one thread, ${seconds} s of ffmpeg's testsrc; % of one core (CPU time per second of video):`,
-    '| codec | size | Appel encode | ffmpeg encode | ratio | Appel decode | ffmpeg decode | ratio | Appel kbit/s (target) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| codec | size | Appel encode | ffmpeg encode | ratio | Appel decode | ffmpeg decode (its own decoder) | ratio | ffmpeg decode (libvpx) | ratio | Appel kbit/s (target) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const ref = r.codec === 'vp8' ? 'libvpx' : 'libx264 ultrafast';
     lines.push(
-      `| ${r.codec} | ${r.size} | ${f(r.appelEncode)} | ${f(r.ffmpegEncode)} (${ref}) | ${(r.appelEncode / r.ffmpegEncode).toFixed(2)}× | ${f(r.appelDecode)} | ${f(r.ffmpegDecode)} | ${(r.appelDecode / r.ffmpegDecode).toFixed(2)}× | ${r.appelKbps.toFixed(0)} (${r.targetKbps}) |`,
+      `| ${r.codec} | ${r.size} | ${f(r.appelEncode)} | ${f(r.ffmpegEncode)} (${ref}) | ${(r.appelEncode / r.ffmpegEncode).toFixed(2)}× | ${f(r.appelDecode)} | ${f(r.ffmpegDecode)} | ${(r.appelDecode / r.ffmpegDecode).toFixed(2)}× | ${r.ffmpegLibvpxDecode !== undefined ? `${f(r.ffmpegLibvpxDecode)} | ${(r.appelDecode / r.ffmpegLibvpxDecode).toFixed(2)}×` : '— | —'} | ${r.appelKbps.toFixed(0)} (${r.targetKbps}) |`,
     );
   }
   return lines.join('\n');
