@@ -15,8 +15,8 @@ type Kind = VideoLinkMessage['video'];
 /** The kinds whose `data` follows the header as a binary frame. */
 const WITH_DATA: ReadonlySet<string> = new Set<Kind>(['camera', 'frame']);
 
-/** What a side may receive: the page takes 'frame' and 'ended', the engine 'camera' and 'camera-off'. */
-export const FROM_PAGE: ReadonlySet<Kind> = new Set<Kind>(['camera', 'camera-off']);
+/** What a side may receive: the page takes 'frame' and 'ended', the engine 'camera', 'camera-off' and 'audio-delay'. */
+export const FROM_PAGE: ReadonlySet<Kind> = new Set<Kind>(['camera', 'camera-off', 'audio-delay']);
 export const FROM_ENGINE: ReadonlySet<Kind> = new Set<Kind>(['frame', 'ended']);
 
 /** A message as the socket sends it: the header's JSON text, then the bytes if it has any. */

@@ -53,6 +53,9 @@ export function isVideoSize(width: unknown, height: unknown): width is number {
   );
 }
 
+/** The most audio delay a page may report (ms): the engine holds a picture at most 400 ms anyway. */
+export const MAX_AUDIO_DELAY_MS = 1000;
+
 /**
  * The video messages on the device link. Audio blocks stay bare Int16Arrays; video messages are
  * plain objects (a MessagePort transfers `data`'s buffer). On the bridge's WebSocket, a video
@@ -61,6 +64,9 @@ export function isVideoSize(width: unknown, height: unknown): width is number {
  * page → engine:
  *   camera       one camera frame; the engine sends it on the calls whose camera is on
  *   camera-off   the camera stopped (the calls keep their video streams and send nothing)
+ *   audio-delay  how long the page holds call audio before the speaker plays it (its buffer and
+ *                the output's latency, ms): the engine shows each picture that much later, so
+ *                that lip sync (RFC 3550 §6.4.1) holds at the screen and speaker, not at the link
  * engine → page:
  *   frame        one decoded frame of a call's remote video
  *   ended        that call's remote video ended (stream stopped or video removed)
@@ -68,6 +74,7 @@ export function isVideoSize(width: unknown, height: unknown): width is number {
 export type VideoLinkMessage =
   | { video: 'camera'; width: number; height: number; data: Uint8Array }
   | { video: 'camera-off' }
+  | { video: 'audio-delay'; ms: number }
   | { video: 'frame'; callId: string; width: number; height: number; data: Uint8Array }
   | { video: 'ended'; callId: string };
 
@@ -84,6 +91,8 @@ export function readVideoLinkMessage(value: unknown): VideoLinkMessage | undefin
   switch (m.video) {
     case 'camera-off':
       return { video: 'camera-off' };
+    case 'audio-delay':
+      return typeof m.ms === 'number' && m.ms >= 0 && m.ms <= MAX_AUDIO_DELAY_MS ? { video: 'audio-delay', ms: m.ms } : undefined;
     case 'ended':
       return typeof m.callId === 'string' && m.callId.length <= 200 ? { video: 'ended', callId: m.callId } : undefined;
     case 'camera':

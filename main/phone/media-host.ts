@@ -151,8 +151,8 @@ export class MediaHost {
     const onValue = (value: unknown): void => {
       if (this.#device !== link) return;
       if (value === 'bye') return this.disconnectDevice();
-      // Bad input changes nothing: only PCM16 blocks of a sane size, and camera frames whose size
-      // and bytes agree (contract/video.ts), reach the engine.
+      // Bad input changes nothing: only PCM16 blocks of a sane size, camera frames whose size and
+      // bytes agree, and a sane audio delay (contract/video.ts) reach the engine.
       if (value instanceof Int16Array) {
         if (value.length > 0 && value.length <= MAX_BLOCK) link.inner?.postMessage(value);
         return;
@@ -162,7 +162,7 @@ export class MediaHost {
         const own = video.data.byteOffset === 0 && video.data.byteLength === video.data.buffer.byteLength && video.data.buffer instanceof ArrayBuffer;
         const data = own ? video.data : video.data.slice();
         link.inner?.postMessage({ video: 'camera', width: video.width, height: video.height, data }, [data.buffer as ArrayBuffer]);
-      }
+      } else if (video?.video === 'audio-delay') link.inner?.postMessage({ video: 'audio-delay', ms: video.ms });
     };
     const unwrap = (v: unknown): unknown => (v instanceof Int16Array || typeof v === 'string' || (typeof v === 'object' && v !== null && 'video' in v) ? v : (v as { data?: unknown } | null)?.data);
     if (typeof outer.addEventListener === 'function') outer.addEventListener('message', (e) => onValue((e as { data?: unknown }).data));

@@ -100,6 +100,8 @@ export class VideoEngine {
   readonly #opts: VideoEngineOptions;
   readonly #entries = new Map<string, Entry>();
   #device: BridgeMessagePort | undefined;
+  /** How long the device holds audio before its speaker plays it (its 'audio-delay'), ms. */
+  #deviceAudioDelayMs = 0;
   #statsTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: VideoEngineOptions) {
@@ -240,10 +242,12 @@ export class VideoEngine {
   /** The app's device link (the same port as the audio's): camera frames come on it, decoded frames go out. */
   attachDevice(port: BridgeMessagePort): void {
     this.#device = port;
+    this.#deviceAudioDelayMs = 0;
     const onValue = (value: unknown): void => {
       if (this.#device !== port || value instanceof Int16Array) return;
       const m = readVideoLinkMessage(value instanceof Object && 'data' in value && !('video' in value) ? (value as { data: unknown }).data : value);
       if (m?.video === 'camera') this.#camera(m.data, m.width, m.height);
+      else if (m?.video === 'audio-delay') this.#deviceAudioDelayMs = m.ms;
     };
     if (typeof port.addEventListener === 'function') port.addEventListener('message', (e) => onValue((e as { data?: unknown }).data));
     else port.on?.('message', onValue);
@@ -251,6 +255,7 @@ export class VideoEngine {
 
   detachDevice(): void {
     this.#device = undefined;
+    this.#deviceAudioDelayMs = 0;
   }
 
   #camera(data: Uint8Array, width: number, height: number): void {
@@ -271,14 +276,15 @@ export class VideoEngine {
   /**
    * Lip sync (RFC 3550 §6.4.1): a decoded frame whose capture time, by the video's SR, is ahead
    * of the audio now playing, by the audio's SR, waits that long (at most MAX_HOLD_MS, at most
-   * MAX_HELD frames); one that is behind is shown at once.
+   * MAX_HELD frames); one that is behind is shown at once. The audio handed to the device now
+   * reaches its speaker `audio-delay` ms later, so a picture waits that much longer too.
    */
   #show(streamId: string, timestamp: number, message: VideoLinkMessage): void {
     const e = this.#entries.get(streamId);
     const audio = e?.spec.syncAudio ? this.#opts.audioPlayout?.(e.spec.syncAudio) : undefined;
     const video = e?.stream.senderTimeOf(timestamp);
     if (!e || audio === undefined || video === undefined) return this.#toDevice(message);
-    const ahead = video - audio;
+    const ahead = video - audio + this.#deviceAudioDelayMs;
     e.syncOffsetMs = Math.round(ahead);
     if (ahead <= 1 || ahead > MAX_HOLD_MS) {
       if (e.held.length === 0) return this.#toDevice(message);

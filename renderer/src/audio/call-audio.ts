@@ -21,7 +21,7 @@ import { AUDIO_LINK_RATE, connectAudio } from '../api.ts';
 import { meterLevel, SILENCE_DBFS } from './levels.ts';
 import { ringbackPeriod } from './ringback.ts';
 import { DEVICE_PROCESSOR, type FromWorklet, type ToWorklet } from './worklet-messages.ts';
-import { readVideoLinkMessage, type VideoLinkMessage } from '../../../main/contract/video.ts';
+import { MAX_AUDIO_DELAY_MS, readVideoLinkMessage, type VideoLinkMessage } from '../../../main/contract/video.ts';
 import deviceWorkletUrl from './device-worklet.ts?worker&url';
 
 export interface CallAudioSettings {
@@ -62,7 +62,12 @@ interface Session {
   source?: AudioNode;
   ringback?: { source: AudioBufferSourceNode; gain: GainNode };
   settings: CallAudioSettings;
+  /** The audio delay last told to the engine (ms). */
+  audioDelayMs?: number;
 }
+
+/** A change of the audio delay smaller than this is not worth a message (ms). */
+const AUDIO_DELAY_STEP_MS = 5;
 
 export class CallAudio {
   /** Microphone (what is sent) and speaker (what is received) levels, 0..1, for meters. */
@@ -262,6 +267,20 @@ export class CallAudio {
     if (msg?.type !== 'levels') return;
     this.micLevel.value = meterLevel(msg.capture);
     this.speakerLevel.value = meterLevel(msg.playback);
+    this.reportAudioDelay(s, msg.bufferedMs);
+  }
+
+  /**
+   * Lip sync at the speaker (contract/video.ts 'audio-delay'): call audio waits in the worklet's
+   * buffer, then the output's own latency, before it is heard; the engine holds each picture as
+   * much longer. Said again only when it moved by AUDIO_DELAY_STEP_MS or more.
+   */
+  private reportAudioDelay(s: Session, bufferedMs: number): void {
+    if (!s.context || !Number.isFinite(bufferedMs)) return;
+    const output = ((s.context.baseLatency ?? 0) + (s.context.outputLatency ?? 0)) * 1000;
+    const ms = Math.min(MAX_AUDIO_DELAY_MS, Math.max(0, Math.round(bufferedMs + (Number.isFinite(output) ? output : 0))));
+    if (s.audioDelayMs !== undefined && Math.abs(ms - s.audioDelayMs) < AUDIO_DELAY_STEP_MS) return;
+    if (this.sendVideo({ video: 'audio-delay', ms })) s.audioDelayMs = ms;
   }
 
   private tell(node: AudioWorkletNode, msg: ToWorklet, transfer: Transferable[] = []): void {

@@ -48,6 +48,9 @@ class DeviceProcessor extends AudioWorkletProcessor {
   private captureEnergy = 0;
   private playbackEnergy = 0;
   private counted = 0;
+  /** Playback samples waiting, summed over each render quantum of the levels window. */
+  private bufferedSum = 0;
+  private quanta = 0;
 
   constructor() {
     super();
@@ -102,10 +105,15 @@ class DeviceProcessor extends AudioWorkletProcessor {
       for (let i = 0; i < out.length; i++) this.playbackEnergy += out[i] * out[i];
       // Any further output channel (the node asks for one) carries the same mono signal.
       for (let c = 1; c < outputs[0].length; c++) outputs[0][c].set(out);
+      this.bufferedSum += this.fifo.isPlaying ? this.fifo.buffered : 0;
+      this.quanta++;
     }
     this.counted += frames;
     if (this.counted >= this.levelEvery) {
-      this.post({ type: 'levels', capture: rmsDbfs(this.captureEnergy, this.counted), playback: rmsDbfs(this.playbackEnergy, this.counted) });
+      const bufferedMs = this.quanta > 0 ? (this.bufferedSum / this.quanta / sampleRate) * 1000 : 0;
+      this.post({ type: 'levels', capture: rmsDbfs(this.captureEnergy, this.counted), playback: rmsDbfs(this.playbackEnergy, this.counted), bufferedMs });
+      this.bufferedSum = 0;
+      this.quanta = 0;
       this.captureEnergy = 0;
       this.playbackEnergy = 0;
       this.counted = 0;

@@ -13,8 +13,11 @@ export type ToWorklet =
   | { type: 'video'; message: VideoLinkMessage };
 
 export type FromWorklet =
-  /** RMS levels in dBFS over the last ~100 ms: what the microphone sent, what the speaker played. */
-  | { type: 'levels'; capture: number; playback: number }
+  /**
+   * RMS levels in dBFS over the last ~100 ms: what the microphone sent, what the speaker played;
+   * and how much call audio waited in the playback buffer then, on average (ms; 0 when not playing).
+   */
+  | { type: 'levels'; capture: number; playback: number; bufferedMs: number }
   | { type: 'closed' }
   /** A video message the engine sent on the link (a decoded frame, an end), bytes transferred. */
   | { type: 'video'; message: VideoLinkMessage };

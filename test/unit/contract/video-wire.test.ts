@@ -57,6 +57,15 @@ describe('video wire framing', () => {
     expect(e.header({ video: 'ended', callId: 'x'.repeat(201) } as { video: string })).toBeUndefined();
   });
 
+  it("takes the page's audio delay as a header alone, within 0..1000 ms; the page never hears one", () => {
+    const r = new VideoWireReader(FROM_PAGE);
+    expect(videoWireFrames({ video: 'audio-delay', ms: 62 })).toEqual({ header: '{"video":"audio-delay","ms":62}' });
+    expect(r.header({ video: 'audio-delay', ms: 62 } as { video: string })).toEqual({ video: 'audio-delay', ms: 62 });
+    expect(r.pending).toBe(false);
+    for (const ms of [-1, 1001, Number.NaN, '40', undefined]) expect(r.header({ video: 'audio-delay', ms } as { video: string })).toBeUndefined();
+    expect(new VideoWireReader(FROM_ENGINE).header({ video: 'audio-delay', ms: 10 } as { video: string })).toBeUndefined();
+  });
+
   it('forgets a half-read message on reset', () => {
     const r = new VideoWireReader(FROM_ENGINE);
     r.header({ video: 'frame', callId: 'c', width: 16, height: 16 } as { video: string });

@@ -155,6 +155,18 @@ describe('CallAudio', () => {
     expect(audio.speakerLevel.value).toBe(0);
   });
 
+  it("tells the engine how long its audio waits before the speaker (buffer + output latency), again only when that moves by 5 ms", async () => {
+    const { node } = await started();
+    const delays = () => node.port.sent.filter((s) => (s.msg as { type: string }).type === 'video').map((s) => (s.msg as { message: unknown }).message);
+    node.port.emit({ type: 'levels', capture: -30, playback: -6, bufferedMs: 42.4 });
+    // 42.4 ms buffered + 10 ms base + 20 ms output latency.
+    expect(delays()).toEqual([{ video: 'audio-delay', ms: 72 }]);
+    node.port.emit({ type: 'levels', capture: -30, playback: -6, bufferedMs: 45 });
+    expect(delays()).toHaveLength(1);
+    node.port.emit({ type: 'levels', capture: -30, playback: -6, bufferedMs: 30 });
+    expect(delays()).toEqual([{ video: 'audio-delay', ms: 72 }, { video: 'audio-delay', ms: 60 }]);
+  });
+
   it('plays the ringback tone in a loop when asked, and stops it', async () => {
     const { audio, ctx } = await started();
     audio.setRingback(true);

@@ -91,6 +91,9 @@ export class FakeBufferSource extends FakeAudioNode {
 export class FakeContext {
   readonly destination = { name: 'destination' };
   readonly sampleRate: number;
+  /** What a real context reports (s): the lip-sync delay the page tells the engine adds them. */
+  baseLatency = 0.01;
+  outputLatency = 0.02;
   readonly modules: string[] = [];
   readonly sinkIds: string[] = [];
   readonly sources: FakeSource[] = [];
