@@ -72,7 +72,7 @@ function spec(over: Partial<VideoSpec>): VideoSpec {
 }
 
 /** A flat picture: every luma sample `y`, chroma neutral. */
-function flat(y: number): Uint8Array {
+function flat(y: number): Uint8Array<ArrayBuffer> {
   const f = new Uint8Array(i420Bytes(W, H)).fill(128);
   f.fill(y, 0, W * H);
   return f;
