@@ -80,13 +80,15 @@ Call options (call, listen):
   (send our video or not; nothing is renegotiated), message TEXT (to its peer), and
     transfer URI        blind transfer (RFC 5589 §6): the call is held, its peer REFERred to URI
     call URI            a second call (the current one is put on hold first); it records to
-                        the --record name with -2 (then -3…) before the extension
+                        the --record and --record-video names with -2 (then -3…) before the
+                        extension, and sends its own --video-source
     swap                hold the current call and take the other one off hold
     attended-transfer   connect the first call's peer with the second call's (Replaces)
     accept-transfer     follow the transfer the other side asked for (with --transfers ask)
     decline-transfer    refuse it (the call goes on)
     merge               the two calls into a three-way conference (mixed here; the first
-                        call's --play and --record are our voice and ears)
+                        call's --play and --record are our voice and ears); video is not
+                        mixed: each call goes on sending ours and receiving its party's
     split               back to two calls (the second one held)
   A transfer the other side asks for (REFER) is followed: a new call to the target, which
   replaces the old call once answered; 'call' runs until every call is over.

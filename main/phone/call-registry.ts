@@ -5,7 +5,7 @@
  * when the call is made).
  */
 import type { InviteSession } from '../sip/index.ts';
-import { CallError, type Call, type CallEnv, type CallOwner } from './call.ts';
+import { CallError, type Call, type CallEnv, type CallMedia, type CallOwner } from './call.ts';
 import type { Conferences } from './conference.ts';
 import type { DeviceOwner } from './device-owner.ts';
 import type { MediaHost } from './media-host.ts';
@@ -69,14 +69,24 @@ export class CallRegistry implements CallOwner {
     return n;
   }
 
-  /** `path`, or `name-2.wav`, `name-3.wav`… when a live call of ours already records to it (two calls never share a file). */
+  /**
+   * `path`, or `name-2.wav`, `name-3.wav`… when a live call of ours already records to it, its
+   * audio or its video (two calls never share a file: a second video call with the same
+   * --record-video, a conference's members, each write their own).
+   */
   freeRecordPath(path: string): string {
-    const used = new Set(this.all().map((c) => c.snapshot.record));
+    const used = new Set(this.all().flatMap((c) => [c.snapshot.record, c.videoRecord]));
     if (!used.has(path)) return path;
     for (let k = 2; ; k++) {
       const candidate = path.replace(/(\.[^./\\]*)?$/, (ext) => `-${k}${ext}`);
       if (!used.has(candidate)) return candidate;
     }
+  }
+
+  /** A call taking over from another (a transfer): its own audio and video files (freeRecordPath). */
+  freeRecordPaths(media: CallMedia): CallMedia {
+    const video = media.video?.record ? { ...media.video, record: this.freeRecordPath(media.video.record) } : media.video;
+    return { ...media, ...(media.record ? { record: this.freeRecordPath(media.record) } : {}), ...(video ? { video } : {}) };
   }
 
   // ───────────────────────────── CallOwner ─────────────────────────────

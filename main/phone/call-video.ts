@@ -102,6 +102,11 @@ export class CallVideoSession {
     return !this.#localVideo && this.#options.source !== undefined;
   }
 
+  /** The file the other side's video is recorded to (headless), if any. */
+  get recordPath(): string | undefined {
+    return this.#options.record;
+  }
+
   /** We offer or accept video now. */
   get wanted(): boolean {
     return this.#wanted;

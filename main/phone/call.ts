@@ -209,13 +209,13 @@ export class Call {
     this.#disarmAutoAnswer();
     this.#media.useSources(opts);
     if (opts.record) this.#snapshot.record = opts.record;
+    // What the video would send and record headless, kept for video added later too (its file taken now, as the audio's).
+    this.#video.useOptions({ ...(opts.videoSource ? { source: opts.videoSource } : {}), ...(opts.recordVideo ? { record: opts.recordVideo } : {}) });
     try {
       const address = hostOfContact(session.dialog?.localContact ?? '') ?? '127.0.0.1';
       await this.#media.prepare(address);
       if (this.#ended) return;
       const offer = this.#remoteOffer;
-      // What the video would send and record headless, kept for video added later too.
-      this.#video.useOptions({ ...(opts.videoSource ? { source: opts.videoSource } : {}), ...(opts.recordVideo ? { record: opts.recordVideo } : {}) });
       if (opts.video && offer && hasVideo(offer)) await this.#wantVideo(address, true);
       if (this.#ended) return;
       if (offer) {
@@ -576,6 +576,11 @@ export class Call {
   /** What the call sends and records, its codecs and SRTP policy: a call that takes over from it starts from these. */
   get media(): CallMedia {
     return this.#media.options;
+  }
+
+  /** Where the video received is recorded (headless), if it is. */
+  get videoRecord(): string | undefined {
+    return this.#video.recordPath;
   }
 
   /** The media stream running now (undefined: none yet, or none any more); see streamId() to wait for pending changes. */

@@ -154,7 +154,7 @@ export class Calls {
         video: {
           offer: req.video === true,
           ...(req.videoSource ? { source: req.videoSource } : {}),
-          ...(req.recordVideo ? { record: req.recordVideo } : {}),
+          ...(req.recordVideo ? { record: this.#registry.freeRecordPath(req.recordVideo) } : {}),
           ...(this.#settings.videoResolution ? { resolution: this.#settings.videoResolution } : {}),
         },
       },
@@ -180,7 +180,7 @@ export class Calls {
       ...(req.record ? { record: this.#registry.freeRecordPath(req.record) } : {}),
       ...(req.video ? { video: true } : {}),
       ...(req.videoSource ? { videoSource: req.videoSource } : {}),
-      ...(req.recordVideo ? { recordVideo: req.recordVideo } : {}),
+      ...(req.recordVideo ? { recordVideo: this.#registry.freeRecordPath(req.recordVideo) } : {}),
     });
     return call.snapshot;
   }

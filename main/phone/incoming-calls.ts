@@ -127,10 +127,11 @@ export class IncomingCalls {
     this.#ringFor(call, session);
     if (s.autoAnswer) {
       const n = ++this.#autoAnswered;
-      const record = s.autoAnswerRecord?.replace('{n}', String(n));
-      const recordVideo = s.autoAnswerRecordVideo?.replace('{n}', String(n));
-      const video = s.autoAnswerVideo ? { video: true, ...(s.autoAnswerVideoSource ? { videoSource: s.autoAnswerVideoSource } : {}), ...(recordVideo ? { recordVideo } : {}) } : {};
       const answer = (): void => {
+        // Named when answered: a file another live call records to (no {n} in the name) gets a -2, -3… of its own.
+        const record = s.autoAnswerRecord && registry.freeRecordPath(s.autoAnswerRecord.replace('{n}', String(n)));
+        const recordVideo = s.autoAnswerRecordVideo && registry.freeRecordPath(s.autoAnswerRecordVideo.replace('{n}', String(n)));
+        const video = s.autoAnswerVideo ? { video: true, ...(s.autoAnswerVideoSource ? { videoSource: s.autoAnswerVideoSource } : {}), ...(recordVideo ? { recordVideo } : {}) } : {};
         this.#answering++;
         void call
           .answer({ ...(record ? { record } : {}), ...video })
@@ -226,7 +227,7 @@ export class IncomingCalls {
     const media = replaced.media;
     const call = Call.incoming(registry.env(), session, {
       ...(accountId !== undefined ? { accountId } : {}),
-      media: { ...media, ...(media.record ? { record: registry.freeRecordPath(media.record) } : {}) },
+      media: registry.freeRecordPaths(media),
     });
     registry.add(call);
     let problem: string | undefined;

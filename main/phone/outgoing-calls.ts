@@ -104,7 +104,7 @@ export class OutgoingCalls {
       to: o.to,
       account,
       proxy: account?.config.proxy ?? this.#callProxies.get(from),
-      media: { ...media, ...(media.record ? { record: this.#registry.freeRecordPath(media.record) } : {}) },
+      media: this.#registry.freeRecordPaths(media),
       headers: o.headers,
       onSession: o.onSession,
     });
