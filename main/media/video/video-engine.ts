@@ -9,6 +9,7 @@
  * every member). Decoded frames of a stream whose sink is the device go back on the link, named by
  * the stream's label (the call's id). Everything runs on the media thread, paced by the sources.
  */
+import { scaleI420 } from '../../contract/i420-scale.ts';
 import { i420Bytes, readVideoLinkMessage, type VideoLinkMessage } from '../../contract/video.ts';
 import type { MediaNative, SrtpLike } from '../media-native.ts';
 import type { MediaDirection } from '../media-stream.ts';
@@ -260,6 +261,8 @@ export class VideoEngine {
 
   #camera(data: Uint8Array, width: number, height: number): void {
     const now = performance.now();
+    /** This frame scaled down, per size asked for (a conference's streams may want different ones). */
+    const scaled = new Map<string, Uint8Array>();
     for (const e of this.#entries.values()) {
       if (e.spec.source.kind !== 'device' || !e.camera) continue;
       const pace = e.cameraPace;
@@ -267,10 +270,30 @@ export class VideoEngine {
       pace.at = now;
       if (pace.credit < 1) continue;
       pace.credit -= 1;
+      if (data.byteLength !== i420Bytes(width, height)) continue;
+      const frame = this.#fitted(e.spec.format, data, width, height, scaled);
       const settings = e.stream.encoderSettings;
-      if (settings && (settings.width !== width || settings.height !== height)) e.stream.configure({ width, height });
-      if (data.byteLength === i420Bytes(width, height)) e.stream.pushFrame(data, now);
+      if (settings && (settings.width !== frame.width || settings.height !== frame.height)) e.stream.configure({ width: frame.width, height: frame.height });
+      e.stream.pushFrame(frame.data, now);
     }
+  }
+
+  /**
+   * A camera frame within the stream's format: as it is when it fits (its macroblocks no more than
+   * the format's), else scaled down to the format, which respects the other side's max-fs
+   * (RFC 7741 §6.1, RFC 6184 §8.1: a sender must not exceed it).
+   */
+  #fitted(format: VideoSpec['format'], data: Uint8Array, width: number, height: number, scaled: Map<string, Uint8Array>): { data: Uint8Array; width: number; height: number } {
+    const mbs = (w: number, h: number) => Math.ceil(w / 16) * Math.ceil(h / 16);
+    if (mbs(width, height) <= mbs(format.width, format.height)) return { data, width, height };
+    const key = `${format.width}x${format.height}`;
+    let out = scaled.get(key);
+    if (!out) {
+      out = new Uint8Array(i420Bytes(format.width, format.height));
+      scaleI420(data, width, height, out, format.width, format.height);
+      scaled.set(key, out);
+    }
+    return { data: out, width: format.width, height: format.height };
   }
 
   /**

@@ -136,4 +136,25 @@ describe('the device camera in a local conference', () => {
     await us.engine.handle({ type: 'video-camera', streamId: 'vc', on: true });
     await until(() => carol.frames.length >= carolSeen + 5, 'carol sees our camera again');
   });
+
+  it("scales the camera down for a call whose format is smaller (the other side's max-fs), and only for that one", { timeout: 30_000 }, async () => {
+    const us = await withDevice();
+    const bob = await withDevice();
+    const carol = await withDevice();
+    const [bobPort, carolPort] = await Promise.all([bob, carol].map(async (p) => (await p.engine.handle({ type: 'reserve-ports', localAddress: '127.0.0.1' })).localPort));
+    const small = { width: W / 2, height: H / 2, fps: 30, bitrateKbps: 300 };
+    const toBob = await us.engine.handle({ type: 'create-video', streamId: 'vb', spec: spec({ label: 'call-bob', direction: 'sendonly', remote: { address: '127.0.0.1', rtpPort: bobPort } }) });
+    const toCarol = await us.engine.handle({ type: 'create-video', streamId: 'vc', spec: spec({ label: 'call-carol', direction: 'sendonly', format: small, remote: { address: '127.0.0.1', rtpPort: carolPort } }) });
+    await bob.engine.handle({ type: 'create-video', streamId: 'b', spec: spec({ localPort: bobPort, direction: 'recvonly', remote: { address: '127.0.0.1', rtpPort: toBob.localPort }, source: { kind: 'none' }, label: 'from-us' }) });
+    await carol.engine.handle({ type: 'create-video', streamId: 'c', spec: spec({ localPort: carolPort, direction: 'recvonly', format: small, remote: { address: '127.0.0.1', rtpPort: toCarol.localPort }, source: { kind: 'none' }, label: 'from-us' }) });
+    timers.push(setInterval(() => {
+      const data = flat(CAMERA_Y);
+      us.page.postMessage({ video: 'camera', width: W, height: H, data }, [data.buffer]);
+    }, 1000 / 30));
+    await until(() => bob.frames.length >= 5 && carol.frames.length >= 5, 'our camera at both parties');
+    expect([bob.frames.at(-1)!.width, bob.frames.at(-1)!.height]).toEqual([W, H]);
+    const c = carol.frames.at(-1)!;
+    expect([c.width, c.height]).toEqual([W / 2, H / 2]);
+    expect(Math.abs(c.data[(H / 4) * c.width + W / 4] - CAMERA_Y)).toBeLessThan(8);
+  });
 });

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { flushPromises } from '@vue/test-utils';
 import { i420Bytes, VIDEO_FORMATS, type VideoLinkMessage } from '../../../../main/contract/video.ts';
-import { coverCrop, frameToI420, rgbaToI420, scaleI420, splitChroma } from '../../../../renderer/src/video/i420.ts';
+import { frameToI420, rgbaToI420, splitChroma } from '../../../../renderer/src/video/i420.ts';
+import { coverCrop, scaleI420 } from '../../../../main/contract/i420-scale.ts';
 import { CameraCapture, cameraProblemOf, FramePacer } from '../../../../renderer/src/video/camera-capture.ts';
 import { fakeCamera, fakeFrame } from './fake-camera.ts';
 
