@@ -15,7 +15,7 @@ import type { MediaNative, SrtpLike } from '../media-native.ts';
 import type { MediaDirection } from '../media-stream.ts';
 import type { BridgeMessagePort } from '../ports/device-bridge.ts';
 import { VideoRecorder } from './video-recorder.ts';
-import { TestPattern, Y4mSource, type VideoFrameSource } from './video-sources.ts';
+import { macroblocks, ScaledSource, TestPattern, Y4mSource, type VideoFrameSource } from './video-sources.ts';
 import { VideoStream, type VideoStreamOptions, type VideoStreamStats } from './video-stream.ts';
 
 /** Where the video we send comes from. */
@@ -29,7 +29,7 @@ export type VideoSinkSpec = { kind: 'none' } | { kind: 'file'; path: string } | 
  */
 export interface VideoSpec extends Pick<VideoStreamOptions, 'localAddress' | 'localPort' | 'remote' | 'rtcpMux' | 'codec' | 'feedback' | 'remoteMaxBitrateKbps' | 'ssrc' | 'firstSeq'> {
   direction: MediaDirection;
-  /** What we send: size (a y4m file's own size wins), frames per second, starting bit rate. */
+  /** What we send: size (a y4m file's own size wins when it is no larger), frames per second, starting bit rate. */
   format: { width: number; height: number; fps: number; bitrateKbps: number };
   source: VideoSourceSpec;
   sink: VideoSinkSpec;
@@ -125,8 +125,9 @@ export class VideoEngine {
     if (spec.source.kind === 'testsrc') source = new TestPattern(format.width, format.height);
     else if (spec.source.kind === 'y4m') {
       const y4m = new Y4mSource(spec.source.path, { loop: spec.source.loop ?? true });
-      source = y4m;
-      format = { ...format, width: y4m.width, height: y4m.height, fps: y4m.fps };
+      // The file's own size, unless it is more than the call may send (max-fs): then scaled down.
+      source = macroblocks(y4m) <= macroblocks(format) ? y4m : new ScaledSource(y4m, format.width, format.height);
+      format = { ...format, width: source.width, height: source.height, fps: y4m.fps };
     }
     const recorder = spec.sink.kind === 'file' ? new VideoRecorder(spec.sink.path, spec.codec.name) : undefined;
     const srtp: SrtpLike[] = [];
@@ -284,8 +285,7 @@ export class VideoEngine {
    * (RFC 7741 §6.1, RFC 6184 §8.1: a sender must not exceed it).
    */
   #fitted(format: VideoSpec['format'], data: Uint8Array, width: number, height: number, scaled: Map<string, Uint8Array>): { data: Uint8Array; width: number; height: number } {
-    const mbs = (w: number, h: number) => Math.ceil(w / 16) * Math.ceil(h / 16);
-    if (mbs(width, height) <= mbs(format.width, format.height)) return { data, width, height };
+    if (macroblocks({ width, height }) <= macroblocks(format)) return { data, width, height };
     const key = `${format.width}x${format.height}`;
     let out = scaled.get(key);
     if (!out) {

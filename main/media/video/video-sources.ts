@@ -9,6 +9,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { i420Bytes } from '../../contract/video.ts';
+import { scaleI420 } from '../../contract/i420-scale.ts';
 
 /** The bars' Y, U, V (BT.601, 75 % amplitude, studio range). */
 export const TEST_PATTERN_BARS: ReadonlyArray<readonly [number, number, number]> = [
@@ -30,6 +31,37 @@ export interface VideoFrameSource {
   /** The next frame (null: the source ended). The array may be reused by the next call. */
   next(): Uint8Array | null;
   close(): void;
+}
+
+/** 16 × 16 macroblocks of a picture: what max-fs counts (RFC 7741 §6.1, RFC 6184 §8.1). */
+export function macroblocks(size: { width: number; height: number }): number {
+  return Math.ceil(size.width / 16) * Math.ceil(size.height / 16);
+}
+
+/** Another source's frames scaled to `width` × `height` (centre-cropped to its aspect). */
+export class ScaledSource implements VideoFrameSource {
+  readonly width: number;
+  readonly height: number;
+  readonly #inner: VideoFrameSource;
+  readonly #out: Uint8Array;
+
+  constructor(inner: VideoFrameSource, width: number, height: number) {
+    this.#inner = inner;
+    this.width = width;
+    this.height = height;
+    this.#out = new Uint8Array(i420Bytes(width, height));
+  }
+
+  next(): Uint8Array | null {
+    const frame = this.#inner.next();
+    if (!frame) return null;
+    scaleI420(frame, this.#inner.width, this.#inner.height, this.#out, this.width, this.height);
+    return this.#out;
+  }
+
+  close(): void {
+    this.#inner.close();
+  }
 }
 
 /** The test pattern, `width` × `height` (even). */

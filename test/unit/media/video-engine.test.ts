@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MediaEngine, MediaEngineError } from '../../../main/media/media-engine.ts';
 import type { MediaEvent, VideoSpec } from '../../../main/media/media-protocol.ts';
 import { readIvf } from '../../../main/media/video/ivf.ts';
-import { TEST_PATTERN_BARS, TestPattern, Y4mSource } from '../../../main/media/video/video-sources.ts';
+import { macroblocks, ScaledSource, TEST_PATTERN_BARS, TestPattern, Y4mSource } from '../../../main/media/video/video-sources.ts';
 import { i420Bytes } from '../../../main/contract/video.ts';
 import { MessageChannel } from 'node:worker_threads';
 
@@ -76,6 +76,11 @@ describe('test pattern and y4m', () => {
     const once = new Y4mSource(file, { loop: false });
     expect([once.next()![0], once.next()![0], once.next()]).toEqual([1, 2, null]);
     once.close();
+    // A file larger than a call may send is scaled to what it may (max-fs counts 16 × 16 macroblocks).
+    const scaled = new ScaledSource(new Y4mSource(file), 16, 8);
+    expect([scaled.width, scaled.height, scaled.next()!.length, scaled.next()![0]]).toEqual([16, 8, i420Bytes(16, 8), 2]);
+    scaled.close();
+    expect([macroblocks({ width: 848, height: 480 }), macroblocks({ width: 1280, height: 720 })]).toEqual([1590, 3600]);
     writeFileSync(join(dir, 'b.y4m'), 'not a video');
     expect(() => new Y4mSource(join(dir, 'b.y4m'))).toThrow(/not a y4m file/);
     writeFileSync(join(dir, 'c.y4m'), 'YUV4MPEG2 W32 H16 C444\nFRAME\n');
@@ -155,6 +160,25 @@ describe('video streams in the media engine', () => {
       now = (await a.handle({ type: 'get-video-stats', streamId: 's' })).stats;
     }
     expect(now.keyFramesSent).toBe(before + 1);
+  });
+
+  it('sends a y4m file at its own size, or scaled down to the format when it is larger (max-fs)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appel-y4m-big-'));
+    const file = join(dir, 'big.y4m');
+    writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W * 2} H${H * 2} F30:1 Ip A1:1 C420jpeg\n`), Buffer.from('FRAME\n'), new Uint8Array(i420Bytes(W * 2, H * 2)).fill(90)]));
+    const channel = new MessageChannel();
+    const frames: Array<{ width: number; height: number }> = [];
+    channel.port2.on('message', (m: { video?: string; width: number; height: number }) => {
+      if (m.video === 'frame') frames.push(m);
+    });
+    const b = engine();
+    await b.handle({ type: 'attach-device', port: channel.port1, sampleRate: 48000 });
+    const rx = await b.handle({ type: 'create-video', streamId: 'r', spec: spec({ direction: 'recvonly', sink: { kind: 'device' } }) });
+    const a = engine();
+    await a.handle({ type: 'create-video', streamId: 's', spec: spec({ direction: 'sendonly', source: { kind: 'y4m', path: file }, remote: { address: '127.0.0.1', rtpPort: rx.localPort } }) });
+    await until(() => frames.length >= 3, 'frames of the file');
+    expect(frames.at(-1)).toMatchObject({ width: W, height: H });
+    channel.port2.close();
   });
 
   it('refuses a source file it cannot read, in words, and holds no port for it', async () => {
