@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { frameSamples, type AudioPort } from './audio-port.ts';
 import { WavFormat } from './wav-format.ts';
 import { SampleFifo } from '../sample-fifo.ts';
@@ -28,9 +28,39 @@ export interface WavFileSourceOptions {
   onEnd?: () => void;
 }
 
+/** A WAV file's samples, mixed down to mono, at its own rate. */
+export interface DecodedWav {
+  readonly sampleRate: number;
+  readonly mono: Int16Array;
+}
+
+/**
+ * Files being played, shared: a prompt played on a hundred calls is held once. An entry lives
+ * while some source holds it (a WeakRef); the key carries the file's size and modification time,
+ * so a file rewritten in place is read again.
+ */
+const decodedFiles = new Map<string, WeakRef<DecodedWav>>();
+const forget = new FinalizationRegistry<string>((key) => {
+  if (decodedFiles.get(key)?.deref() === undefined) decodedFiles.delete(key);
+});
+
+/** The file's samples, read and decoded once for every source that plays it at the same time. */
+export function loadWav(path: string): DecodedWav {
+  const st = statSync(path);
+  const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  const held = decodedFiles.get(key)?.deref();
+  if (held) return held;
+  const info = WavFormat.parse(readFileSync(path));
+  const wav: DecodedWav = { sampleRate: info.sampleRate, mono: WavFormat.toMono(info.samples, info.channels) };
+  decodedFiles.set(key, new WeakRef(wav));
+  forget.register(wav, key);
+  return wav;
+}
+
 /**
  * Plays a PCM16 WAV file (any rate, mono or stereo mixed down to mono) as 20 ms frames.
- * The file is read whole at open: fine for prompts and test signals.
+ * The file is read whole at open (fine for prompts and test signals), once for all the calls
+ * that play it at the same time (`loadWav`).
  */
 export class WavFileSource implements AudioPort {
   readonly sampleRate: number;
@@ -48,12 +78,12 @@ export class WavFileSource implements AudioPort {
   #ended = false;
 
   constructor(options: WavFileSourceOptions) {
-    const info = WavFormat.parse(readFileSync(options.path));
+    const info = loadWav(options.path);
     // A 20 ms frame must be a whole number of samples at the port's rate.
     const ownRateFits = info.sampleRate % 50 === 0 && info.sampleRate >= 8000 && info.sampleRate <= 48000;
     this.sampleRate = options.sampleRate !== 'file' ? options.sampleRate : ownRateFits ? info.sampleRate : (options.fallbackRate ?? 16000);
     this.fileSampleRate = info.sampleRate;
-    this.#mono = WavFormat.toMono(info.samples, info.channels);
+    this.#mono = info.mono;
     this.durationMs = (this.#mono.length * 1000) / info.sampleRate;
     this.#frame = frameSamples(this.sampleRate);
     this.#loop = options.loop ?? false;

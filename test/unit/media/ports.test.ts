@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ToneSource } from '../../../main/media/ports/tone-source.ts';
 import { SilenceSource } from '../../../main/media/ports/silence-source.ts';
 import { WavRecorder } from '../../../main/media/ports/wav-recorder.ts';
-import { WavFileSource } from '../../../main/media/ports/wav-file-source.ts';
+import { loadWav, WavFileSource } from '../../../main/media/ports/wav-file-source.ts';
 import { WavFormat, WavFormatError } from '../../../main/media/ports/wav-format.ts';
 import { Mixer } from '../../../main/media/ports/mixer.ts';
 import { DeviceBridge } from '../../../main/media/ports/device-bridge.ts';
@@ -203,6 +203,22 @@ describe('WavRecorder and WavFileSource', () => {
     expect(fallback.sampleRate).toBe(16000);
     expect(made).toEqual([16000]);
     expect(fallback.getFrame().length).toBe(320);
+  });
+
+  it('reads a file once for all the calls playing it at once, and again once it is rewritten', () => {
+    const path = join(dir, 'shared.wav');
+    writeWav(path, { sampleRate: 8000, channels: [sine({ sampleRate: 8000, frequency: 400, levelDb: -10, seconds: 0.1 })] });
+    const first = loadWav(path);
+    expect(loadWav(path)).toBe(first);
+    const a = new WavFileSource({ path, sampleRate: 8000 });
+    const b = new WavFileSource({ path, sampleRate: 8000 });
+    expect([...b.getFrame()]).toEqual([...a.getFrame()]);
+    writeWav(path, { sampleRate: 8000, channels: [new Int16Array(1600).fill(1234)] });
+    const again = loadWav(path);
+    expect(again).not.toBe(first);
+    expect(new WavFileSource({ path, sampleRate: 8000 }).getFrame()[0]).toBe(1234);
+    // A source made before the rewrite plays what it opened.
+    expect(a.getFrame()[0]).not.toBe(1234);
   });
 
   it('rejects what is not PCM16 WAV', () => {
