@@ -14,10 +14,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { i420Bytes } from '../../../main/contract/video.ts';
 import { MediaEngine } from '../../../main/media/media-engine.ts';
 import type { VideoSpec } from '../../../main/media/media-protocol.ts';
+import { SPEC_H, SPEC_W, videoSpec } from './video-spec.ts';
 import { TEST_PATTERN_BARS } from '../../../main/media/video/video-sources.ts';
 
-const W = 320;
-const H = 192;
+const W = SPEC_W;
+const H = SPEC_H;
 /** Luma of the camera's flat picture, and of the y4m file carol sends. */
 const CAMERA_Y = 200;
 const CAROL_Y = 60;
@@ -57,19 +58,8 @@ async function withDevice(): Promise<{ engine: MediaEngine; frames: Frame[]; pag
   return { engine, frames, page: channel.port2 };
 }
 
-function spec(over: Partial<VideoSpec>): VideoSpec {
-  return {
-    localAddress: '127.0.0.1',
-    remote: { address: '127.0.0.1', rtpPort: 9 },
-    codec: { name: 'vp8', payloadType: 96 },
-    direction: 'sendrecv',
-    format: { width: W, height: H, fps: 30, bitrateKbps: 600 },
-    source: { kind: 'device' },
-    sink: { kind: 'device' },
-    label: 'call',
-    ...over,
-  };
-}
+/** Both ends of a call's video are the device link unless `over` says. */
+const spec = (over: Partial<VideoSpec>): VideoSpec => videoSpec({ source: { kind: 'device' }, sink: { kind: 'device' }, label: 'call', ...over });
 
 /** A flat picture: every luma sample `y`, chroma neutral. */
 function flat(y: number): Uint8Array<ArrayBuffer> {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaEngine, MediaEngineError } from '../../../main/media/media-engine.ts';
-import type { MediaEvent, VideoSpec } from '../../../main/media/media-protocol.ts';
+import type { MediaEvent } from '../../../main/media/media-protocol.ts';
+import { SPEC_H, SPEC_W, videoSpec } from './video-spec.ts';
 import { readIvf } from '../../../main/media/video/ivf.ts';
 import { macroblocks, ScaledSource, TEST_PATTERN_BARS, TestPattern, Y4mSource } from '../../../main/media/video/video-sources.ts';
 import { i420Bytes } from '../../../main/contract/video.ts';
@@ -34,21 +35,9 @@ function engine(events: MediaEvent[] = []): MediaEngine {
   return e;
 }
 
-const W = 320;
-const H = 192;
-function spec(over: Partial<VideoSpec>): VideoSpec {
-  return {
-    localAddress: '127.0.0.1',
-    remote: { address: '127.0.0.1', rtpPort: 9 },
-    codec: { name: 'vp8', payloadType: 96 },
-    direction: 'sendrecv',
-    format: { width: W, height: H, fps: 30, bitrateKbps: 600 },
-    source: { kind: 'none' },
-    sink: { kind: 'none' },
-    label: 'call-1',
-    ...over,
-  };
-}
+const W = SPEC_W;
+const H = SPEC_H;
+const spec = videoSpec;
 
 describe('test pattern and y4m', () => {
   it('draws the eight bars in their colours and moves its square', () => {

@@ -11,23 +11,14 @@ import { MediaEngine } from '../../../main/media/media-engine.ts';
 import { loadMediaNative } from '../../../main/media/media-native.ts';
 import { VideoEngine } from '../../../main/media/video/video-engine.ts';
 import type { VideoSpec } from '../../../main/media/media-protocol.ts';
+import { videoSpec } from './video-spec.ts';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-const spec = (over: Partial<VideoSpec>): VideoSpec => ({
-  localAddress: '127.0.0.1',
-  remote: { address: '127.0.0.1', rtpPort: 9 },
-  codec: { name: 'vp8', payloadType: 96 },
-  direction: 'sendrecv',
-  format: { width: 160, height: 96, fps: 30, bitrateKbps: 200 },
-  source: { kind: 'none' },
-  sink: { kind: 'none' },
-  label: 'call-1',
-  ...over,
-});
+const spec = (over: Partial<VideoSpec>): VideoSpec => videoSpec({ format: { width: 160, height: 96, fps: 30, bitrateKbps: 200 }, ...over });
 
 /** The lip-sync offset of the frames that came after `after` frames were seen, once it has settled. */
 async function offsetAfter(rx: VideoEngine, frames: () => number, after: number): Promise<number> {
