@@ -8,10 +8,9 @@
  * One wake-up for both directions: a call wakes the thread twice a frame, once for its own frame
  * (the timer) and once for the peer's packet, and each wake-up of a Node thread costs more than
  * the frame's work (test/bench/node-floor.ts). `peerPacket()` runs a frame due within MERGE_MS
- * on the packet's wake-up, so its timer never fires; where most packets miss that window but come
- * at a steady phase (a quiet network; a peer's own clock may still scatter them by a few ms), the
- * clock's phase moves toward theirs, at most SLEW_MS a frame (a rate within 0.5 % of true for a
- * few seconds, as a sound card's clock may be), until most meet.
+ * on the packet's wake-up, so its timer never fires; where the packets come at a steady phase (a
+ * quiet network), the clock's phase moves toward theirs, at most SLEW_MS a frame (a rate within
+ * 0.5 % of true for a few seconds, as a sound card's clock may be), so that they meet.
  */
 
 /** Time and timers, injectable so tests can drive a stream without waiting. */
@@ -36,11 +35,11 @@ export const realScheduler: Scheduler = {
 const EARLY_WAKE_MS = 1;
 
 /** A frame due within this much after a peer's packet runs on the packet's wake-up (sent this much early at most). */
-export const MERGE_MS = 4;
+export const MERGE_MS = 2;
 /** How far the phase moves a frame at most, toward the peer's packets (ms). */
 export const SLEW_MS = 0.1;
-/** Misses (less one a hit) before the phase starts moving: half a second of packets that all miss. */
-const MISSES_BEFORE_SLEW = 25;
+/** Packets that missed the window one after another before the phase starts moving (a second of them). */
+const MISSES_BEFORE_SLEW = 50;
 
 export interface MediaClockOptions {
   frameMs?: number;
@@ -112,20 +111,18 @@ export class MediaClock {
     if (!this.#running) return;
     const lead = this.#startMs + this.#next * this.frameMs - this.scheduler.now(); // until the next frame
     if (lead <= MERGE_MS) {
-      this.#misses = Math.max(0, this.#misses - 1);
+      this.#misses = 0;
       this.merged++;
       this.#run(MERGE_MS);
       return;
     }
-    // Where the packet fell in our frame period (a frame just run early leaves a lead above a period).
-    const phase = ((lead % this.frameMs) + this.frameMs) % this.frameMs;
-    if (phase <= MERGE_MS) return; // in the window of the frame after: no miss
     if (++this.#misses < MISSES_BEFORE_SLEW || this.#slewedAt === this.#next) return;
     this.#slewedAt = this.#next;
     // The shorter way round: frames a little earlier (the packets come well before ours are due)
-    // or a little later (they come just after), so that the packet would fall inside the window.
-    const earlier = phase - (MERGE_MS - 0.5);
-    const later = this.frameMs - phase + 0.5;
+    // or a little later (they come just after).
+    const aim = MERGE_MS / 2;
+    const earlier = lead - aim;
+    const later = this.frameMs - lead + aim;
     this.#startMs += earlier <= later ? -Math.min(SLEW_MS, earlier) : Math.min(SLEW_MS, later);
   }
 

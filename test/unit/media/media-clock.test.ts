@@ -100,15 +100,15 @@ describe('MediaClock', () => {
     for (let i = 1; i < due.length; i++) expect(due[i] - ranAt[i]).toBeLessThanOrEqual(MERGE_MS); // never later, at most MERGE_MS early
   });
 
-  it('packets at another steady phase: after half a second of misses the phase moves at most SLEW_MS a frame until they meet', () => {
+  it('packets at another steady phase: after a second of misses the phase moves at most SLEW_MS a frame until they meet', () => {
     const scheduler = new EarlyScheduler(0);
     const clock = new MediaClock({ scheduler });
     const due: number[] = [];
     clock.start((_k, dueMs) => due.push(dueMs));
-    withPeer(scheduler, clock, 10, 490); // packets half a frame from ours
+    withPeer(scheduler, clock, 10, 990); // packets half a frame from ours
     expect(clock.merged).toBe(0);
-    expect(due.at(-1)).toBe(480); // nothing moved in the first half second
-    withPeer(scheduler, clock, 510, 5000);
+    expect(due.at(-1)).toBe(980); // nothing moved in the first second
+    withPeer(scheduler, clock, 1010, 5000);
     for (let i = 1; i < due.length; i++) {
       const step = due[i] - due[i - 1];
       expect(Math.abs(step - 20)).toBeLessThanOrEqual(SLEW_MS + 1e-9); // frames keep their pace within 0.5 %
@@ -117,25 +117,6 @@ describe('MediaClock', () => {
     const before = scheduler.wakes;
     withPeer(scheduler, clock, Math.ceil(scheduler.now() / 20) * 20 + 10, 1000);
     expect(scheduler.wakes - before).toBe(0);
-    clock.stop();
-  });
-
-  it("packets scattered over 3.5 ms by the peer's own clock (baresip's sawtooth): most meet our frames once the phase has moved", () => {
-    const scheduler = new EarlyScheduler(0);
-    const clock = new MediaClock({ scheduler });
-    clock.start(() => {});
-    const packets = (from: number, to: number) => {
-      for (let k = from; k < to; k++) {
-        scheduler.advance(k * 20 + 10 - (k % 6) * 0.7 - scheduler.now());
-        clock.peerPacket();
-      }
-    };
-    packets(1, 250); // 5 s
-    const merged = clock.merged;
-    const wakes = scheduler.wakes;
-    packets(250, 350); // 2 s more
-    expect(clock.merged - merged).toBeGreaterThanOrEqual(80); // of 100 frames
-    expect(scheduler.wakes - wakes).toBeLessThanOrEqual(20);
     clock.stop();
   });
 
