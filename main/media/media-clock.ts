@@ -4,13 +4,6 @@
  * advance by exactly one frame per frame period however late the event loop was. After a
  * very long stall (a suspended laptop) at most `maxCatchUpFrames` are run and the rest are
  * skipped — the frame index still counts them, so timestamps stay true to elapsed time.
- *
- * One wake-up for both directions: a call wakes the thread twice a frame, once for its own frame
- * (the timer) and once for the peer's packet, and each wake-up of a Node thread costs more than
- * the frame's work (test/bench/node-floor.ts). `peerPacket()` runs a frame due within MERGE_MS
- * on the packet's wake-up, so its timer never fires; where the packets come at a steady phase (a
- * quiet network), the clock's phase moves toward theirs, at most SLEW_MS a frame (a rate within
- * 0.5 % of true for a few seconds, as a sound card's clock may be), so that they meet.
  */
 
 /** Time and timers, injectable so tests can drive a stream without waiting. */
@@ -34,13 +27,6 @@ export const realScheduler: Scheduler = {
  */
 const EARLY_WAKE_MS = 1;
 
-/** A frame due within this much after a peer's packet runs on the packet's wake-up (sent this much early at most). */
-export const MERGE_MS = 2;
-/** How far the phase moves a frame at most, toward the peer's packets (ms). */
-export const SLEW_MS = 0.1;
-/** Packets that missed the window one after another before the phase starts moving (a second of them). */
-const MISSES_BEFORE_SLEW = 50;
-
 export interface MediaClockOptions {
   frameMs?: number;
   scheduler?: Scheduler;
@@ -62,11 +48,6 @@ export class MediaClock {
   #extraWakeMs: number | undefined;
   /** Frames skipped after stalls. */
   skipped = 0;
-  /** Frames run on a peer's packet's wake-up instead of the timer's. */
-  merged = 0;
-  #misses = 0;
-  /** The last frame index whose phase moved (once a frame at most, however many packets come). */
-  #slewedAt = -1;
 
   constructor(options: MediaClockOptions = {}) {
     this.frameMs = options.frameMs ?? 20;
@@ -103,39 +84,11 @@ export class MediaClock {
     this.#schedule();
   }
 
-  /**
-   * A peer's packet arrived (the thread is awake anyway): the frame due within MERGE_MS runs now;
-   * packets that keep missing that window move the phase toward them, SLEW_MS a frame at most.
-   */
-  peerPacket(): void {
-    if (!this.#running) return;
-    const lead = this.#startMs + this.#next * this.frameMs - this.scheduler.now(); // until the next frame
-    if (lead <= MERGE_MS) {
-      this.#misses = 0;
-      this.merged++;
-      this.#run(MERGE_MS);
-      return;
-    }
-    if (++this.#misses < MISSES_BEFORE_SLEW || this.#slewedAt === this.#next) return;
-    this.#slewedAt = this.#next;
-    // The shorter way round: frames a little earlier (the packets come well before ours are due)
-    // or a little later (they come just after).
-    const aim = MERGE_MS / 2;
-    const earlier = lead - aim;
-    const later = this.frameMs - lead + aim;
-    this.#startMs += earlier <= later ? -Math.min(SLEW_MS, earlier) : Math.min(SLEW_MS, later);
-  }
-
   #wake = (): void => {
     this.#timer = undefined;
     if (!this.#running) return;
-    this.#run(EARLY_WAKE_MS);
-  };
-
-  /** Runs every frame due within `earlyMs` from now, then the wake-up hook, then the next timer. */
-  #run(earlyMs: number): void {
     const now = this.scheduler.now();
-    const due = Math.floor((now + earlyMs - this.#startMs) / this.frameMs) + 1; // frames 0..due-1 are due
+    const due = Math.floor((now + EARLY_WAKE_MS - this.#startMs) / this.frameMs) + 1; // frames 0..due-1 are due
     if (due - this.#next > this.#maxCatchUp) {
       this.skipped += due - this.#maxCatchUp - this.#next;
       this.#next = due - this.#maxCatchUp;
@@ -147,7 +100,7 @@ export class MediaClock {
     if (this.#extraWakeMs !== undefined && this.#extraWakeMs <= now) this.#extraWakeMs = undefined;
     if (this.#running) this.#onWake?.(now);
     if (this.#running) this.#schedule();
-  }
+  };
 
   #schedule(): void {
     if (this.#timer !== undefined) this.scheduler.clearTimeout(this.#timer);

@@ -439,7 +439,6 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       return;
     }
     this.#receiver!.receive(msg, rinfo, this.#clock.scheduler.now(), this.#receives());
-    this.#clock.peerPacket(); // our frame due in a moment goes on this wake-up (media-clock.ts)
   }
 
   // ---- statistics -----------------------------------------------------------------------------
