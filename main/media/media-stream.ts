@@ -240,7 +240,14 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
         portRange: opts.portRange,
         rtcpMux: opts.rtcpMux,
         random: this.#random,
-        onMessage: (msg, rinfo, onRtcpSocket) => this.#guard(() => this.#onDatagram(msg, rinfo, onRtcpSocket)),
+        onMessage: (msg, rinfo, onRtcpSocket) => {
+          // #guard's work, without a closure made per datagram.
+          try {
+            this.#onDatagram(msg, rinfo, onRtcpSocket);
+          } catch (err) {
+            this.#warn('internal', err instanceof Error ? err.message : String(err));
+          }
+        },
         onError: (err) => this.#warn('socket', err.message),
       });
       this.#sockets = sockets;

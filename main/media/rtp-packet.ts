@@ -37,18 +37,31 @@ export class RtpFormatError extends AppelError {
 
 const HEADER_BYTES = 12;
 
+/** A 32-bit unsigned big-endian field at `at`. */
+function getUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+}
+
+function putUint32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = (value >>> 24) & 0xff;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
+}
+
 export const RtpPacket = {
   /** Serializes a packet (no padding, no header extension). */
   encode(packet: RtpPacket): Uint8Array {
     const cc = packet.csrcs.length;
     const out = new Uint8Array(HEADER_BYTES + cc * 4 + packet.payload.length);
-    const view = new DataView(out.buffer);
+    // Byte by byte, big-endian (network order): one packet a frame needs no DataView of its own.
     out[0] = 0x80 | cc;
     out[1] = (packet.marker ? 0x80 : 0) | (packet.payloadType & 0x7f);
-    view.setUint16(2, packet.sequenceNumber & 0xffff);
-    view.setUint32(4, packet.timestamp >>> 0);
-    view.setUint32(8, packet.ssrc >>> 0);
-    for (let i = 0; i < cc; i++) view.setUint32(HEADER_BYTES + i * 4, packet.csrcs[i] >>> 0);
+    out[2] = (packet.sequenceNumber >>> 8) & 0xff;
+    out[3] = packet.sequenceNumber & 0xff;
+    putUint32(out, 4, packet.timestamp);
+    putUint32(out, 8, packet.ssrc);
+    for (let i = 0; i < cc; i++) putUint32(out, HEADER_BYTES + i * 4, packet.csrcs[i]);
     out.set(packet.payload, HEADER_BYTES + cc * 4);
     return out;
   },
@@ -61,18 +74,17 @@ export const RtpPacket = {
     if (bytes.length < HEADER_BYTES) throw new RtpFormatError(`RTP packet too short (${bytes.length} bytes)`);
     const version = bytes[0] >> 6;
     if (version !== 2) throw new RtpFormatError(`RTP version ${version}, expected 2`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const padding = (bytes[0] & 0x20) !== 0;
     const extension = (bytes[0] & 0x10) !== 0;
     const cc = bytes[0] & 0x0f;
     let offset = HEADER_BYTES + cc * 4;
     if (offset > bytes.length) throw new RtpFormatError(`RTP CSRC count ${cc} overruns the packet`);
     const csrcs: number[] = [];
-    for (let i = 0; i < cc; i++) csrcs.push(view.getUint32(HEADER_BYTES + i * 4));
+    for (let i = 0; i < cc; i++) csrcs.push(getUint32(bytes, HEADER_BYTES + i * 4));
     if (extension) {
       // §5.3.1: 16-bit profile-defined field, then the length in 32-bit words.
       if (offset + 4 > bytes.length) throw new RtpFormatError('RTP header extension overruns the packet');
-      const words = view.getUint16(offset + 2);
+      const words = (bytes[offset + 2] << 8) | bytes[offset + 3];
       offset += 4 + words * 4;
       if (offset > bytes.length) throw new RtpFormatError('RTP header extension overruns the packet');
     }
@@ -86,9 +98,9 @@ export const RtpPacket = {
     return {
       payloadType: bytes[1] & 0x7f,
       marker: (bytes[1] & 0x80) !== 0,
-      sequenceNumber: view.getUint16(2),
-      timestamp: view.getUint32(4),
-      ssrc: view.getUint32(8),
+      sequenceNumber: (bytes[2] << 8) | bytes[3],
+      timestamp: getUint32(bytes, 4),
+      ssrc: getUint32(bytes, 8),
       csrcs,
       payload: bytes.subarray(offset, end),
     };

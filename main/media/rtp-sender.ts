@@ -168,8 +168,11 @@ export class RtpSender {
     this.#octetsSent += payload.length;
     this.#bytesSent += bytes.length;
     this.#sentSinceReport = true;
-    sockets.sendRtp(bytes, latch.rtpTarget, (err) => {
-      if (err) this.#opts.onError(err.message);
-    });
+    sockets.sendRtp(bytes, latch.rtpTarget, this.#onSent);
   }
+
+  /** One callback for every packet (no closure made per packet). */
+  readonly #onSent = (err: Error | null): void => {
+    if (err) this.#opts.onError(err.message);
+  };
 }

@@ -4,7 +4,11 @@
 //
 //   - CPU: the caller process, all its threads (utime + stime of /proc/PID/stat, which counts
 //     every thread), over the same WINDOW_S seconds of a call that has been up SETTLE_S seconds,
-//     as % of one core. Both callers play the same 8 kHz tone as their microphone.
+//     as % of one core. Both callers play the same 8 kHz tone as their microphone. Appel's is
+//     also split by thread (/proc/PID/task/*/stat): the media worker ('WorkerThread': RTP,
+//     jitter buffer, codecs), and the rest (the main thread's SIP and engine, V8's compiler and
+//     GC helpers). V8 compiles a function called once a frame with Maglev after about 400 calls
+//     (8 s) and with TurboFan after about 3000 (60 s): `--settle 60` shows a call past that.
 //   - memory: the caller's resident set (VmRSS) at the end of that window, and Appel's idle
 //     (registered nowhere, listening, no call) before the call.
 //   - memory as calls come, callee side (lab/memory-curve.ts): Appel's `listen --auto-answer` and
@@ -15,11 +19,11 @@
 // Appel runs as `npx appel` does (bin/appel.js): the bundle when it is fresh (`npm run build`,
 // which `npm run bench` runs first), else the sources; the table says which.
 //
-//   node_modules/.bin/node test/bench/per-call.ts [--codecs pcmu,g722,opus] [--window 12] [--no-curve]
+//   node_modules/.bin/node test/bench/per-call.ts [--codecs pcmu,g722,opus] [--window 12] [--settle 3] [--no-curve]
 //   import { run, runCurves } from './per-call.ts'        returns the rows, the curves
 //
 // Bounded: every wait has a limit; the namespace and every process in it end with the run.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { NetNs } from '../interop/lab/netns.ts';
 import { AppelProcess } from '../interop/lab/appel-cli.ts';
@@ -35,6 +39,7 @@ const CALLEE_PORT = 5062;
 const BARESIP_CALLER_PORT = 5080;
 const APPEL_PORT = 5070;
 const BARESIP_UAS_PORT = 5064;
+/** How long a call has been up when the window starts, by default (s; `--settle`); also the idle engine's settling. */
 const SETTLE_S = 3;
 
 /** Appel's name of a codec → baresip's. */
@@ -43,6 +48,8 @@ const BARESIP_CODEC: Partial<Record<CallCodec, BaresipCodec>> = { pcmu: 'PCMU', 
 export interface PerCallRow {
   codec: CallCodec;
   appelCpu: number;
+  /** The part of `appelCpu` spent in Appel's media worker thread. */
+  appelWorkerCpu: number;
   baresipCpu: number;
   appelRssMb: number;
   baresipRssMb: number;
@@ -63,14 +70,35 @@ function sample(pid: number): { ticks: number; rssMb: number } {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** % of one core the process used over `seconds`, and its RSS at the end. */
-async function measure(pid: number, seconds: number): Promise<{ cpu: number; rssMb: number }> {
+/** CPU ticks of the threads named `name` (a thread that ended since is not counted). */
+function threadTicks(pid: number, name: string): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(tid, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ticks;
+}
+
+/** % of one core the process used over `seconds` (and its threads named `thread`), and its RSS at the end. */
+async function measure(pid: number, seconds: number, thread = ''): Promise<{ cpu: number; threadCpu: number; rssMb: number }> {
   const a = sample(pid);
+  const ta = threadTicks(pid, thread);
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const b = sample(pid);
+  const tb = threadTicks(pid, thread);
   const elapsed = (performance.now() - t0) / 1000;
-  return { cpu: ((b.ticks - a.ticks) / TICK / elapsed) * 100, rssMb: b.rssMb };
+  let threadTicksUsed = 0;
+  for (const [tid, t] of tb) threadTicksUsed += t - (ta.get(tid) ?? t);
+  const pct = (ticks: number) => (ticks / TICK / elapsed) * 100;
+  return { cpu: pct(b.ticks - a.ticks), threadCpu: pct(threadTicksUsed), rssMb: b.rssMb };
 }
 
 /** `listen` with nothing to do: the engine's resident set once it has settled. */
@@ -86,25 +114,28 @@ async function appelIdle(ns: NetNs): Promise<number> {
   }
 }
 
-async function appelCall(ns: NetNs, codec: CallCodec, tone: string, windowS: number): Promise<{ cpu: number; rssMb: number }> {
-  const appel = new AppelProcess(ns, ['call', `sip:callee@127.0.0.1:${CALLEE_PORT}`, '--listen', `udp:127.0.0.1:${APPEL_PORT}`, '--codecs', codec, '--play', tone, '--duration', String(windowS + 3 * SETTLE_S)]);
+/** Node names a worker thread's OS thread so (the media engine's host, worker-host.ts). */
+const MEDIA_WORKER_THREAD = 'WorkerThread';
+
+async function appelCall(ns: NetNs, codec: CallCodec, tone: string, windowS: number, settleS: number): Promise<{ cpu: number; threadCpu: number; rssMb: number }> {
+  const appel = new AppelProcess(ns, ['call', `sip:callee@127.0.0.1:${CALLEE_PORT}`, '--listen', `udp:127.0.0.1:${APPEL_PORT}`, '--codecs', codec, '--play', tone, '--duration', String(windowS + settleS + 6)]);
   try {
     await appel.wait((e) => e.event === 'answered', 'answered', 20_000);
-    await sleep(SETTLE_S * 1000);
-    return await measure(appel.child.pid!, windowS);
+    await sleep(settleS * 1000);
+    return await measure(appel.child.pid!, windowS, MEDIA_WORKER_THREAD);
   } finally {
     appel.child.kill('SIGTERM');
     await appel.exit(10_000).catch(() => undefined);
   }
 }
 
-async function baresipCall(ns: NetNs, codec: BaresipCodec, tone: string, windowS: number): Promise<{ cpu: number; rssMb: number }> {
+async function baresipCall(ns: NetNs, codec: BaresipCodec, tone: string, windowS: number, settleS: number): Promise<{ cpu: number; rssMb: number }> {
   const caller = new Baresip(ns, { user: 'caller', registrar: null, sipPort: BARESIP_CALLER_PORT, ctrlPort: 4445, codecs: [codec], playWav: tone, rtpPorts: [40000, 40999] });
   await caller.start();
   try {
     await caller.dial(`sip:callee@127.0.0.1:${CALLEE_PORT}`);
     await caller.waitFor('CALL_ESTABLISHED', 15_000);
-    await sleep(SETTLE_S * 1000);
+    await sleep(settleS * 1000);
     return await measure(caller.pid!, windowS);
   } finally {
     await caller.hangup().catch(() => undefined);
@@ -112,21 +143,22 @@ async function baresipCall(ns: NetNs, codec: BaresipCodec, tone: string, windowS
   }
 }
 
-export async function run(codecs: CallCodec[], windowS: number): Promise<PerCallRow[]> {
+export async function run(codecs: CallCodec[], windowS: number, settleS = SETTLE_S): Promise<PerCallRow[]> {
   const ns = await NetNs.create();
   const rows: PerCallRow[] = [];
   try {
     const idleRssMb = await appelIdle(ns);
-    const tone = makeToneWav(ns.dir, { frequency: 440, seconds: 120 });
+    // Longer than a call: neither caller's microphone runs dry inside the window.
+    const tone = makeToneWav(ns.dir, { frequency: 440, seconds: Math.max(120, settleS + windowS + 30) });
     for (const codec of codecs) {
       const b = BARESIP_CODEC[codec];
       if (!b) throw new Error(`per-call: no baresip name for ${codec}`);
       const callee = new Baresip(ns, { user: 'callee', registrar: null, sipPort: CALLEE_PORT, ctrlPort: 4444, autoAnswer: true, codecs: [b], playWav: tone });
       await callee.start();
       try {
-        const appel = await appelCall(ns, codec, tone, windowS);
-        const baresip = await baresipCall(ns, b, tone, windowS);
-        rows.push({ codec, appelCpu: appel.cpu, baresipCpu: baresip.cpu, appelRssMb: appel.rssMb, baresipRssMb: baresip.rssMb, appelIdleRssMb: idleRssMb });
+        const appel = await appelCall(ns, codec, tone, windowS, settleS);
+        const baresip = await baresipCall(ns, b, tone, windowS, settleS);
+        rows.push({ codec, appelCpu: appel.cpu, appelWorkerCpu: appel.threadCpu, baresipCpu: baresip.cpu, appelRssMb: appel.rssMb, baresipRssMb: baresip.rssMb, appelIdleRssMb: idleRssMb });
       } finally {
         await callee.stop();
       }
@@ -137,14 +169,14 @@ export async function run(codecs: CallCodec[], windowS: number): Promise<PerCall
   return rows;
 }
 
-function print(rows: PerCallRow[], windowS: number): void {
+function print(rows: PerCallRow[], windowS: number, settleS: number): void {
   const pct = (x: number) => `${x.toFixed(2)} %`;
   const mb = (x: number) => `${x.toFixed(0)} MB`;
-  console.log(`One steady call, caller side, CPU over the same ${windowS} s (all threads), RSS at its end; callee: auto-answering baresip.`);
-  console.log('| codec | Appel CPU | baresip CPU | Appel / baresip | Appel RSS | baresip RSS | Appel idle RSS |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(`One steady call, caller side, CPU over the same ${windowS} s (all threads) of a call up ${settleS} s, RSS at its end; callee: auto-answering baresip.`);
+  console.log('| codec | Appel CPU | of which media worker | baresip CPU | Appel / baresip | Appel RSS | baresip RSS | Appel idle RSS |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.codec} | ${pct(r.appelCpu)} | ${pct(r.baresipCpu)} | ${(r.appelCpu / r.baresipCpu).toFixed(2)}× | ${mb(r.appelRssMb)} | ${mb(r.baresipRssMb)} | ${mb(r.appelIdleRssMb)} |`);
+    console.log(`| ${r.codec} | ${pct(r.appelCpu)} | ${pct(r.appelWorkerCpu)} | ${pct(r.baresipCpu)} | ${(r.appelCpu / r.baresipCpu).toFixed(2)}× | ${mb(r.appelRssMb)} | ${mb(r.baresipRssMb)} | ${mb(r.appelIdleRssMb)} |`);
   }
 }
 
@@ -204,9 +236,11 @@ function printCurves(c: { appel: MemoryCurve; baresip: MemoryCurve }): void {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { codecs: { type: 'string' }, window: { type: 'string' }, 'no-curve': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { codecs: { type: 'string' }, window: { type: 'string' }, settle: { type: 'string' }, 'no-curve': { type: 'boolean' } } });
   const codecs = (values.codecs ?? 'pcmu,g722,opus').split(',') as CallCodec[];
   const windowS = Number(values.window ?? 12);
-  print(await run(codecs, windowS), windowS);
+  const settleS = Number(values.settle ?? SETTLE_S);
+  if (!(settleS >= 0 && settleS <= 600)) throw new Error(`--settle: expected 0-600 seconds, not ${values.settle}`);
+  print(await run(codecs, windowS, settleS), windowS, settleS);
   if (!values['no-curve']) printCurves(await runCurves((s) => process.stderr.write(`${s}\n`)));
 }
