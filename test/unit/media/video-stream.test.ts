@@ -83,11 +83,13 @@ describe.each([
     const b = await VideoStream.start({ localAddress: '127.0.0.1', remote: { address: '127.0.0.1', rtpPort: a.localPort }, rtcpMux: true, codec, onFrame: (_f, info) => decoded.push(info.timestamp) });
     started.push(b);
     bPort = b.localPort;
-    for (let n = 0; n < 90; n++) {
+    // Frames go on until 60 are decoded (at most 300): on a busy machine a retransmission can come
+    // too late, and then only the key frame asked for, with a later frame, starts the picture again.
+    for (let n = 0; decoded.length < 60; n++) {
+      if (n >= 300) throw new Error(`the picture stopped: ${decoded.length} of ${n} frames decoded`);
       a.pushFrame(pattern(n), n * 33.3);
       await new Promise((r) => setTimeout(r, 5));
     }
-    await until(() => decoded.length >= 60, '60 decoded frames', 15_000);
     expect(b.stats.nacksSent).toBeGreaterThan(0);
     expect(a.stats.nacksReceived).toBeGreaterThan(0);
     expect(a.stats.retransmitted).toBeGreaterThan(0);
