@@ -324,6 +324,10 @@ describe('main.ts under a fake Electron', () => {
     fake.markReady();
     await vi.waitFor(() => expect(windows).toHaveLength(1), { timeout: 8000, interval: 20 });
     mainWindow = windows[0];
+    // The window is made while the engine starts: it does not wait for it.
+    expect(fake.order.indexOf('new BrowserWindow')).toBeGreaterThanOrEqual(0);
+    await vi.waitFor(() => expect(fake.engine).toBeDefined(), { timeout: 8000, interval: 20 });
+    await vi.waitFor(() => expect(Tray.all).toHaveLength(1), { timeout: 8000, interval: 20 });
     expect(fake.module.dialog.showErrorBox).not.toHaveBeenCalled();
 
     expect(fake.order.indexOf('protocol.registerSchemesAsPrivileged')).toBeLessThan(fake.order.indexOf('protocol.handle'));
@@ -347,7 +351,7 @@ describe('main.ts under a fake Electron', () => {
     expect(mainWindow.options.show).toBe(false);
     expect(mainWindow.loadURL).toHaveBeenCalledWith('app://appel/index.html');
     mainWindow.emit('ready-to-show');
-    expect(mainWindow.show).toHaveBeenCalled(); // startMinimised is off
+    await vi.waitFor(() => expect(mainWindow.show).toHaveBeenCalled(), { timeout: 2000, interval: 10 }); // startMinimised is off
 
     // app:// serves our files with the CSP, and nothing outside them.
     const handler = protocol.handlers.get('app')!;
