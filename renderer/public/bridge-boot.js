@@ -10,8 +10,9 @@
  * made and the engine answers while the page mounts. renderer/src/bridge-client.ts adopts it
  * (`installBridgeClient`; the path is the one it would use, else it opens its own).
  *
- * Plain JavaScript served as is (Vite copies public/): a classic `async` script, so it neither
- * waits for nor delays the bundle. In Electron the preload has set `window.appel`: nothing to do.
+ * Plain JavaScript served as is (Vite copies public/; vite.config.ts puts its tag in the page): a
+ * classic `async` script, so it neither waits for nor delays the bundle. In Electron the preload
+ * has set `window.appel`: nothing to do.
  */
 (() => {
   if (window.appel || (location.protocol !== 'http:' && location.protocol !== 'https:')) return;
