@@ -1,6 +1,22 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
+
+/**
+ * `<script src="./bridge-boot.js" async>` at the end of the page's head (after its policy): in a
+ * plain browser it opens the engine's socket while the bundle loads (renderer/public/bridge-boot.js
+ * says why). Added after Vite's own pass over the HTML, which would otherwise warn that a classic
+ * script is not bundled: it is not meant to be.
+ */
+function bridgeBoot(): Plugin {
+  return {
+    name: 'appel:bridge-boot',
+    transformIndexHtml: {
+      order: 'post',
+      handler: () => [{ tag: 'script', attrs: { src: './bridge-boot.js', async: true }, injectTo: 'head' }],
+    },
+  };
+}
 
 /**
  * The renderer (DESIGN.md "renderer/"): built to dist/renderer with relative asset paths, so the
@@ -10,7 +26,7 @@ import vue from '@vitejs/plugin-vue';
 export default defineConfig({
   root: fileURLToPath(new URL('./renderer', import.meta.url)),
   base: './',
-  plugins: [vue()],
+  plugins: [vue(), bridgeBoot()],
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,

@@ -55,8 +55,13 @@ export interface EventSourceLike {
 
 export interface RegisterIpcOptions {
   ipcMain: IpcMainLike;
-  handlers: ApiHandlers;
-  events: EventSourceLike;
+  /**
+   * The engine's handlers, or the promise of them: the window may load while the engine starts,
+   * and its first requests then wait here for the engine.
+   */
+  handlers: ApiHandlers | Promise<ApiHandlers>;
+  /** The engine's events, or the promise of its emitter (heard from when it is there). */
+  events: EventSourceLike | Promise<EventSourceLike>;
   /** The windows that hear events (the main window, the incoming-call window). */
   targets: () => EventTarget[];
   /** Our page's origin, `app://appel` (app-protocol.ts). */
@@ -115,29 +120,40 @@ export function registerIpc(opts: RegisterIpcOptions): () => void {
     undo.push(() => ipcMain.removeListener(AUDIO_CHANNEL, onAudio));
   }
 
+  // An engine that fails to start answers nothing (its requests fail); whoever started it says so.
+  if ('then' in handlers) handlers.catch(() => undefined);
   for (const channel of names.channels) {
     ipcMain.handle(channel, async (event, req) => {
       if (!isTrustedSender(event.senderFrame, origin)) return FORBIDDEN;
-      return dispatch(handlers, channel, req);
+      return dispatch(await handlers, channel, req);
     });
     undo.push(() => ipcMain.removeHandler(channel));
   }
 
-  for (const name of names.events) {
-    const listener = (payload: unknown) => {
-      for (const target of opts.targets()) {
-        try {
-          if (!target.isDestroyed()) target.send(name, payload);
-        } catch {
-          // A window closing meanwhile: it no longer listens.
+  let removed = false;
+  const subscribe = (events: EventSourceLike) => {
+    if (removed) return;
+    for (const name of names.events) {
+      const listener = (payload: unknown) => {
+        for (const target of opts.targets()) {
+          try {
+            if (!target.isDestroyed()) target.send(name, payload);
+          } catch {
+            // A window closing meanwhile: it no longer listens.
+          }
         }
-      }
-    };
-    opts.events.on(name, listener);
-    undo.push(() => opts.events.off(name, listener));
-  }
+      };
+      events.on(name, listener);
+      undo.push(() => events.off(name, listener));
+    }
+  };
+  // The engine's emitter at once when it is given, else when it is there (an engine that fails
+  // to start has no events; whoever started it says so).
+  if ('then' in opts.events) opts.events.then(subscribe, () => undefined);
+  else subscribe(opts.events);
 
   return () => {
+    removed = true;
     for (const u of undo.splice(0)) u();
   };
 }

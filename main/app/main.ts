@@ -148,27 +148,33 @@ if (!app.requestSingleInstanceLock()) {
     if (w && !w.isDestroyed()) w.close();
   };
 
-  const createWindow = ({ hidden, route }: { hidden: boolean; route?: string }) => {
-    window = new BrowserWindow(mainWindowOptions({ preload: paths.preload, icon: paths.icon, show: false }));
-    window.once('ready-to-show', () => {
-      if (!hidden) window?.show();
+  /** `hidden`: known, or decided once the engine's settings are in (the first window, made while the engine starts). */
+  const createWindow = ({ hidden, route }: { hidden: boolean | Promise<boolean>; route?: string }) => {
+    const w = new BrowserWindow(mainWindowOptions({ preload: paths.preload, icon: paths.icon, show: false }));
+    window = w;
+    w.once('ready-to-show', () => {
+      const show = (h: boolean) => {
+        if (!h && window === w && !w.isDestroyed()) w.show();
+      };
+      if (typeof hidden === 'boolean') show(hidden);
+      else void hidden.then(show, () => undefined);
     });
-    window.webContents.on('did-finish-load', () => {
+    w.webContents.on('did-finish-load', () => {
       pageReady = true;
       if (pendingLink) deliverLink(pendingLink);
     });
-    window.on('focus', () => notifier?.resetMissed());
-    window.on('close', (event) => {
+    w.on('focus', () => notifier?.resetMissed());
+    w.on('close', (event) => {
       if (closeAction({ closeToTray: settings?.closeToTray ?? true, quitting, hasTray: tray !== undefined }) === 'hide') {
         event.preventDefault();
         window?.hide();
       }
     });
-    window.on('closed', () => {
-      window = undefined;
+    w.on('closed', () => {
+      if (window === w) window = undefined;
       pageReady = false;
     });
-    void window.loadURL(route ? `${APP_INDEX}#${route}` : APP_INDEX);
+    void w.loadURL(route ? `${APP_INDEX}#${route}` : APP_INDEX);
   };
 
   const start = async () => {
@@ -189,26 +195,37 @@ if (!app.requestSingleInstanceLock()) {
     }
 
     const problem = keychainProblem(safeStorage);
-    engine = await createEngine({
+    // The engine (the database, the saved passwords from the keychain, the sockets, the media
+    // worker) starts while the window's renderer starts and loads the page: neither waits for the
+    // other. The page's first requests wait in the IPC handlers until the engine is there.
+    const starting = createEngine({
       dataDir: app.getPath('userData'),
       secrets: (store) => safeStorageSecrets(store, safeStorage),
       phone: { media: { workerUrl: mediaWorkerUrl() } },
     });
+    disposers.push(
+      registerIpc({
+        ipcMain,
+        handlers: starting.then((e) => e.handlers),
+        events: starting.then((e) => e.events as unknown as EventSourceLike),
+        origin: APP_ORIGIN,
+        // At once when the engine is up (a refusal closes the port there); else when it is.
+        connectAudio: (port, sampleRate) => {
+          if (engine) return engine.phone.connectAudio(port, sampleRate);
+          void starting.then((e) => e.phone.connectAudio(port, sampleRate)).catch(() => port.close?.());
+        },
+        targets: () => [...(window ? [window.webContents] : []), ...(incomingWindow && !incomingWindow.isDestroyed() ? [incomingWindow.webContents] : [])],
+      }),
+    );
+    // Shown or not (start minimised) once the settings and the tray are known.
+    let decideHidden!: (hidden: boolean) => void;
+    createWindow({ hidden: new Promise<boolean>((ok) => (decideHidden = ok)) });
+
+    engine = await starting;
     if (problem) engine.notify({ id: 'no-keychain', level: 'warning', message: problem });
     const e = engine;
     settings = await e.handlers['settings:get']!(undefined);
     accounts = await e.handlers['account:list']!(undefined);
-
-    disposers.push(
-      registerIpc({
-        ipcMain,
-        handlers: e.handlers,
-        events: e.events as unknown as EventSourceLike,
-        origin: APP_ORIGIN,
-        connectAudio: (port, sampleRate) => e.phone.connectAudio(port, sampleRate),
-        targets: () => [...(window ? [window.webContents] : []), ...(incomingWindow && !incomingWindow.isDestroyed() ? [incomingWindow.webContents] : [])],
-      }),
-    );
 
     notifier = new CallNotifier({
       Notification,
@@ -267,8 +284,9 @@ if (!app.requestSingleInstanceLock()) {
       ),
     );
 
-    createWindow({ hidden: startHidden({ startMinimised: settings.startMinimised, argv: process.argv, hasTray: tray !== undefined }) });
-    const first = linkFromArgv(process.argv.slice(1));
+    decideHidden(startHidden({ startMinimised: settings.startMinimised, argv: process.argv, hasTray: tray !== undefined }));
+    // A link given at start (argv), or one that came while the engine started.
+    const first = linkFromArgv(process.argv.slice(1)) ?? pendingLink;
     if (first) deliverLink(first);
   };
 

@@ -14,6 +14,13 @@ import { FROM_ENGINE, FROM_PAGE, isVideoHeader, videoWireFrames, VideoWireReader
 import { readVideoLinkMessage } from '../../main/contract/video.ts';
 import { AUDIO_CONNECT, type ApiResult, type AppelApi, type AudioConnectMessage, type Channel, type EventName, type Events, type Req, type Res } from './api.ts';
 
+declare global {
+  interface Window {
+    /** The engine's socket as public/bridge-boot.js opened it, until installBridgeClient adopts it. */
+    appelBootSocket?: WebSocket;
+  }
+}
+
 export interface BridgeClientOptions {
   /** `ws://127.0.0.1:PORT/bridge` (the browser sends the page's session cookie with the upgrade). */
   url: string;
@@ -23,6 +30,11 @@ export interface BridgeClientOptions {
   timeoutMs?: number;
   /** First reconnection delay, ms (doubles up to 5 s). */
   retryMs?: number;
+  /**
+   * A socket to `url` made before the client (public/bridge-boot.js, while the bundle loaded):
+   * the first connection, when it is still connecting or open. Later connections are the client's.
+   */
+  socket?: WebSocket;
 }
 
 /** A camera frame is dropped while more than this waits in the socket (an earlier frame not yet sent). */
@@ -59,17 +71,22 @@ export function createBridgeClient(opts: BridgeClientOptions): BridgeClient {
     audio.port.postMessage(msg, 'data' in msg ? [msg.data.buffer] : []);
   };
 
+  let early = opts.socket && (opts.socket.readyState === WS.CONNECTING || opts.socket.readyState === WS.OPEN) ? opts.socket : undefined;
   const connect = () => {
-    const ws = new WS(opts.url);
+    const ws = early ?? new WS(opts.url);
+    early = undefined;
     ws.binaryType = 'arraybuffer';
     socket = ws;
-    ws.addEventListener('open', () => {
+    const opened = () => {
       retry = opts.retryMs ?? 250;
       video.reset();
       if (audio) ws.send(JSON.stringify({ audio: 'connect', sampleRate: audio.sampleRate }));
       for (const frame of queue) ws.send(frame);
       queue = [];
-    });
+    };
+    // An early socket may be open already: its 'open' event has come and gone.
+    if (ws.readyState === WS.OPEN) opened();
+    else ws.addEventListener('open', opened);
     ws.addEventListener('message', (e: MessageEvent) => {
       if (e.data instanceof ArrayBuffer) {
         if (video.pending) return toPage(video.bytes(new Uint8Array(e.data)));
@@ -188,7 +205,12 @@ export function createBridgeClient(opts: BridgeClientOptions): BridgeClient {
 export function installBridgeClient(): void {
   if (window.appel) return;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const client = createBridgeClient({ url: `${scheme}://${location.host}/bridge` });
+  const url = `${scheme}://${location.host}/bridge`;
+  // The socket public/bridge-boot.js opened while the bundle loaded, when it goes where we would.
+  const early = window.appelBootSocket;
+  delete window.appelBootSocket;
+  if (early && early.url !== url) early.close();
+  const client = createBridgeClient({ url, ...(early?.url === url ? { socket: early } : {}) });
   window.appel = client;
   // As the preload does in Electron: the page's audio link, posted to its own window (api.ts).
   window.addEventListener('message', (event: MessageEvent) => {

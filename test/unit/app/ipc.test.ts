@@ -128,6 +128,54 @@ describe('registerIpc', () => {
     expect(ipcMain.listeners.size).toBe(0);
     for (const name of EVENT_NAMES) expect(events.listenerCount(name)).toBe(0);
   });
+
+  /** An engine still starting: its handlers and emitter arrive when `start()` is called. */
+  function starting() {
+    const ipcMain = new FakeIpcMain();
+    const events = new EventEmitter();
+    const sent: Array<[string, unknown]> = [];
+    let start!: (handlers: ApiHandlers) => void;
+    const handlers = new Promise<ApiHandlers>((ok) => (start = ok));
+    const dispose = registerIpc({
+      ipcMain,
+      handlers,
+      events: handlers.then(() => events),
+      targets: () => [{ send: (c: string, p: unknown) => void sent.push([c, p]), isDestroyed: () => false }],
+      origin: 'app://appel',
+    });
+    return { ipcMain, events, sent, start, dispose };
+  }
+
+  it('while the engine starts: a request waits for it and is answered (a bad one refused), a foreign frame at once', async () => {
+    const { ipcMain, start } = starting();
+    let answered = false;
+    const early = ipcMain.invoke(OURS, 'settings:get').then((r) => ((answered = true), r));
+    const bad = ipcMain.invoke(OURS, 'contacts:save', { displayName: 42 });
+    expect(await ipcMain.invoke({ url: 'https://evil.example/', parent: null }, 'settings:get')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered).toBe(false);
+    let saved = 0;
+    start({ 'settings:get': () => ({ language: 'fr' }) as never, 'contacts:save': () => ((saved++, {}) as never) });
+    expect(await early).toEqual({ ok: true, value: { language: 'fr' } });
+    expect(await bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(saved).toBe(0);
+  });
+
+  it('while the engine starts: its events are pushed once it is there; disposed before, it is never heard', async () => {
+    const a = starting();
+    a.start({});
+    await new Promise((r) => setTimeout(r, 0));
+    a.events.emit('call:state', { id: 'c1', state: 'ringing' });
+    expect(a.sent).toEqual([['call:state', { id: 'c1', state: 'ringing' }]]);
+    a.dispose();
+    for (const name of EVENT_NAMES) expect(a.events.listenerCount(name)).toBe(0);
+
+    const b = starting();
+    b.dispose();
+    b.start({});
+    await new Promise((r) => setTimeout(r, 0));
+    for (const name of EVENT_NAMES) expect(b.events.listenerCount(name)).toBe(0);
+  });
 });
 
 describe('sender checks', () => {

@@ -204,6 +204,7 @@ vi.mock('../../../main/phone/engine.ts', async (importOriginal) => {
           media: { ...opts.phone?.media, address: '127.0.0.1' },
         },
       });
+      fake.order.push('engine ready');
       return fake.engine;
     },
   };
@@ -324,6 +325,10 @@ describe('main.ts under a fake Electron', () => {
     fake.markReady();
     await vi.waitFor(() => expect(windows).toHaveLength(1), { timeout: 8000, interval: 20 });
     mainWindow = windows[0];
+    await vi.waitFor(() => expect(fake.engine).toBeDefined(), { timeout: 8000, interval: 20 });
+    // The window is made while the engine starts: it does not wait for it.
+    expect(fake.order.indexOf('new BrowserWindow')).toBeLessThan(fake.order.indexOf('engine ready'));
+    await vi.waitFor(() => expect(Tray.all).toHaveLength(1), { timeout: 8000, interval: 20 });
     expect(fake.module.dialog.showErrorBox).not.toHaveBeenCalled();
 
     expect(fake.order.indexOf('protocol.registerSchemesAsPrivileged')).toBeLessThan(fake.order.indexOf('protocol.handle'));
@@ -347,7 +352,7 @@ describe('main.ts under a fake Electron', () => {
     expect(mainWindow.options.show).toBe(false);
     expect(mainWindow.loadURL).toHaveBeenCalledWith('app://appel/index.html');
     mainWindow.emit('ready-to-show');
-    expect(mainWindow.show).toHaveBeenCalled(); // startMinimised is off
+    await vi.waitFor(() => expect(mainWindow.show).toHaveBeenCalled(), { timeout: 2000, interval: 10 }); // startMinimised is off
 
     // app:// serves our files with the CSP, and nothing outside them.
     const handler = protocol.handlers.get('app')!;
