@@ -11,11 +11,12 @@ import type { ClientMessage, HostMessage, MediaErrorInfo, MediaEvent, MediaReque
 import type { MediaDirection, MediaRemote, MediaStreamStats } from './media-stream.ts';
 
 /**
- * The worker's V8 heap. Its young generation is capped at 3 MB (semi-spaces of 1 MB): V8 would
- * grow them to 8 MB for a steady allocation rate, and an audio call allocates little and briefly
- * (a packet, a frame), so the larger space only held garbage longer. Measured (per-call bench,
- * callee side): about 1 MB less resident with one call, 1.5 MB with ten; one steady PCMU call
- * made 10 scavenges in 20 s instead of 7 (about 2 ms each, ~0.05 % of a core more).
+ * The worker's V8 heap. Its young generation is capped at 3 MB (semi-spaces of 1 MB; by default
+ * V8 lets them grow with the allocation rate, and the worker's young space held 3-4 MB in a call).
+ * An audio call's objects live briefly (a packet, a frame), so the larger space only held
+ * garbage longer. Measured (per-call bench, callee side): about 1 MB less resident with one
+ * call, 1.5 MB with ten; one steady PCMU call made 10 scavenges in 20 s instead of 7 (about 2 ms
+ * each: ~0.05 % of a core more).
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 3 };
 
