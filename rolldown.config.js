@@ -23,6 +23,10 @@ export default defineConfig({
     chunkFileNames: '[name]-[hash].js',
     // The source keeps the comments; the copy that runs does not hold them in memory.
     comments: false,
+    // Non-ASCII characters (é, →, · in messages) as \u escapes: V8 holds a module's source text
+    // for as long as the module lives, at one byte a character when all of it is Latin-1, else
+    // two. The engine's chunk was ~460 KB of text held as 920 KB on the heap.
+    charset: 'ascii',
     cleanDir: true,
   },
 });

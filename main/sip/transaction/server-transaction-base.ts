@@ -9,6 +9,10 @@
  * calls/s those copies made the engine's main thread pause 15-40 ms, long enough for calls to
  * pile up. Either is parsed again from its bytes on the rare occasion it is needed (a
  * retransmission, a CANCEL, a peer without the magic cookie).
+ *
+ * Those bytes are copied into buffers of their own size: a message's bytes are usually a view on a
+ * larger buffer (Node's 64 KB pool that small Buffers are cut from, a TCP read), and the view
+ * would keep the whole of it alive for those 32 s — at one call every second, hundreds of KB.
  */
 import { parseMessage } from '../message/parse-message.ts';
 import type { SipRequest, SipResponse } from '../message/types.ts';
@@ -27,6 +31,11 @@ export interface ServerTransactionOptions {
   onTerminated?: () => void;
 }
 
+/** `bytes` alone: the view itself when it spans its whole buffer, else a copy of just its bytes. */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
+
 /** A compacted transaction's request: where it came from, and its bytes, parsed again when asked for. */
 class KeptArrival implements Incoming {
   readonly protocol: Incoming['protocol'];
@@ -40,7 +49,7 @@ class KeptArrival implements Incoming {
     this.source = incoming.source;
     this.local = incoming.local;
     this.connectionId = incoming.connectionId;
-    this.#bytes = incoming.message.toBytes();
+    this.#bytes = ownBytes(incoming.message.toBytes());
   }
 
   get message(): SipRequest {
@@ -103,7 +112,7 @@ export abstract class ServerTransactionBase<S extends TransactionState> implemen
   protected compact(): void {
     if (this.terminated) return;
     if (this.#lastResponse) {
-      this.#lastResponseBytes = this.#lastResponse.toBytes();
+      this.#lastResponseBytes = ownBytes(this.#lastResponse.toBytes());
       this.#lastResponse = undefined;
     }
     if (!(this.#incoming instanceof KeptArrival)) this.#incoming = new KeptArrival(this.#incoming);

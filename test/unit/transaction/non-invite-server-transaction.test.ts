@@ -93,6 +93,21 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     expect(layer.serverTransactions.size).toBe(0);
   });
 
+  it('waiting in Completed, it holds its request and response bytes alone, not the larger buffers they were cut from', () => {
+    const { tx, reply, again, transport } = setup();
+    tx.respond(reply(200));
+    // Both were views on a larger buffer (Node's pool of small Buffers): 32 s of such views at a
+    // call a second would pin hundreds of KB.
+    const request = tx.request.toBytes();
+    const response = tx.lastResponse!.toBytes();
+    expect(request.buffer.byteLength).toBe(request.byteLength);
+    expect(response.buffer.byteLength).toBe(response.byteLength);
+    // And they are still the same messages: a retransmission gets the same 200.
+    again();
+    expect(transport.responses.map((r) => r.text)).toEqual([transport.responses[0].text, transport.responses[0].text]);
+    expect(tx.lastResponse!.toString()).toBe(transport.responses[0].text);
+  });
+
   it('Timer J is zero on a reliable transport', () => {
     const { tx, reply } = setup('TCP');
     tx.respond(reply(200));
