@@ -42,3 +42,8 @@ export function hostOfContact(contact: string): string | undefined {
     return undefined;
   }
 }
+
+/** An offer with an active video stream (RFC 3264: a port other than 0). */
+export function hasVideo(offer: SessionDescription | undefined): boolean {
+  return offer?.media.some((m) => m.type === 'video' && m.port !== 0) ?? false;
+}

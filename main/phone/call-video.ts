@@ -157,6 +157,15 @@ export class CallVideoSession {
     this.#wanted = true;
   }
 
+  /** `want()`, its failure said as a warning instead of thrown: the call goes on without video. */
+  async tryWant(address: string, suites: readonly SrtpSuite[], camera?: boolean): Promise<void> {
+    try {
+      await this.want(address, suites, camera);
+    } catch (err) {
+      this.#o.warn((err as Error).message);
+    }
+  }
+
   /** No video from the next exchange on (its m-line goes to port 0). */
   unwant(): void {
     this.#wanted = false;

@@ -1,6 +1,6 @@
 /**
  * One call: an INVITE session (main/sip/usage), the SDP offer/answer around it (main/sdp), and
- * one media stream in the engine (call-media.ts), told to the UI as CallSnapshots.
+ * its audio and video in the engine (call-sessions.ts), told to the UI as CallSnapshots.
  *
  *   outgoing  dialing ─180─▶ ringing ─183+SDP─▶ early ─200─▶ connected ⇄ held ─BYE─▶ ended
  *   incoming  ringing ─answer()─▶ connected ⇄ held ──────────────────────────BYE─▶ ended
@@ -19,10 +19,12 @@ import type { CallAudioSource, CallCodec, CallSnapshot, CallState, CallTransferS
 import { DTMF_DIGITS, parseDtmfInfo, sendDtmfByInfo } from './call-dtmf.ts';
 import type { EndCode } from '../contract/end-codes.ts';
 import { endCodeOf, mediaRefusal, SRTP_REQUIRED_WORDS, type CallEnd } from './call-end.ts';
-import { CallMediaSession, type CallMedia } from './call-media.ts';
-import { Negotiation } from './call-negotiation.ts';
-import { CallVideoSession } from './call-video.ts';
-import { hostOfContact, readOffer, reject488, sdpBody, textOf } from './call-sdp.ts';
+import type { CallMedia, CallMediaSession } from './call-media.ts';
+import type { Negotiation } from './call-negotiation.ts';
+import type { CallVideoSession } from './call-video.ts';
+import { callSessions } from './call-sessions.ts';
+import { hasVideo, hostOfContact, readOffer, reject488, sdpBody, textOf } from './call-sdp.ts';
+import { reinvite } from './call-reinvite.ts';
 import type { MediaHost } from './media-host.ts';
 import type { CallNetwork } from './media-network.ts';
 import { receiveInDialog } from './messaging.ts';
@@ -90,42 +92,21 @@ export class Call {
   private constructor(env: CallEnv, init: { direction: 'incoming' | 'outgoing'; peer: CallSnapshot['peer']; accountId?: string; media: CallMedia }) {
     this.id = `c${nextCallNumber++}-${Math.floor(Math.random() * 0x10000).toString(16)}`;
     this.#env = env;
-    this.#media = new CallMediaSession({
-      callId: this.id,
-      media: env.media,
-      network: env.network,
-      localAudio: env.localAudio,
-      publish: env.publish,
-      streams: {
-        started: () => {
-          env.owner.streamStarted(this);
-          // A new audio stream (codec or keys changed): the video lines up with it from now on.
-          void this.#video.resync();
-        },
-        replaced: () => {
-          // A new stream (codec or keys changed) has no recorder: the recording stops with the old one.
-          if (this.#snapshot.recording) {
-            this.#snapshot.recording = false;
-            this.#publish();
-          }
-          env.owner.streamReplaced(this);
-        },
+    const sessions = callSessions(env, this.id, init.media, {
+      streamStarted: () => env.owner.streamStarted(this),
+      streamReplaced: () => {
+        // A new stream (codec or keys changed) has no recorder: the recording stops with the old one.
+        if (this.#snapshot.recording) {
+          this.#snapshot.recording = false;
+          this.#publish();
+        }
+        env.owner.streamReplaced(this);
       },
-      options: init.media,
-      videoStats: () => this.#video.stats,
+      videoChanged: () => this.#videoChanged(),
     });
-    this.#video = new CallVideoSession({
-      callId: this.id,
-      media: env.media,
-      network: env.network,
-      // The app's camera and screen, unless the call was given files to send and record.
-      localVideo: env.localAudio && init.media.video?.source === undefined && init.media.video?.record === undefined,
-      options: init.media.video ?? {},
-      audioStreamId: () => this.#media.currentStreamId,
-      changed: () => this.#videoChanged(),
-      warn: (message) => env.publish('media:warning', { callId: this.id, message }),
-    });
-    this.#sdp = new Negotiation(this.#media, this.#video);
+    this.#media = sessions.media;
+    this.#video = sessions.video;
+    this.#sdp = sessions.sdp;
     this.#snapshot = {
       id: this.id,
       direction: init.direction,
@@ -216,7 +197,7 @@ export class Call {
       await this.#media.prepare(address);
       if (this.#ended) return;
       const offer = this.#remoteOffer;
-      if (opts.video && offer && hasVideo(offer)) await this.#wantVideo(address, true);
+      if (opts.video && offer && hasVideo(offer)) await this.#video.tryWant(address, this.#media.srtpSuites, true);
       if (this.#ended) return;
       if (offer) {
         const result = this.#sdp.answer(offer);
@@ -367,7 +348,7 @@ export class Call {
     // call with a video source sends it); removed (port 0): our m-line follows.
     if (hasVideo(offer)) {
       this.#video.offered = true;
-      if (!this.#video.wanted) await this.#wantVideo(this.#media.address, this.#video.cameraWhenAdded);
+      if (!this.#video.wanted) await this.#video.tryWant(this.#media.address, this.#media.srtpSuites, this.#video.cameraWhenAdded);
     } else if (this.#video.wanted) this.#video.unwant();
     const result = this.#sdp.answer(offer);
     if ('rejected' in result) throw new Error(result.rejected);
@@ -431,15 +412,6 @@ export class Call {
     return this.#media.apply(n).then(() =>
       this.#video.apply(video).catch((err: unknown) => this.#env.publish('media:warning', { callId: this.id, message: `the video could not start: ${(err as Error).message}` })),
     );
-  }
-
-  /** Video from now on, when the engine has it; a failure is said and the call goes on without. */
-  async #wantVideo(address: string, camera?: boolean): Promise<void> {
-    try {
-      await this.#video.want(address, this.#media.srtpSuites, camera);
-    } catch (err) {
-      this.#env.publish('media:warning', { callId: this.id, message: (err as Error).message });
-    }
   }
 
   #videoChanged(): void {
@@ -522,29 +494,8 @@ export class Call {
 
   /** §14.1: a re-INVITE; on a failure nothing changes (the session stays as it was); `heldLocal` is our hold once it succeeds. */
   async #reoffer(session: InviteSession, offer: SessionDescription, heldLocal: boolean): Promise<void> {
-    // An incoming call is 'connected' from our 200 on; a re-INVITE waits for the ACK (§14.1),
-    // which the session's own timers bound (no ACK: the call ends).
-    if (session.state === 'Accepted') {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          session.off('confirmed', done);
-          session.off('terminated', done);
-          resolve();
-        };
-        session.once('confirmed', done);
-        session.once('terminated', done);
-      });
-    }
-    this.#reoffering = true;
-    let result;
-    try {
-      result = await session.reinvite({ body: sdpBody(offer) });
-    } finally {
-      this.#reoffering = false;
-    }
-    if (!result.ok) throw new Error(`the other side refused the change: ${result.reason}${result.status ? ` (${result.status})` : ''}`);
-    if (!result.answer) throw new Error('the other side answered the re-INVITE without a session description');
-    await this.#applyMedia(this.#sdp.reoffered(offer, result.answer, heldLocal));
+    const answer = await reinvite(session, sdpBody(offer), (on) => (this.#reoffering = on));
+    await this.#applyMedia(this.#sdp.reoffered(offer, answer, heldLocal));
     if (!this.#ended) this.#setUp();
   }
 
@@ -642,9 +593,4 @@ export class Call {
     this.#env.owner.changed(this);
     this.#env.publish('call:state', this.snapshot);
   }
-}
-
-/** An offer with an active video stream (RFC 3264: a port other than 0). */
-function hasVideo(offer: SessionDescription | undefined): boolean {
-  return offer?.media.some((m) => m.type === 'video' && m.port !== 0) ?? false;
 }
