@@ -55,7 +55,7 @@ interface NativeEncoder {
 }
 
 interface NativeDecoder {
-  decode(frame: Uint8Array): I420Frame | null;
+  decode(frame: Uint8Array, into?: Uint8Array): I420Frame | null;
   close(): void;
 }
 
@@ -191,11 +191,16 @@ export class VideoDecoder {
     }
   }
 
-  /** A frame that cannot be decoded (it refers to a lost one) throws VideoCodecError('bad-packet'). */
-  decode(frame: Uint8Array): I420Frame | null {
+  /**
+   * A frame that cannot be decoded (it refers to a lost one) throws VideoCodecError('bad-packet').
+   * The picture is written into `into` when that is exactly its size (a buffer handed back from an
+   * earlier frame: no new memory to zero and fault in), else into a new buffer.
+   */
+  decode(frame: Uint8Array, into?: Uint8Array): I420Frame | null {
     if (!(frame instanceof Uint8Array)) fail('frame', 'a Uint8Array', frame);
+    if (into !== undefined && !(into instanceof Uint8Array)) fail('into', 'a Uint8Array', into);
     try {
-      return this.#handle.decode(frame);
+      return this.#handle.decode(frame, into);
     } catch (err) {
       throw toVideoError(err);
     }

@@ -70,13 +70,17 @@ export const MAX_AUDIO_DELAY_MS = 1000;
  * engine → page:
  *   frame        one decoded frame of a call's remote video
  *   ended        that call's remote video ended (stream stopped or video removed)
+ * host → engine (inside the app's main process, never from a page):
+ *   spent        a decoded frame's buffer, handed back once the page's link has sent or copied
+ *                it: the engine's decoder writes a later frame into it instead of new memory
  */
 export type VideoLinkMessage =
   | { video: 'camera'; width: number; height: number; data: Uint8Array }
   | { video: 'camera-off' }
   | { video: 'audio-delay'; ms: number }
   | { video: 'frame'; callId: string; width: number; height: number; data: Uint8Array }
-  | { video: 'ended'; callId: string };
+  | { video: 'ended'; callId: string }
+  | { video: 'spent'; data: Uint8Array };
 
 /** The message's header: what the WebSocket sends as text before the binary `data`. */
 export type VideoLinkHeader = { [K in VideoLinkMessage['video']]: Omit<Extract<VideoLinkMessage, { video: K }>, 'data'> }[VideoLinkMessage['video']];
@@ -95,6 +99,8 @@ export function readVideoLinkMessage(value: unknown): VideoLinkMessage | undefin
       return typeof m.ms === 'number' && m.ms >= 0 && m.ms <= MAX_AUDIO_DELAY_MS ? { video: 'audio-delay', ms: m.ms } : undefined;
     case 'ended':
       return typeof m.callId === 'string' && m.callId.length <= 200 ? { video: 'ended', callId: m.callId } : undefined;
+    case 'spent':
+      return m.data instanceof Uint8Array && m.data.byteLength <= i420Bytes(VIDEO_MAX_WIDTH, VIDEO_MAX_HEIGHT) ? { video: 'spent', data: m.data } : undefined;
     case 'camera':
     case 'frame': {
       if (!isVideoSize(m.width, m.height) || !(m.data instanceof Uint8Array)) return undefined;

@@ -9,7 +9,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { LOCAL_AUDIO_RATE, MediaEngineClient, type BridgeMessagePort, type DtmfEvent, type MediaStreamStats, type VideoStatsEvent } from '../media/index.ts';
 import { realClock, type Clock, type TimerHandle } from '../sip/index.ts';
-import { readVideoLinkMessage } from '../contract/video.ts';
+import { readVideoLinkMessage, type VideoLinkMessage } from '../contract/video.ts';
 import type { CodecName, SrtpSuite } from '../../native/index.ts';
 
 /** What a call hears about its stream. Listeners never throw (MediaHost guards them anyway). */
@@ -29,6 +29,12 @@ export interface StreamListener {
 export interface DeviceLinkPort extends BridgeMessagePort {
   /** Called when the far end goes away (Electron's MessagePortMain 'close'; a WebSocket closing). */
   on?(event: 'message' | 'close', listener: (value: unknown) => void): unknown;
+  /**
+   * For a port that still reads a video frame's bytes after it returns (a socket that queues
+   * them): sends `message` and calls `done` once the bytes are no longer read. A port without it
+   * copies them in `postMessage` (Electron's MessagePortMain serializes the message at once).
+   */
+  postVideo?(message: VideoLinkMessage, done: () => void): void;
 }
 
 /** The largest capture block taken from the app: 100 ms at the link's rate. */
@@ -202,10 +208,22 @@ export class MediaHost {
     link.inner?.close();
     const { port1, port2 } = new MessageChannel();
     link.inner = port1;
+    // A decoded frame's buffer goes back to the engine once the link has sent or copied it: its
+    // decoder writes a later frame into it (media/video/frame-pool.ts).
+    const spent = (data: Uint8Array): void => {
+      if (link.inner !== port1 || data.byteLength === 0) return;
+      port1.postMessage({ video: 'spent', data } satisfies VideoLinkMessage, [data.buffer as ArrayBuffer]);
+    };
     port1.on('message', (frame: unknown) => {
       if (this.#device !== link) return;
       // Played audio, and the calls' decoded video (contract/video.ts) as the engine wrote it.
-      if (frame instanceof Int16Array || (typeof frame === 'object' && frame !== null && 'video' in frame)) link.outer.postMessage(frame);
+      if (frame instanceof Int16Array) return link.outer.postMessage(frame);
+      if (typeof frame !== 'object' || frame === null || !('video' in frame)) return;
+      const video = frame as VideoLinkMessage;
+      if (video.video !== 'frame') return link.outer.postMessage(video);
+      if (link.outer.postVideo) return link.outer.postVideo(video, () => spent(video.data));
+      link.outer.postMessage(video);
+      spent(video.data);
     });
     void client.attachDevice(port2, LOCAL_AUDIO_RATE).catch(() => undefined);
   }

@@ -11,6 +11,7 @@
  */
 import { scaleI420 } from '../../contract/i420-scale.ts';
 import { i420Bytes, readVideoLinkMessage, type VideoLinkMessage } from '../../contract/video.ts';
+import { FramePool } from './frame-pool.ts';
 import type { MediaNative, SrtpLike } from '../media-native.ts';
 import type { MediaDirection } from '../media-stream.ts';
 import type { BridgeMessagePort } from '../ports/device-bridge.ts';
@@ -104,6 +105,8 @@ export class VideoEngine {
   /** How long the device holds audio before its speaker plays it (its 'audio-delay'), ms. */
   #deviceAudioDelayMs = 0;
   #statsTimer: NodeJS.Timeout | undefined;
+  /** Decoded-frame buffers handed back (by the CLI path at once, by the app's link as 'spent'), for every stream's decoder. */
+  readonly #frames = new FramePool();
 
   constructor(opts: VideoEngineOptions) {
     this.#opts = opts;
@@ -157,9 +160,11 @@ export class VideoEngine {
         ...(spec.remoteMaxBitrateKbps !== undefined ? { remoteMaxBitrateKbps: spec.remoteMaxBitrateKbps } : {}),
         ...(srtpPair ? { srtp: srtpPair } : {}),
         ...(recorder ? { onEncodedFrame: (f) => recorder.write(f) } : {}),
+        frames: this.#frames,
         onFrame: (picture, info) => {
           recorder?.setSize(picture.width, picture.height);
           if (deviceSink) this.#show(streamId, info.timestamp, { video: 'frame', callId: spec.label, width: picture.width, height: picture.height, data: picture.data });
+          else this.#frames.give(picture.data);
         },
         onWarning: (message) => this.#opts.onWarning(streamId, message),
       });
@@ -223,12 +228,13 @@ export class VideoEngine {
     this.#entries.delete(streamId);
     if (e.timer) clearInterval(e.timer);
     if (e.holdTimer) clearTimeout(e.holdTimer);
-    e.held.length = 0;
+    for (const h of e.held.splice(0)) if ('data' in h.message) this.#frames.give(h.message.data);
     e.source?.close();
     await e.stream.stop();
     e.recorder?.close();
     for (const s of e.srtp ?? []) s.close();
     if (e.spec.sink.kind === 'device') this.#toDevice({ video: 'ended', callId: e.spec.label });
+    if (this.#entries.size === 0) this.#frames.clear();
     if (this.#entries.size === 0 && this.#statsTimer) {
       clearInterval(this.#statsTimer);
       this.#statsTimer = undefined;
@@ -250,6 +256,7 @@ export class VideoEngine {
       const m = readVideoLinkMessage(value instanceof Object && 'data' in value && !('video' in value) ? (value as { data: unknown }).data : value);
       if (m?.video === 'camera') this.#camera(m.data, m.width, m.height);
       else if (m?.video === 'audio-delay') this.#deviceAudioDelayMs = m.ms;
+      else if (m?.video === 'spent' && this.#entries.size > 0) this.#frames.give(m.data);
     };
     if (typeof port.addEventListener === 'function') port.addEventListener('message', (e) => onValue((e as { data?: unknown }).data));
     else port.on?.('message', onValue);
@@ -327,10 +334,14 @@ export class VideoEngine {
 
   #toDevice(message: VideoLinkMessage): void {
     const port = this.#device;
-    if (!port) return;
+    if (!port) {
+      if ('data' in message) this.#frames.give(message.data);
+      return;
+    }
     try {
       if ('data' in message) {
-        // The decoder gives a fresh buffer each frame: it moves to the link rather than being copied.
+        // A decoded frame's buffer is its own: it moves to the link rather than being copied, and
+        // comes back as 'spent' once the link has sent it on.
         const d = message.data;
         const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer;
         const data = own ? d : d.slice();

@@ -19,7 +19,7 @@
  * per report, the send history.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { VideoDecoder, VideoEncoder, VideoCodecError, type I420Frame, type VideoEncoderSettings } from '../../../native/video.ts';
+import { i420Size, VideoDecoder, VideoEncoder, VideoCodecError, type I420Frame, type VideoEncoderSettings } from '../../../native/video.ts';
 import { RtpPacket } from '../rtp-packet.ts';
 import { RtcpPacket, type OtherRtcp } from '../rtcp-packet.ts';
 import { RtpSockets } from '../rtp-sockets.ts';
@@ -27,6 +27,7 @@ import { RtpReceiverStats } from '../rtp-receiver-stats.ts';
 import type { SrtpLike } from '../media-native.ts';
 import { NtpTime } from '../ntp-time.ts';
 import { FrameAssembler, type AssembledFrame } from './frame-assembler.ts';
+import type { FramePool } from './frame-pool.ts';
 import { packetizeH264 } from './h264-payload.ts';
 import { depacketizerFor } from './payload-format.ts';
 import { decodeFeedback, encodeFeedback, type Feedback } from './rtcp-feedback.ts';
@@ -58,8 +59,13 @@ export interface VideoStreamOptions {
   remoteMaxBitrateKbps?: number;
   /** The send rate never goes below this when backing off (default 100 kbit/s). */
   minBitrateKbps?: number;
-  /** Each decoded frame. */
+  /**
+   * Each decoded frame. With `frames`, its buffer is the callback's to keep or hand back to
+   * that pool; nothing here reads it again.
+   */
   onFrame?: (frame: I420Frame, info: { timestamp: number; keyFrame: boolean }) => void;
+  /** Buffers the decoder writes into (frame-pool.ts); without it each frame gets a new one. */
+  frames?: FramePool;
   /** Each whole received frame before decoding (to record it as it came). */
   onEncodedFrame?: (frame: AssembledFrame) => void;
   onWarning?: (message: string) => void;
@@ -335,15 +341,20 @@ export class VideoStream {
       this.stats.framesReceived++;
       if (f.keyFrame) this.stats.keyFramesReceived++;
       this.#opts.onEncodedFrame?.(f);
+      // The picture most likely has the last one's size: a buffer of that size is written again.
+      const pool = this.#opts.frames;
+      const into = pool && this.stats.width !== undefined && this.stats.height !== undefined ? pool.take(i420Size(this.stats.width, this.stats.height)) : undefined;
       let picture: I420Frame | null;
       try {
-        picture = this.#decoder.decode(f.data);
+        picture = this.#decoder.decode(f.data, into);
       } catch (err) {
+        if (into) pool?.give(into);
         if (!(err instanceof VideoCodecError)) throw err;
         this.#undecodable++;
         this.requestKeyFrame();
         continue;
       }
+      if (into && picture?.data !== into) pool?.give(into);
       if (!picture) continue;
       this.stats.framesDecoded++;
       this.stats.width = picture.width;

@@ -3,7 +3,7 @@
 // JS: new H264Encoder({ width, height, fps, bitrateKbps, keyFrameInterval, maxNalBytes })
 //       .encode(i420: Uint8Array, keyFrame: boolean) -> [{ data, keyFrame }]   (Annex B)
 //       .configure({ width?, height?, fps?, bitrateKbps? })   .close()
-//     new H264Decoder().decode(annexB: Uint8Array) -> { width, height, data } | null   .close()
+//     new H264Decoder().decode(annexB: Uint8Array, into?: Uint8Array) -> { width, height, data } | null   .close()
 // maxNalBytes > 0 limits each slice's NAL unit (packetization-mode 0, RFC 6184 §6.2); 0 gives one
 // slice per picture, to be split in FU-A fragments (mode 1, §5.8).
 #include <wels/codec_api.h>
@@ -217,7 +217,7 @@ class H264Decoder : public Napi::ObjectWrap<H264Decoder> {
     const int h = out.UsrData.sSystemBuffer.iHeight;
     const uint8_t* src[3] = {planes[0], planes[1], planes[2]};
     const int strides[3] = {out.UsrData.sSystemBuffer.iStride[0], out.UsrData.sSystemBuffer.iStride[1], out.UsrData.sSystemBuffer.iStride[1]};
-    return DecodedFrame(env, w, h, PackI420(env, w, h, src, strides));
+    return DecodedFrame(env, w, h, PackI420(info, 1, w, h, src, strides));
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

@@ -18,9 +18,20 @@ inline size_t I420Size(int width, int height) {
   return static_cast<size_t>(width) * static_cast<size_t>(height) + 2 * cw * ch;
 }
 
-/** Copies strided planes into a new packed I420 Uint8Array. */
-inline Napi::Uint8Array PackI420(Napi::Env env, int width, int height, const uint8_t* const planes[3], const int strides[3]) {
-  auto out = Napi::Uint8Array::New(env, I420Size(width, height));
+/**
+ * Copies strided planes into packed I420: into `into` (argument `index`) when it is a Uint8Array of
+ * exactly the frame's size, so a caller can hand the same buffers back frame after frame; else
+ * into a new one (the first frame, or the size changed).
+ */
+inline Napi::Uint8Array PackI420(const Napi::CallbackInfo& info, size_t index, int width, int height, const uint8_t* const planes[3], const int strides[3]) {
+  const size_t size = I420Size(width, height);
+  Napi::Value given = info[index];
+  Napi::Uint8Array out;
+  if (given.IsTypedArray() && given.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array && given.As<Napi::Uint8Array>().ElementLength() == size) {
+    out = given.As<Napi::Uint8Array>();
+  } else {
+    out = Napi::Uint8Array::New(info.Env(), size);
+  }
   uint8_t* dst = out.Data();
   const int widths[3] = {width, (width + 1) / 2, (width + 1) / 2};
   const int heights[3] = {height, (height + 1) / 2, (height + 1) / 2};

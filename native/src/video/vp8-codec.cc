@@ -3,7 +3,7 @@
 // JS: new Vp8Encoder({ width, height, fps, bitrateKbps, keyFrameInterval })
 //       .encode(i420: Uint8Array, keyFrame: boolean) -> [{ data, keyFrame }]
 //       .configure({ width?, height?, fps?, bitrateKbps? })   .close()
-//     new Vp8Decoder().decode(frame: Uint8Array) -> { width, height, data } | null   .close()
+//     new Vp8Decoder().decode(frame: Uint8Array, into?: Uint8Array) -> { width, height, data } | null   .close()
 #include <vpx/vp8cx.h>
 #include <vpx/vp8dx.h>
 #include <vpx/vpx_decoder.h>
@@ -175,7 +175,7 @@ class Vp8Decoder : public Napi::ObjectWrap<Vp8Decoder> {
     const int strides[3] = {img->stride[VPX_PLANE_Y], img->stride[VPX_PLANE_U], img->stride[VPX_PLANE_V]};
     const int w = static_cast<int>(img->d_w);
     const int h = static_cast<int>(img->d_h);
-    return DecodedFrame(env, w, h, PackI420(env, w, h, planes, strides));
+    return DecodedFrame(env, w, h, PackI420(info, 1, w, h, planes, strides));
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

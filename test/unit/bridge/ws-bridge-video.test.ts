@@ -134,6 +134,22 @@ describe('video on the bridge, engine side', () => {
     ws.close();
   });
 
+  it("says when a frame's bytes are written, so that its buffer can be decoded into again, and when it drops one", async () => {
+    const { ws, binary } = await rawPage();
+    const port = links[0].port;
+    const done: string[] = [];
+    port.postVideo!({ video: 'frame', callId: 'c', width: 64, height: 48, data: bytes(64, 48) }, () => done.push('sent'));
+    await until(() => done.length === 1 && binary.length === 1, 'the frame written');
+    expect(done).toEqual(['sent']);
+    // One the page cannot take (not a frame for it) is done at once, and nothing is sent.
+    port.postVideo!({ video: 'camera', width: 64, height: 48, data: bytes(64, 48) }, () => done.push('refused'));
+    expect(done).toEqual(['sent', 'refused']);
+    ws.close();
+    await until(() => !(port as unknown as { open: boolean }).open, 'the link closed');
+    port.postVideo!({ video: 'frame', callId: 'c', width: 64, height: 48, data: bytes(64, 48) }, () => done.push('closed'));
+    expect(done).toEqual(['sent', 'refused', 'closed']);
+  });
+
   it('drops frames for a page that does not read, rather than queueing them', async () => {
     const { ws, binary } = await rawPage();
     ws.pause();

@@ -7,7 +7,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { VideoDecoder } from '../../../native/video.ts';
 import { MediaEngine, MediaEngineError } from '../../../main/media/media-engine.ts';
 import type { MediaEvent } from '../../../main/media/media-protocol.ts';
 import { SPEC_H, SPEC_W, videoSpec } from './video-spec.ts';
@@ -38,6 +39,7 @@ function engine(events: MediaEvent[] = []): MediaEngine {
 const W = SPEC_W;
 const H = SPEC_H;
 const spec = videoSpec;
+const realDecode = VideoDecoder.prototype.decode;
 
 describe('test pattern and y4m', () => {
   it('draws the eight bars in their colours and moves its square', () => {
@@ -127,6 +129,44 @@ describe('video streams in the media engine', () => {
       }
     });
   }
+
+  it("decodes into the buffers handed back as 'spent', and into new ones while the page keeps them", async () => {
+    const into: Array<Uint8Array | undefined> = [];
+    const decode = vi.spyOn(VideoDecoder.prototype, 'decode');
+    decode.mockImplementation(function (this: VideoDecoder, frame: Uint8Array, buffer?: Uint8Array) {
+      into.push(buffer);
+      return realDecode.call(this, frame, buffer);
+    });
+    try {
+      const a = engine();
+      const b = engine();
+      const channel = new MessageChannel();
+      let handBack = true;
+      const frames: Array<{ data: Uint8Array }> = [];
+      channel.port2.on('message', (m: { video?: string; data?: Uint8Array }) => {
+        if (m?.video !== 'frame' || !m.data) return;
+        frames.push(m as { data: Uint8Array });
+        // The main process hands a frame's buffer back once the page's link has sent it.
+        if (handBack) channel.port2.postMessage({ video: 'spent', data: m.data }, [m.data.buffer as ArrayBuffer]);
+      });
+      await b.handle({ type: 'attach-device', port: channel.port1, sampleRate: 48000 });
+      const sink = await b.handle({ type: 'create-video', streamId: 'in', spec: spec({ sink: { kind: 'device' }, direction: 'recvonly' }) });
+      await a.handle({ type: 'create-video', streamId: 'out', spec: spec({ source: { kind: 'testsrc' }, remote: { address: '127.0.0.1', rtpPort: sink.localPort } }) });
+      await until(() => frames.length >= 20, 'frames handed back');
+      // The first frame has no size to go by; after it, nearly every one is written into a spent buffer.
+      const reused = into.slice(2).filter((b) => b !== undefined).length;
+      expect(reused).toBeGreaterThanOrEqual(into.length - 4);
+      // A page that keeps its frames: once the spares are used up, each frame gets a new buffer.
+      handBack = false;
+      const seen = frames.length;
+      await until(() => frames.length >= seen + 10, 'frames kept');
+      const fromNow = into.length;
+      await until(() => into.length >= fromNow + 5, 'more frames');
+      expect(into.slice(fromNow).every((b) => b === undefined)).toBe(true);
+    } finally {
+      decode.mockRestore();
+    }
+  });
 
   it('sends nothing while the camera is off, and a key frame when it comes back', async () => {
     const events: MediaEvent[] = [];

@@ -140,6 +140,27 @@ describe.each(CODECS)('%s', (codec) => {
     enc.close();
     dec.close();
   });
+  it('writes the picture into a buffer handed back when it is exactly the size, and into a new one when it is not', () => {
+    const enc = new VideoEncoder(codec, { width: 320, height: 240, fps: 30, bitrateKbps: 600 });
+    const fresh = new VideoDecoder(codec);
+    const reusing = new VideoDecoder(codec);
+    const spare = new Uint8Array(i420Size(320, 240)).fill(7);
+    const wrongSize = new Uint8Array(i420Size(320, 240) - 2);
+    for (let n = 0; n < 10; n++) {
+      const [f] = enc.encode(pattern(320, 240, n));
+      const expected = fresh.decode(f.data)!;
+      const into = n % 3 === 2 ? wrongSize : spare;
+      const got = reusing.decode(f.data, into)!;
+      // The very buffer given, or a new one when it did not fit; the picture is the same either way.
+      if (into === spare) expect(got.data).toBe(spare);
+      else expect(got.data).not.toBe(wrongSize);
+      expect(Buffer.from(got.data).equals(expected.data), `frame ${n}`).toBe(true);
+    }
+    expect(() => reusing.decode(new Uint8Array(10), 'nope' as unknown as Uint8Array)).toThrow(/into: expected a Uint8Array/);
+    enc.close();
+    fresh.close();
+    reusing.close();
+  });
 });
 
 describe('h264 for packetization-mode 0', () => {
