@@ -12,6 +12,10 @@ import type { SrtpLike } from './media-native.ts';
 import type { RtpLatch } from './rtp-latch.ts';
 import { RtpPacket } from './rtp-packet.ts';
 import type { RtpSockets } from './rtp-sockets.ts';
+import { mediaSlab } from './typed-slab.ts';
+
+/** Packet bytes live until the socket has sent them: from the media slab. */
+const allocateBytes = (n: number): Uint8Array => mediaSlab.bytes(n);
 
 export interface RtpSenderOptions {
   /** Our SSRC, first sequence number and timestamp of frame 0 (random, §5.1, §8). */
@@ -161,7 +165,7 @@ export class RtpSender {
   #sendRtp(payloadType: number, timestamp: number, marker: boolean, payload: Uint8Array): void {
     const { sockets, latch } = this.#opts;
     if (!sockets.open) return;
-    let bytes = RtpPacket.encode({ payloadType, marker, sequenceNumber: this.#seq, timestamp, ssrc: this.ssrc, csrcs: [], payload });
+    let bytes = RtpPacket.encode({ payloadType, marker, sequenceNumber: this.#seq, timestamp, ssrc: this.ssrc, csrcs: [], payload }, allocateBytes);
     this.#seq = (this.#seq + 1) & 0xffff;
     if (this.#opts.srtp) bytes = this.#opts.srtp.protectRtp(bytes);
     this.#packetsSent++;
