@@ -79,12 +79,13 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
   }
 
   #onMessage(m: HostMessage): void {
-    if ('event' in m) {
-      const { type, ...rest } = m.event;
-      try {
-        (this.emit as (e: string, v: unknown) => boolean)(type, rest);
-      } catch {
-        // a listener's exception stays with the listener
+    if ('events' in m) {
+      for (const { type, ...rest } of m.events) {
+        try {
+          (this.emit as (e: string, v: unknown) => boolean)(type, rest);
+        } catch {
+          // a listener's exception stays with the listener
+        }
       }
       return;
     }
