@@ -33,7 +33,6 @@ import { NO_RECEPTION, RtpReceiver, type DropCounts } from './rtp-receiver.ts';
 import { RtpSender } from './rtp-sender.ts';
 import { RtpSockets } from './rtp-sockets.ts';
 import { Stun } from './stun.ts';
-import { mediaSlab } from './typed-slab.ts';
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
@@ -403,7 +402,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       const local = this.#toCodec!.process(this.#source.getFrame());
       if (this.#sends()) sender.pushAudio(ts, local);
       // Receive side.
-      const remote = this.#receives() ? receiver.playout(dueMs) : mediaSlab.int16(this.#codec!.frameSamples);
+      const remote = this.#receives() ? receiver.playout(dueMs) : receiver.silence();
       this.#sink.putFrame(this.#toSink!.process(remote));
       this.#recorder?.putStereo(local, remote);
       receiver.pollDtmf(dueMs);

@@ -197,6 +197,11 @@ export class RtpReceiver {
     return this.#outFifo.read(n);
   }
 
+  /** One frame of silence at the codec's rate (what plays while we do not receive). */
+  silence(): Int16Array {
+    return mediaSlab.int16(this.#codec.frameSamples);
+  }
+
   #decodeFec(codec: Codec, next: Uint8Array): Int16Array {
     try {
       return codec.decodeFec!(next);
