@@ -167,5 +167,6 @@ export interface MediaErrorInfo {
 
 export type MediaReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: MediaErrorInfo };
 
-export type HostMessage = MediaReply | { event: MediaEvent };
+/** Events travel in batches, in the order the engine emitted them (event-batcher.ts). */
+export type HostMessage = MediaReply | { events: MediaEvent[] };
 export type ClientMessage = { id: number; request: MediaRequest };

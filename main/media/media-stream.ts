@@ -402,7 +402,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       const local = this.#toCodec!.process(this.#source.getFrame());
       if (this.#sends()) sender.pushAudio(ts, local);
       // Receive side.
-      const remote = this.#receives() ? receiver.playout(dueMs) : new Int16Array(this.#codec!.frameSamples);
+      const remote = this.#receives() ? receiver.playout(dueMs) : receiver.silence();
       this.#sink.putFrame(this.#toSink!.process(remote));
       this.#recorder?.putStereo(local, remote);
       receiver.pollDtmf(dueMs);

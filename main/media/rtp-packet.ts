@@ -37,6 +37,8 @@ export class RtpFormatError extends AppelError {
 
 const HEADER_BYTES = 12;
 
+const newBytes = (n: number): Uint8Array => new Uint8Array(n);
+
 /** A 32-bit unsigned big-endian field at `at`. */
 function getUint32(bytes: Uint8Array, at: number): number {
   return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
@@ -50,10 +52,14 @@ function putUint32(bytes: Uint8Array, at: number, value: number): void {
 }
 
 export const RtpPacket = {
-  /** Serializes a packet (no padding, no header extension). */
-  encode(packet: RtpPacket): Uint8Array {
+  /**
+   * Serializes a packet (no padding, no header extension) into `allocate(n)`'s zeroed bytes: a
+   * new array by default; the audio sender, whose packets live only until sent, takes them
+   * from the media slab (typed-slab.ts).
+   */
+  encode(packet: RtpPacket, allocate: (n: number) => Uint8Array = newBytes): Uint8Array {
     const cc = packet.csrcs.length;
-    const out = new Uint8Array(HEADER_BYTES + cc * 4 + packet.payload.length);
+    const out = allocate(HEADER_BYTES + cc * 4 + packet.payload.length);
     // Byte by byte, big-endian (network order): one packet a frame needs no DataView of its own.
     out[0] = 0x80 | cc;
     out[1] = (packet.marker ? 0x80 : 0) | (packet.payloadType & 0x7f);

@@ -19,6 +19,7 @@ import { sourceOf, type RtpLatch } from './rtp-latch.ts';
 import { RtpPacket } from './rtp-packet.ts';
 import { RtpReceiverStats } from './rtp-receiver-stats.ts';
 import { SampleFifo } from './sample-fifo.ts';
+import { mediaSlab } from './typed-slab.ts';
 
 /** Datagrams dropped: SRTP failures, not RTP, unknown payload type, foreign source. */
 export interface DropCounts {
@@ -186,12 +187,19 @@ export class RtpReceiver {
           pcm = this.#noise.frame(f.level, n);
           break;
         case 'silence':
-          pcm = new Int16Array(n);
+          pcm = mediaSlab.int16(n);
           break;
       }
+      // The usual case, one whole frame and nothing queued: played as it is, not copied twice.
+      if (pcm.length === n && this.#outFifo.length === 0) return pcm;
       this.#outFifo.write(pcm);
     }
     return this.#outFifo.read(n);
+  }
+
+  /** One frame of silence at the codec's rate (what plays while we do not receive). */
+  silence(): Int16Array {
+    return mediaSlab.int16(this.#codec.frameSamples);
   }
 
   #decodeFec(codec: Codec, next: Uint8Array): Int16Array {

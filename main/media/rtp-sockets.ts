@@ -111,7 +111,8 @@ export class RtpSockets {
     return (this.#rtcp ?? this.#rtp).address().port;
   }
 
-  sendRtp(bytes: Uint8Array, to: Target, done: (err: Error | null) => void): void {
+  /** Without `done`, dgram reports no error (rtp-sender.ts asks now and then). */
+  sendRtp(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void {
     this.#rtp.send(bytes, to.port, to.address, done);
   }
 

@@ -2,6 +2,8 @@
  * A first-in first-out queue of 16-bit samples (a growable ring). Used wherever blocks of one
  * size meet blocks of another: resampler output, device capture, peers' odd packet sizes.
  */
+import { mediaSlab } from './typed-slab.ts';
+
 export class SampleFifo {
   #buf: Int16Array;
   #start = 0;
@@ -40,7 +42,7 @@ export class SampleFifo {
 
   /** Takes `n` samples; when fewer are queued the rest of the block is zeros (underrun). */
   read(n: number): Int16Array {
-    const out = new Int16Array(n);
+    const out = mediaSlab.int16(n);
     const take = Math.min(n, this.#length);
     this.#copyOut(out, take);
     this.#skip(take);

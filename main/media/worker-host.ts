@@ -5,7 +5,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { MediaEngine, MediaEngineError } from './media-engine.ts';
-import type { ClientMessage, HostMessage, MediaEvent } from './media-protocol.ts';
+import { EventBatcher } from './event-batcher.ts';
+import type { ClientMessage, HostMessage, MediaEvent, MediaReply } from './media-protocol.ts';
 
 if (!parentPort) throw new Error('worker-host.ts must run in a worker thread');
 const port = parentPort;
@@ -19,18 +20,34 @@ const post = (message: HostMessage): void => {
   }
 };
 
-const engine = new MediaEngine({ onEvent: (event: MediaEvent) => post({ event }) });
+const events = new EventBatcher({
+  send: (batch: MediaEvent[]) => {
+    try {
+      port.postMessage({ events: batch });
+    } catch {
+      // One event that cannot be cloned must not take the others with it.
+      for (const event of batch) post({ events: [event] });
+    }
+  },
+});
+const engine = new MediaEngine({ onEvent: (event: MediaEvent) => events.event(event) });
+
+/** A reply, after the events emitted before it. */
+const reply = (message: MediaReply): void => {
+  events.flush();
+  post(message);
+};
 
 port.on('message', (message: ClientMessage) => {
   const { id, request } = message;
   engine.handle(request).then(
     (value) => {
-      post({ id, ok: true, value });
+      reply({ id, ok: true, value });
       if (request.type === 'shutdown') port.close();
     },
     (err: unknown) => {
       const code = err instanceof MediaEngineError ? err.code : err instanceof TypeError ? 'bad-request' : 'failed';
-      post({ id, ok: false, error: { code, message: err instanceof Error ? err.message : String(err) } });
+      reply({ id, ok: false, error: { code, message: err instanceof Error ? err.message : String(err) } });
     },
   );
 });

@@ -1,6 +1,7 @@
 // The Appel native addon's entry point: registers one class per file (codecs, resampler, SRTP)
 // plus codecNames() and library versions. Node-API only (NAPI_VERSION in binding.gyp), so one
-// build loads in any Node >= 18 and in Electron. No per-environment state: safe in workers.
+// build loads in any Node >= 18 and in Electron. The one per-environment state, the output slab
+// (addon.h), is instance data: each worker has its own.
 #include <opus.h>
 
 #include "addon.h"

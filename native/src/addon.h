@@ -64,6 +64,70 @@ inline Napi::Uint8Array NewBytes(Napi::Env env, const uint8_t* data, size_t leng
   return out;
 }
 
+/**
+ * Output arrays of the per-frame calls (encode, decode, resample), carved out of one 64 KB
+ * ArrayBuffer per environment, as main/media/typed-slab.ts does in JS: an array of its own costs a
+ * backing store (allocation, external-memory accounting, a finalizer for the garbage collector),
+ * about twenty times a view. Each byte is handed out once, so a view is zeroed and never shared;
+ * its `buffer` is the whole slab (copy before transferring it). For short-lived outputs only: a
+ * view keeps its slab alive. The slab is the addon's instance data, so each worker has its own.
+ */
+class OutputSlab {
+ public:
+  static constexpr size_t kBytes = 64 * 1024;
+  /** Longer outputs get an array of their own. */
+  static constexpr size_t kMaxRequest = 4 * 1024;
+
+  static Napi::Int16Array Int16(Napi::Env env, size_t length) {
+    if (length * sizeof(int16_t) > kMaxRequest) return Napi::Int16Array::New(env, length);
+    size_t at = Of(env).Take(env, length * sizeof(int16_t));
+    return Napi::Int16Array::New(env, length, Of(env).buffer_.Value(), at);
+  }
+
+  static Napi::Uint8Array Bytes(Napi::Env env, size_t length) {
+    if (length > kMaxRequest) return Napi::Uint8Array::New(env, length);
+    size_t at = Of(env).Take(env, length);
+    return Napi::Uint8Array::New(env, length, Of(env).buffer_.Value(), at);
+  }
+
+ private:
+  static OutputSlab& Of(Napi::Env env) {
+    auto* slab = env.GetInstanceData<OutputSlab>();
+    if (slab == nullptr) {
+      slab = new OutputSlab();
+      env.SetInstanceData(slab);  // deleted with the environment
+    }
+    return *slab;
+  }
+
+  /** The offset of `bytes` fresh bytes in the current slab (a new slab when it is full). */
+  size_t Take(Napi::Env env, size_t bytes) {
+    if (buffer_.IsEmpty() || used_ + bytes > kBytes) {
+      buffer_ = Napi::Persistent(Napi::ArrayBuffer::New(env, kBytes));
+      used_ = 0;
+    }
+    size_t at = used_;
+    used_ = (at + bytes + 7) & ~static_cast<size_t>(7);  // 8-byte aligned, like typed-slab.ts
+    return at;
+  }
+
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  size_t used_ = 0;
+};
+
+/** NewInt16 and NewBytes, for short-lived outputs: into the environment's OutputSlab. */
+inline Napi::Int16Array SlabInt16(Napi::Env env, const int16_t* data, size_t length) {
+  auto out = OutputSlab::Int16(env, length);
+  if (length > 0) std::memcpy(out.Data(), data, length * sizeof(int16_t));
+  return out;
+}
+
+inline Napi::Uint8Array SlabBytes(Napi::Env env, const uint8_t* data, size_t length) {
+  auto out = OutputSlab::Bytes(env, length);
+  if (length > 0) std::memcpy(out.Data(), data, length);
+  return out;
+}
+
 /** An Error carrying a machine-readable `code` (index.ts maps it to SrtpError and the like). */
 [[noreturn]] inline void ThrowCoded(Napi::Env env, const char* code, const std::string& message) {
   Napi::Error e = Napi::Error::New(env, message);

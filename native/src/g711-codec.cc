@@ -41,7 +41,7 @@ class G711Codec : public Napi::ObjectWrap<G711Codec> {
     EnsureOpen(env);
     Int16Input pcm = Int16Arg(info, 0, "pcm");
     if (pcm.length != kFrameSamples) throw Napi::TypeError::New(env, "pcm must hold 160 samples");
-    auto out = Napi::Uint8Array::New(env, kFrameSamples);
+    auto out = OutputSlab::Bytes(env, kFrameSamples);
     uint8_t* dst = out.Data();
     if (alaw_) {
       for (size_t i = 0; i < kFrameSamples; i++) dst[i] = linear_to_alaw(pcm.data[i]);
@@ -56,12 +56,12 @@ class G711Codec : public Napi::ObjectWrap<G711Codec> {
     Napi::Env env = info.Env();
     EnsureOpen(env);
     if (info[0].IsNull() || info[0].IsUndefined()) {
-      auto out = Napi::Int16Array::New(env, kFrameSamples);
+      auto out = OutputSlab::Int16(env, kFrameSamples);
       plc_fillin(&plc_, out.Data(), static_cast<int>(kFrameSamples));
       return out;
     }
     BytesInput payload = BytesArg(info, 0, "payload");
-    auto out = Napi::Int16Array::New(env, payload.length);
+    auto out = OutputSlab::Int16(env, payload.length);
     int16_t* dst = out.Data();
     if (alaw_) {
       for (size_t i = 0; i < payload.length; i++) dst[i] = alaw_to_linear(payload.data[i]);

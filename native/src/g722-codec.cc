@@ -43,7 +43,7 @@ class G722Codec : public Napi::ObjectWrap<G722Codec> {
     EnsureOpen(env);
     Int16Input pcm = Int16Arg(info, 0, "pcm");
     if (pcm.length != kFrameSamples) throw Napi::TypeError::New(env, "pcm must hold 320 samples");
-    auto out = Napi::Uint8Array::New(env, kFrameBytes);
+    auto out = OutputSlab::Bytes(env, kFrameBytes);
     g722_encode(encoder_.get(), out.Data(), pcm.data, static_cast<int>(kFrameSamples));
     return out;
   }
@@ -52,12 +52,12 @@ class G722Codec : public Napi::ObjectWrap<G722Codec> {
     Napi::Env env = info.Env();
     EnsureOpen(env);
     if (info[0].IsNull() || info[0].IsUndefined()) {
-      auto out = Napi::Int16Array::New(env, kFrameSamples);
+      auto out = OutputSlab::Int16(env, kFrameSamples);
       plc_fillin(&plc_, out.Data(), static_cast<int>(kFrameSamples));
       return out;
     }
     BytesInput payload = BytesArg(info, 0, "payload");
-    auto out = Napi::Int16Array::New(env, payload.length * 2);
+    auto out = OutputSlab::Int16(env, payload.length * 2);
     int n = g722_decode(decoder_.get(), out.Data(), payload.data, static_cast<int>(payload.length));
     if (n > 0) plc_rx(&plc_, out.Data(), n);
     return out;

@@ -52,14 +52,14 @@ class G729Codec : public Napi::ObjectWrap<G729Codec> {
       bcg729Encoder(encoder_.get(), pcm.data + sub * kSubFrameSamples, bits + total, &len);
       total += len;
     }
-    return NewBytes(env, bits, total);
+    return SlabBytes(env, bits, total);
   }
 
   Napi::Value Decode(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     EnsureOpen(env);
     if (info[0].IsNull() || info[0].IsUndefined()) {
-      auto out = Napi::Int16Array::New(env, kFrameSamples);
+      auto out = OutputSlab::Int16(env, kFrameSamples);
       const uint8_t none[kSubFrameBytes] = {};
       for (size_t sub = 0; sub < 2; sub++) {
         bcg729Decoder(decoder_.get(), none, kSubFrameBytes, 1, 0, 0, out.Data() + sub * kSubFrameSamples);
@@ -72,7 +72,7 @@ class G729Codec : public Napi::ObjectWrap<G729Codec> {
     if (rest != 0 && rest != kSidBytes) {
       ThrowCoded(env, "bad-packet", "g729 payload must be 10-byte frames plus an optional 2-byte SID");
     }
-    auto out = Napi::Int16Array::New(env, (frames + (rest ? 1 : 0)) * kSubFrameSamples);
+    auto out = OutputSlab::Int16(env, (frames + (rest ? 1 : 0)) * kSubFrameSamples);
     for (size_t i = 0; i < frames; i++) {
       bcg729Decoder(decoder_.get(), payload.data + i * kSubFrameBytes, kSubFrameBytes, 0, 0, 0,
                     out.Data() + i * kSubFrameSamples);

@@ -45,7 +45,7 @@ class GsmCodec : public Napi::ObjectWrap<GsmCodec> {
     if (pcm.length != kFrameSamples) throw Napi::TypeError::New(env, "pcm must hold 160 samples");
     // gsm_encode takes a non-const pointer: hand it a private copy, never the caller's memory.
     std::copy(pcm.data, pcm.data + kFrameSamples, scratch_.begin());
-    auto out = Napi::Uint8Array::New(env, kFrameBytes);
+    auto out = OutputSlab::Bytes(env, kFrameBytes);
     gsm_encode(encoder_.get(), scratch_.data(), out.Data());
     return out;
   }
@@ -54,14 +54,14 @@ class GsmCodec : public Napi::ObjectWrap<GsmCodec> {
     Napi::Env env = info.Env();
     EnsureOpen(env);
     if (info[0].IsNull() || info[0].IsUndefined()) {
-      auto out = Napi::Int16Array::New(env, kFrameSamples);
+      auto out = OutputSlab::Int16(env, kFrameSamples);
       plc_fillin(&plc_, out.Data(), static_cast<int>(kFrameSamples));
       return out;
     }
     BytesInput payload = BytesArg(info, 0, "payload");
     if (payload.length % kFrameBytes != 0) ThrowCoded(env, "bad-packet", "gsm payload must be 33-byte frames");
     size_t frames = payload.length / kFrameBytes;
-    auto out = Napi::Int16Array::New(env, frames * kFrameSamples);
+    auto out = OutputSlab::Int16(env, frames * kFrameSamples);
     for (size_t i = 0; i < frames; i++) {
       std::array<gsm_byte, kFrameBytes> frame;
       std::copy(payload.data + i * kFrameBytes, payload.data + (i + 1) * kFrameBytes, frame.begin());

@@ -76,7 +76,7 @@ class OpusCodec : public Napi::ObjectWrap<OpusCodec> {
     opus_int32 n = opus_encode(encoder_.get(), pcm.data, frameSamples_, packet_.data(),
                                static_cast<opus_int32>(packet_.size()));
     if (n < 0) ThrowCoded(env, "error", std::string("opus_encode: ") + opus_strerror(n));
-    return NewBytes(env, packet_.data(), static_cast<size_t>(n));
+    return SlabBytes(env, packet_.data(), static_cast<size_t>(n));
   }
 
   // decode(null) or an empty payload: the packet was lost, so libopus conceals one frame (PLC).
@@ -101,7 +101,7 @@ class OpusCodec : public Napi::ObjectWrap<OpusCodec> {
   Napi::Value DecodeInto(Napi::Env env, const uint8_t* data, size_t length, int maxSamples, int fec) {
     int n = opus_decode(decoder_.get(), data, static_cast<opus_int32>(length), pcm_.data(), maxSamples, fec);
     if (n < 0) ThrowCoded(env, "bad-packet", std::string("opus_decode: ") + opus_strerror(n));
-    return NewInt16(env, pcm_.data(), static_cast<size_t>(n));
+    return SlabInt16(env, pcm_.data(), static_cast<size_t>(n));
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

@@ -53,7 +53,7 @@ class Resampler : public Napi::ObjectWrap<Resampler> {
     if (err != RESAMPLER_ERR_SUCCESS) {
       ThrowCoded(env, "error", std::string("speex_resampler_process_int: ") + speex_resampler_strerror(err));
     }
-    return NewInt16(env, out_.data(), outLen);
+    return SlabInt16(env, out_.data(), outLen);
   }
 
   Napi::Value InputLatency(const Napi::CallbackInfo& info) {

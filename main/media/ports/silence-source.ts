@@ -1,3 +1,4 @@
+import { mediaSlab } from '../typed-slab.ts';
 import { frameSamples, type AudioPort } from './audio-port.ts';
 
 /** Gives digital silence and discards what it is given (also a null sink). */
@@ -11,7 +12,7 @@ export class SilenceSource implements AudioPort {
   }
 
   getFrame(): Int16Array {
-    return new Int16Array(this.#frame);
+    return mediaSlab.int16(this.#frame);
   }
 
   putFrame(_frame: Int16Array): void {}

@@ -1,3 +1,4 @@
+import { mediaSlab } from '../typed-slab.ts';
 import { frameSamples, type AudioPort } from './audio-port.ts';
 
 export interface ToneSourceOptions {
@@ -68,8 +69,20 @@ export class ToneSource implements AudioPort {
   }
 
   getFrame(): Int16Array {
-    const out = new Int16Array(this.#frame);
+    const out = mediaSlab.int16(this.#frame);
     const table = this.#table;
+    if (table && !this.#cadence) {
+      // Straight out of the table, a run at a time (a frame may wrap round the period).
+      let pos = this.#n % table.length;
+      for (let i = 0; i < out.length; ) {
+        const run = Math.min(out.length - i, table.length - pos);
+        out.set(table.subarray(pos, pos + run), i);
+        i += run;
+        pos = 0;
+      }
+      this.#n += out.length;
+      return out;
+    }
     for (let i = 0; i < out.length; i++, this.#n++) {
       if (this.#cadence && this.#n % this.#cadence.period >= this.#cadence.on) continue;
       out[i] = table ? table[this.#n % table.length] : this.#sample(this.#n);

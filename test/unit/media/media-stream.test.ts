@@ -312,6 +312,20 @@ describe('MediaStream over loopback (fake codec and clock)', () => {
     expect(peakFrequency(bSink.tail(200), 8000)).toBe(1000);
   });
 
+  it('reports a lasting send failure at once and then once a second, not once a packet', async () => {
+    // A socket bound to loopback may not send to 192.0.2.1 (TEST-NET-1): EINVAL on every packet.
+    const { a, run } = await pair({ a: { remote: { address: '192.0.2.1', rtpPort: 9 } } });
+    const warnings: string[] = [];
+    a.on('warning', (w) => warnings.push(`${w.code}: ${w.message}`));
+    await run(20);
+    expect(warnings.length).toBeGreaterThanOrEqual(1); // frame 0 at start, checked
+    expect(warnings[0]).toMatch(/^send: .*EINVAL/);
+    await run(3000);
+    expect(a.stats().packetsSent).toBeGreaterThan(150);
+    expect(warnings.length).toBeGreaterThanOrEqual(3);
+    expect(warnings.length).toBeLessThanOrEqual(5);
+  });
+
   it('rejects an unknown payload type and counts it', async () => {
     const { b, run } = await pair();
     const s = createSocket('udp4');
