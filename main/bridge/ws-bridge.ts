@@ -112,11 +112,10 @@ class SocketAudioPort extends EventEmitter implements DeviceLinkPort {
   /** A video message for the page; `done` once its bytes are written (or dropped): the socket reads them until then. */
   postVideo(frame: unknown, done: () => void): void {
     const msg = this.#open && this.#ws.readyState === this.#ws.OPEN ? readVideoOut(frame) : undefined;
-    const { header, data } = msg ? videoWireFrames(msg) : { header: undefined, data: undefined };
-    if (header === undefined || !data || this.#ws.bufferedAmount >= VIDEO_SEND_BELOW_BYTES) {
-      if (header !== undefined && !data) this.#ws.send(header);
-      return done();
-    }
+    if (!msg) return done();
+    const { header, data } = videoWireFrames(msg);
+    if (!data) this.#ws.send(header);
+    if (!data || this.#ws.bufferedAmount >= VIDEO_SEND_BELOW_BYTES) return done();
     // The header and its bytes leave together: nothing comes between them on the socket.
     this.#ws.send(header);
     this.#ws.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { binary: true }, () => done());

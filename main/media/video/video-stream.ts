@@ -342,19 +342,19 @@ export class VideoStream {
       if (f.keyFrame) this.stats.keyFramesReceived++;
       this.#opts.onEncodedFrame?.(f);
       // The picture most likely has the last one's size: a buffer of that size is written again.
-      const pool = this.#opts.frames;
-      const into = pool && this.stats.width !== undefined && this.stats.height !== undefined ? pool.take(i420Size(this.stats.width, this.stats.height)) : undefined;
+      const { width, height } = this.stats;
+      const into = width !== undefined && height !== undefined ? this.#opts.frames?.take(i420Size(width, height)) : undefined;
       let picture: I420Frame | null;
       try {
         picture = this.#decoder.decode(f.data, into);
       } catch (err) {
-        if (into) pool?.give(into);
+        if (into) this.#opts.frames!.give(into);
         if (!(err instanceof VideoCodecError)) throw err;
         this.#undecodable++;
         this.requestKeyFrame();
         continue;
       }
-      if (into && picture?.data !== into) pool?.give(into);
+      if (into && picture?.data !== into) this.#opts.frames!.give(into);
       if (!picture) continue;
       this.stats.framesDecoded++;
       this.stats.width = picture.width;
