@@ -1,6 +1,7 @@
 # Appel native addons: appel_native.node (Opus, G.722, G.711 µ/A-law, G.729, GSM 06.10 codecs,
-# a speexdsp resampler and libsrtp2 SRTP, through index.ts) and appel_video.node (VP8 through
-# libvpx, H.264 through OpenH264, through video.ts), for the media engine in main/media/.
+# a speexdsp resampler, libsrtp2 SRTP, through index.ts; the media's polled UDP socket, through
+# udp.ts) and appel_video.node (VP8 through libvpx, H.264 through OpenH264, through video.ts), for
+# the media engine in main/media/.
 #
 # Build with `npm run build:native` (also run by `npm ci` through the install script). It first
 # runs check-deps.js, which names any missing Debian -dev package, then node-gyp with
@@ -20,6 +21,7 @@
         'src/gsm-codec.cc',
         'src/resampler.cc',
         'src/srtp-session.cc',
+        'src/udp-socket.cc',
       ],
       'dependencies': [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",

@@ -45,6 +45,7 @@ export class MediaClock {
   #running = false;
   #onFrame: ((index: number, dueMs: number) => void) | undefined;
   #onWake: ((nowMs: number) => void) | undefined;
+  #beforeFrames: (() => void) | undefined;
   #extraWakeMs: number | undefined;
   /** Frames skipped after stalls. */
   skipped = 0;
@@ -59,12 +60,16 @@ export class MediaClock {
     return this.#startMs;
   }
 
-  /** Starts at once: frame 0 is due now. `onWake` runs on every wake-up, after the frames. */
-  start(onFrame: (index: number, dueMs: number) => void, onWake?: (nowMs: number) => void): void {
+  /**
+   * Starts at once: frame 0 is due now. On every wake-up, `beforeFrames` runs first (a polled
+   * socket's drain), then the frames due, then `onWake`.
+   */
+  start(onFrame: (index: number, dueMs: number) => void, onWake?: (nowMs: number) => void, beforeFrames?: () => void): void {
     if (this.#running) return;
     this.#running = true;
     this.#onFrame = onFrame;
     this.#onWake = onWake;
+    this.#beforeFrames = beforeFrames;
     this.#startMs = this.scheduler.now();
     this.#next = 0;
     this.#wake();
@@ -86,6 +91,8 @@ export class MediaClock {
 
   #wake = (): void => {
     this.#timer = undefined;
+    if (!this.#running) return;
+    this.#beforeFrames?.();
     if (!this.#running) return;
     const now = this.scheduler.now();
     const due = Math.floor((now + EARLY_WAKE_MS - this.#startMs) / this.frameMs) + 1; // frames 0..due-1 are due

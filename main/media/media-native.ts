@@ -5,6 +5,7 @@
  */
 import type { Codec, CodecName, CodecOptions, SrtpSuite } from '../../native/index.ts';
 import type { ResamplerLike } from './ports/wav-file-source.ts';
+import type { PolledSocket } from './rtp-sockets.ts';
 
 export interface SrtpLike {
   protectRtp(packet: Uint8Array): Uint8Array;
@@ -19,17 +20,20 @@ export interface MediaNative {
   createResampler(options: { from: number; to: number }): ResamplerLike;
   createSrtp(options: { suite: SrtpSuite; key: Uint8Array; direction: 'inbound' | 'outbound' }): SrtpLike;
   codecNames(): CodecName[];
+  /** A polled UDP socket (rtp-sockets.ts); absent, audio streams use node:dgram's. */
+  createUdpSocket?(family: 4 | 6): PolledSocket;
 }
 
 let loaded: Promise<MediaNative> | undefined;
 
 /** The addon-backed implementation (the addon is loaded on first call). */
 export function loadMediaNative(): Promise<MediaNative> {
-  loaded ??= import('../../native/index.ts').then((native) => ({
+  loaded ??= Promise.all([import('../../native/index.ts'), import('../../native/udp.ts')]).then(([native, udp]) => ({
     createCodec: (name, options) => native.createCodec(name, options),
     createResampler: (options) => new native.Resampler({ ...options, quality: 5 }),
     createSrtp: (options) => new native.SrtpSession(options),
     codecNames: () => native.codecNames(),
+    createUdpSocket: (family) => new udp.UdpSocket(family),
   }));
   return loaded;
 }

@@ -240,15 +240,16 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
         portRange: opts.portRange,
         rtcpMux: opts.rtcpMux,
         random: this.#random,
-        onMessage: (msg, rinfo, onRtcpSocket) => {
+        onMessage: (msg, rinfo, onRtcpSocket, ageMs) => {
           // #guard's work, without a closure made per datagram.
           try {
-            this.#onDatagram(msg, rinfo, onRtcpSocket);
+            this.#onDatagram(msg, rinfo, onRtcpSocket, ageMs);
           } catch (err) {
             this.#warn('internal', err instanceof Error ? err.message : String(err));
           }
         },
         onError: (err) => this.#warn('socket', err.message),
+        ...(native.createUdpSocket ? { createUdp: native.createUdpSocket } : {}),
       });
       this.#sockets = sockets;
       this.#sender = new RtpSender({
@@ -291,9 +292,12 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       onError: (message) => this.#warn('send', message),
     });
     this.#nextStatsMs = this.#clock.scheduler.now() + (opts.statsIntervalMs ?? 1000);
+    const sockets = this.#sockets;
     this.#clock.start(
       (k, due) => this.#tick(k, due),
       (now) => this.#wake(now),
+      // Polled sockets: what arrived since the last wake-up, before the frames play it out.
+      sockets.polled ? () => sockets.drain() : undefined,
     );
     return { localPort: this.localPort, localRtcpPort: this.localRtcpPort };
   }
@@ -426,7 +430,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
 
   // ---- receiving ------------------------------------------------------------------------------
 
-  #onDatagram(msg: Uint8Array, rinfo: RemoteInfo, onRtcpSocket: boolean): void {
+  #onDatagram(msg: Uint8Array, rinfo: RemoteInfo, onRtcpSocket: boolean, ageMs: number): void {
     if (this.#state !== 'running') return;
     // RFC 7983 §7: STUN shares the socket (a late answer to reserve-ports' Binding request):
     // not RTP, not RTCP, not counted as dropped. What only starts like STUN is junk.
@@ -438,7 +442,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       this.#rtcp!.receive(msg, rinfo);
       return;
     }
-    this.#receiver!.receive(msg, rinfo, this.#clock.scheduler.now(), this.#receives());
+    // Its arrival time: a polled datagram waited in the kernel until this wake-up.
+    this.#receiver!.receive(msg, rinfo, this.#clock.scheduler.now() - ageMs, this.#receives());
   }
 
   // ---- statistics -----------------------------------------------------------------------------

@@ -1,11 +1,26 @@
 /**
  * A stream's UDP sockets: an even RTP port with RTCP on the next one (RFC 3550 §11), or one
  * socket for both with RTP/RTCP multiplexing (RFC 5761).
+ *
+ * Two kinds: node:dgram sockets, which call `onMessage` as each datagram arrives (video, whose
+ * frames are assembled as their packets come), and the addon's polled sockets (`createUdp`,
+ * native/udp.ts), which wait in the kernel until the stream's clock calls `drain` (audio, played
+ * out only on the clock's tick): one wake-up a tick instead of one more a datagram.
  */
 import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
+import type { Datagram } from '../../native/udp.ts';
 import type { Target } from './rtp-latch.ts';
+
+/** The addon's polled socket (native/udp.ts), as the sockets use it. */
+export interface PolledSocket {
+  bind(address: string, port: number): void;
+  readonly localPort: number;
+  send(bytes: Uint8Array, address: string, port: number): string | undefined;
+  receive(onDatagram: (d: Datagram) => void): number;
+  close(): void;
+}
 
 export interface RtpSocketsOptions {
   localAddress: string;
@@ -15,9 +30,14 @@ export interface RtpSocketsOptions {
   rtcpMux: boolean;
   /** Random numbers in [0, 1) to pick the port. */
   random: () => number;
-  /** A datagram arrived; `onRtcpSocket` when on the separate RTCP socket. */
-  onMessage: (msg: Buffer, rinfo: RemoteInfo, onRtcpSocket: boolean) => void;
+  /**
+   * A datagram arrived (`drain` found it, with polled sockets); `onRtcpSocket` when on the
+   * separate RTCP socket; `ageMs` how long ago the kernel received it (0 from node:dgram).
+   */
+  onMessage: (msg: Uint8Array, rinfo: RemoteInfo, onRtcpSocket: boolean, ageMs: number) => void;
   onError: (err: Error) => void;
+  /** Polled sockets from the addon: datagrams wait for `drain`. Absent: node:dgram's, which call back. */
+  createUdp?: (family: 4 | 6) => PolledSocket;
 }
 
 /**
@@ -31,38 +51,98 @@ const literalLookup: NonNullable<SocketOptions['lookup']> = (hostname, options, 
   else dnsLookup(hostname, options, callback);
 };
 
+/** One bound socket of either kind, as RtpSockets uses it. */
+interface Endpoint {
+  readonly port: number;
+  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void;
+  close(): Promise<void>;
+}
+
+class DgramEndpoint implements Endpoint {
+  readonly socket: Socket;
+  constructor(socket: Socket) {
+    this.socket = socket;
+  }
+  get port(): number {
+    return this.socket.address().port;
+  }
+  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void {
+    this.socket.send(bytes, to.port, to.address, done);
+  }
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+class PolledEndpoint implements Endpoint {
+  readonly socket: PolledSocket;
+  readonly port: number;
+  readonly #family: 'IPv4' | 'IPv6';
+  constructor(socket: PolledSocket, family: 4 | 6) {
+    this.socket = socket;
+    this.port = socket.localPort;
+    this.#family = family === 6 ? 'IPv6' : 'IPv4';
+  }
+  /** The kernel took it or refused it at once: `done` is called before this returns. */
+  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void {
+    const failed = this.socket.send(bytes, to.address, to.port);
+    done?.(failed === undefined ? null : new Error(failed));
+  }
+  drain(onMessage: RtpSocketsOptions['onMessage'], onRtcpSocket: boolean): void {
+    this.socket.receive((d) => onMessage(d.bytes, { address: d.address, family: this.#family, port: d.port, size: d.bytes.length }, onRtcpSocket, d.ageMs));
+  }
+  close(): Promise<void> {
+    this.socket.close();
+    return Promise.resolve();
+  }
+}
+
 export class RtpSockets {
-  readonly #rtp: Socket;
-  readonly #rtcp: Socket | undefined;
+  readonly #rtp: Endpoint;
+  readonly #rtcp: Endpoint | undefined;
+  readonly #options: Pick<RtpSocketsOptions, 'onMessage' | 'onError'>;
   #open = true;
 
-  private constructor(rtp: Socket, rtcp: Socket | undefined) {
+  private constructor(rtp: Endpoint, rtcp: Endpoint | undefined, options: Pick<RtpSocketsOptions, 'onMessage' | 'onError'>) {
     this.#rtp = rtp;
     this.#rtcp = rtcp;
+    this.#options = options;
   }
 
-  /** Binds the socket(s) and starts listening. */
+  /** Binds the socket(s) and starts listening (or waits for `drain`, polled). */
   static async bind(options: RtpSocketsOptions): Promise<RtpSockets> {
-    const type = isIPv6(options.localAddress) ? 'udp6' : 'udp4';
-    const bindOne = (port: number): Promise<Socket> =>
+    const family = isIPv6(options.localAddress) ? 6 : 4;
+    const { createUdp } = options;
+    const bindDgram = (port: number): Promise<Endpoint> =>
       new Promise((resolve, reject) => {
-        const s = createSocket({ type, reuseAddr: false, lookup: literalLookup });
+        const s = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
         s.once('error', (err) => {
           s.close();
           reject(err);
         });
         s.bind(port, options.localAddress, () => {
           s.removeAllListeners('error');
-          resolve(s);
+          resolve(new DgramEndpoint(s));
         });
       });
+    const bindPolled = async (port: number): Promise<Endpoint> => {
+      const s = createUdp!(family);
+      try {
+        s.bind(options.localAddress, port);
+        return new PolledEndpoint(s, family);
+      } catch (err) {
+        s.close();
+        throw err;
+      }
+    };
+    const bindOne = createUdp ? bindPolled : bindDgram;
     const attempt = async (port: number): Promise<RtpSockets> => {
       const rtp = await bindOne(port);
-      if (options.rtcpMux) return new RtpSockets(rtp, undefined);
+      if (options.rtcpMux) return new RtpSockets(rtp, undefined, options);
       try {
-        return new RtpSockets(rtp, await bindOne(rtp.address().port + 1));
+        return new RtpSockets(rtp, await bindOne(rtp.port + 1), options);
       } catch (err) {
-        rtp.close();
+        await rtp.close();
         throw err;
       }
     };
@@ -86,15 +166,38 @@ export class RtpSockets {
       }
       if (!sockets) throw new Error(`no free RTP port in ${min}-${max}: ${String(lastErr)}`);
     }
-    sockets.#listen(options);
+    sockets.#listen();
     return sockets;
   }
 
-  #listen(options: Pick<RtpSocketsOptions, 'onMessage' | 'onError'>): void {
-    this.#rtp.on('message', (msg, rinfo) => options.onMessage(msg, rinfo, false));
-    this.#rtp.on('error', options.onError);
-    this.#rtcp?.on('message', (msg, rinfo) => options.onMessage(msg, rinfo, true));
-    this.#rtcp?.on('error', options.onError);
+  #listen(): void {
+    const { onMessage, onError } = this.#options;
+    for (const [endpoint, onRtcpSocket] of [[this.#rtp, false], [this.#rtcp, true]] as const) {
+      if (!(endpoint instanceof DgramEndpoint)) continue;
+      endpoint.socket.on('message', (msg, rinfo) => onMessage(msg, rinfo, onRtcpSocket, 0));
+      endpoint.socket.on('error', onError);
+    }
+  }
+
+  /** Whether datagrams wait for `drain` (the addon's sockets) rather than call back. */
+  get polled(): boolean {
+    return this.#rtp instanceof PolledEndpoint;
+  }
+
+  /**
+   * Polled sockets: hands what waits in them to `onMessage`, RTP's socket first. A socket error
+   * goes to `onError` and the drain goes on. Nothing to do for node:dgram's.
+   */
+  drain(): void {
+    if (!this.#open) return;
+    for (const [endpoint, onRtcpSocket] of [[this.#rtp, false], [this.#rtcp, true]] as const) {
+      if (!(endpoint instanceof PolledEndpoint)) continue;
+      try {
+        endpoint.drain(this.#options.onMessage, onRtcpSocket);
+      } catch (err) {
+        this.#options.onError(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
   }
 
   /** Until `close`. */
@@ -103,26 +206,25 @@ export class RtpSockets {
   }
 
   get localPort(): number {
-    return this.#rtp.address().port;
+    return this.#rtp.port;
   }
 
   /** The RTP port with rtcp-mux. */
   get localRtcpPort(): number {
-    return (this.#rtcp ?? this.#rtp).address().port;
+    return (this.#rtcp ?? this.#rtp).port;
   }
 
-  /** Without `done`, dgram reports no error (rtp-sender.ts asks now and then). */
+  /** Without `done`, no error is reported (rtp-sender.ts asks now and then). */
   sendRtp(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void {
-    this.#rtp.send(bytes, to.port, to.address, done);
+    this.#rtp.send(bytes, to, done);
   }
 
   sendRtcp(bytes: Uint8Array, to: Target, done: (err: Error | null) => void): void {
-    (this.#rtcp ?? this.#rtp).send(bytes, to.port, to.address, done);
+    (this.#rtcp ?? this.#rtp).send(bytes, to, done);
   }
 
   async close(): Promise<void> {
     this.#open = false;
-    const close = (s: Socket | undefined): Promise<void> => new Promise((resolve) => (s ? s.close(() => resolve()) : resolve()));
-    await Promise.all([close(this.#rtp), close(this.#rtcp)]);
+    await Promise.all([this.#rtp.close(), this.#rtcp?.close()]);
   }
 }

@@ -1,5 +1,5 @@
-// The Appel native addon's entry point: registers one class per file (codecs, resampler, SRTP)
-// plus codecNames() and library versions. Node-API only (NAPI_VERSION in binding.gyp), so one
+// The Appel native addon's entry point: registers one class per file (codecs, resampler, SRTP, the
+// media's UDP socket) plus codecNames() and library versions. Node-API only (NAPI_VERSION in binding.gyp), so one
 // build loads in any Node >= 18 and in Electron. The one per-environment state, the output slab
 // (addon.h), is instance data: each worker has its own.
 #include <opus.h>
@@ -33,6 +33,7 @@ static Napi::Object InitAppelNative(Napi::Env env, Napi::Object exports) {
   RegisterGsmCodec(env, exports);
   RegisterResampler(env, exports);
   RegisterSrtpSession(env, exports);
+  RegisterUdpSocket(env, exports);
   exports.Set("codecNames", Napi::Function::New(env, CodecNames, "codecNames"));
   exports.Set("opusVersion", Napi::Function::New(env, OpusVersion, "opusVersion"));
   return exports;

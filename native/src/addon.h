@@ -160,5 +160,6 @@ void RegisterG729Codec(Napi::Env env, Napi::Object exports);
 void RegisterGsmCodec(Napi::Env env, Napi::Object exports);
 void RegisterResampler(Napi::Env env, Napi::Object exports);
 void RegisterSrtpSession(Napi::Env env, Napi::Object exports);
+void RegisterUdpSocket(Napi::Env env, Napi::Object exports);
 
 }  // namespace appel

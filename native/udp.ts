@@ -1,0 +1,77 @@
+// The media's UDP socket (native/src/udp-socket.cc), read when the stream's clock wakes rather than
+// once a datagram: see that file. Arguments are checked here; a bad one throws a TypeError.
+import { isIP } from 'node:net';
+import { loadAddon } from './load-addon.ts';
+
+/** A datagram read by `receive`: its bytes (a view for this tick: copy what must outlive it), sender and age. */
+export interface Datagram {
+  bytes: Uint8Array;
+  address: string;
+  port: number;
+  /** How long before `receive` the kernel received it (ms). */
+  ageMs: number;
+}
+
+interface NativeUdpSocket {
+  bind(address: string, port: number): void;
+  localPort(): number;
+  send(bytes: Uint8Array, address: string, port: number): string | undefined;
+  receive(): Array<Uint8Array | string | number> | null;
+  close(): void;
+}
+
+const binding = loadAddon<{ UdpSocket: new (options: { family: 4 | 6 }) => NativeUdpSocket }>('appel_native');
+
+export class UdpSocket {
+  readonly family: 4 | 6;
+  readonly #handle: NativeUdpSocket;
+  #open = true;
+
+  constructor(family: 4 | 6) {
+    if (family !== 4 && family !== 6) throw new TypeError(`family: expected 4 or 6, got ${String(family)}`);
+    this.family = family;
+    this.#handle = new binding.UdpSocket({ family });
+  }
+
+  /** Binds to `address`:`port` (0: a port the kernel picks). Throws an Error whose `code` is the errno name ('EADDRINUSE'…). */
+  bind(address: string, port: number): void {
+    if (isIP(address) !== this.family) throw new TypeError(`address: expected an IPv${this.family} literal, got ${JSON.stringify(address)}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port: expected an integer in 0..65535, got ${String(port)}`);
+    this.#handle.bind(address, port);
+  }
+
+  get localPort(): number {
+    return this.#handle.localPort();
+  }
+
+  get open(): boolean {
+    return this.#open;
+  }
+
+  /** Sends one datagram now: undefined once the kernel took it, else why not (in words). */
+  send(bytes: Uint8Array, address: string, port: number): string | undefined {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array');
+    if (!this.#open) return 'send: the socket is closed';
+    return this.#handle.send(bytes, address, port);
+  }
+
+  /**
+   * Calls `onDatagram` for each datagram waiting in the socket (at most 256 a call), in arrival
+   * order. The bytes are fresh views, never reused. Throws on a socket error (not on an empty socket).
+   */
+  receive(onDatagram: (d: Datagram) => void): number {
+    if (!this.#open) return 0;
+    const flat = this.#handle.receive();
+    if (flat === null) return 0;
+    for (let i = 0; i < flat.length; i += 4) {
+      onDatagram({ bytes: flat[i] as Uint8Array, address: flat[i + 1] as string, port: flat[i + 2] as number, ageMs: flat[i + 3] as number });
+    }
+    return flat.length / 4;
+  }
+
+  /** Closes the descriptor (idempotent). */
+  close(): void {
+    this.#open = false;
+    this.#handle.close();
+  }
+}
