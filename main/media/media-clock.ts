@@ -32,12 +32,20 @@ export interface MediaClockOptions {
   scheduler?: Scheduler;
   /** Default 10 (200 ms of 20 ms frames). */
   maxCatchUpFrames?: number;
+  /**
+   * Start on the thread's frame grid (multiples of frameMs on the scheduler's clock) rather than
+   * at the instant `start` is called: every aligned clock of a thread is then due at the same
+   * instants, and one wake-up of the event loop serves them all (a media worker carrying many
+   * streams). Frame 0 is then due up to one frame before `start`, and runs at once. Default false.
+   */
+  align?: boolean;
 }
 
 export class MediaClock {
   readonly frameMs: number;
   readonly scheduler: Scheduler;
   readonly #maxCatchUp: number;
+  readonly #align: boolean;
   #startMs = 0;
   /** Index of the next frame to run. */
   #next = 0;
@@ -54,6 +62,7 @@ export class MediaClock {
     this.frameMs = options.frameMs ?? 20;
     this.scheduler = options.scheduler ?? realScheduler;
     this.#maxCatchUp = options.maxCatchUpFrames ?? 10;
+    this.#align = options.align ?? false;
   }
 
   get startMs(): number {
@@ -70,7 +79,8 @@ export class MediaClock {
     this.#onFrame = onFrame;
     this.#onWake = onWake;
     this.#beforeFrames = beforeFrames;
-    this.#startMs = this.scheduler.now();
+    const now = this.scheduler.now();
+    this.#startMs = this.#align ? Math.floor(now / this.frameMs) * this.frameMs : now;
     this.#next = 0;
     this.#wake();
   }

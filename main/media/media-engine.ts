@@ -616,7 +616,7 @@ export class MediaEngine {
     const toMix = new RateAdapter({ from: source.sampleRate, to: MIX_RATE, createResampler: native.createResampler });
     const fromMix = new RateAdapter({ from: MIX_RATE, to: sink.sampleRate, createResampler: native.createResampler });
     // The local user is pumped by a media clock of its own: speak into the mix, hear the rest.
-    const clock = new MediaClock({ frameMs: 20, ...(this.#scheduler ? { scheduler: this.#scheduler } : {}) });
+    const clock = new MediaClock({ frameMs: 20, ...(this.#scheduler ? { scheduler: this.#scheduler } : { align: true }) });
     clock.start(() => {
       try {
         participant.putFrame(toMix.process(source.getFrame()));

@@ -163,7 +163,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     this.#opts = options;
     this.#random = options.random ?? Math.random;
     this.#wallClock = options.wallClock ?? Date.now;
-    this.#clock = new MediaClock({ frameMs: FRAME_MS, ...(options.scheduler ? { scheduler: options.scheduler } : {}) });
+    // On real time, every stream of the worker wakes on the same 20 ms grid (media-clock.ts).
+    this.#clock = new MediaClock({ frameMs: FRAME_MS, ...(options.scheduler ? { scheduler: options.scheduler } : { align: true }) });
     this.#source = options.source;
     this.#sink = options.sink;
     this.#direction = options.direction ?? 'sendrecv';
@@ -438,12 +439,13 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       if (!Stun.hasHeader(msg)) this.#dropped.malformed++;
       return;
     }
+    // Its arrival time: a polled datagram waited in the kernel until this wake-up.
+    const arrived = this.#clock.scheduler.now() - ageMs;
     if (onRtcpSocket || (this.#opts.rtcpMux && RtcpPacket.isRtcp(msg))) {
-      this.#rtcp!.receive(msg, rinfo);
+      this.#rtcp!.receive(msg, rinfo, arrived);
       return;
     }
-    // Its arrival time: a polled datagram waited in the kernel until this wake-up.
-    this.#receiver!.receive(msg, rinfo, this.#clock.scheduler.now() - ageMs, this.#receives());
+    this.#receiver!.receive(msg, rinfo, arrived, this.#receives());
   }
 
   // ---- statistics -----------------------------------------------------------------------------

@@ -112,8 +112,8 @@ export class RtcpReporter {
 
   // ---- receiving ------------------------------------------------------------------------------
 
-  /** An RTCP datagram (on the RTCP socket, or told apart from RTP with rtcp-mux). */
-  receive(msg: Uint8Array, rinfo: RemoteInfo): void {
+  /** An RTCP datagram (on the RTCP socket, or told apart from RTP with rtcp-mux) that arrived at `now`. */
+  receive(msg: Uint8Array, rinfo: RemoteInfo, now: number): void {
     const { dropped, srtpIn, receiver } = this.#opts;
     let bytes = msg;
     if (srtpIn) {
@@ -131,7 +131,6 @@ export class RtcpReporter {
       dropped.malformed++;
       return;
     }
-    const now = this.#opts.clock.scheduler.now();
     const remoteSsrc = receiver.remoteSsrc;
     const sender = packets[0].type === 'sr' || packets[0].type === 'rr' ? packets[0].ssrc : undefined;
     if (sender !== undefined && sender === remoteSsrc) this.#opts.latch.acceptRtcp(sourceOf(rinfo));

@@ -83,10 +83,10 @@ class PolledEndpoint implements Endpoint {
     this.port = socket.localPort;
     this.#family = family === 6 ? 'IPv6' : 'IPv4';
   }
-  /** The kernel took it or refused it at once: `done` is called before this returns. */
+  /** The kernel takes it or refuses it at once; `done` is still called later, as node:dgram's is. */
   send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void {
     const failed = this.socket.send(bytes, to.address, to.port);
-    done?.(failed === undefined ? null : new Error(failed));
+    if (done) setImmediate(done, failed === undefined ? null : new Error(failed));
   }
   drain(onMessage: RtpSocketsOptions['onMessage'], onRtcpSocket: boolean): void {
     this.socket.receive((d) => onMessage(d.bytes, { address: d.address, family: this.#family, port: d.port, size: d.bytes.length }, onRtcpSocket, d.ageMs));

@@ -73,3 +73,41 @@ describe('MediaClock', () => {
     clock.stop();
   });
 });
+
+describe('MediaClock on the thread grid (align)', () => {
+  it('starts on a multiple of frameMs, so clocks started apart wake together', () => {
+    const scheduler = new EarlyScheduler(0);
+    scheduler.stall(1007);
+    const a = new MediaClock({ scheduler, align: true });
+    const aDue: number[] = [];
+    a.start((k, dueMs) => aDue.push(dueMs));
+    scheduler.advance(9); // 1016
+    const b = new MediaClock({ scheduler, align: true });
+    const bDue: number[] = [];
+    b.start((k, dueMs) => bDue.push(dueMs));
+    const wakesBefore = scheduler.wakes;
+    scheduler.advance(100);
+    a.stop();
+    b.stop();
+    expect(a.startMs).toBe(1000);
+    expect(b.startMs).toBe(1000);
+    expect(aDue.slice(0, 3)).toEqual([1000, 1020, 1040]);
+    expect(bDue.slice(0, 3)).toEqual([1000, 1020, 1040]);
+    // From 1016 to 1116 each clock wakes at 1020, 1040 … 1100: the same instants.
+    expect(scheduler.wakes - wakesBefore).toBe(10);
+  });
+
+  it('runs beforeFrames first on every wake-up (a polled socket drains before the frames play)', () => {
+    const scheduler = new EarlyScheduler(0);
+    const clock = new MediaClock({ scheduler });
+    const order: string[] = [];
+    clock.start(
+      (k) => order.push(`frame ${k}`),
+      () => order.push('wake'),
+      () => order.push('before'),
+    );
+    scheduler.advance(40);
+    clock.stop();
+    expect(order).toEqual(['before', 'frame 0', 'wake', 'before', 'frame 1', 'wake', 'before', 'frame 2', 'wake']);
+  });
+});

@@ -1,10 +1,16 @@
 /**
  * A stand-in for the native addon in unit tests: a pure-TypeScript G.711 µ-law codec
  * (ITU-T G.711 segment encoding), a linear-interpolation resampler, and a toy "SRTP" that
- * XORs the payload with the key and appends a 4-byte tag (so a wrong key fails "auth").
+ * XORs the payload with the key and appends a 4-byte tag (so a wrong key fails "auth"); the
+ * sockets are real, node:dgram's or the addon's polled ones.
  */
 import type { Codec, CodecName } from '../../../../native/index.ts';
 import type { MediaNative, SrtpLike } from '../../../../main/media/media-native.ts';
+import { UdpSocket } from '../../../../native/udp.ts';
+
+/** Which sockets the fake's streams get: node:dgram's (no createUdpSocket) or the addon's polled ones. */
+export type SocketKind = 'dgram' | 'polled';
+export const SOCKET_KINDS: readonly SocketKind[] = ['dgram', 'polled'];
 
 const BIAS = 0x84;
 const CLIP = 32635;
@@ -123,9 +129,10 @@ class ToySrtp implements SrtpLike {
   close(): void {}
 }
 
-export function fakeNative(): MediaNative & { codecs: FakePcmu[] } {
+export function fakeNative(sockets: SocketKind = 'dgram'): MediaNative & { codecs: FakePcmu[] } {
   const codecs: FakePcmu[] = [];
   return {
+    ...(sockets === 'polled' ? { createUdpSocket: (family: 4 | 6) => new UdpSocket(family) } : {}),
     codecs,
     createCodec: (name) => {
       if (name !== 'pcmu') throw new TypeError(`fake native has only pcmu, not ${name}`);
