@@ -16,6 +16,8 @@
 //   import { run } from './calls.ts'               returns the figures
 //   APPEL_BENCH_QUICK=1 …                          small steps only (checks the harness)
 //   APPEL_BENCH_RATE_ONLY=1 …                      the call-rate steps only
+//   APPEL_BENCH_STEPS=400,500 …                    these capacity steps only
+//   APPEL_BENCH_PHONES=Appel …                     this phone only (Appel or baresip)
 //
 // Bounded: a fixed list of steps, each SIPp run with -timeout; the namespace and every process
 // in it end with the run.
@@ -39,7 +41,12 @@ const SIPP_UAS_PORT = 5090;
 /** Capacity steps (simultaneous calls), the ramp rate, and the time all calls of a step are up. */
 /** APPEL_BENCH_QUICK=1: two small steps of each, to check the harness itself. */
 const QUICK = process.env.APPEL_BENCH_QUICK === '1';
-const CAPACITY_STEPS = QUICK ? [5, 10] : [10, 25, 50, 100, 150, 200, 250, 300, 400, 500];
+const CAPACITY_STEPS = process.env.APPEL_BENCH_STEPS
+  ? process.env.APPEL_BENCH_STEPS.split(',').map(Number)
+  : QUICK
+    ? [5, 10]
+    : [10, 25, 50, 100, 150, 200, 250, 300, 400, 500];
+if (!CAPACITY_STEPS.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`APPEL_BENCH_STEPS: expected positive integers, not ${process.env.APPEL_BENCH_STEPS}`);
 const RAMP_CPS = 20;
 const WINDOW_MS = 9_000;
 const JITTER_LIMIT_MS = 30;
@@ -229,7 +236,8 @@ export async function run(log: (s: string) => void = () => undefined): Promise<C
     const rtcpProbe = ns.spawn(NODE, [PROBE, 'rtcp', String(ECHO_PORT + 1)]);
     const rtcp = new JsonLines<{ t: number; jitterMs: number }>(rtcpProbe);
     await ns.waitListening('udp', ECHO_PORT + 1);
-    for (const name of ['Appel', 'baresip'] as const) {
+    const phones = (['Appel', 'baresip'] as const).filter((p) => !process.env.APPEL_BENCH_PHONES || process.env.APPEL_BENCH_PHONES.split(',').includes(p));
+    for (const name of phones) {
       log(`${name}:`);
       const callee = name === 'Appel' ? await startAppel(ns) : await startBaresip(ns, wav);
       let steps: CapacityStep[] = [];
