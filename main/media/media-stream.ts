@@ -129,6 +129,8 @@ export interface MediaStreamEvents {
 }
 
 const FRAME_MS = 20;
+/** Wake-ups between two reads of a separate RTCP socket (polled sockets): 100 ms. */
+const RTCP_DRAIN_EVERY = 5;
 
 export class MediaStream extends EventEmitter<MediaStreamEvents> {
   readonly #opts: MediaStreamOptions;
@@ -294,11 +296,15 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     });
     this.#nextStatsMs = this.#clock.scheduler.now() + (opts.statsIntervalMs ?? 1000);
     const sockets = this.#sockets;
+    let wakes = 0;
     this.#clock.start(
       (k, due) => this.#tick(k, due),
       (now) => this.#wake(now),
-      // Polled sockets: what arrived since the last wake-up, before the frames play it out.
-      sockets.polled ? () => sockets.drain() : undefined,
+      // Polled sockets: what arrived since the last wake-up, before the frames play it out. A
+      // separate RTCP socket (a report every few seconds) is read every RTCP_DRAIN_EVERY wake-ups:
+      // a read of an empty socket is a system call for nothing, and the kernel's arrival stamp
+      // keeps the round-trip time exact however late the report is read.
+      sockets.polled ? () => sockets.drain(wakes++ % RTCP_DRAIN_EVERY === 0) : undefined,
     );
     return { localPort: this.localPort, localRtcpPort: this.localRtcpPort };
   }

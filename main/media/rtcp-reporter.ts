@@ -137,7 +137,7 @@ export class RtcpReporter {
     for (const p of packets) {
       if (p.type === 'sr' || p.type === 'rr') {
         if (p.type === 'sr') receiver.onSenderReport(p.ssrc, p.ntp, p.rtpTimestamp, now);
-        for (const block of p.reports) if (block.ssrc === this.#opts.ssrc) this.#onReportBlock(block);
+        for (const block of p.reports) if (block.ssrc === this.#opts.ssrc) this.#onReportBlock(block, now);
       } else if (p.type === 'bye') {
         if (remoteSsrc !== undefined && p.ssrcs.includes(remoteSsrc)) {
           this.#opts.onBye(p.reason === undefined ? { ssrc: remoteSsrc } : { ssrc: remoteSsrc, reason: p.reason });
@@ -146,8 +146,10 @@ export class RtcpReporter {
     }
   }
 
-  #onReportBlock(block: ReportBlock): void {
-    const rtt = NtpTime.roundTripMs(block, NtpTime.fromUnixMs(this.#opts.wallClock()));
+  /** §6.4.1: RTT = A − LSR − DLSR, A the report's arrival (`arrived`, on the media clock's time). */
+  #onReportBlock(block: ReportBlock, arrived: number): void {
+    const arrivedWall = this.#opts.wallClock() - (this.#opts.clock.scheduler.now() - arrived);
+    const rtt = NtpTime.roundTripMs(block, NtpTime.fromUnixMs(arrivedWall));
     if (rtt !== undefined) this.#rttMs = rtt;
     this.#remoteReport = {
       lossPercent: (block.fractionLost / 256) * 100,

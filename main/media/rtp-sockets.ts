@@ -185,13 +185,14 @@ export class RtpSockets {
   }
 
   /**
-   * Polled sockets: hands what waits in them to `onMessage`, RTP's socket first. A socket error
-   * goes to `onError` and the drain goes on. Nothing to do for node:dgram's.
+   * Polled sockets: hands what waits in them to `onMessage`, RTP's socket first, the separate
+   * RTCP socket only when `rtcpToo`. A socket error goes to `onError` and the drain goes on.
+   * Nothing to do for node:dgram's.
    */
-  drain(): void {
+  drain(rtcpToo: boolean): void {
     if (!this.#open) return;
     for (const [endpoint, onRtcpSocket] of [[this.#rtp, false], [this.#rtcp, true]] as const) {
-      if (!(endpoint instanceof PolledEndpoint)) continue;
+      if (!(endpoint instanceof PolledEndpoint) || (onRtcpSocket && !rtcpToo)) continue;
       try {
         endpoint.drain(this.#options.onMessage, onRtcpSocket);
       } catch (err) {

@@ -116,11 +116,11 @@ describe.each(SOCKET_KINDS)('MediaStream over loopback (fake codec and clock, %s
     expect(a.localRtcpPort).toBe(a.localPort + 1);
     await run(4000);
     // Delivery takes no fake time, so the RTT is ~0 but known (it needs SR → RR round trips). A
-    // polled socket is read on its stream's tick: on this fake clock (datagrams' ages are real
-    // time) the RR that B sent after A's tick reads as one 20 ms frame late.
+    // polled RTCP socket is read every fifth tick: on this fake clock (datagrams' ages are real
+    // time) a report reads as up to 100 ms late. On real time its age corrects that (below).
     const s = a.stats();
     expect(s.rttMs).toBeDefined();
-    expect(s.rttMs!).toBeLessThan(socketKind === 'polled' ? 21 : 1);
+    expect(s.rttMs!).toBeLessThan(socketKind === 'polled' ? 101 : 1);
     expect(s.remote).toBeDefined();
     expect(s.remote!.lossPercent).toBe(0);
     expect(b.stats().rttMs).toBeDefined();
@@ -345,5 +345,36 @@ describe.each(SOCKET_KINDS)('MediaStream over loopback (fake codec and clock, %s
     await run(40);
     expect(b.stats().dropped.payloadType).toBe(1);
     expect(b.stats().dropped.malformed).toBe(1);
+  });
+});
+
+describe('MediaStream on real time, polled sockets', () => {
+  it("measures the round-trip time from the kernel's arrival stamps, though RTCP is read every 100 ms", async () => {
+    const native = fakeNative('polled');
+    const base = (): MediaStreamOptions => ({
+      localAddress: '127.0.0.1',
+      portRange: { min: 40000, max: 49998 },
+      remote: { address: '127.0.0.1', rtpPort: 9 },
+      rtcpMux: false,
+      rtcpIntervalMs: 300,
+      codec: { name: 'pcmu', payloadType: 0 },
+      source: new ToneSource({ sampleRate: 8000, frequencies: [1000] }),
+      sink: new SilenceSource({ sampleRate: 8000 }),
+      native,
+    });
+    const a = new MediaStream(base());
+    const b = new MediaStream(base());
+    await a.start();
+    await b.start();
+    cleanup.push(() => a.stop(), () => b.stop());
+    a.updateRemote({ address: '127.0.0.1', rtpPort: b.localPort, rtcpPort: b.localRtcpPort });
+    b.updateRemote({ address: '127.0.0.1', rtpPort: a.localPort, rtcpPort: a.localRtcpPort });
+    const deadline = Date.now() + 5000;
+    while (a.stats().rttMs === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Read on arrival, a loopback round trip is well under a millisecond; read late without the
+    // stamps, it would be up to 100 ms (the RTCP socket's read period) on each side.
+    expect(a.stats().rttMs).toBeDefined();
+    expect(a.stats().rttMs!).toBeLessThan(5);
+    expect(b.stats().packetsReceived).toBeGreaterThan(0);
   });
 });
