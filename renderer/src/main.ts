@@ -12,7 +12,7 @@ installBridgeClient();
 const app = createApp(App);
 app.use(createPinia());
 app.use(createAppRouter());
-app.use(createAppI18n());
+app.use(await createAppI18n());
 app.mount('#app');
 // The other views, a while after the first screen is up (its engine answers come first), when
 // the page has nothing else to do.
