@@ -1,5 +1,6 @@
 import { createI18n, type Composer } from 'vue-i18n';
 import { en, type Messages } from './en.ts';
+import { plainTextCompiler } from './plain-text.ts';
 
 export const LOCALES = ['en', 'fr'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -55,6 +56,9 @@ export async function createAppI18n(locale: Locale = systemLocale()) {
     locale: 'en',
     fallbackLocale: 'en',
     messages: { en } as Record<Locale, Messages>,
+    // The built page has no message compiler of vue-i18n's (vite.config.ts): its own stands in.
+    // Elsewhere (the renderer's tests), vue-i18n compiles the catalogues' strings as it runs.
+    ...(typeof __INTLIFY_DROP_MESSAGE_COMPILER__ !== 'undefined' && __INTLIFY_DROP_MESSAGE_COMPILER__ ? { messageCompiler: plainTextCompiler } : {}),
     missingWarn: false,
     fallbackWarn: false,
     missing: (loc, key) => {
