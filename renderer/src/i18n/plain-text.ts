@@ -1,10 +1,13 @@
-import type { MessageCompiler, MessageFunction } from 'vue-i18n';
+import type { MessageCompiler, MessageContext, MessageFunction } from 'vue-i18n';
 
 /**
  * What vue-i18n reads as syntax in a message: placeholders, links, plural bars, modulo. A message
  * without any of these is its own text.
  */
 export const MESSAGE_SYNTAX = /[{}@|%]/;
+
+/** vue-i18n's message context with `normalize`, which message functions use and its published types leave out. */
+type Context = MessageContext<string> & { normalize(values: unknown[]): unknown };
 
 /** Built once per text (the catalogues bound how many there are). */
 const made = new Map<string, MessageFunction<string>>();
@@ -18,7 +21,7 @@ const made = new Map<string, MessageFunction<string>>();
 export const plainTextCompiler: MessageCompiler<string, string | object> = (message, context) => {
   if (typeof message === 'string' && !MESSAGE_SYNTAX.test(message)) {
     let fn = made.get(message);
-    if (!fn) made.set(message, (fn = (ctx) => ctx.normalize([message]) as string));
+    if (!fn) made.set(message, (fn = ((ctx: Context) => ctx.normalize([message])) as MessageFunction<string>));
     return fn;
   }
   console.error(`appel: the message ${context.key} was not compiled when the page was built`);
