@@ -11,7 +11,7 @@
  * Plain JavaScript, so any Node can read it.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { enableCompileCache } from 'node:module';
+import module from 'node:module';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -68,5 +68,6 @@ export function entry(source, root = ROOT) {
  */
 export function useCompileCache(root = ROOT) {
   if (process.env.APPEL_COMPILE_CACHE === '0') return;
-  enableCompileCache?.(join(root, '.tmp', 'compile-cache'));
+  // Node 22.1 and later (an older Node reads this file too: bin/appel.js then starts Node 24).
+  module.enableCompileCache?.(join(root, '.tmp', 'compile-cache'));
 }
