@@ -1,6 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
+import { precompileMessages } from './renderer/build/precompile-messages.ts';
+import { firstScreenChunk } from './renderer/build/first-screen-chunk.ts';
+
+/** The catalogues of the UI's words, compiled at build time (renderer/build/precompile-messages.ts). */
+const CATALOGUES = ['en', 'fr', 'video'].map((name) => fileURLToPath(new URL(`./renderer/src/i18n/${name}.ts`, import.meta.url)));
 
 /**
  * `<script src="./bridge-boot.js" async>` at the end of the page's head (after its policy): in a
@@ -18,6 +23,8 @@ function bridgeBoot(): Plugin {
   };
 }
 
+const firstScreen = firstScreenChunk();
+
 /**
  * The renderer (DESIGN.md "renderer/"): built to dist/renderer with relative asset paths, so the
  * same files load from `file://` in Electron and from the loopback bridge in a browser
@@ -26,18 +33,21 @@ function bridgeBoot(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL('./renderer', import.meta.url)),
   base: './',
-  plugins: [vue(), bridgeBoot()],
+  plugins: [vue(), bridgeBoot(), precompileMessages({ files: CATALOGUES }), firstScreen.plugin],
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,
     target: 'es2023',
     // No eval anywhere: the page runs under a strict Content-Security-Policy.
     sourcemap: false,
+    // What the first screen runs, in one file (renderer/build/first-screen-chunk.ts).
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'first-screen', test: firstScreen.test }] } } },
   },
   define: {
-    // vue-i18n: messages compile to an AST at run time without `new Function` (CSP-safe).
+    // vue-i18n: every message is a function made at build time (precompileMessages), so the run-time
+    // message compiler is left out; JIT mode keeps vue-i18n free of `new Function` (CSP-safe).
     __INTLIFY_JIT_COMPILATION__: true,
-    __INTLIFY_DROP_MESSAGE_COMPILER__: false,
+    __INTLIFY_DROP_MESSAGE_COMPILER__: true,
     __VUE_OPTIONS_API__: false,
     __VUE_PROD_DEVTOOLS__: false,
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: false,

@@ -10,11 +10,12 @@ import process from 'node:process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, entry } from './built.js';
+import { ROOT, entry, useCompileCache } from './built.js';
 
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= 24) {
+  useCompileCache();
   const { run } = await import(pathToFileURL(entry('main/cli.ts')).href);
   await run(process.argv.slice(2));
 } else {

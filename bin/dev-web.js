@@ -5,7 +5,9 @@
  */
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
-import { entry } from './built.js';
+import { entry, useCompileCache } from './built.js';
+
+useCompileCache();
 
 const { main } = await import(pathToFileURL(entry('main/bridge/dev-web.ts')).href);
 await main(process.argv.slice(2));

@@ -22,7 +22,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocketServer, WebSocket } from 'ws';
 import { dispatch, type Handlers } from './dispatch.ts';
 import { EVENT_NAMES } from '../contract/events.ts';
 import type { DeviceLinkPort } from '../phone/media-host.ts';
@@ -158,7 +158,10 @@ function refuse(socket: Duplex, status: 401 | 403, reason: string): void {
 
 export class WsBridge {
   private readonly opts: WsBridgeOptions;
-  private readonly wss: WebSocketServer;
+  /** Made once `ws` has loaded (see the constructor); until then an upgrade waits for it. */
+  private wss: WebSocketServer | undefined;
+  private readonly loaded: Promise<void>;
+  private closed = false;
   private readonly path: string;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -166,8 +169,18 @@ export class WsBridge {
   constructor(opts: WsBridgeOptions) {
     this.opts = opts;
     this.path = opts.path ?? '/bridge';
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-    this.wss.on('connection', (ws) => this.serve(ws));
+    // `ws` loads Node's http, https, tls and zlib modules (about 40 ms): loaded after the server is
+    // up, not before, so the engine's start does not wait for the browser bridge's library (the
+    // app does not use it). A page connects a hundred milliseconds later at the earliest.
+    this.loaded = import('ws').then(
+      ({ WebSocketServer }) => {
+        if (this.closed) return;
+        this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+        this.wss.on('connection', (ws) => this.serve(ws));
+      },
+      // A broken install: no page can connect, and says so (the app's "cannot reach its engine").
+      (err: Error) => console.error(`ws-bridge: the WebSocket library did not load: ${err.message}`),
+    );
     this.onUpgrade = (req, socket, head) => this.upgrade(req, socket, head);
     opts.server.on('upgrade', this.onUpgrade);
     for (const name of [...EVENT_NAMES, ...(opts.extraEvents ?? [])]) {
@@ -181,7 +194,7 @@ export class WsBridge {
 
   /** How many pages are connected. */
   get clients(): number {
-    return this.wss.clients.size;
+    return this.wss?.clients.size ?? 0;
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -196,7 +209,9 @@ export class WsBridge {
     const origin = req.headers.origin;
     const host = req.headers.host;
     if (origin !== undefined && (host === undefined || !isLoopbackHost(host) || origin !== `http://${host}`)) return refuse(socket, 403, 'Forbidden');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    const accept = (wss: WebSocketServer) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (this.wss) accept(this.wss);
+    else void this.loaded.then(() => (this.wss ? accept(this.wss) : socket.destroy()));
   }
 
   private serve(ws: WebSocket): void {
@@ -256,14 +271,15 @@ export class WsBridge {
 
   private broadcast(event: string, payload: unknown): void {
     const frame = JSON.stringify({ event, payload });
-    for (const ws of this.wss.clients) if (ws.readyState === ws.OPEN) ws.send(frame);
+    for (const ws of this.wss?.clients ?? []) if (ws.readyState === ws.OPEN) ws.send(frame);
   }
 
   close(): void {
     for (const u of this.unsubscribe.splice(0)) u();
+    this.closed = true;
     this.opts.server.off('upgrade', this.onUpgrade);
-    for (const ws of this.wss.clients) ws.terminate();
-    this.wss.close();
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
+    this.wss?.close();
   }
 }
 

@@ -12,8 +12,12 @@ installBridgeClient();
 const app = createApp(App);
 app.use(createPinia());
 app.use(createAppRouter());
-app.use(createAppI18n());
-app.mount('#app');
+// Not a top-level await: a French page fetches fr.ts, whose chunk imports this one, which would
+// wait for this module to finish evaluating, which would wait for it.
+void createAppI18n().then((i18n) => {
+  app.use(i18n);
+  app.mount('#app');
+});
 // The other views, a while after the first screen is up (its engine answers come first), when
 // the page has nothing else to do.
 const PREFETCH_AFTER_MS = 1500;

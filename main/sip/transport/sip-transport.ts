@@ -132,8 +132,10 @@ export class SipTransport implements Transport {
     this.#state = 'started';
     try {
       for (const spec of this.#options.listen) {
-        const family = net.isIPv6(spec.address) ? 6 : 4;
-        if (net.isIP(spec.address) === 0) {
+        // isIP tries IPv4 first: an IPv4 address never runs Node's IPv6 pattern, whose first use
+        // compiles it (~14 ms of the engine's start).
+        const family = net.isIP(spec.address) as 0 | 4 | 6;
+        if (family === 0) {
           throw new TransportError(`listen address "${spec.address}" is not an IP address`, 'EINVAL');
         }
         if (spec.protocol === 'UDP') await this.#udp.bind(spec, family);

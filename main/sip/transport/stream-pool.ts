@@ -171,7 +171,7 @@ export class StreamPool {
 
   /** sent-by on a stream: our listener of that protocol when there is one, else the connection's own end. */
   sentByFor(connection: StreamConnection): { address: string; port: number } {
-    const family = net.isIPv6(connection.local.address) ? 6 : 4;
+    const family = net.isIP(connection.local.address) === 6 ? 6 : 4;
     const listener =
       this.#listeners.find((l) => l.protocol === connection.protocol && l.family === family) ??
       this.#listeners.find((l) => l.protocol === connection.protocol);
@@ -187,7 +187,7 @@ export class StreamPool {
   #connect(target: Target): Promise<StreamConnection> {
     const options = this.#options;
     const protocol = target.protocol === 'TLS' ? 'TLS' : 'TCP';
-    const family = net.isIPv6(target.address) ? 6 : 4;
+    const family = net.isIP(target.address) === 6 ? 6 : 4;
     // Leave from our listening address when it is a specific one, so sent-by stays true.
     const localAddress = this.#listeners.find((l) => l.family === family && !isWildcard(l.address))?.address ?? options.fallbackLocalAddress(family);
     return new Promise((resolve, reject) => {

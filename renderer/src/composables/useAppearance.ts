@@ -1,6 +1,6 @@
 import { watchEffect } from 'vue';
 import { useI18n } from 'vue-i18n';
-import { resolveLocale } from '../i18n/index.ts';
+import { resolveLocale, whenLocaleLoaded, type Locale } from '../i18n/index.ts';
 import { useSettingsStore } from '../stores/settings.ts';
 
 /**
@@ -9,14 +9,20 @@ import { useSettingsStore } from '../stores/settings.ts';
  */
 export function useAppearance() {
   const settings = useSettingsStore();
-  const { locale } = useI18n({ useScope: 'global' });
+  const global = useI18n({ useScope: 'global' });
   watchEffect(() => {
     document.documentElement.dataset.theme = settings.theme;
   });
+  // A language's words may need fetching first (i18n/index.ts): the last one chosen is shown.
+  let wanted: Locale | undefined;
   watchEffect(() => {
     const next = resolveLocale(settings.language);
-    locale.value = next;
-    document.documentElement.lang = next;
+    wanted = next;
+    whenLocaleLoaded(global, next, () => {
+      if (wanted !== next) return;
+      global.locale.value = next;
+      document.documentElement.lang = next;
+    });
   });
   return {};
 }

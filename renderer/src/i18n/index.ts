@@ -1,10 +1,17 @@
-import { createI18n } from 'vue-i18n';
-import { en } from './en.ts';
-import { fr } from './fr.ts';
+import { createI18n, type Composer } from 'vue-i18n';
+import { en, type Messages } from './en.ts';
+import { plainTextCompiler } from './plain-text.ts';
 
 export const LOCALES = ['en', 'fr'] as const;
 export type Locale = (typeof LOCALES)[number];
-export const messages = { en, fr };
+
+/**
+ * The catalogues but English, each its own chunk, fetched the first time its language is shown:
+ * the first screen evaluates one catalogue, not all. English, the fallback, is always in.
+ */
+const CATALOGUES: Record<Exclude<Locale, 'en'>, () => Promise<Messages>> = {
+  fr: async () => (await import('./fr.ts')).fr,
+};
 
 /** The OS language (navigator.languages follows it in Electron and in browsers), else English. */
 export function systemLocale(languages: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages): Locale {
@@ -27,12 +34,31 @@ export function resolveLocale(setting: 'system' | Locale): Locale {
 /** Keys asked for but missing (the end-to-end test reads these from the page). */
 export const missingKeys = new Set<string>();
 
-export function createAppI18n(locale: Locale = systemLocale()) {
-  return createI18n({
+/** Makes `locale`'s catalogue available (fetched once); resolves when its words can be shown. */
+export async function loadLocale(global: Pick<Composer, 'availableLocales' | 'setLocaleMessage'>, locale: Locale): Promise<void> {
+  if (locale === 'en' || global.availableLocales.includes(locale)) return;
+  global.setLocaleMessage(locale, await CATALOGUES[locale]());
+}
+
+/**
+ * Calls `show` once `locale`'s catalogue is in: at once when it is already (no flash of the
+ * previous language), else when it has been fetched.
+ */
+export function whenLocaleLoaded(global: Pick<Composer, 'availableLocales' | 'setLocaleMessage'>, locale: Locale, show: () => void): void {
+  if (locale === 'en' || global.availableLocales.includes(locale)) show();
+  else void loadLocale(global, locale).then(show);
+}
+
+/** The app's i18n, showing `locale` (its catalogue fetched first when it is not English). */
+export async function createAppI18n(locale: Locale = systemLocale()) {
+  const i18n = createI18n({
     legacy: false,
-    locale,
+    locale: 'en',
     fallbackLocale: 'en',
-    messages,
+    messages: { en } as Record<Locale, Messages>,
+    // The built page has no message compiler of vue-i18n's (vite.config.ts): its own stands in.
+    // Elsewhere (the renderer's tests), vue-i18n compiles the catalogues' strings as it runs.
+    ...(typeof __INTLIFY_DROP_MESSAGE_COMPILER__ !== 'undefined' && __INTLIFY_DROP_MESSAGE_COMPILER__ ? { messageCompiler: plainTextCompiler } : {}),
     missingWarn: false,
     fallbackWarn: false,
     missing: (loc, key) => {
@@ -40,4 +66,7 @@ export function createAppI18n(locale: Locale = systemLocale()) {
       return key;
     },
   });
+  await loadLocale(i18n.global, locale);
+  i18n.global.locale.value = locale;
+  return i18n;
 }

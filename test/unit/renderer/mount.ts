@@ -23,7 +23,7 @@ export async function mountWith(component: Component, opts: MountOptions = {}) {
   const router = createAppRouter(createMemoryHistory());
   await router.push(opts.route ?? '/dialpad');
   await router.isReady();
-  const i18n = createAppI18n(opts.locale ?? 'en');
+  const i18n = await createAppI18n(opts.locale ?? 'en');
   const wrapper = mount(component, { props: opts.props ?? {}, global: { plugins: [pinia, router, i18n] }, attachTo: document.body });
   await flushPromises();
   return { wrapper, pinia, router, i18n };
