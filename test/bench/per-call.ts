@@ -13,13 +13,14 @@
 //     (registered nowhere, listening, no call) before the call.
 //   - memory as calls come, callee side (lab/memory-curve.ts): Appel's `listen --auto-answer` and
 //     baresip, each called by SIPp: idle, 1/2/5/10 calls at once, 100 calls in a row (RSS after
-//     every 10), idle again after the calls; INVITE → 200 of the first call after idle and of
-//     the next ones.
+//     every 10), 1 and 10 calls at once again once warm (after the calls in a row: the one-time
+//     costs of the first calls paid), idle again after the calls; INVITE → 200 of the first call
+//     after idle and of the next ones. `--curve-only` runs only this part.
 //
 // Appel runs as `npx appel` does (bin/appel.js): the bundle when it is fresh (`npm run build`,
 // which `npm run bench` runs first), else the sources; the table says which.
 //
-//   node_modules/.bin/node test/bench/per-call.ts [--codecs pcmu,g722,opus] [--window 12] [--settle 3] [--no-curve]
+//   node_modules/.bin/node test/bench/per-call.ts [--codecs pcmu,g722,opus] [--window 12] [--settle 3] [--no-curve | --curve-only]
 //   import { run, runCurves } from './per-call.ts'        returns the rows, the curves
 //
 // Bounded: every wait has a limit; the namespace and every process in it end with the run.
@@ -217,6 +218,7 @@ function printCurves(c: { appel: MemoryCurve; baresip: MemoryCurve }): void {
     const ten = at(m, 10);
     return one && ten ? (ten.rssMb - one.rssMb) / 9 : undefined;
   };
+  const perFurtherWarm = (m: MemoryCurve) => (m.warm ? (m.warm.tenMb - m.warm.oneMb) / 9 : undefined);
   const growth = (m: MemoryCurve) => (m.inARow.length > 1 ? m.inARow.at(-1)!.rssMb - m.inARow[0].rssMb : undefined);
   const rows: Array<[string, string, string, string]> = [
     ['idle (listening, no call)', mb(c.appel.idleMb), mb(c.baresip.idleMb), '≤ 60 MB'],
@@ -224,6 +226,9 @@ function printCurves(c: { appel: MemoryCurve; baresip: MemoryCurve }): void {
     ['per further call (10 at once − 1) / 9', mb(perFurther(c.appel)), mb(perFurther(c.baresip)), '≤ 0.5 MB'],
     ...c.appel.inARow.map((p, i): [string, string, string, string] => [`after ${p.calls} calls in a row`, mb(p.rssMb), mb(c.baresip.inARow[i]?.rssMb), '']),
     [`growth from call 10 to call ${IN_A_ROW}`, mb(growth(c.appel)), mb(growth(c.baresip)), 'none'],
+    ['1 call at once, warm (after the calls in a row)', mb(c.appel.warm?.oneMb), mb(c.baresip.warm?.oneMb), ''],
+    ['10 calls at once, warm', mb(c.appel.warm?.tenMb), mb(c.baresip.warm?.tenMb), ''],
+    ['per further call, warm (10 − 1) / 9', mb(perFurtherWarm(c.appel)), mb(perFurtherWarm(c.baresip)), ''],
     [`idle again, ${IDLE_AGAIN_MS / 1000} s after the last call`, mb(c.appel.idleAgainMb), mb(c.baresip.idleAgainMb), ''],
     ['INVITE → 200, first call after idle', ms(c.appel.firstSetupMs), ms(c.baresip.firstSetupMs), ''],
     ['INVITE → 200, next calls (median)', ms(c.appel.warmSetupMs), ms(c.baresip.warmSetupMs), ''],
@@ -236,11 +241,12 @@ function printCurves(c: { appel: MemoryCurve; baresip: MemoryCurve }): void {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { codecs: { type: 'string' }, window: { type: 'string' }, settle: { type: 'string' }, 'no-curve': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { codecs: { type: 'string' }, window: { type: 'string' }, settle: { type: 'string' }, 'no-curve': { type: 'boolean' }, 'curve-only': { type: 'boolean' } } });
+  if (values['no-curve'] && values['curve-only']) throw new Error('--no-curve and --curve-only: one or the other');
   const codecs = (values.codecs ?? 'pcmu,g722,opus').split(',') as CallCodec[];
   const windowS = Number(values.window ?? 12);
   const settleS = Number(values.settle ?? SETTLE_S);
   if (!(settleS >= 0 && settleS <= 600)) throw new Error(`--settle: expected 0-600 seconds, not ${values.settle}`);
-  print(await run(codecs, windowS, settleS), windowS, settleS);
+  if (!values['curve-only']) print(await run(codecs, windowS, settleS), windowS, settleS);
   if (!values['no-curve']) printCurves(await runCurves((s) => process.stderr.write(`${s}\n`)));
 }

@@ -6,6 +6,11 @@
  *   - idle: started, settled, no call yet;
  *   - simultaneous: 1, 2, 5, 10 calls up at once (a step's calls all up for SETTLE_MS);
  *   - in a row: 100 calls one after the other (each HOLD_MS), RSS after every 10;
+ *   - warm: 1, then 10 calls up at once again, after the calls in a row. The first calls of a
+ *     phone's life also pay once for what any call would: Appel's V8 compiles its hot functions
+ *     with its optimizing tiers (their code in the node binary is paged in then, +5 MB of file
+ *     pages from 1 to 10 calls), grows its young generation, and malloc's arenas take the
+ *     compilers' zones. 10 − 1 warm is what a further call holds once that is paid;
  *   - idle again: IDLE_AGAIN_MS after the last call (Appel's media worker stops after 30 s idle).
  *
  * Also INVITE → 200 as SIPp sees it: the first call after the phone has been idle (Appel starts its
@@ -34,6 +39,8 @@ export interface MemoryCurve {
   /** RSS after every 10 calls in a row (10, 20, … 100). */
   inARow: Array<{ calls: number; rssMb: number }>;
   inARowFailed: number;
+  /** RSS with 1 and with 10 calls up at once, after the calls in a row (absent when a step failed). */
+  warm?: { oneMb: number; tenMb: number };
   idleAgainMb: number;
   /** INVITE → 200 (ms): the first call after idle, and the median of the calls in a row. */
   firstSetupMs?: number;
@@ -57,6 +64,16 @@ function calls(ns: NetNs, name: string, target: string, opts: { calls: number; a
   ], opts.holdMs * opts.calls + 60_000);
 }
 
+/** `n` calls up at once for SETTLE_MS: the phone's RSS then, whether all were answered, SIPp's log (traced for one call). */
+async function atOnce(ns: NetNs, name: string, pid: number, target: string, n: number): Promise<{ rssMb: number; ok: boolean; log: string; successful: number }> {
+  const run = calls(ns, name, target, { calls: n, atOnce: n, holdMs: SETTLE_MS + 2_000, trace: n === 1 });
+  await sleep(SETTLE_MS + n * 50);
+  const rss = rssMb(pid);
+  const r = await run;
+  await sleep(500);
+  return { rssMb: rss, ok: r.code === 0 && r.successful === n, log: r.log, successful: r.successful };
+}
+
 /** The whole curve of one phone, already started and listening on `target`, its process `pid`. */
 export async function memoryCurve(ns: NetNs, who: string, pid: number, target: string, log: (s: string) => void): Promise<MemoryCurve> {
   await sleep(SETTLE_MS);
@@ -65,14 +82,10 @@ export async function memoryCurve(ns: NetNs, who: string, pid: number, target: s
   const simultaneous: MemoryCurve['simultaneous'] = [];
   let firstSetupMs: number | undefined;
   for (const n of SIMULTANEOUS) {
-    const run = calls(ns, `${who}-at-once-${n}`, target, { calls: n, atOnce: n, holdMs: SETTLE_MS + 2_000, trace: n === 1 });
-    await sleep(SETTLE_MS + n * 50);
-    const rss = rssMb(pid);
-    const r = await run;
+    const r = await atOnce(ns, `${who}-at-once-${n}`, pid, target, n);
     if (n === 1) firstSetupMs = inviteTo200(r.log)[0];
-    simultaneous.push({ calls: n, rssMb: rss, ok: r.code === 0 && r.successful === n });
-    log(`  ${who}: ${n} at once ${rss.toFixed(1)} MB (${r.successful}/${n} ok)`);
-    await sleep(500);
+    simultaneous.push({ calls: n, rssMb: r.rssMb, ok: r.ok });
+    log(`  ${who}: ${n} at once ${r.rssMb.toFixed(1)} MB (${r.successful}/${n} ok)`);
   }
   const inARow: MemoryCurve['inARow'] = [];
   let failed = 0;
@@ -85,9 +98,12 @@ export async function memoryCurve(ns: NetNs, who: string, pid: number, target: s
     inARow.push({ calls: done + BLOCK, rssMb: rssMb(pid) });
   }
   log(`  ${who}: ${IN_A_ROW} in a row: ${inARow.map((p) => p.rssMb.toFixed(1)).join(' ')} MB (${failed} failed)`);
+  const one = await atOnce(ns, `${who}-warm-1`, pid, target, 1);
+  const ten = await atOnce(ns, `${who}-warm-10`, pid, target, 10);
+  log(`  ${who}: warm, 1 at once ${one.rssMb.toFixed(1)} MB, 10 at once ${ten.rssMb.toFixed(1)} MB (${one.successful + ten.successful}/11 ok)`);
   await sleep(IDLE_AGAIN_MS);
   const idleAgainMb = rssMb(pid);
   log(`  ${who}: idle again ${idleAgainMb.toFixed(1)} MB`);
   const warm = median(setups);
-  return { idleMb, simultaneous, inARow, inARowFailed: failed, idleAgainMb, ...(firstSetupMs !== undefined ? { firstSetupMs } : {}), ...(warm !== undefined ? { warmSetupMs: warm } : {}) };
+  return { idleMb, simultaneous, inARow, inARowFailed: failed, ...(one.ok && ten.ok ? { warm: { oneMb: one.rssMb, tenMb: ten.rssMb } } : {}), idleAgainMb, ...(firstSetupMs !== undefined ? { firstSetupMs } : {}), ...(warm !== undefined ? { warmSetupMs: warm } : {}) };
 }
