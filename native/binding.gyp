@@ -21,7 +21,10 @@
         'src/gsm-codec.cc',
         'src/resampler.cc',
         'src/srtp-session.cc',
-        'src/udp-socket.cc',
+      ],
+      'conditions': [
+        # The media's polled UDP socket uses Linux's recvmmsg and SO_TIMESTAMPNS.
+        ['OS=="linux"', {'sources': ['src/udp-socket.cc'], 'defines': ['APPEL_POLLED_UDP']}],
       ],
       'dependencies': [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",

@@ -20,7 +20,10 @@ interface NativeUdpSocket {
   close(): void;
 }
 
-const binding = loadAddon<{ UdpSocket: new (options: { family: 4 | 6 }) => NativeUdpSocket }>('appel_native');
+const binding = loadAddon<{ UdpSocket?: new (options: { family: 4 | 6 }) => NativeUdpSocket }>('appel_native');
+
+/** Whether this build has the polled socket (Linux; elsewhere node:dgram's serve). */
+export const polledUdpAvailable = binding.UdpSocket !== undefined;
 
 export class UdpSocket {
   readonly family: 4 | 6;
@@ -29,6 +32,7 @@ export class UdpSocket {
 
   constructor(family: 4 | 6) {
     if (family !== 4 && family !== 6) throw new TypeError(`family: expected 4 or 6, got ${String(family)}`);
+    if (!binding.UdpSocket) throw new Error('UdpSocket: this build of the addon has no polled socket (Linux only)');
     this.family = family;
     this.#handle = new binding.UdpSocket({ family });
   }
@@ -36,6 +40,7 @@ export class UdpSocket {
   /** Binds to `address`:`port` (0: a port the kernel picks). Throws an Error whose `code` is the errno name ('EADDRINUSE'…). */
   bind(address: string, port: number): void {
     if (isIP(address) !== this.family) throw new TypeError(`address: expected an IPv${this.family} literal, got ${JSON.stringify(address)}`);
+    // A zone (fe80::1%eth0) is resolved by the addon; an unknown one is refused there, in words.
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port: expected an integer in 0..65535, got ${String(port)}`);
     this.#handle.bind(address, port);
   }

@@ -36,7 +36,7 @@ export interface MediaClockOptions {
    * Start on the thread's frame grid (multiples of frameMs on the scheduler's clock) rather than
    * at the instant `start` is called: every aligned clock of a thread is then due at the same
    * instants, and one wake-up of the event loop serves them all (a media worker carrying many
-   * streams). Frame 0 is then due up to one frame before `start`, and runs at once. Default false.
+   * streams). Frame 0 is then due at the next grid point, up to one frame after `start`. Default false.
    */
   align?: boolean;
 }
@@ -80,7 +80,7 @@ export class MediaClock {
     this.#onWake = onWake;
     this.#beforeFrames = beforeFrames;
     const now = this.scheduler.now();
-    this.#startMs = this.#align ? Math.floor(now / this.frameMs) * this.frameMs : now;
+    this.#startMs = this.#align ? Math.ceil(now / this.frameMs) * this.frameMs : now;
     this.#next = 0;
     this.#wake();
   }
@@ -102,7 +102,11 @@ export class MediaClock {
   #wake = (): void => {
     this.#timer = undefined;
     if (!this.#running) return;
-    this.#beforeFrames?.();
+    try {
+      this.#beforeFrames?.();
+    } catch {
+      // The callback owns its errors (a stream reports them); the clock goes on.
+    }
     if (!this.#running) return;
     const now = this.scheduler.now();
     const due = Math.floor((now + EARLY_WAKE_MS - this.#startMs) / this.frameMs) + 1; // frames 0..due-1 are due

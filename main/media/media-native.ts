@@ -33,7 +33,7 @@ export function loadMediaNative(): Promise<MediaNative> {
     createResampler: (options) => new native.Resampler({ ...options, quality: 5 }),
     createSrtp: (options) => new native.SrtpSession(options),
     codecNames: () => native.codecNames(),
-    createUdpSocket: (family) => new udp.UdpSocket(family),
+    ...(udp.polledUdpAvailable ? { createUdpSocket: (family: 4 | 6) => new udp.UdpSocket(family) } : {}),
   }));
   return loaded;
 }

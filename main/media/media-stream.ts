@@ -159,6 +159,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   readonly #tsBase: number;
   readonly #cname: string;
   #nextStatsMs = 0;
+  /** While polled sockets are drained: when the drain began (datagrams' ages count back from it). */
+  #drainAt: number | undefined;
 
   constructor(options: MediaStreamOptions) {
     super();
@@ -272,6 +274,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       });
     } catch (err) {
       this.#state = 'stopped';
+      void this.#sockets?.close();
+      this.#sockets = undefined;
       this.#release();
       throw err;
     }
@@ -301,10 +305,20 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       (k, due) => this.#tick(k, due),
       (now) => this.#wake(now),
       // Polled sockets: what arrived since the last wake-up, before the frames play it out. A
-      // separate RTCP socket (a report every few seconds) is read every RTCP_DRAIN_EVERY wake-ups:
-      // a read of an empty socket is a system call for nothing, and the kernel's arrival stamp
-      // keeps the round-trip time exact however late the report is read.
-      sockets.polled ? () => sockets.drain(wakes++ % RTCP_DRAIN_EVERY === 0) : undefined,
+      // separate RTCP socket (a report every few seconds) is read every RTCP_DRAIN_EVERY wake-ups
+      // (a DTMF event's extra wake-ups count too): a read of an empty socket is a system call for
+      // nothing, and the kernel's arrival stamp keeps the round-trip time exact however late the
+      // report is read. Each datagram's age counts back from the one instant the drain began.
+      sockets.polled
+        ? () => {
+            this.#drainAt = this.#clock.scheduler.now();
+            try {
+              sockets.drain(wakes++ % RTCP_DRAIN_EVERY === 0);
+            } finally {
+              this.#drainAt = undefined;
+            }
+          }
+        : undefined,
     );
     return { localPort: this.localPort, localRtcpPort: this.localRtcpPort };
   }
@@ -446,7 +460,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       return;
     }
     // Its arrival time: a polled datagram waited in the kernel until this wake-up.
-    const arrived = this.#clock.scheduler.now() - ageMs;
+    const arrived = (this.#drainAt ?? this.#clock.scheduler.now()) - ageMs;
     if (onRtcpSocket || (this.#opts.rtcpMux && RtcpPacket.isRtcp(msg))) {
       this.#rtcp!.receive(msg, rinfo, arrived);
       return;

@@ -140,9 +140,12 @@ export class RtpReceiver {
       return;
     }
     const duration = isAudio ? (CodecInfo.payloadDuration(this.#codec.name, packet.payload) ?? this.#opts.frameTs) : 0;
-    // The payload is a view into this datagram's own buffer (dgram allocates one per message).
+    // The jitter buffer keeps the payload: a copy when it is a view of the datagram's bytes, which
+    // a polled socket hands over in a shared slab (native/udp.ts) that a kept view would pin. What
+    // SRTP unprotected is already an array of its own.
+    const payload = srtp ? packet.payload : packet.payload.slice();
     this.#jb.push(
-      { sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, ssrc: packet.ssrc, payload: packet.payload, duration, comfortNoise: isCn },
+      { sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, ssrc: packet.ssrc, payload, duration, comfortNoise: isCn },
       now,
     );
   }

@@ -74,22 +74,55 @@ class DgramEndpoint implements Endpoint {
   }
 }
 
+/** Host names an endpoint keeps resolved (an SDP's c= may name a host, RFC 8866 §5.7): a few per call. */
+const MAX_NAMES = 4;
+
 class PolledEndpoint implements Endpoint {
   readonly socket: PolledSocket;
   readonly port: number;
-  readonly #family: 'IPv4' | 'IPv6';
+  readonly #family: 4 | 6;
+  readonly #names = new Map<string, string | Error | 'pending'>();
   constructor(socket: PolledSocket, family: 4 | 6) {
     this.socket = socket;
     this.port = socket.localPort;
-    this.#family = family === 6 ? 'IPv6' : 'IPv4';
+    this.#family = family;
   }
-  /** The kernel takes it or refuses it at once; `done` is still called later, as node:dgram's is. */
+  /**
+   * The kernel takes it or refuses it at once; `done` is still called later, as node:dgram's is.
+   * A host name is looked up once (what dgram did on every send); until it is known, datagrams
+   * to it are dropped.
+   */
   send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void {
-    const failed = this.socket.send(bytes, to.address, to.port);
+    let address = to.address;
+    if (isIP(address) === 0) {
+      const known = this.#lookup(address);
+      if (known === 'pending' || known instanceof Error) {
+        if (done) setImmediate(done, known === 'pending' ? null : known);
+        return;
+      }
+      address = known;
+    }
+    const failed = this.socket.send(bytes, address, to.port);
     if (done) setImmediate(done, failed === undefined ? null : new Error(failed));
   }
-  drain(onMessage: RtpSocketsOptions['onMessage'], onRtcpSocket: boolean): void {
-    this.socket.receive((d) => onMessage(d.bytes, { address: d.address, family: this.#family, port: d.port, size: d.bytes.length }, onRtcpSocket, d.ageMs));
+  #lookup(name: string): string | Error | 'pending' {
+    const known = this.#names.get(name);
+    if (known !== undefined) return known;
+    if (this.#names.size >= MAX_NAMES) return new Error(`send: more than ${MAX_NAMES} host names to send to`);
+    this.#names.set(name, 'pending');
+    dnsLookup(name, { family: this.#family }, (err, address) => this.#names.set(name, err ? new Error(`send: ${name}: ${err.message}`) : address));
+    return 'pending';
+  }
+  /** What waits in the socket, each datagram to `onMessage` (one that throws does not lose the rest). */
+  drain(onMessage: RtpSocketsOptions['onMessage'], onRtcpSocket: boolean, onError: (err: Error) => void): void {
+    const family = this.#family === 6 ? 'IPv6' : 'IPv4';
+    this.socket.receive((d) => {
+      try {
+        onMessage(d.bytes, { address: d.address, family, port: d.port, size: d.bytes.length }, onRtcpSocket, d.ageMs);
+      } catch (err) {
+        onError(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
   }
   close(): Promise<void> {
     this.socket.close();
@@ -194,7 +227,7 @@ export class RtpSockets {
     for (const [endpoint, onRtcpSocket] of [[this.#rtp, false], [this.#rtcp, true]] as const) {
       if (!(endpoint instanceof PolledEndpoint) || (onRtcpSocket && !rtcpToo)) continue;
       try {
-        endpoint.drain(this.#options.onMessage, onRtcpSocket);
+        endpoint.drain(this.#options.onMessage, onRtcpSocket, this.#options.onError);
       } catch (err) {
         this.#options.onError(err instanceof Error ? err : new Error(String(err)));
       }

@@ -33,7 +33,9 @@ static Napi::Object InitAppelNative(Napi::Env env, Napi::Object exports) {
   RegisterGsmCodec(env, exports);
   RegisterResampler(env, exports);
   RegisterSrtpSession(env, exports);
+#ifdef APPEL_POLLED_UDP
   RegisterUdpSocket(env, exports);
+#endif
   exports.Set("codecNames", Napi::Function::New(env, CodecNames, "codecNames"));
   exports.Set("opusVersion", Napi::Function::New(env, OpusVersion, "opusVersion"));
   return exports;

@@ -4,9 +4,12 @@
 // so what arrived in between can wait for that tick without adding delay. The kernel stamps each
 // datagram on arrival (SO_TIMESTAMPNS), so its age goes with it and the interarrival jitter
 // (RFC 3550 §6.4.1, A.8) is measured at arrival, not at the tick.
+// Linux only (recvmmsg, SO_TIMESTAMPNS): binding.gyp builds it there; elsewhere audio streams use
+// node:dgram's sockets (main/media/media-native.ts).
 // JS: new UdpSocket({ family: 4 | 6 }) .bind(address, port) .localPort() .send(bytes, address, port)
 //     .receive() .close()      bind/receive errors carry .code (the errno name, 'EADDRINUSE'…)
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <array>
 #include <string>
 
@@ -29,6 +33,9 @@ constexpr size_t kMaxDatagram = 2048;
 constexpr unsigned kBatch = 16;
 // A receive() reads at most this many (a flood waits in the kernel's buffer, which drops the excess).
 constexpr unsigned kMaxPerReceive = 256;
+// A datagram's age is the wall clock's now minus its stamp: a step of the wall clock (NTP, a
+// resume) between the two would make it anything, so it is kept within this many ms.
+constexpr double kMaxAgeMs = 1000;
 
 /** The errno's name, for .code (what node:dgram's errors carry). */
 const char* ErrnoName(int err) {
@@ -45,6 +52,10 @@ const char* ErrnoName(int err) {
     case EMSGSIZE: return "EMSGSIZE";
     case ENOBUFS: return "ENOBUFS";
     case EBADF: return "EBADF";
+    case EAGAIN: return "EAGAIN";  // EWOULDBLOCK: the send buffer is full
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOMEM: return "ENOMEM";
     default: return "EIO";
   }
 }
@@ -57,7 +68,10 @@ const char* ErrnoName(int err) {
 struct Scratch {
   std::array<std::array<uint8_t, kMaxDatagram>, kBatch> data;
   std::array<sockaddr_storage, kBatch> from;
-  std::array<std::array<uint8_t, CMSG_SPACE(sizeof(timespec))>, kBatch> control;
+  struct alignas(cmsghdr) Control {
+    uint8_t bytes[CMSG_SPACE(sizeof(timespec))];
+  };
+  std::array<Control, kBatch> control;
   std::array<iovec, kBatch> iov;
   std::array<mmsghdr, kBatch> msgs;
 };
@@ -67,7 +81,10 @@ Scratch& ThreadScratch() {
   return scratch;
 }
 
-double Ms(const timespec& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6; }
+/** a − b in ms. */
+double MsBetween(const timespec& a, const timespec& b) {
+  return static_cast<double>(a.tv_sec - b.tv_sec) * 1e3 + static_cast<double>(a.tv_nsec - b.tv_nsec) / 1e6;
+}
 
 class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
  public:
@@ -101,7 +118,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   /** `address`:`port` as a sockaddr of this socket's family; false when `address` is not an IP literal of it. */
   bool Parse(const Napi::Value& address, const Napi::Value& port, sockaddr_storage& out, socklen_t& length) const {
     if (!address.IsString() || !port.IsNumber()) return false;
-    char text[INET6_ADDRSTRLEN + 1];
+    char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
     size_t n = 0;
     napi_get_value_string_utf8(address.Env(), address, text, sizeof text, &n);
     if (n >= sizeof text - 1) return false;
@@ -119,6 +136,14 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     a->sin6_family = AF_INET6;
     a->sin6_port = htons(static_cast<uint16_t>(p));
     length = sizeof(sockaddr_in6);
+    // A link-local address carries its zone: fe80::1%eth0 (RFC 4007 §11), by name or by index.
+    if (char* zone = std::strchr(text, '%')) {
+      *zone++ = '\0';
+      char* end = nullptr;
+      unsigned long index = std::strtoul(zone, &end, 10);
+      a->sin6_scope_id = *zone != '\0' && *end == '\0' ? static_cast<uint32_t>(index) : if_nametoindex(zone);
+      if (a->sin6_scope_id == 0) return false;
+    }
     return inet_pton(AF_INET6, text, &a->sin6_addr) == 1;
   }
 
@@ -183,8 +208,8 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
         s.msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
         s.msgs[i].msg_hdr.msg_iov = &s.iov[i];
         s.msgs[i].msg_hdr.msg_iovlen = 1;
-        s.msgs[i].msg_hdr.msg_control = s.control[i].data();
-        s.msgs[i].msg_hdr.msg_controllen = s.control[i].size();
+        s.msgs[i].msg_hdr.msg_control = s.control[i].bytes;
+        s.msgs[i].msg_hdr.msg_controllen = sizeof s.control[i].bytes;
         s.msgs[i].msg_len = 0;
       }
       int n = recvmmsg(fd_, s.msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
@@ -192,12 +217,8 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
         int err = errno;
         if (err == EINTR) continue;
         if (err == EAGAIN || err == EWOULDBLOCK) break;
-        // ICMP errors queued on the socket (a port unreachable) surface here: not a datagram, and
-        // nothing to stop for. Anything else is the caller's to report.
-        if (err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH) {
-          total++;
-          continue;
-        }
+        // What was read is handed over; a lasting error comes back on the next call.
+        if (at > 0) break;
         ThrowErrno(env, "receive", err);
       }
       timespec now{};
@@ -212,7 +233,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
           if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
             timespec t;
             std::memcpy(&t, CMSG_DATA(c), sizeof t);
-            age = std::max(0.0, Ms(now) - Ms(t));
+            age = std::clamp(MsBetween(now, t), 0.0, kMaxAgeMs);
           }
         }
         char text[INET6_ADDRSTRLEN] = "";

@@ -75,7 +75,7 @@ describe('MediaClock', () => {
 });
 
 describe('MediaClock on the thread grid (align)', () => {
-  it('starts on a multiple of frameMs, so clocks started apart wake together', () => {
+  it('starts at the next multiple of frameMs, so clocks started apart wake together', () => {
     const scheduler = new EarlyScheduler(0);
     scheduler.stall(1007);
     const a = new MediaClock({ scheduler, align: true });
@@ -89,12 +89,24 @@ describe('MediaClock on the thread grid (align)', () => {
     scheduler.advance(100);
     a.stop();
     b.stop();
-    expect(a.startMs).toBe(1000);
-    expect(b.startMs).toBe(1000);
-    expect(aDue.slice(0, 3)).toEqual([1000, 1020, 1040]);
-    expect(bDue.slice(0, 3)).toEqual([1000, 1020, 1040]);
+    expect(a.startMs).toBe(1020);
+    expect(b.startMs).toBe(1020);
+    expect(aDue.slice(0, 3)).toEqual([1020, 1040, 1060]);
+    expect(bDue.slice(0, 3)).toEqual([1020, 1040, 1060]);
     // From 1016 to 1116 each clock wakes at 1020, 1040 … 1100: the same instants.
     expect(scheduler.wakes - wakesBefore).toBe(10);
+  });
+
+  it('never runs two frames at once on start, however close to the next grid point', () => {
+    const scheduler = new EarlyScheduler(0);
+    scheduler.stall(1019.5);
+    const clock = new MediaClock({ scheduler, align: true });
+    const due: number[] = [];
+    clock.start((k, dueMs) => due.push(dueMs));
+    expect(due).toEqual([1020]); // within the early-wake millisecond: frame 0 only
+    scheduler.advance(21);
+    clock.stop();
+    expect(due).toEqual([1020, 1040]);
   });
 
   it('runs beforeFrames first on every wake-up (a polled socket drains before the frames play)', () => {

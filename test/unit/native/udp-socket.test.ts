@@ -93,6 +93,11 @@ describe('UdpSocket (native/udp.ts)', () => {
     expect([...(await heard6)]).toEqual([4]);
     await sent(peer6, new Uint8Array([5]), s6.localPort, '::1');
     expect(drain(s6).map((d) => [d.address, [...d.bytes]])).toEqual([['::1', [5]]]);
+    // A zone (RFC 4007 §11) by name or index; an unknown one is refused in words.
+    const zoned = new Promise<Buffer>((r) => peer6.once('message', r));
+    expect(s6.send(new Uint8Array([6]), '::1%lo', peer6.address().port)).toBeUndefined();
+    expect([...(await zoned)]).toEqual([6]);
+    expect(s6.send(new Uint8Array([7]), '::1%nosuchif0', peer6.address().port)).toMatch(/not an IPv6 address/);
   });
 
   it('refuses a port in use with EADDRINUSE, and bad arguments with a TypeError naming them', () => {
