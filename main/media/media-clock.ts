@@ -36,7 +36,7 @@ export interface MediaClockOptions {
    * Start on the thread's frame grid (multiples of frameMs on the scheduler's clock) rather than
    * at the instant `start` is called: every aligned clock of a thread is then due at the same
    * instants, and one wake-up of the event loop serves them all (a media worker carrying many
-   * streams). Frame 0 is then due at the next grid point, up to one frame after `start`. Default false.
+   * streams). Frame 0 is then due up to one frame before `start`, and runs at once. Default false.
    */
   align?: boolean;
 }
@@ -80,7 +80,9 @@ export class MediaClock {
     this.#onWake = onWake;
     this.#beforeFrames = beforeFrames;
     const now = this.scheduler.now();
-    this.#startMs = this.#align ? Math.ceil(now / this.frameMs) * this.frameMs : now;
+    // Aligned: the grid point at or before now, so frame 0 runs at once, unless the next one is
+    // within the early-wake margin (then that one: frames 0 and 1 never run back to back).
+    this.#startMs = this.#align ? Math.floor((now + EARLY_WAKE_MS) / this.frameMs) * this.frameMs : now;
     this.#next = 0;
     this.#wake();
   }

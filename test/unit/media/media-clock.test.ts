@@ -75,7 +75,7 @@ describe('MediaClock', () => {
 });
 
 describe('MediaClock on the thread grid (align)', () => {
-  it('starts at the next multiple of frameMs, so clocks started apart wake together', () => {
+  it('starts on a multiple of frameMs, so clocks started apart wake together', () => {
     const scheduler = new EarlyScheduler(0);
     scheduler.stall(1007);
     const a = new MediaClock({ scheduler, align: true });
@@ -89,10 +89,11 @@ describe('MediaClock on the thread grid (align)', () => {
     scheduler.advance(100);
     a.stop();
     b.stop();
-    expect(a.startMs).toBe(1020);
-    expect(b.startMs).toBe(1020);
-    expect(aDue.slice(0, 3)).toEqual([1020, 1040, 1060]);
-    expect(bDue.slice(0, 3)).toEqual([1020, 1040, 1060]);
+    // Frame 0 at once (due at the grid point before), the next ones on the grid.
+    expect(a.startMs).toBe(1000);
+    expect(b.startMs).toBe(1000);
+    expect(aDue.slice(0, 3)).toEqual([1000, 1020, 1040]);
+    expect(bDue.slice(0, 3)).toEqual([1000, 1020, 1040]);
     // From 1016 to 1116 each clock wakes at 1020, 1040 … 1100: the same instants.
     expect(scheduler.wakes - wakesBefore).toBe(10);
   });
