@@ -82,6 +82,8 @@ class PolledEndpoint implements Endpoint {
   readonly port: number;
   readonly #family: 4 | 6;
   readonly #names = new Map<string, string | Error | 'pending'>();
+  /** The last address found to be an IP literal: the check is not redone for every packet. */
+  #literal = '';
   constructor(socket: PolledSocket, family: 4 | 6) {
     this.socket = socket;
     this.port = socket.localPort;
@@ -94,7 +96,8 @@ class PolledEndpoint implements Endpoint {
    */
   send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void {
     let address = to.address;
-    if (isIP(address) === 0) {
+    if (address !== this.#literal && isIP(address) !== 0) this.#literal = address;
+    if (address !== this.#literal) {
       const known = this.#lookup(address);
       if (known === 'pending' || known instanceof Error) {
         if (done) setImmediate(done, known === 'pending' ? null : known);
