@@ -71,8 +71,8 @@ export class MediaClock {
 
   /**
    * Starts at once: frame 0 is due now (aligned: at the grid point, see `align`). On every
-   * wake-up, `beforeFrames` runs first (a polled
-   * socket's drain), then the frames due, then `onWake`.
+   * wake-up, `beforeFrames` runs first (a polled socket's drain), then the frames due, then
+   * `onWake`.
    */
   start(onFrame: (index: number, dueMs: number) => void, onWake?: (nowMs: number) => void, beforeFrames?: () => void): void {
     if (this.#running) return;
