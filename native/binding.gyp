@@ -1,7 +1,8 @@
 # Appel native addons: appel_native.node (Opus, G.722, G.711 µ/A-law, G.729, GSM 06.10 codecs,
 # a speexdsp resampler, libsrtp2 SRTP, through index.ts; the media's polled UDP socket, through
-# udp.ts) and appel_video.node (VP8 through libvpx, H.264 through OpenH264, through video.ts), for
-# the media engine in main/media/.
+# udp.ts), appel_video.node (VP8 through libvpx, H.264 through OpenH264, through video.ts), for
+# the media engine in main/media/, and appel_memory.node (malloc_trim, through memory.ts), for
+# the main thread once the media worker stops.
 #
 # Build with `npm run build:native` (also run by `npm ci` through the install script). It first
 # runs check-deps.js, which names any missing Debian -dev package, then node-gyp with
@@ -39,6 +40,17 @@
         '<!@(node check-deps.js --cflags)',
       ],
       'libraries': ['<!@(node check-deps.js --libs)'],
+    },
+    {
+      # malloc_trim for the main thread: libc only, so loading it loads no codec library.
+      'target_name': 'appel_memory',
+      'sources': ['src/memory/memory-addon.cc'],
+      'dependencies': [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
+      ],
+      'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
+      'cflags': ['-fvisibility=hidden', '-Wall', '-Wextra'],
+      'cflags_cc': ['-std=c++17', '-fvisibility=hidden', '-Wall', '-Wextra'],
     },
     {
       # The video codecs (VP8 through libvpx, H.264 through OpenH264), apart: an audio-only engine

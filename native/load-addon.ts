@@ -1,9 +1,9 @@
-// Finds one of the addons binding.gyp builds (appel_native, appel_video) from the sources
+// Finds one of the addons binding.gyp builds (appel_native, appel_video, appel_memory) from the sources
 // (native/*.ts) or from compiled code (dist/native/*.js, where the package copies the addons
 // beside it, or the source tree's build during `npm start`).
 import { createRequire } from 'node:module';
 
-export function loadAddon<T>(name: 'appel_native' | 'appel_video'): T {
+export function loadAddon<T>(name: 'appel_native' | 'appel_video' | 'appel_memory'): T {
   const require = createRequire(import.meta.url);
   const tried: string[] = [];
   const candidates = [`./build/Release/${name}.node`, `./build/Debug/${name}.node`, `../../native/build/Release/${name}.node`];

@@ -8,12 +8,12 @@ import type { InviteSession } from '../sip/index.ts';
 import { CallError, type Call, type CallEnv, type CallMedia, type CallOwner } from './call.ts';
 import type { Conferences } from './conference.ts';
 import type { DeviceOwner } from './device-owner.ts';
-import type { MediaHost } from './media-host.ts';
+import type { MediaPlacement } from './media-placement.ts';
 import type { MediaNetwork } from './media-network.ts';
 import type { Publish } from './phone-events.ts';
 
 export interface CallRegistryOptions {
-  media: MediaHost;
+  media: MediaPlacement;
   network: Pick<MediaNetwork, 'forCall'>;
   localAudio: boolean;
   publish: Publish;
@@ -32,13 +32,13 @@ export class CallRegistry implements CallOwner {
   /** What a new call is made with (a later change of the network settings is for the next one). */
   env(): CallEnv {
     const { media, network, localAudio, publish } = this.#o;
-    return { media, network: network.forCall(), localAudio, publish, owner: this };
+    return { media: media.forCall(localAudio), network: network.forCall(), localAudio, publish, owner: this };
   }
 
   /** A call being set up (either way): the media engine starts now, to be up when the call needs it. */
   add(call: Call): void {
     this.#calls.set(call.id, call);
-    this.#o.media.warm();
+    this.#o.media.placed(call.mediaHost);
   }
 
   /** The call with this id (CallError 'not-found' otherwise). */
@@ -104,7 +104,7 @@ export class CallRegistry implements CallOwner {
   }
 
   ended(call: Call): void {
-    this.#calls.delete(call.id);
+    if (this.#calls.delete(call.id)) this.#o.media.ended(call.mediaHost);
     this.#o.device.forget(call);
     this.#o.conferences.memberLeft(call, `${call.snapshot.peer.uri} left`);
     this.#o.device.update();

@@ -524,6 +524,11 @@ export class Call {
 
   // ───────────────────────────── transfer and conference (phone/transfers.ts, conference.ts) ─────────────────────────────
 
+  /** The media engine this call's streams run in (media-placement.ts), for its whole life. */
+  get mediaHost(): MediaHost {
+    return this.#env.media;
+  }
+
   /** What the call sends and records, its codecs and SRTP policy: a call that takes over from it starts from these. */
   get media(): CallMedia {
     return this.#media.options;

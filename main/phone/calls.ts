@@ -25,7 +25,8 @@ import { CallRegistry } from './call-registry.ts';
 import { Conferences } from './conference.ts';
 import { DeviceOwner } from './device-owner.ts';
 import { IncomingCalls } from './incoming-calls.ts';
-import { MediaHost, type DeviceLinkPort } from './media-host.ts';
+import type { DeviceLinkPort } from './media-host.ts';
+import { MediaPlacement } from './media-placement.ts';
 import type { MediaNetwork } from './media-network.ts';
 import { OutgoingCalls } from './outgoing-calls.ts';
 import type { Publish } from './phone-events.ts';
@@ -50,14 +51,16 @@ export interface CallsOptions {
   recordings?: string;
   /** Another media engine entry point (tests). */
   workerUrl?: URL;
-  /** Stop the media worker after this long without a call or a stream (default MEDIA_IDLE_STOP_MS, media-host.ts). */
+  /** Stop a media engine after this long without a call or a stream (default MEDIA_IDLE_STOP_MS, media-host.ts). */
   mediaIdleStopMs?: number;
+  /** Calls at once whose media runs in this thread, the next ones in a media worker (default NEAR_CALLS, media-placement.ts). */
+  nearCalls?: number;
 }
 
 export class Calls {
   readonly #invite: InviteUsage;
   readonly #accounts: Pick<Accounts, 'get'>;
-  readonly #media: MediaHost;
+  readonly #media: MediaPlacement;
   readonly #device: DeviceOwner;
   readonly #conferences: Conferences;
   readonly #registry: CallRegistry;
@@ -71,17 +74,17 @@ export class Calls {
     this.#accounts = o.accounts;
     this.#recordings = o.recordings ?? join(tmpdir(), 'appel-recordings');
     this.#settings = { autoAnswer: DEFAULT_SETTINGS.autoAnswer.enabled, autoAnswerDelay: DEFAULT_SETTINGS.autoAnswer.delay, doNotDisturb: DEFAULT_SETTINGS.doNotDisturb, ...o.settings };
-    this.#media = new MediaHost({
+    this.#media = new MediaPlacement({
       ...(o.workerUrl ? { workerUrl: o.workerUrl } : {}),
       ...(o.mediaIdleStopMs !== undefined ? { idleStopMs: o.mediaIdleStopMs } : {}),
+      ...(o.nearCalls !== undefined ? { nearCalls: o.nearCalls } : {}),
       clock: o.clock,
-      inUse: () => this.#registry.all().length > 0,
-      exited: (reason) => {
-        for (const c of this.#registry.all()) c.failMedia(reason);
+      exited: (host, reason) => {
+        for (const c of this.#registry.all()) if (c.mediaHost === host) c.failMedia(reason);
       },
     });
     this.#device = new DeviceOwner({ media: this.#media, localAudio: o.localAudio, activeConference: () => this.#conferences.active() });
-    this.#conferences = new Conferences({ media: this.#media, publish: o.publish, after: () => this.#device.update() });
+    this.#conferences = new Conferences({ publish: o.publish, after: () => this.#device.update() });
     this.#registry = new CallRegistry({ media: this.#media, network: o.network, localAudio: o.localAudio, publish: o.publish, device: this.#device, conferences: this.#conferences });
     this.#outgoing = new OutgoingCalls({ registry: this.#registry, accounts: o.accounts, network: o.network, invite: o.invite, publish: o.publish });
     this.#transfers = new Transfers({

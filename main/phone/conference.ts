@@ -15,10 +15,10 @@
 import type { ConferenceSnapshot } from '../contract/api.ts';
 import { CallError, type Call } from './call.ts';
 import type { MediaHost } from './media-host.ts';
+import { NEAR_CALLS } from './media-placement.ts';
 import type { Publish } from './phone-events.ts';
 
 export interface ConferenceHost {
-  media: MediaHost;
   /** The snapshot changed (started, ended). */
   changed(snapshot: ConferenceSnapshot): void;
 }
@@ -28,6 +28,8 @@ let nextConference = 1;
 export class Conference {
   readonly id: string;
   readonly #host: ConferenceHost;
+  /** The engine both members' media run in, which mixes them. */
+  readonly #media: MediaHost;
   readonly #members: readonly Call[];
   #state: ConferenceSnapshot['state'] = 'active';
   #endReason: string | undefined;
@@ -35,6 +37,7 @@ export class Conference {
   private constructor(host: ConferenceHost, members: Call[]) {
     this.id = `conf${nextConference++}-${Math.floor(Math.random() * 0x10000).toString(16)}`;
     this.#host = host;
+    this.#media = members[0].mediaHost;
     this.#members = members;
   }
 
@@ -51,6 +54,10 @@ export class Conference {
       if (s.conferenceId) throw new CallError('wrong-state', `merge: call ${c.id} is already in conference ${s.conferenceId}`);
       if (s.transfer && (s.transfer.state === 'trying' || s.transfer.state === 'ringing')) throw new CallError('wrong-state', `merge: call ${c.id} is being transferred`);
     }
+    // One engine mixes both: a phone carrying more than NEAR_CALLS calls runs the later ones apart.
+    if (calls[0].mediaHost !== calls[1].mediaHost) {
+      throw new CallError('wrong-state', `merge: the media of calls ${calls[0].id} and ${calls[1].id} run in different engines (this phone carries more than ${NEAR_CALLS} calls at once); merge two calls made after fewer were up`);
+    }
     // Held by us: take it off hold (RFC 3264 §8.4 re-offer), so both parties send and hear.
     for (const c of calls) {
       const by = c.snapshot.heldBy;
@@ -62,7 +69,7 @@ export class Conference {
     });
     const conf = new Conference(host, calls);
     const ids = streams as string[];
-    await host.media.client().conference(conf.id, ids, { fromStream: ids[0] });
+    await conf.#media.client().conference(conf.id, ids, { fromStream: ids[0] });
     // A member may have ended while the engine was busy: then the conference is over already.
     const gone = calls.find((c) => c.state === 'ended');
     for (const c of calls) c.setConference(conf.id);
@@ -100,7 +107,7 @@ export class Conference {
     if (this.#state === 'ended') return Promise.resolve();
     this.#state = 'ended';
     this.#endReason = reason;
-    const media = this.#host.media;
+    const media = this.#media;
     const done = media.running ? media.client().endConference(this.id).then(() => undefined, () => undefined) : Promise.resolve();
     for (const c of this.#members) c.setConference(undefined);
     this.#host.changed(this.snapshot);
@@ -124,14 +131,12 @@ export class Conference {
 
 /** The phone's conferences: said as 'conference:state'; the device owner follows each change. */
 export class Conferences implements ConferenceHost {
-  readonly media: MediaHost;
   readonly #publish: Publish;
   readonly #after: () => void;
   readonly #conferences = new Map<string, Conference>();
 
   /** `after`: called once a conference started, changed or ended (the device owner follows). */
-  constructor(opts: { media: MediaHost; publish: Publish; after: () => void }) {
-    this.media = opts.media;
+  constructor(opts: { publish: Publish; after: () => void }) {
     this.#publish = opts.publish;
     this.#after = opts.after;
   }

@@ -7,7 +7,8 @@
 import type { CallSnapshot } from '../contract/api.ts';
 import type { Call } from './call.ts';
 import type { Conference } from './conference.ts';
-import type { DeviceLinkPort, MediaHost } from './media-host.ts';
+import type { DeviceLinkPort } from './media-host.ts';
+import type { MediaPlacement } from './media-placement.ts';
 
 /** A call we hear and speak in: early media, connected, or held by the other side only. */
 function inForeground(s: CallSnapshot): boolean {
@@ -15,14 +16,14 @@ function inForeground(s: CallSnapshot): boolean {
 }
 
 export class DeviceOwner {
-  readonly #media: MediaHost;
+  readonly #media: MediaPlacement;
   readonly #localAudio: boolean;
   readonly #activeConference: () => Conference | undefined;
   /** When each call last came to the foreground: the latest has the device. */
   readonly #foregroundSince = new Map<Call, number>();
   #foregroundCount = 0;
 
-  constructor(opts: { media: MediaHost; localAudio: boolean; activeConference: () => Conference | undefined }) {
+  constructor(opts: { media: MediaPlacement; localAudio: boolean; activeConference: () => Conference | undefined }) {
     this.#media = opts.media;
     this.#localAudio = opts.localAudio;
     this.#activeConference = opts.activeConference;

@@ -44,6 +44,10 @@ const MAX_BLOCK = LOCAL_AUDIO_RATE / 10;
 export const MEDIA_IDLE_STOP_MS = 30_000;
 
 export interface MediaHostOptions {
+  /** The engine in this thread (MediaEngineClient inThread) rather than in a worker of its own. */
+  inThread?: boolean;
+  /** What its stream ids start with (two hosts of one phone never share an id). Default 'call'. */
+  streamPrefix?: string;
   /** Another engine entry point (tests); default the worker host next to the engine. */
   workerUrl?: URL;
   /** The worker died (the reason in words): its calls must end. A new worker starts on next use. */
@@ -88,7 +92,7 @@ export class MediaHost {
   client(): MediaEngineClient {
     if (this.#closed) throw new Error('the media engine is closed');
     if (!this.#client) {
-      const client = new MediaEngineClient(this.#opts.workerUrl ? { workerUrl: this.#opts.workerUrl } : {});
+      const client = new MediaEngineClient(this.#opts.inThread ? { inThread: true } : this.#opts.workerUrl ? { workerUrl: this.#opts.workerUrl } : {});
       client.on('idle', () => this.#armIdleStop(client));
       client.on('stats', (e) => this.#guard(() => this.#streams.get(e.streamId)?.stats?.(e.stats)));
       client.on('video-stats', (e) => this.#guard(() => this.#streams.get(e.streamId)?.videoStats?.(e)));
@@ -257,7 +261,7 @@ export class MediaHost {
   }
 
   newStreamId(): string {
-    return `call-${this.#nextStream++}`;
+    return `${this.#opts.streamPrefix ?? 'call'}-${this.#nextStream++}`;
   }
 
   listen(streamId: string, listener: StreamListener): void {

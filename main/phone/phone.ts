@@ -42,8 +42,10 @@ export interface PhoneOptions extends SipStackOptions {
   media?: MediaNetworkOptions & {
     /** Another media engine entry point (tests). */
     workerUrl?: URL;
-    /** Stop the media worker after this long without a call or a stream (ms; default 30 s). */
+    /** Stop a media engine after this long without a call or a stream (ms; default 30 s). */
     idleStopMs?: number;
+    /** Calls at once whose media runs in this thread; the next ones run in a media worker (default 8, media-placement.ts). */
+    nearCalls?: number;
   };
   /** Incoming-call behaviour, and the codecs and SRTP mode of calls that name none (changeable later with `callSettings`). */
   calls?: Partial<CallSettings>;
@@ -90,7 +92,7 @@ export class Phone extends PhoneEvents {
     const { publish } = this;
     this.stack = stack;
     stack.traceTo(this);
-    const { workerUrl, idleStopMs, ...network } = opts.media ?? {};
+    const { workerUrl, idleStopMs, nearCalls, ...network } = opts.media ?? {};
     this.network = new MediaNetwork({ ...network, ua: stack.ua, resolver: stack.resolver, clock, localAddresses: () => stack.localAddresses() });
     this.accounts = new Accounts({ ua: stack.ua, clock, publish, keepFlow: (flow, interval) => stack.transport.keepAlive(flow, { interval }) });
     const admissions = new Admissions({ accounts: this.accounts, directCalls: () => this.calls.currentSettings.directCalls });
@@ -111,6 +113,7 @@ export class Phone extends PhoneEvents {
       ...(opts.calls ? { settings: opts.calls } : {}),
       ...(workerUrl ? { workerUrl } : {}),
       ...(idleStopMs !== undefined ? { mediaIdleStopMs: idleStopMs } : {}),
+      ...(nearCalls !== undefined ? { nearCalls } : {}),
     });
     this.messaging = new Messaging({ ua: stack.ua, accounts: this.accounts, publish });
     stack.transport.onFlowFailed(() => this.accounts.flowFailed());
