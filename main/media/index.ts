@@ -1,7 +1,7 @@
 /**
  * The media engine's public face: what the rest of Appel (phone/, the CLI, the shell) may use of
- * media/. The engine itself runs behind MediaEngineClient, in a worker (headless, tests) or a
- * utility process (the app); the types below are the messages it takes and the stats it gives.
+ * media/. The engine itself runs behind MediaEngineClient, in a worker or in the phone's own
+ * thread (phone/media-placement.ts); the types below are the messages it takes and the stats it gives.
  * Everything else in media/ is its inside: import it from here, never by path. One file is reached
  * by path without being imported: worker-host.ts, the worker's entry (phone/engine.ts's
  * defaultWorkerUrl). MediaStream and the parts it composes (media-stream.ts) stay inside.

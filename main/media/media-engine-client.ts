@@ -1,7 +1,8 @@
 /**
- * The main thread's handle on the media engine running in a worker (worker-host.ts): typed
- * requests that resolve with the engine's answer, and the engine's events. The Electron app
- * will wrap a utilityProcess the same way; callers see only this class's shape.
+ * The phone's handle on a media engine, running in a worker thread (worker-host.ts) or in this
+ * thread (`inThread`, on a MessageChannel): typed requests that resolve with the engine's answer,
+ * and the engine's events, the same messages either way (engine-serve.ts). Callers see only this
+ * class's shape.
  */
 import { AppelError } from '../contract/errors.ts';
 import { EventEmitter } from 'node:events';

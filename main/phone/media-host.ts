@@ -1,10 +1,11 @@
 /**
- * The phone's handle on the media engine: one MediaEngineClient (a worker thread), started as a
- * call is being set up (`warm`, from the call registry) and stopped once it has held nothing open
- * (no stream, no reserved port) for `idleStopMs`, or when the phone stops (calls.ts); its events
- * are routed to the call that owns each stream. Idle, the phone has no worker at all (about 25 MB
- * less resident). What the engine can do (`capabilities`) is asked once: it depends on the
- * native addon, not on the worker.
+ * The phone's handle on one media engine: a MediaEngineClient, in this thread (`inThread`) or in
+ * a worker thread (media-placement.ts keeps one of each), started as a call is being set up
+ * (`warm`, from the call registry) and stopped once it has held nothing open (no stream, no
+ * reserved port) for `idleStopMs`, or when the phone stops (calls.ts); its events are routed to
+ * the call that owns each stream. Idle, the phone has no engine at all (a worker is about 20 MB
+ * resident). What the engine can do (`capabilities`) is asked once: it depends on the native
+ * addon, not on the engine.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { LOCAL_AUDIO_RATE, MediaEngineClient, type BridgeMessagePort, type DtmfEvent, type MediaStreamStats, type VideoStatsEvent } from '../media/index.ts';
