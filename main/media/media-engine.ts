@@ -1,7 +1,7 @@
 /**
  * The media engine: owns the streams, their ports, recorders and conferences, and answers the
- * requests of media-protocol.ts. It runs wherever its host puts it (worker-host.ts in a Node
- * worker thread; the same code in an Electron utilityProcess); it can also run in-process.
+ * requests of media-protocol.ts. It runs wherever its host puts it (engine-serve.ts: in a Node
+ * worker thread through worker-host.ts, or in the phone's own thread).
  */
 import { AppelError } from '../contract/errors.ts';
 import type { Socket } from 'node:dgram';

@@ -1,6 +1,6 @@
 /**
- * The message protocol between the media engine's host (a Node worker thread headless and in
- * tests, an Electron utilityProcess in the app) and its client. Plain structured-clone data;
+ * The message protocol between the media engine's host (engine-serve.ts, in a Node worker thread
+ * or on a MessageChannel in the phone's own thread) and its client. Plain structured-clone data;
  * MessagePorts for audio devices travel in the transfer list.
  *
  *   client → host:  { id, request }               host → client: { id, ok: true, value }
