@@ -5,9 +5,9 @@
 //   - CPU: the caller process, all its threads (utime + stime of /proc/PID/stat, which counts
 //     every thread), over the same WINDOW_S seconds of a call that has been up SETTLE_S seconds,
 //     as % of one core. Both callers play the same 8 kHz tone as their microphone. Appel's is
-//     also split by thread (/proc/PID/task/*/stat): the media worker ('WorkerThread': RTP,
-//     jitter buffer, codecs), and the rest (the main thread's SIP and engine, V8's compiler and
-//     GC helpers). V8 compiles a function called once a frame with Maglev after about 400 calls
+//     also split by thread (/proc/PID/task/*/stat): the main thread ('MainThread': SIP, and the
+//     media engine of a phone's first calls, media-placement.ts: RTP, jitter buffer, codecs),
+//     and the rest (V8's compiler and GC helpers, libuv's pool). V8 compiles a function called once a frame with Maglev after about 400 calls
 //     (8 s) and with TurboFan after about 3000 (60 s): `--settle 60` shows a call past that.
 //   - memory: the caller's resident set (VmRSS) at the end of that window, and Appel's idle
 //     (registered nowhere, listening, no call) before the call.
@@ -49,8 +49,8 @@ const BARESIP_CODEC: Partial<Record<CallCodec, BaresipCodec>> = { pcmu: 'PCMU', 
 export interface PerCallRow {
   codec: CallCodec;
   appelCpu: number;
-  /** The part of `appelCpu` spent in Appel's media worker thread. */
-  appelWorkerCpu: number;
+  /** The part of `appelCpu` spent in Appel's main thread (SIP and the call's media). */
+  appelMainCpu: number;
   baresipCpu: number;
   appelRssMb: number;
   baresipRssMb: number;
@@ -115,15 +115,15 @@ async function appelIdle(ns: NetNs): Promise<number> {
   }
 }
 
-/** Node names a worker thread's OS thread so (the media engine's host, worker-host.ts). */
-const MEDIA_WORKER_THREAD = 'WorkerThread';
+/** Node names its main OS thread so: SIP, and the media of a phone's first calls (media-placement.ts). */
+const MAIN_THREAD = 'MainThread';
 
 async function appelCall(ns: NetNs, codec: CallCodec, tone: string, windowS: number, settleS: number): Promise<{ cpu: number; threadCpu: number; rssMb: number }> {
   const appel = new AppelProcess(ns, ['call', `sip:callee@127.0.0.1:${CALLEE_PORT}`, '--listen', `udp:127.0.0.1:${APPEL_PORT}`, '--codecs', codec, '--play', tone, '--duration', String(windowS + settleS + 6)]);
   try {
     await appel.wait((e) => e.event === 'answered', 'answered', 20_000);
     await sleep(settleS * 1000);
-    return await measure(appel.child.pid!, windowS, MEDIA_WORKER_THREAD);
+    return await measure(appel.child.pid!, windowS, MAIN_THREAD);
   } finally {
     appel.child.kill('SIGTERM');
     await appel.exit(10_000).catch(() => undefined);
@@ -159,7 +159,7 @@ export async function run(codecs: CallCodec[], windowS: number, settleS = SETTLE
       try {
         const appel = await appelCall(ns, codec, tone, windowS, settleS);
         const baresip = await baresipCall(ns, b, tone, windowS, settleS);
-        rows.push({ codec, appelCpu: appel.cpu, appelWorkerCpu: appel.threadCpu, baresipCpu: baresip.cpu, appelRssMb: appel.rssMb, baresipRssMb: baresip.rssMb, appelIdleRssMb: idleRssMb });
+        rows.push({ codec, appelCpu: appel.cpu, appelMainCpu: appel.threadCpu, baresipCpu: baresip.cpu, appelRssMb: appel.rssMb, baresipRssMb: baresip.rssMb, appelIdleRssMb: idleRssMb });
       } finally {
         await callee.stop();
       }
@@ -174,10 +174,10 @@ function print(rows: PerCallRow[], windowS: number, settleS: number): void {
   const pct = (x: number) => `${x.toFixed(2)} %`;
   const mb = (x: number) => `${x.toFixed(0)} MB`;
   console.log(`One steady call, caller side, CPU over the same ${windowS} s (all threads) of a call up ${settleS} s, RSS at its end; callee: auto-answering baresip.`);
-  console.log('| codec | Appel CPU | of which media worker | baresip CPU | Appel / baresip | Appel RSS | baresip RSS | Appel idle RSS |');
+  console.log('| codec | Appel CPU | of which main thread (SIP, media) | baresip CPU | Appel / baresip | Appel RSS | baresip RSS | Appel idle RSS |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.codec} | ${pct(r.appelCpu)} | ${pct(r.appelWorkerCpu)} | ${pct(r.baresipCpu)} | ${(r.appelCpu / r.baresipCpu).toFixed(2)}× | ${mb(r.appelRssMb)} | ${mb(r.baresipRssMb)} | ${mb(r.appelIdleRssMb)} |`);
+    console.log(`| ${r.codec} | ${pct(r.appelCpu)} | ${pct(r.appelMainCpu)} | ${pct(r.baresipCpu)} | ${(r.appelCpu / r.baresipCpu).toFixed(2)}× | ${mb(r.appelRssMb)} | ${mb(r.baresipRssMb)} | ${mb(r.appelIdleRssMb)} |`);
   }
 }
 
