@@ -4,6 +4,7 @@ import App from './App.vue';
 import { createAppRouter, prefetchViews } from './router.ts';
 import { createAppI18n, missingKeys } from './i18n/index.ts';
 import { installBridgeClient } from './bridge-client.ts';
+import { prefetchShellParts } from './shell-parts.ts';
 import './styles/base.css';
 
 // In Electron the preload has set window.appel; in a browser the bridge provides it.
@@ -18,12 +19,13 @@ void createAppI18n().then((i18n) => {
   app.use(i18n);
   app.mount('#app');
 });
-// The other views, a while after the first screen is up (its engine answers come first), when
-// the page has nothing else to do.
+// The other views and the shell's on-demand parts, a while after the first screen is up (its
+// engine answers come first), when the page has nothing else to do.
 const PREFETCH_AFTER_MS = 1500;
+const prefetch = () => void Promise.all([prefetchViews(), prefetchShellParts()]);
 setTimeout(() => {
-  if ('requestIdleCallback' in window) window.requestIdleCallback(() => void prefetchViews(), { timeout: 3000 });
-  else void prefetchViews();
+  if ('requestIdleCallback' in window) window.requestIdleCallback(prefetch, { timeout: 3000 });
+  else prefetch();
 }, PREFETCH_AFTER_MS);
 
 // For the end-to-end tests: the i18n keys that were asked for and missing.

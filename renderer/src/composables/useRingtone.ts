@@ -1,4 +1,5 @@
-import { onUnmounted, watch } from 'vue';
+import { inject, onUnmounted, watch } from 'vue';
+import { piniaSymbol } from 'pinia';
 import { useCallsStore } from '../stores/calls.ts';
 import { useAudioStore } from '../stores/audio.ts';
 
@@ -47,7 +48,8 @@ export interface RingtoneOptions {
  */
 export function useRingtone(opts: RingtoneOptions = {}) {
   const calls = useCallsStore();
-  const devices = useAudioStore();
+  // The audio store (the ringing device) when a call first rings: the first screen does without it.
+  const pinia = inject(piniaSymbol);
   const create = opts.createAudio ?? (() => new Audio() as RingtoneAudio);
   const probe = opts.probe ?? headIsAudio;
   let audio: RingtoneAudio | undefined;
@@ -68,7 +70,7 @@ export function useRingtone(opts: RingtoneOptions = {}) {
       audio.loop = true;
       if (audio.src !== url) audio.src = url;
       // The chosen ringing device, found again by its label if its id changed (pickDevice).
-      const device = devices.ringing.id;
+      const device = useAudioStore(pinia).ringing.id;
       if (typeof audio.setSinkId === 'function') {
         // '' is the system's default output; an unplugged device leaves the previous sink ringing.
         await audio.setSinkId(device === 'default' ? '' : device).catch(() => undefined);

@@ -6,6 +6,7 @@ import { createMemoryHistory } from 'vue-router';
 import type { Component } from 'vue';
 import { createAppRouter, prefetchViews } from '../../../renderer/src/router.ts';
 import { createAppI18n, type Locale } from '../../../renderer/src/i18n/index.ts';
+import { prefetchShellParts } from '../../../renderer/src/shell-parts.ts';
 
 export interface MountOptions {
   props?: Record<string, unknown>;
@@ -17,9 +18,9 @@ export interface MountOptions {
 
 export async function mountWith(component: Component, opts: MountOptions = {}) {
   const pinia = createTestingPinia({ createSpy: vi.fn, initialState: opts.initialState ?? {}, stubActions: opts.stubActions ?? true });
-  // The views other than the dialpad are loaded on demand; here they are in before the test acts,
-  // as the app prefetches them once its first screen is up.
-  await prefetchViews();
+  // The views other than the dialpad, and the shell's on-demand parts, are loaded on demand; here
+  // they are in before the test acts, as the app prefetches them once its first screen is up.
+  await Promise.all([prefetchViews(), prefetchShellParts()]);
   const router = createAppRouter(createMemoryHistory());
   await router.push(opts.route ?? '/dialpad');
   await router.isReady();
