@@ -200,8 +200,8 @@ async function spawnDevWeb(): Promise<DevWebChild> {
  * that makes it so; read back as `window.appelUsableAt`. (Strings: they run in the page, and this
  * file is type-checked without the DOM library.)
  */
-const USABLE = `(() => { const el = document.querySelector('[data-testid=dialpad-input]'); return !!el && !el.disabled && !el.readOnly && document.activeElement === el && [...document.querySelectorAll('a')].some((a) => a.textContent.trim() === 'Add an account'); })()`;
-const NOTE_USABLE = `(() => {
+export const USABLE = `(() => { const el = document.querySelector('[data-testid=dialpad-input]'); return !!el && !el.disabled && !el.readOnly && document.activeElement === el && [...document.querySelectorAll('a')].some((a) => a.textContent.trim() === 'Add an account'); })()`;
+export const NOTE_USABLE = `(() => {
   const check = () => { if (window.appelUsableAt === undefined && ${USABLE}) { window.appelUsableAt = performance.now(); watch.disconnect(); } };
   const watch = new MutationObserver(check);
   watch.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
