@@ -15,7 +15,6 @@
 import type { ConferenceSnapshot } from '../contract/api.ts';
 import { CallError, type Call } from './call.ts';
 import type { MediaHost } from './media-host.ts';
-import { NEAR_CALLS } from './media-placement.ts';
 import type { Publish } from './phone-events.ts';
 
 export interface ConferenceHost {
@@ -54,9 +53,9 @@ export class Conference {
       if (s.conferenceId) throw new CallError('wrong-state', `merge: call ${c.id} is already in conference ${s.conferenceId}`);
       if (s.transfer && (s.transfer.state === 'trying' || s.transfer.state === 'ringing')) throw new CallError('wrong-state', `merge: call ${c.id} is being transferred`);
     }
-    // One engine mixes both: a phone carrying more than NEAR_CALLS calls runs the later ones apart.
+    // One engine mixes both: a phone carrying many calls runs the later ones apart (media-placement.ts).
     if (calls[0].mediaHost !== calls[1].mediaHost) {
-      throw new CallError('wrong-state', `merge: the media of calls ${calls[0].id} and ${calls[1].id} run in different engines (this phone carries more than ${NEAR_CALLS} calls at once); merge two calls made after fewer were up`);
+      throw new CallError('wrong-state', `merge: the media of calls ${calls[0].id} and ${calls[1].id} run in different engines (this phone carries more calls at once than its own thread takes); merge two calls made while fewer were up`);
     }
     // Held by us: take it off hold (RFC 3264 §8.4 re-offer), so both parties send and hear.
     for (const c of calls) {

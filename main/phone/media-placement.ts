@@ -4,9 +4,10 @@
  * whole life; each engine starts with its first call and stops once idle (media-host.ts).
  *
  * Why two: a Node worker costs about 20 MB resident and its own event loop, for nothing a
- * softphone's few calls need (measured, one PCMU call, callee side: 83 MB with the worker, 68 MB
+ * softphone's few calls need (measured, one PCMU call, callee side: 83 MB with the worker, 67 MB
  * without). The engine paces its frames on its own clock and the first calls' media work is
- * small (about 40 µs a stream a frame), so it shares this thread with SIP. A phone carrying many
+ * small (about 40 µs a stream a frame: 16 streams take about 3 % of the thread), so it shares
+ * this thread with SIP. A phone carrying many
  * calls at once (a load test, a gateway) must not put its media behind a burst of SIP work: the
  * calls beyond the first few go to the worker.
  *
@@ -17,7 +18,7 @@
 import { MediaHost, type DeviceLinkPort, type MediaHostOptions } from './media-host.ts';
 
 /** Calls at once whose media runs in this thread; the next ones go to the media worker. */
-export const NEAR_CALLS = 8;
+export const NEAR_CALLS = 16;
 
 export interface MediaPlacementOptions extends Pick<MediaHostOptions, 'workerUrl' | 'idleStopMs' | 'clock'> {
   /** An engine stopped (it crashed): the calls placed on `host` must end. */

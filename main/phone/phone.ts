@@ -44,7 +44,7 @@ export interface PhoneOptions extends SipStackOptions {
     workerUrl?: URL;
     /** Stop a media engine after this long without a call or a stream (ms; default 30 s). */
     idleStopMs?: number;
-    /** Calls at once whose media runs in this thread; the next ones run in a media worker (default 8, media-placement.ts). */
+    /** Calls at once whose media runs in this thread; the next ones run in a media worker (default 16, media-placement.ts). */
     nearCalls?: number;
   };
   /** Incoming-call behaviour, and the codecs and SRTP mode of calls that name none (changeable later with `callSettings`). */
