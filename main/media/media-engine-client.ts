@@ -44,8 +44,8 @@ export interface MediaEngineClientEvents {
   bye: [EventOf<'bye'>];
   'source-ended': [EventOf<'source-ended'>];
   warning: [EventOf<'warning'>];
-  /** The worker died (crash or exit); pending requests were rejected. */
-  exit: [{ code: number }];
+  /** The engine ended (a worker's crash or exit, the engine closed, or it could not load: `reason`); pending requests were rejected. */
+  exit: [{ code: number; reason?: string }];
   /** Nothing is open in the engine any more (no stream, no reserved port) and no request is pending (`idle`). */
   idle: [];
 }
@@ -63,12 +63,12 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
 
   constructor(options: { workerUrl?: URL; inThread?: boolean } = {}) {
     super();
-    const onExit = (code: number): void => {
+    const onExit = (code: number, reason?: string): void => {
       if (this.#exited) return;
       this.#exited = true;
-      this.#fail(new Error(`media engine exited with code ${code}`));
+      this.#fail(new Error(reason ?? `media engine exited with code ${code}`));
       try {
-        this.emit('exit', { code });
+        this.emit('exit', reason === undefined ? { code } : { code, reason });
       } catch {
         // listeners must not throw into the engine's event
       }
@@ -103,7 +103,7 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
 
   /**
    * True when the engine holds nothing open for us (no stream, no reserved port) and no request
-   * is pending: stopping the worker now loses nothing (MediaHost does so after a while).
+   * is pending: stopping the engine now loses nothing (MediaHost does so after a while).
    */
   get idle(): boolean {
     return this.#pending.size === 0 && this.#open.size === 0;
@@ -274,9 +274,10 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
   }
 
   /**
-   * Stops every stream, then the worker, then hands back to the system what the worker's malloc
-   * arena kept of all it freed (its calls' codec states, buffers): measured, about 9 MB resident
-   * after a few calls, which glibc would otherwise keep for this process's life.
+   * Stops every stream, then the engine (a worker, or this thread's engine), then hands back to
+   * the system what the malloc arenas kept of all it freed (its calls' codec states, buffers):
+   * after a few calls in a worker, measured, its arena held 8 MB that glibc would otherwise keep
+   * for this process's life.
    */
   async close(): Promise<void> {
     if (this.#exited) return;
@@ -289,7 +290,7 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
     try {
       trimMemory();
     } catch {
-      // An optimisation only: the worker is stopped either way.
+      // An optimisation only: the engine is stopped either way.
     }
   }
 }
@@ -301,7 +302,7 @@ interface EngineThread {
 }
 
 /** The engine in a worker thread of its own. */
-function workerEngine(workerUrl: URL | undefined, onExit: (code: number) => void): EngineThread {
+function workerEngine(workerUrl: URL | undefined, onExit: (code: number, reason?: string) => void): EngineThread {
   const worker = new Worker(workerUrl ?? new URL(`./worker-host.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url), { resourceLimits: WORKER_LIMITS });
   worker.on('exit', onExit);
   return { port: worker, stop: () => worker.terminate() };
@@ -311,15 +312,17 @@ function workerEngine(workerUrl: URL | undefined, onExit: (code: number) => void
  * The engine in this thread, on a MessageChannel: the same messages, the same cloning and
  * transfers, no thread. Its socket and timer callbacks run between this thread's other work.
  */
-function inThreadEngine(onExit: (code: number) => void): EngineThread {
+function inThreadEngine(onExit: (code: number, reason?: string) => void): EngineThread {
   const { port1, port2 } = new MessageChannel();
   // The engine's side closes its port after 'shutdown'; either side closing ends the channel.
   port1.on('close', () => onExit(0));
   import('./engine-serve.ts').then(
     ({ serveMediaEngine }) => serveMediaEngine(port2),
     (err: unknown) => {
-      port1.emit('error', err instanceof Error ? err : new Error(String(err)));
+      // It could not load (a missing build): the calls that wait for it end, saying why.
+      onExit(1, `the media engine could not load: ${err instanceof Error ? err.message : String(err)}`);
       port1.close();
+      port2.close();
     },
   );
   return {

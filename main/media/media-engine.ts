@@ -71,6 +71,8 @@ function codecRate(codec: StreamSpec['codec']): number {
 export class MediaEngine {
   readonly #onEvent: (event: MediaEvent) => void;
   readonly #streams = new Map<string, StreamEntry>();
+  /** Set by `shutdown`: the engine makes nothing more. */
+  #shutDown = false;
   readonly #conferences = new Map<string, Conference>();
   readonly #scheduler: Scheduler | undefined;
   #native: MediaNative | undefined;
@@ -111,7 +113,16 @@ export class MediaEngine {
 
   /** Runs one request; rejects with a MediaEngineError. */
   async handle<T extends MediaRequest>(request: T): Promise<MediaResponses[T['type']]> {
-    return (await this.#dispatch(request)) as MediaResponses[T['type']];
+    const makes = request.type === 'create-stream' || request.type === 'create-video' || request.type === 'reserve-ports';
+    if (makes && this.#shutDown) throw new MediaEngineError('failed', 'the media engine has shut down');
+    const value = await this.#dispatch(request);
+    // Shut down while this request ran (it came first): what it made goes too. Nothing outlives
+    // the engine, in a worker (which terminate would end anyway) or in the phone's own thread.
+    if (makes && this.#shutDown) {
+      await this.shutdown();
+      throw new MediaEngineError('failed', 'the media engine has shut down');
+    }
+    return value as MediaResponses[T['type']];
   }
 
   async #dispatch(r: MediaRequest): Promise<unknown> {
@@ -549,8 +560,9 @@ export class MediaEngine {
     this.#conferences.delete(conferenceId);
   }
 
-  /** Stops every stream and conference. */
+  /** Stops every stream and conference; later requests that would make one are refused. */
   async shutdown(): Promise<void> {
+    this.#shutDown = true;
     for (const id of [...this.#conferences.keys()]) this.#endConference(id);
     await Promise.all([...this.#streams.keys()].map((id) => this.#stopStream(id).catch(() => {})));
     if (this.#video) await (await this.#video).shutdown();

@@ -41,7 +41,7 @@ export interface DeviceLinkPort extends BridgeMessagePort {
 /** The largest capture block taken from the app: 100 ms at the link's rate. */
 const MAX_BLOCK = LOCAL_AUDIO_RATE / 10;
 
-/** How long the media worker stays up with nothing open, by default: a call made soon after the last finds it running. */
+/** How long an engine stays up with nothing open, by default: a call made soon after the last finds it running. */
 export const MEDIA_IDLE_STOP_MS = 30_000;
 
 export interface MediaHostOptions {
@@ -49,15 +49,15 @@ export interface MediaHostOptions {
   inThread?: boolean;
   /** What its stream ids start with (two hosts of one phone never share an id). Default 'call'. */
   streamPrefix?: string;
-  /** Another engine entry point (tests); default the worker host next to the engine. */
+  /** Another worker entry point (tests; not for `inThread`); default the worker host next to the engine. */
   workerUrl?: URL;
-  /** The worker died (the reason in words): its calls must end. A new worker starts on next use. */
+  /** The engine died (the reason in words): its calls must end. A new one starts on next use. */
   exited?: (reason: string) => void;
-  /** Stop the worker after it has held nothing open this long (default MEDIA_IDLE_STOP_MS). */
+  /** Stop the engine after it has held nothing open this long (default MEDIA_IDLE_STOP_MS). */
   idleStopMs?: number;
   /** The idle delay's clock (default the real one). */
   clock?: Clock;
-  /** Whether a call exists (ringing, dialing…): the worker stays for it even with nothing open yet. */
+  /** Whether a call of this engine exists (ringing, dialing…): the engine stays for it even with nothing open yet. */
   inUse?: () => boolean;
 }
 
@@ -69,7 +69,7 @@ export class MediaHost {
   readonly #streams = new Map<string, StreamListener>();
   #nextStream = 1;
   #closed = false;
-  /** The app's device link, piped into each worker the host starts (a new worker after a crash gets it too). */
+  /** The app's device link, piped into each engine the host starts (a new one after a crash gets it too). */
   #device: { outer: DeviceLinkPort; inner?: MessagePort } | undefined;
   #deviceOwner: string | null = null;
   readonly #clock: Clock;
@@ -84,7 +84,7 @@ export class MediaHost {
     this.#idleStopMs = idle;
   }
 
-  /** A call is being set up: the worker starts now, so that it is up when the call needs it. */
+  /** A call is being set up: the engine starts now, so that it is up when the call needs it. */
   warm(): void {
     if (!this.#closed) this.client();
   }
@@ -100,7 +100,7 @@ export class MediaHost {
       client.on('dtmf', (e) => this.#guard(() => this.#streams.get(e.streamId)?.dtmf?.(e.dtmf)));
       client.on('latched', (e) => this.#guard(() => this.#streams.get(e.streamId)?.latched?.({ address: e.address, port: e.port, rtcp: e.rtcp })));
       client.on('source-ended', (e) => this.#guard(() => this.#streams.get(e.streamId)?.sourceEnded?.()));
-      client.on('exit', ({ code }) => {
+      client.on('exit', ({ code, reason }) => {
         if (this.#client !== client) return;
         this.#disarmIdleStop();
         this.#client = undefined;
@@ -108,7 +108,7 @@ export class MediaHost {
         this.#capabilities = undefined;
         this.#videoCapabilities = undefined;
         this.#streams.clear();
-        this.#guard(() => this.#opts.exited?.(`the media engine stopped (exit code ${code})`));
+        this.#guard(() => this.#opts.exited?.(reason ?? `the media engine stopped (exit code ${code})`));
       });
       this.#client = client;
       if (this.#device) this.#pipeDevice(client, this.#device);
@@ -119,7 +119,7 @@ export class MediaHost {
     return this.#client;
   }
 
-  /** (Re)starts the idle delay; when it ends with the engine still idle, the worker stops. */
+  /** (Re)starts the idle delay; when it ends with the engine still idle, the engine stops. */
   #armIdleStop(client: MediaEngineClient): void {
     this.#disarmIdleStop();
     if (this.#client !== client) return;
@@ -139,7 +139,7 @@ export class MediaHost {
     this.#idleTimer = undefined;
   }
 
-  /** Stops an idle worker. The next use starts another (with the device link and its owner). */
+  /** Stops an idle engine. The next use starts another (with the device link and its owner). */
   #stopIdle(client: MediaEngineClient): void {
     this.#client = undefined;
     if (this.#device) {
@@ -151,7 +151,7 @@ export class MediaHost {
 
   /**
    * Takes the app's audio device link (replacing a previous one). Frames are piped, checked,
-   * between `outer` and a MessageChannel whose other end lives in the media worker. Returns the
+   * between `outer` and a MessageChannel whose other end lives in the engine. Returns the
    * function that ends the link; the far end going away ('close', or 'bye') ends it too.
    */
   connectDevice(outer: DeviceLinkPort, sampleRate: number): () => void {
@@ -237,7 +237,7 @@ export class MediaHost {
     return this.#client !== undefined;
   }
 
-  /** The video codecs the engine has (asked once: it loads the video addon in the worker). */
+  /** The video codecs the engine has (asked once: it loads the video addon in the engine's thread). */
   videoCapabilities(): Promise<{ codecs: Array<'vp8' | 'h264'>; problem?: string }> {
     this.#videoCapabilities ??= this.client().videoCapabilities();
     return this.#videoCapabilities;
@@ -250,7 +250,7 @@ export class MediaHost {
 
   /**
    * Lets go of what a call held in the engine: its stream (`stop` stops it) and a reserved port no
-   * stream took. Nothing to do when the worker is gone (it took everything with it).
+   * stream took. Nothing to do when the engine is gone (it took everything with it).
    */
   async release(held: { streamId?: string; stop: (client: MediaEngineClient, streamId: string) => Promise<unknown>; port?: number }): Promise<void> {
     const client = this.running ? this.client() : undefined;

@@ -1,7 +1,7 @@
 /**
- * Where each call's media runs: the phone's first calls in an engine in this thread, the calls
- * beyond NEAR_CALLS in an engine in a worker thread of its own. A call keeps its engine for its
- * whole life; each engine starts with its first call and stops once idle (media-host.ts).
+ * Where each call's media runs: a headless phone's first calls in an engine in this thread, the
+ * calls beyond NEAR_CALLS in an engine in a worker thread of its own. A call keeps its engine for
+ * its whole life; each engine starts with its first call and stops once idle (media-host.ts).
  *
  * Why two: a Node worker costs about 20 MB resident and its own event loop, for nothing a
  * softphone's few calls need (measured, one PCMU call, callee side: 83 MB with the worker, 67 MB
@@ -11,9 +11,10 @@
  * calls at once (a load test, a gateway) must not put its media behind a burst of SIP work: the
  * calls beyond the first few go to the worker.
  *
- * The app's calls use the local microphone and speaker, which only the near engine has: they all
- * stay near. Two calls mixed in a conference must share an engine (conference.ts says so when
- * they do not).
+ * The app's calls use the local microphone, speaker and camera: they all run in the worker, which
+ * alone has the device link. The app's own thread serves the window and its IPC, and a video
+ * call's codecs take milliseconds a frame (VP8 720p: about 4 ms to encode). Two calls mixed in a
+ * conference must share an engine (conference.ts says so when they do not).
  */
 import { MediaHost, type DeviceLinkPort, type MediaHostOptions } from './media-host.ts';
 
@@ -63,11 +64,11 @@ export class MediaPlacement {
 
   /**
    * The engine for a new call, kept for the call's life: near while fewer than `nearCalls` calls
-   * run there, and always for a call that uses the local device. `placed` counts it; `ended`
-   * lets it go.
+   * run there; far for a call that uses the local device, and for the calls beyond. `placed`
+   * counts it; `ended` lets it go.
    */
   forCall(usesDevice: boolean): MediaHost {
-    return usesDevice || this.callsOn(this.near) < this.#nearCalls ? this.near : this.far;
+    return !usesDevice && this.callsOn(this.near) < this.#nearCalls ? this.near : this.far;
   }
 
   /** A call now uses `host` (from `forCall`): starts its engine, to be up when the call needs it. */
@@ -91,18 +92,18 @@ export class MediaPlacement {
     return this.near.running || this.far.running;
   }
 
-  /** The app's audio device link: to the near engine, where every call that uses it runs. */
+  /** The app's audio device link: to the worker's engine, where every call that uses it runs. */
   connectDevice(port: DeviceLinkPort, sampleRate: number): () => void {
-    return this.near.connectDevice(port, sampleRate);
+    return this.far.connectDevice(port, sampleRate);
   }
 
   disconnectDevice(): void {
-    this.near.disconnectDevice();
+    this.far.disconnectDevice();
   }
 
   /** Gives the local microphone and speaker to one stream (null: to none). */
   setDeviceOwner(streamId: string | null): void {
-    this.near.setDeviceOwner(streamId);
+    this.far.setDeviceOwner(streamId);
   }
 
   async close(): Promise<void> {

@@ -40,7 +40,7 @@ export { USER_AGENT } from './sip-stack.ts';
 export interface PhoneOptions extends SipStackOptions {
   clock?: Clock;
   media?: MediaNetworkOptions & {
-    /** Another media engine entry point (tests). */
+    /** Another media worker entry point (tests): the engine of the calls beyond `nearCalls`. */
     workerUrl?: URL;
     /** Stop a media engine after this long without a call or a stream (ms; default 30 s). */
     idleStopMs?: number;

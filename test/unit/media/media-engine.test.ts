@@ -47,6 +47,17 @@ function powerAt(path: string, f: number): number {
 }
 
 describe('MediaEngine', () => {
+  it('after shutdown makes nothing: a stream asked for before it is stopped, later ones refused', async () => {
+    const { here } = setup();
+    // The stream's request comes first and is still starting when the engine shuts down.
+    const made = here.handle({ type: 'create-stream', streamId: 'early', spec: spec({}) });
+    await here.handle({ type: 'shutdown' });
+    await expect(made).rejects.toThrow(/shut down/);
+    await expect(here.handle({ type: 'get-stats', streamId: 'early' })).rejects.toThrow(/no stream/);
+    await expect(here.handle({ type: 'create-stream', streamId: 'late', spec: spec({}) })).rejects.toThrow(/shut down/);
+    await expect(here.handle({ type: 'reserve-ports', localAddress: '127.0.0.1' })).rejects.toThrow(/shut down/);
+  });
+
   it('answers requests: create, stats, DTMF, record, stop; errors name the argument', async () => {
     const { here, there, events, run } = setup();
     const a = await here.handle({ type: 'create-stream', streamId: 'a', spec: spec({ source: { kind: 'tone', frequencies: [800], levelDb: -10 } }) });

@@ -1,7 +1,7 @@
 /**
  * Where a call's media runs (media-placement.ts): the first calls in an engine in the phone's own
  * thread, the calls beyond `nearCalls` in a media worker; a call keeps its engine; calls that use
- * the local device stay near; two calls in different engines cannot be merged, and say why.
+ * the local device run in the worker; two calls in different engines cannot be merged, and say why.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../main/sip/index.ts';
@@ -27,9 +27,9 @@ describe('MediaPlacement', () => {
     expect([placement.callsOn(near), placement.callsOn(far)]).toEqual([2, 2]);
     placement.ended(near);
     expect(placement.forCall(false)).toBe(near);
-    // A call that uses the local device is always near: only that engine has the device.
+    // A call that uses the local device always runs in the worker: only that engine has the device.
+    expect(placement.forCall(true)).toBe(far);
     placement.placed(near);
-    expect(placement.forCall(true)).toBe(near);
     // Ending more calls than were placed counts nothing below zero.
     for (let i = 0; i < 5; i++) placement.ended(far);
     expect(placement.callsOn(far)).toBe(0);
