@@ -1,5 +1,5 @@
-// The media engine's own added delay, each direction apart, as the app runs it: the engine in this
-// thread (MediaEngineClient inThread, as media-placement.ts runs the app's calls), a PCMU stream whose microphone and speaker are the device link (a
+// The media engine's own added delay, each direction apart, as the app runs it: the media worker
+// (MediaEngineClient), a PCMU stream whose microphone and speaker are the device link (a
 // MessagePort at 48 kHz, what the app's audio worklets post and take), and a remote phone played
 // here by a UDP socket on loopback that sends 20 ms PCMU packets on time.
 //
@@ -55,7 +55,7 @@ const pcmu = createCodec('pcmu');
 const loudPayload = (payload: Uint8Array): boolean => pcmu.decode(payload).some((x) => Math.abs(x) > 4000);
 
 export async function run(marks = 10): Promise<LatencyResult> {
-  const engine = new MediaEngineClient({ inThread: true });
+  const engine = new MediaEngineClient();
   const remote = dgram.createSocket('udp4');
   await new Promise<void>((r) => remote.bind(0, '127.0.0.1', () => r()));
   const { port1: mic, port2: workerSide }: { port1: MessagePort; port2: MessagePort } = new MessageChannel();
