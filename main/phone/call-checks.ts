@@ -8,7 +8,7 @@ import type { CallAudioSource, CallCodec, CallSettings, SrtpMode } from '../cont
 import { fieldOf, oneOf, optional, type Schema } from '../contract/schema.ts';
 import { codecList, engineCallSchemas } from '../contract/schemas.ts';
 import { SRTP_MODES } from '../contract/values.ts';
-import { CallError } from './call.ts';
+import { CallError } from './call-error.ts';
 
 /** Throws CallError 'bad-request' naming the argument when `schema` refuses `value`. */
 function checked(schema: Schema, value: unknown, path: string): void {

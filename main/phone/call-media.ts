@@ -16,7 +16,7 @@ import type { CallAudioSource, CallStats } from '../contract/api.ts';
 import type { MediaHost } from './media-host.ts';
 import type { CallNetwork } from './media-network.ts';
 import type { Publish } from './phone-events.ts';
-import { CallError } from './call.ts';
+import { CallError } from './call-error.ts';
 import type { CallVideoOptions } from './call-video.ts';
 import type { CallVideoStats } from '../contract/api.ts';
 

@@ -5,7 +5,8 @@
  * when the call is made).
  */
 import type { InviteSession } from '../sip/index.ts';
-import { CallError, type Call, type CallEnv, type CallMedia, type CallOwner } from './call.ts';
+import type { Call, CallEnv, CallMedia, CallOwner } from './call.ts';
+import { CallError } from './call-error.ts';
 import type { Conferences } from './conference.ts';
 import type { DeviceOwner } from './device-owner.ts';
 import type { MediaPlacement } from './media-placement.ts';

@@ -15,7 +15,7 @@ import { generateSrtpKey, type LocalVideo, type NegotiatedVideo, type SrtpSuite 
 import type { VideoSinkSpec, VideoSourceSpec, VideoSpec, VideoStatsEvent } from '../media/index.ts';
 import type { MediaHost } from './media-host.ts';
 import type { CallNetwork } from './media-network.ts';
-import { CallError } from './call.ts';
+import { CallError } from './call-error.ts';
 
 /** What the call's video sends and records (headless); in the app, the camera and the screen. */
 export interface CallVideoOptions {

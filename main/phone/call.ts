@@ -12,7 +12,7 @@
  * What happens is said through `publish` ('call:state' and the media's events); the calls
  * registry hears the call's life through CallOwner.
  */
-import { AppelError, type ErrorCode } from '../contract/errors.ts';
+import { CallError } from './call-error.ts';
 import type { Body, InviteSession, InviteSessionDelegate, OfferContext, TerminationInfo } from '../sip/index.ts';
 import { createAnswer, parseSdp, type CodecName, type NegotiatedMedia, type SessionDescription } from '../sdp/index.ts';
 import type { CallAudioSource, CallCodec, CallSnapshot, CallState, CallTransferState, CallVideoSource } from '../contract/api.ts';
@@ -53,15 +53,6 @@ export interface CallEnv {
   localAudio: boolean;
   publish: Publish;
   owner: CallOwner;
-}
-
-/** A call request refused for what was asked (the caller's mistake), not for what SIP said. */
-export class CallError extends AppelError {
-  declare readonly code: Extract<ErrorCode, 'bad-request' | 'not-found' | 'wrong-state'>;
-  constructor(code: CallError['code'], message: string) {
-    super(code, message);
-    this.name = 'CallError';
-  }
 }
 
 let nextCallNumber = 1;

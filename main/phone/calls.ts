@@ -19,7 +19,7 @@ import { DTMF_MODES } from '../contract/values.ts';
 import { secureSignalling } from './account-trust.ts';
 import type { Accounts } from './accounts.ts';
 import type { Admissions } from './admissions.ts';
-import { CallError } from './call.ts';
+import { CallError } from './call-error.ts';
 import { checkCallSettings, checkCodecs, checkPlay, checkSrtp } from './call-checks.ts';
 import { CallRegistry } from './call-registry.ts';
 import { Conferences } from './conference.ts';

@@ -13,7 +13,8 @@
  * a closed port.
  */
 import type { ConferenceSnapshot } from '../contract/api.ts';
-import { CallError, type Call } from './call.ts';
+import type { Call } from './call.ts';
+import { CallError } from './call-error.ts';
 import type { MediaHost } from './media-host.ts';
 import type { Publish } from './phone-events.ts';
 

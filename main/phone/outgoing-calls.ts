@@ -6,7 +6,8 @@
  */
 import { parseUri, type InviteSession, type InviteUsage } from '../sip/index.ts';
 import { completeTarget, domainOf } from '../contract/dial-target.ts';
-import { Call, CallError, type CallMedia } from './call.ts';
+import { Call, type CallMedia } from './call.ts';
+import { CallError } from './call-error.ts';
 import { toTransport, type Account, type Accounts } from './accounts.ts';
 import type { CallRegistry } from './call-registry.ts';
 import type { MediaNetwork } from './media-network.ts';

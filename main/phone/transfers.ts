@@ -19,7 +19,8 @@
  */
 import type { Clock, IncomingRefer, InviteSession, ReferActions, ReferNotifier, ReferUsage, TerminationInfo } from '../sip/index.ts';
 import type { CallTransferOutcome, CallTransferred, CallTransferState, TransferRequests } from '../contract/api.ts';
-import { CallError, type Call } from './call.ts';
+import type { Call } from './call.ts';
+import { CallError } from './call-error.ts';
 import type { CallRegistry } from './call-registry.ts';
 import type { Publish } from './phone-events.ts';
 
