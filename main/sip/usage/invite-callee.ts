@@ -322,13 +322,32 @@ export class InviteCallee {
 
   /** An ACK for a 2xx of ours (the initial INVITE or a re-INVITE). */
   receiveAck(ack: SipRequest): void {
-    const core = this.#core;
-    const inv = core.serverInvite;
+    const inv = this.#core.serverInvite;
     if (!inv || !inv.answered || ack.cseq().seq !== inv.cseq) return;
+    this.#acknowledged(inv, bodyOf(ack));
+  }
+
+  /**
+   * A new INVITE (CSeq `cseq`) came in the dialog while our 2xx to an earlier one still waits
+   * for its ACK: the ACK and the new INVITE crossed on the way (a proxy with several workers
+   * reorders them; RFC 5407 §3.1.4 shows the race). The peer sends no new INVITE before the last
+   * one is done (§14.1), so it had our 2xx and acknowledged it: the exchange counts as
+   * acknowledged and the new INVITE is served, unless that 2xx held our offer, whose answer only
+   * the ACK brings. True when nothing waits for an ACK any more.
+   */
+  acknowledgedBy(cseq: number): boolean {
+    const inv = this.#core.serverInvite;
+    if (!inv) return true;
+    if (!inv.answered || inv.expectAnswer || cseq <= inv.cseq) return false;
+    this.#acknowledged(inv, undefined);
+    return !this.#core.serverInvite;
+  }
+
+  #acknowledged(inv: ServerInvite, body: Body | undefined): void {
+    const core = this.#core;
     inv.retransmitter?.stop();
     core.serverInvite = undefined;
     queueMicrotask(() => core.checkIdle());
-    const body = bodyOf(ack);
     const initial = core.state === 'Accepted' || (core.state === 'Terminating' && this.#byePending !== undefined);
     if (inv.expectAnswer) {
       core.offerPending = 'none';

@@ -7,7 +7,8 @@
  *   a 422 once more with the Min-SE it asks for (RFC 4028 §7.4). A 481 or 408 ends the session
  *   (§12.2.1.2); any other failure leaves it as it was (§14.1).
  * - The peer's: 491 while our INVITE or offer is pending (glare), 500 with Retry-After while one
- *   of its own is still open (§14.2); else the delegate answers the offer (or makes one, for an
+ *   of its own is still open (§14.2) — one we answered whose ACK it overtook counts as
+ *   acknowledged (invite-callee.ts `acknowledgedBy`); else the delegate answers the offer (or makes one, for an
  *   offerless re-INVITE) and our 2xx is retransmitted until the ACK (invite-callee.ts).
  * - Session refresh (RFC 4028 §10): the refresher's re-INVITE or UPDATE goes through the same
  *   queue; the timer itself is invite-refresh.ts.
@@ -169,6 +170,12 @@ export class InviteModify {
   /** §14.2: a re-INVITE. Glare → 491; one still open → 500 with Retry-After. */
   async receiveReinvite(tx: InviteServerTransaction, request: SipRequest, dialog: Dialog, reply: Reply): Promise<void> {
     const core = this.#core;
+    // Our 2xx to the peer's last INVITE may still wait for an ACK that this INVITE overtook.
+    if (dialog === core.dialog && !core.over()) this.#callee.acknowledgedBy(request.cseq().seq);
+    if (core.over()) {
+      reply(481);
+      return;
+    }
     if (core.state !== 'Confirmed' || dialog !== core.dialog) {
       reply(core.serverInvite ? 500 : 491, core.serverInvite ? { headers: [['Retry-After', String(Math.floor(core.host.random() * 11))]] } : {});
       return;

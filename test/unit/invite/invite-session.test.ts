@@ -186,7 +186,86 @@ describe('UAS: the 2xx is the TU\'s to retransmit (RFC 3261 §13.3.1.4)', () => 
     transport.deliver(reinvite);
     expect(transport.responseStatuses().at(-1)).toBe(491);
   });
+
+  // The ACK and the next re-INVITE cross on the way (a proxy with several workers reorders them,
+  // RFC 5407 §3.1.4): the peer sends no INVITE before its last one is done (§14.1), so the new
+  // one acknowledges our 2xx. A 500 with Retry-After here held a baresip resume up to 10 s.
+  it('a re-INVITE that overtakes the ACK of the last one is answered; the earlier 2xx stops; the late ACK changes nothing', async () => {
+    const s = await incomingSession();
+    s.accept({ contentType: 'application/sdp', body: 'v=0\r\n' });
+    const tag = sentStatuses(200)[0].to().params.get('tag')!;
+    transport.deliver(inDialog('ACK', 7, tag));
+    const offers: string[] = [];
+    s.delegate = { onOffer: (o) => (offers.push(/s=(\w+)/.exec(String(o.body))?.[1] ?? '?'), { contentType: 'application/sdp', body: `v=0\r\ns=answer ${offers.length}\r\n` }) };
+    const offer = (seq: number, what: string) => reinviteWith(seq, tag, what);
+    transport.deliver(offer(8, 'v=0\r\ns=hold\r\n'));
+    await flush();
+    const okTo = (seq: number) => sentStatuses(200).filter((r) => r.cseq().seq === seq && r.cseq().method === 'INVITE');
+    expect(okTo(8)).toHaveLength(1);
+    transport.deliver(offer(9, 'v=0\r\ns=resume\r\n')); // before ACK 8
+    await flush();
+    expect(okTo(9)).toHaveLength(1);
+    expect(transport.responseStatuses()).not.toContain(500);
+    expect(offers).toEqual(['hold', 'resume']);
+    clock.advance(2_000);
+    expect(okTo(8)).toHaveLength(1); // no longer retransmitted
+    expect(okTo(9).length).toBeGreaterThan(1); // still waiting for its own ACK
+    transport.deliver(inDialog('ACK', 8, tag)); // late: changes nothing
+    clock.advance(1_000);
+    const nine = okTo(9).length;
+    expect(nine).toBeGreaterThan(2);
+    transport.deliver(inDialog('ACK', 9, tag));
+    clock.advance(10_000);
+    expect(okTo(9)).toHaveLength(nine);
+    expect(s.state).toBe('Confirmed');
+  });
+
+  it('a re-INVITE that overtakes the ACK of the call\'s 2xx: the call is confirmed, the re-INVITE answered', async () => {
+    const s = await incomingSession();
+    s.accept({ contentType: 'application/sdp', body: 'v=0\r\n' });
+    const tag = sentStatuses(200)[0].to().params.get('tag')!;
+    expect(s.state).toBe('Accepted');
+    s.delegate = { onOffer: () => ({ contentType: 'application/sdp', body: 'v=0\r\ns=answer\r\n' }) };
+    transport.deliver(reinviteWith(8, tag, 'v=0\r\ns=hold\r\n'));
+    await flush();
+    expect(s.state).toBe('Confirmed');
+    expect(sentStatuses(200).filter((r) => r.cseq().seq === 8)).toHaveLength(1);
+    const first = sentStatuses(200).filter((r) => r.cseq().seq === 7).length;
+    clock.advance(5_000);
+    expect(sentStatuses(200).filter((r) => r.cseq().seq === 7)).toHaveLength(first);
+  });
+
+  it('but while our 2xx holds our offer, only the ACK brings its answer: a re-INVITE then gets 500 with Retry-After (§14.2)', async () => {
+    const s = await incomingSession(incomingInvite([], ''));
+    s.accept({ contentType: 'application/sdp', body: 'v=0\r\ns=our offer\r\n' });
+    const tag = sentStatuses(200)[0].to().params.get('tag')!;
+    transport.deliver(reinviteWith(8, tag, 'v=0\r\ns=hold\r\n'));
+    await flush();
+    const last = transport.responses.at(-1)!.response;
+    expect(last.status).toBe(500);
+    expect(Number(last.header('Retry-After'))).toBeLessThanOrEqual(10);
+    expect(s.state).toBe('Accepted');
+  });
 });
+
+function reinviteWith(seq: number, toTag: string, body: string): SipRequest {
+  return req(
+    [
+      'INVITE sip:bob@127.0.0.1:5060 SIP/2.0',
+      `Via: SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bKreinv${seq}`,
+      'Max-Forwards: 70',
+      'From: <sip:alice@127.0.0.2>;tag=alicetag',
+      `To: <sip:bob@127.0.0.1>;tag=${toTag}`,
+      'Call-ID: call-1',
+      `CSeq: ${seq} INVITE`,
+      'Contact: <sip:alice@127.0.0.2:5060>',
+      'Content-Type: application/sdp',
+      `Content-Length: ${body.length}`,
+      '',
+      body,
+    ].join('\n'),
+  );
+}
 
 describe('UAS: reliable provisional responses (RFC 3262 §3)', () => {
   it('retransmits the reliable 1xx at T1, 2·T1… until the PRACK, then answers the PRACK 200', async () => {
