@@ -25,7 +25,7 @@
       ],
       'conditions': [
         # The media's polled UDP socket uses Linux's recvmmsg and SO_TIMESTAMPNS.
-        ['OS=="linux"', {'sources': ['src/udp-socket.cc'], 'defines': ['APPEL_POLLED_UDP']}],
+        ['OS=="linux"', {'sources': ['src/udp-socket.cc', 'src/udp-pacer.cc'], 'defines': ['APPEL_POLLED_UDP']}],
       ],
       'dependencies': [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",

@@ -16,6 +16,11 @@ interface NativeUdpSocket {
   bind(address: string, port: number): void;
   localPort(): number;
   send(bytes: Uint8Array, address: string, port: number): string | undefined;
+  sendAt(bytes: Uint8Array, address: string, port: number, delayMs: number): string | undefined;
+  cancelPaced(): number;
+  retargetPaced(address: string, port: number): void;
+  pacedPending(): number;
+  pacedFailure(): string | undefined;
   receive(): Array<Uint8Array | string | number> | null;
   close(): void;
 }
@@ -58,6 +63,39 @@ export class UdpSocket {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array');
     if (!this.#open) return 'send: the socket is closed';
     return this.#handle.send(bytes, address, port);
+  }
+
+  /**
+   * Sends one datagram `delayMs` from now (0–1000), from the addon's pacer thread: a stream that
+   * encodes a few frames at once still puts each on the wire at its own time. Undefined once
+   * queued, else why not (in words). At most 64 wait per socket.
+   */
+  sendAt(bytes: Uint8Array, address: string, port: number, delayMs: number): string | undefined {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array');
+    if (!Number.isFinite(delayMs)) throw new TypeError(`delayMs: expected a number, got ${String(delayMs)}`);
+    if (!this.#open) return 'send: the socket is closed';
+    return this.#handle.sendAt(bytes, address, port, delayMs);
+  }
+
+  /** Drops the datagrams the pacer still holds for this socket; returns how many. */
+  cancelPaced(): number {
+    return this.#open ? this.#handle.cancelPaced() : 0;
+  }
+
+  /** The datagrams the pacer still holds for this socket go to `address`:`port` instead. */
+  retargetPaced(address: string, port: number): void {
+    if (isIP(address) !== this.family) throw new TypeError(`address: expected an IPv${this.family} literal, got ${JSON.stringify(address)}`);
+    if (this.#open) this.#handle.retargetPaced(address, port);
+  }
+
+  /** Datagrams the pacer still holds for this socket. */
+  get pacedPending(): number {
+    return this.#open ? this.#handle.pacedPending() : 0;
+  }
+
+  /** Undefined, or the paced sends the kernel refused since the last call, in words. */
+  pacedFailure(): string | undefined {
+    return this.#open ? this.#handle.pacedFailure() : undefined;
   }
 
   /**

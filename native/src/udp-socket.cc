@@ -6,8 +6,11 @@
 // (RFC 3550 §6.4.1, A.8) is measured at arrival, not at the tick.
 // Linux only (recvmmsg, SO_TIMESTAMPNS): binding.gyp builds it there; elsewhere audio streams use
 // node:dgram's sockets (main/media/media-native.ts).
+// A stream that encodes ahead hands its packets to the pacer (udp-pacer.h) with the time each is due.
 // JS: new UdpSocket({ family: 4 | 6 }) .bind(address, port) .localPort() .send(bytes, address, port)
-//     .receive() .close()      bind/receive errors carry .code (the errno name, 'EADDRINUSE'…)
+//     .sendAt(bytes, address, port, delayMs) .cancelPaced() .retargetPaced(address, port)
+//     .pacedPending() .pacedFailure() .receive() .close()
+//     bind/receive errors carry .code (the errno name, 'EADDRINUSE'…)
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <errno.h>
@@ -22,6 +25,7 @@
 #include <string>
 
 #include "addon.h"
+#include "udp-pacer.h"
 
 namespace appel {
 namespace {
@@ -93,6 +97,11 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
                                          {InstanceMethod<&UdpSocket::Bind>("bind"),
                                           InstanceMethod<&UdpSocket::LocalPort>("localPort"),
                                           InstanceMethod<&UdpSocket::Send>("send"),
+                                          InstanceMethod<&UdpSocket::SendAt>("sendAt"),
+                                          InstanceMethod<&UdpSocket::CancelPaced>("cancelPaced"),
+                                          InstanceMethod<&UdpSocket::RetargetPaced>("retargetPaced"),
+                                          InstanceMethod<&UdpSocket::PacedPending>("pacedPending"),
+                                          InstanceMethod<&UdpSocket::PacedFailure>("pacedFailure"),
                                           InstanceMethod<&UdpSocket::Receive>("receive"),
                                           InstanceMethod<&UdpSocket::Close>("close")}));
   }
@@ -104,6 +113,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     family_ = family == 6 ? AF_INET6 : AF_INET;
     fd_ = socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) ThrowErrno(env, "socket", errno);
+    paced_->fd = fd_;
     int on = 1;
     setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);  // arrival times; without them, age 0
   }
@@ -190,6 +200,49 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     return Napi::String::New(env, std::string("send: ") + strerror(err) + " (" + ErrnoName(err) + ")");
   }
 
+  // sendAt(bytes, address, port, delayMs): the pacer sends it `delayMs` from now; undefined once
+  // queued, else why not (in words). Datagrams due at the same time leave in the order queued.
+  Napi::Value SendAt(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    EnsureOpen(env);
+    BytesInput bytes = BytesArg(info, 0, "bytes");
+    sockaddr_storage to;
+    socklen_t length = 0;
+    if (!Parse(info[1], info[2], to, length)) {
+      return Napi::String::New(env, std::string("send: not an IPv") + (family_ == AF_INET6 ? "6" : "4") + " address and port");
+    }
+    if (!info[3].IsNumber()) throw Napi::TypeError::New(env, "delayMs must be a number");
+    std::string failed = pacer::Queue(paced_, to, length, bytes.data, bytes.length, info[3].As<Napi::Number>().DoubleValue());
+    return failed.empty() ? env.Undefined() : static_cast<Napi::Value>(Napi::String::New(env, failed));
+  }
+
+  // cancelPaced(): what the pacer still holds for this socket is dropped; how many datagrams.
+  Napi::Value CancelPaced(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(pacer::Cancel(paced_.get())));
+  }
+
+  // retargetPaced(address, port): what the pacer still holds for this socket goes there instead.
+  Napi::Value RetargetPaced(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    sockaddr_storage to;
+    socklen_t length = 0;
+    if (!Parse(info[0], info[1], to, length)) throw Napi::TypeError::New(env, "retargetPaced(address, port): an IP literal of the socket's family and 0-65535");
+    pacer::Retarget(paced_.get(), to, length);
+    return env.Undefined();
+  }
+
+  Napi::Value PacedPending(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(pacer::Pending(paced_.get())));
+  }
+
+  // pacedFailure(): undefined, or the paced sends the kernel refused since the last call, in words.
+  Napi::Value PacedFailure(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto [count, err] = pacer::TakeFailures(paced_.get());
+    if (count == 0) return env.Undefined();
+    return Napi::String::New(env, "send: " + std::to_string(count) + " paced datagram" + (count == 1 ? "" : "s") + " refused: " + strerror(err) + " (" + ErrnoName(err) + ")");
+  }
+
   // receive(): what waits in the socket, as one flat array [bytes, address, port, ageMs, …] (null
   // when nothing waits): each datagram's bytes in a fresh view of the output slab, the sender, and
   // how long ago the kernel received it.
@@ -264,12 +317,15 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   }
 
   void Shut() {
+    // Out of the pacer's queue first: its thread sends only under the queue's lock.
+    pacer::Forget(paced_.get());
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
   }
 
   int family_ = AF_INET;
   int fd_ = -1;
+  std::shared_ptr<PacedSocket> paced_ = std::make_shared<PacedSocket>();
 };
 
 }  // namespace

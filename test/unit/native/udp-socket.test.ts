@@ -120,3 +120,69 @@ describe('UdpSocket (native/udp.ts)', () => {
     expect(s.send(new Uint8Array(1), '127.0.0.1', 9)).toMatch(/closed/);
   });
 });
+
+/** Waits (bounded) until `peer` has received `n` datagrams; resolves with them and when each came (performance.now()). */
+function collect(peer: Socket, n: number, timeoutMs = 5_000): Promise<Array<{ bytes: number[]; at: number }>> {
+  const got: Array<{ bytes: number[]; at: number }> = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${got.length} of ${n} datagrams within ${timeoutMs} ms`)), timeoutMs);
+    peer.on('message', (msg) => {
+      got.push({ bytes: [...msg], at: performance.now() });
+      if (got.length === n) {
+        clearTimeout(timer);
+        resolve(got);
+      }
+    });
+  });
+}
+
+describe('UdpSocket.sendAt: the pacer (native/src/udp-pacer.cc)', () => {
+  it('sends each datagram no sooner than its delay, in due order (equal delays in the order queued)', async () => {
+    const s = polled();
+    const peer = await dgram();
+    const arrived = collect(peer, 6);
+    const t0 = performance.now();
+    const delays = [60, 0, 20, 40, 40, 80];
+    delays.forEach((d, i) => expect(s.sendAt(new Uint8Array([i]), '127.0.0.1', peer.address().port, d)).toBeUndefined());
+    const got = await arrived;
+    expect(got.map((g) => g.bytes[0])).toEqual([1, 2, 3, 4, 0, 5]);
+    for (const g of got) expect(g.at - t0).toBeGreaterThanOrEqual(delays[g.bytes[0]] - 1);
+    expect(s.pacedPending).toBe(0);
+  });
+
+  it('cancelPaced drops what waits, retargetPaced moves it; a sentinel queued later shows what left', async () => {
+    const s = polled();
+    const a = await dgram();
+    const b = await dgram();
+    const atA = collect(a, 1);
+    const atB = collect(b, 3);
+    for (let i = 0; i < 3; i++) s.sendAt(new Uint8Array([i]), '127.0.0.1', a.address().port, 30 + i * 10);
+    expect(s.pacedPending).toBe(3);
+    expect(s.cancelPaced()).toBe(3);
+    s.sendAt(new Uint8Array([10]), '127.0.0.1', a.address().port, 20);
+    s.sendAt(new Uint8Array([11]), '127.0.0.1', a.address().port, 30);
+    s.retargetPaced('127.0.0.1', b.address().port);
+    s.sendAt(new Uint8Array([12]), '127.0.0.1', b.address().port, 60);
+    s.sendAt(new Uint8Array([99]), '127.0.0.1', a.address().port, 90); // the sentinel: after everything
+    expect((await atB).map((g) => g.bytes[0])).toEqual([10, 11, 12]);
+    expect((await atA).map((g) => g.bytes[0])).toEqual([99]);
+  });
+
+  it('bounds the queue (64 a socket) and says so in words; a closed socket drops what waited', async () => {
+    const s = polled();
+    const peer = await dgram();
+    for (let i = 0; i < 64; i++) expect(s.sendAt(new Uint8Array([i]), '127.0.0.1', peer.address().port, 40)).toBeUndefined();
+    expect(s.sendAt(new Uint8Array([64]), '127.0.0.1', peer.address().port, 40)).toMatch(/queue is full/);
+    expect(s.sendAt(new Uint8Array([0]), 'not an address', peer.address().port, 0)).toMatch(/not an IPv4 address/);
+    expect(() => s.sendAt(new Uint8Array([0]), '127.0.0.1', peer.address().port, Number.NaN)).toThrow(TypeError);
+    const other = polled();
+    const arrived = collect(peer, 1);
+    other.sendAt(new Uint8Array([200]), '127.0.0.1', peer.address().port, 80);
+    s.close();
+    expect(s.pacedPending).toBe(0);
+    expect(s.sendAt(new Uint8Array([1]), '127.0.0.1', peer.address().port, 0)).toMatch(/closed/);
+    // Another socket's datagram still leaves, and none of the 64 closed ones came before it.
+    expect((await arrived).map((g) => g.bytes[0])).toEqual([200]);
+  });
+});
+
