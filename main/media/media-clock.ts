@@ -55,6 +55,7 @@ export class MediaClock {
   #onWake: ((nowMs: number) => void) | undefined;
   #beforeFrames: (() => void) | undefined;
   #extraWakeMs: number | undefined;
+  #stride = 1;
   /** Frames skipped after stalls. */
   skipped = 0;
 
@@ -94,6 +95,28 @@ export class MediaClock {
     this.#timer = undefined;
   }
 
+  /**
+   * Frames a wake-up runs: 1 (default), or n to wake only on multiples of n frames (on the
+   * scheduler's clock, so aligned clocks of a thread still wake together) and run the frames due
+   * since then in one go; a stream that sends ahead (media-stream.ts) uses it. Takes effect from
+   * the next wake-up.
+   */
+  get stride(): number {
+    return this.#stride;
+  }
+
+  set stride(n: number) {
+    this.#stride = Math.max(1, Math.floor(n));
+  }
+
+  /** When the next wake-up is due, for the frames from the next one on (extra wake-ups aside). */
+  get nextWakeMs(): number {
+    const at = this.#startMs + this.#next * this.frameMs;
+    if (this.#stride === 1) return at;
+    const w = this.#stride * this.frameMs;
+    return Math.ceil(at / w) * w;
+  }
+
   /** Asks for a wake-up at `atMs` (e.g. a DTMF update between two frames). */
   wakeAt(atMs: number): void {
     if (!this.#running) return;
@@ -128,7 +151,7 @@ export class MediaClock {
 
   #schedule(): void {
     if (this.#timer !== undefined) this.scheduler.clearTimeout(this.#timer);
-    let at = this.#startMs + this.#next * this.frameMs;
+    let at = this.nextWakeMs;
     if (this.#extraWakeMs !== undefined) at = Math.min(at, this.#extraWakeMs);
     this.#timer = this.scheduler.setTimeout(this.#wake, Math.max(0, at - this.scheduler.now()));
   }

@@ -61,6 +61,12 @@ export interface MediaEngineOptions {
 }
 
 const MIX_RATE = 16000;
+/**
+ * Frames a stream of files and generated signals encodes ahead and plays behind, one wake-up for
+ * them all (media-stream.ts): 100 ms. Its thread's wake-ups for media cost a fifth; what a hold
+ * or a hang-up takes back from the pacer is at most this much.
+ */
+const LOOKAHEAD_FRAMES = 5;
 
 /** The PCM rate a codec will run at (before the codec exists). */
 function codecRate(codec: StreamSpec['codec']): number {
@@ -268,7 +274,8 @@ export class MediaEngine {
       throw err instanceof MediaEngineError ? err : new MediaEngineError('bad-request', (err as Error).message);
     }
     const { device: _device, source: _s, sink: _k, ...rest } = spec;
-    const stream = new MediaStream({ ...rest, source, sink, native, ...(this.#scheduler ? { scheduler: this.#scheduler } : {}) });
+    // On real time, a stream of files and generated signals sends 100 ms ahead (media-stream.ts).
+    const stream = new MediaStream({ ...rest, source, sink, native, ...(this.#scheduler ? { scheduler: this.#scheduler } : { lookaheadFrames: LOOKAHEAD_FRAMES }) });
     entry.stream = stream;
     stream.on('stats', (stats) => this.#emit({ type: 'stats', streamId, stats }));
     stream.on('dtmf', (dtmf) => this.#emit({ type: 'dtmf', streamId, dtmf }));
@@ -290,7 +297,12 @@ export class MediaEngine {
     this.#video ??= import('./video/video-engine.ts').then(({ VideoEngine }) => {
       const video = new VideoEngine({
         native: () => this.#getNative(),
-        audioPlayout: (id) => this.#streams.get(id)?.stream.playoutSenderTime(),
+        audioPlayout: (id) => {
+          const stream = this.#streams.get(id)?.stream;
+          // Lip sync reads the audio's playout between frames: that stream wakes every frame.
+          stream?.wakeEveryFrame();
+          return stream?.playoutSenderTime();
+        },
         takeReservation: async (port) => {
           const held = this.#reserved.get(port);
           if (!held) return;

@@ -9,6 +9,15 @@
  * Pacing: one MediaClock tick per 20 ms frame sends frame k with timestamp base + k·frame and
  * plays one frame; late ticks catch up in order (media-clock.ts).
  *
+ * Sending ahead (`lookaheadFrames` n > 1): when the source and sink are a file, a generated signal
+ * or a recorder (AudioPort.ahead) and the addon's pacer is there, the stream wakes once every n
+ * frames. Each wake-up plays the frames due since the last one, feeding the jitter buffer each
+ * datagram before the first frame due after its arrival (as the per-frame ticks would have), then
+ * encodes the frames due before the next wake-up and hands each packet to the pacer
+ * (native/src/udp-pacer.cc), which sends it at its own frame time: the wire sees packets 20 ms
+ * apart as before, and the thread wakes a fifth as often. Hold and stop take back what the pacer
+ * has not sent; a DTMF digit, or a live port, brings back one wake-up a frame.
+ *
  * MediaStream composes small parts, one job each, and owns their life (start, stop, direction):
  *   rtp-sockets.ts    the socket pair (§11) or the one rtcp-mux socket
  *   rtp-latch.ts      where RTP and RTCP go: the SDP's address, then latching (symmetric RTP)
@@ -72,6 +81,11 @@ export interface MediaStreamOptions {
   rtcpIntervalMs?: number;
   /** Interval of `stats` events (ms). Default 1000. */
   statsIntervalMs?: number;
+  /**
+   * Frames a wake-up encodes ahead and plays behind, when the ports allow it (see above): 1
+   * (default) wakes every frame. The engine asks for 5 (100 ms).
+   */
+  lookaheadFrames?: number;
   /** Injected native code (default: the addon). */
   native?: MediaNative;
   /** Injected time and timers (default: performance.now and setTimeout). */
@@ -129,8 +143,17 @@ export interface MediaStreamEvents {
 }
 
 const FRAME_MS = 20;
-/** Wake-ups between two reads of a separate RTCP socket (polled sockets): 100 ms. */
+/** Wake-ups between two reads of a separate RTCP socket (polled sockets): 100 ms, or 500 ms sending ahead. */
 const RTCP_DRAIN_EVERY = 5;
+/** At most this many frames sent ahead (200 ms): what a hold or a hang-up takes back. */
+const MAX_LOOKAHEAD = 10;
+
+/** An RTP datagram drained ahead of the frame it may play in (sending ahead). */
+interface Arrived {
+  msg: Uint8Array;
+  rinfo: RemoteInfo;
+  arrived: number;
+}
 
 export class MediaStream extends EventEmitter<MediaStreamEvents> {
   readonly #opts: MediaStreamOptions;
@@ -161,6 +184,13 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   #nextStatsMs = 0;
   /** While polled sockets are drained: when the drain began (datagrams' ages count back from it). */
   #drainAt: number | undefined;
+  /** The next frame to encode: ahead of the clock's while sending ahead. */
+  #nextSend = 0;
+  /** What we sent of frames not yet played (the recorder's left side), oldest first. */
+  readonly #localFrames: Array<{ k: number; pcm: Int16Array }> = [];
+  #everyFrame = false;
+  /** Sending ahead: RTP drained this wake-up, fed to the jitter buffer frame by frame. */
+  readonly #arrivals: Arrived[] = [];
 
   constructor(options: MediaStreamOptions) {
     super();
@@ -176,7 +206,11 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       remote: options.remote,
       rtcpMux: options.rtcpMux,
       relatchAfterMs: options.relatchAfterMs ?? 2000,
-      onLatched: (latched) => this.#emitSafe('latched', latched),
+      onLatched: (latched) => {
+        // What the pacer holds goes where RTP goes now.
+        if (!latched.rtcp) this.#sockets?.retargetPaced(this.#latch.rtpTarget);
+        this.#emitSafe('latched', latched);
+      },
     });
     // §5.1, §8: random SSRC, initial sequence number and timestamp.
     this.ssrc = options.ssrc !== undefined ? options.ssrc >>> 0 : Math.floor(this.#random() * 0x100000000) >>> 0;
@@ -299,6 +333,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       onError: (message) => this.#warn('send', message),
     });
     this.#nextStatsMs = this.#clock.scheduler.now() + (opts.statsIntervalMs ?? 1000);
+    this.#clock.stride = this.#lookahead();
     const sockets = this.#sockets;
     let wakes = 0;
     this.#clock.start(
@@ -339,6 +374,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     this.#state = 'stopped';
     this.#clock.stop();
     if (wasRunning) {
+      this.#sender!.cancelAhead();
       this.#sender!.flush();
       // Wait for the BYE to leave before the socket closes.
       await new Promise<void>((resolve) => {
@@ -367,7 +403,10 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     if (direction === this.#direction) return;
     const wasSending = this.#sends();
     this.#direction = direction;
-    if (!this.#sends() && wasSending) this.#sender?.pause();
+    if (!this.#sends() && wasSending) {
+      this.#sender?.cancelAhead();
+      this.#sender?.pause();
+    }
     if (this.#sends() && !wasSending) this.#sender?.resume();
     if (!this.#receives()) this.#receiver?.pause();
   }
@@ -384,12 +423,15 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   sendDtmf(digits: string): void {
     if (!this.#sender?.hasDtmf) throw new Error('sendDtmf: telephone-event was not negotiated for this stream');
     this.#sender.enqueueDtmf(digits);
+    // A frame a wake-up while digits play: events and audio share the sequence.
+    this.#clock.stride = 1;
     this.#clock.wakeAt(this.#clock.scheduler.now());
   }
 
   /** A new remote description (re-INVITE, UPDATE): send there, and latch afresh. */
   updateRemote(remote: MediaRemote): void {
     this.#latch.updateRemote(remote);
+    this.#sockets?.retargetPaced(this.#latch.rtpTarget);
   }
 
   /** Swaps the source and/or sink (e.g. into a conference mixer, or to a WAV file). */
@@ -397,6 +439,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     if (ports.source) this.#source = ports.source;
     if (ports.sink) this.#sink = ports.sink;
     if (this.#codec) this.#makeAdapters();
+    this.#clock.stride = this.#lookahead();
   }
 
   get source(): AudioPort {
@@ -417,36 +460,99 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
 
   // ---- the media clock ------------------------------------------------------------------------
 
+  /**
+   * From now on, a wake-up every frame: another part reads where playout is between wake-ups
+   * (a video stream lining its pictures up with this audio, RFC 3550 §6.4.1).
+   */
+  wakeEveryFrame(): void {
+    if (this.#everyFrame) return;
+    this.#everyFrame = true;
+    this.#clock.stride = 1;
+    if (this.#state === 'running') this.#clock.wakeAt(this.#clock.scheduler.now());
+  }
+
+  /** Frames a wake-up runs now: the option's when the pacer and both ports allow it and no digit plays. */
+  #lookahead(): number {
+    const n = Math.min(MAX_LOOKAHEAD, Math.max(1, Math.floor(this.#opts.lookaheadFrames ?? 1)));
+    if (n === 1 || this.#everyFrame || !this.#sockets?.canPace || !this.#source.ahead || !this.#sink.ahead || this.#sender?.dtmfBusy) return 1;
+    return n;
+  }
+
   #tick(k: number, dueMs: number): void {
     this.#guard(() => {
-      const sender = this.#sender!;
-      const receiver = this.#receiver!;
-      const ts = sender.timestampOfFrame(k);
-      sender.pollDtmf(dueMs, ts, this.#sends());
-      // Send side: always pull the source (keeps files and device FIFOs in real time).
-      const local = this.#toCodec!.process(this.#source.getFrame());
-      if (this.#sends()) sender.pushAudio(ts, local);
-      // Receive side.
-      const remote = this.#receives() ? receiver.playout(dueMs) : receiver.silence();
-      this.#sink.putFrame(this.#toSink!.process(remote));
-      this.#recorder?.putStereo(local, remote);
-      receiver.pollDtmf(dueMs);
-      this.#rtcp!.onTick(dueMs);
-      if (dueMs >= this.#nextStatsMs) {
-        this.#nextStatsMs += this.#opts.statsIntervalMs ?? 1000;
-        receiver.snapshotLoss();
-        this.#emitSafe('stats', this.stats());
-      }
+      // Frames the clock skipped after a stall are neither sent nor played.
+      if (k > this.#nextSend) this.#nextSend = k;
+      if (k === this.#nextSend) this.#sendFrame(k, dueMs, 0);
+      this.#playFrame(k, dueMs);
     });
+  }
+
+  #sendFrame(k: number, dueMs: number, delayMs: number): void {
+    this.#nextSend = k + 1;
+    const sender = this.#sender!;
+    const ts = sender.timestampOfFrame(k);
+    sender.pollDtmf(dueMs, ts, this.#sends());
+    // Always pull the source (keeps files and device FIFOs in real time).
+    const local = this.#toCodec!.process(this.#source.getFrame());
+    if (this.#sends()) sender.pushAudio(ts, local, delayMs);
+    // A copy: ports and adapters may hand out the same buffer every frame.
+    if (this.#recorder) this.#localFrames.push({ k, pcm: local.slice() });
+  }
+
+  #playFrame(k: number, dueMs: number): void {
+    const receiver = this.#receiver!;
+    // Sending ahead: the datagrams that had arrived by this frame's time, as a tick then would have.
+    const arrivals = this.#arrivals;
+    let fed = 0;
+    while (fed < arrivals.length && arrivals[fed].arrived <= dueMs) {
+      const a = arrivals[fed++];
+      receiver.receive(a.msg, a.rinfo, a.arrived, this.#receives());
+    }
+    if (fed > 0) arrivals.splice(0, fed);
+    const remote = this.#receives() ? receiver.playout(dueMs) : receiver.silence();
+    this.#sink.putFrame(this.#toSink!.process(remote));
+    const recorder = this.#recorder;
+    const locals = this.#localFrames;
+    if (recorder) {
+      while (locals.length > 0 && locals[0].k < k) locals.shift();
+      // The frame we sent at k (none when the recorder started after it was encoded: silence).
+      const local = locals[0]?.k === k ? locals.shift()!.pcm : undefined;
+      recorder.putStereo(local ?? new Int16Array(remote.length), remote);
+    } else if (locals.length > 0) locals.length = 0;
+    receiver.pollDtmf(dueMs);
+    this.#rtcp!.onTick(dueMs);
+    if (dueMs >= this.#nextStatsMs) {
+      this.#nextStatsMs += this.#opts.statsIntervalMs ?? 1000;
+      receiver.snapshotLoss();
+      const failed = this.#sockets?.pacedFailure();
+      if (failed) this.#warn('send', failed);
+      this.#emitSafe('stats', this.stats());
+    }
   }
 
   #wake(now: number): void {
     const sender = this.#sender;
-    if (!sender?.hasDtmf) return;
-    const k = Math.max(0, Math.floor((now - this.#clock.startMs) / FRAME_MS));
-    this.#guard(() => sender.pollDtmf(now, sender.timestampOfFrame(k), this.#sends()));
-    const next = sender.nextDtmfDueMs();
-    if (next !== undefined && next > now) this.#clock.wakeAt(next);
+    if (!sender) return;
+    // What arrived after the last frame played waits for no frame: into the jitter buffer now.
+    for (const a of this.#arrivals.splice(0)) this.#guard(() => this.#receiver!.receive(a.msg, a.rinfo, a.arrived, this.#receives()));
+    const kNow = Math.max(0, Math.floor((now - this.#clock.startMs) / FRAME_MS));
+    if (sender.hasDtmf && this.#nextSend <= kNow + 1) {
+      this.#guard(() => sender.pollDtmf(now, sender.timestampOfFrame(kNow), this.#sends()));
+      const next = sender.nextDtmfDueMs();
+      if (next !== undefined && next > now) this.#clock.wakeAt(next);
+    }
+    const stride = this.#lookahead();
+    this.#clock.stride = stride;
+    if (stride === 1) return;
+    // Send ahead: the frames due before the next wake-up, each handed to the pacer for its time.
+    const until = this.#clock.nextWakeMs;
+    const start = this.#clock.startMs;
+    this.#guard(() => {
+      for (let k = this.#nextSend; start + k * FRAME_MS < until && k < kNow + 1 + MAX_LOOKAHEAD; k++) {
+        const due = start + k * FRAME_MS;
+        this.#sendFrame(k, due, Math.max(0, due - now));
+      }
+    });
   }
 
   // ---- receiving ------------------------------------------------------------------------------
@@ -463,6 +569,11 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     const arrived = (this.#drainAt ?? this.#clock.scheduler.now()) - ageMs;
     if (onRtcpSocket || (this.#opts.rtcpMux && RtcpPacket.isRtcp(msg))) {
       this.#rtcp!.receive(msg, rinfo, arrived);
+      return;
+    }
+    // A wake-up that plays several frames feeds each datagram before the first frame due after it.
+    if (this.#clock.stride > 1 && this.#drainAt !== undefined) {
+      this.#arrivals.push({ msg, rinfo, arrived });
       return;
     }
     this.#receiver!.receive(msg, rinfo, arrived, this.#receives());

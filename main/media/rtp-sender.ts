@@ -22,6 +22,9 @@ import { mediaSlab } from './typed-slab.ts';
  */
 export const SEND_CHECK_EVERY = 50;
 
+/** The pacer holds at most this many packets of a socket (native/src/udp-pacer.h). */
+const MAX_PACED = 64;
+
 /** Packet bytes live until the socket has sent them: from the media slab. */
 const allocateBytes = (n: number): Uint8Array => mediaSlab.bytes(n);
 
@@ -61,6 +64,10 @@ export class RtpSender {
   #bytesSent = 0;
   #sentSinceReport = false;
   #sentInLastInterval = false;
+  /** The delay of the frame that fills the packet (sending ahead: the pacer's). */
+  #pendingDelayMs = 0;
+  /** Payload and packet sizes of the last packets handed to the pacer, newest last. */
+  readonly #paced: Array<[payload: number, bytes: number]> = [];
 
   constructor(options: RtpSenderOptions) {
     this.#opts = options;
@@ -105,11 +112,33 @@ export class RtpSender {
   // ---- audio ----------------------------------------------------------------------------------
 
   /** One frame of the source at the codec's rate, timestamp `ts`; an event in progress replaces audio. */
-  pushAudio(ts: number, pcm: Int16Array): void {
+  /**
+   * `delayMs` > 0: the frame is due that much later, and the packet it completes leaves then
+   * from the addon's pacer (a stream sending ahead, media-stream.ts).
+   */
+  pushAudio(ts: number, pcm: Int16Array, delayMs = 0): void {
     if (this.#dtmf?.active) return;
     if (this.#pendingPayloads.length === 0) this.#pendingTs = ts;
     this.#pendingPayloads.push(this.#opts.codec.encode(pcm));
+    this.#pendingDelayMs = delayMs;
     if (this.#pendingPayloads.length >= this.framesPerPacket) this.flush();
+  }
+
+  /**
+   * Takes back what the pacer has not sent yet (we stop sending, or the stream stops): those
+   * packets never were, so the counts and the sequence number go back by as many. They are the
+   * last ones numbered: nothing is sent now while packets due later wait.
+   */
+  cancelAhead(): void {
+    const n = this.#opts.sockets.cancelPaced();
+    for (let i = 0; i < n; i++) {
+      const [payload, bytes] = this.#paced.pop() ?? [0, 0];
+      this.#packetsSent--;
+      this.#octetsSent -= payload;
+      this.#bytesSent -= bytes;
+    }
+    this.#seq = (this.#seq - n) & 0xffff;
+    if (n > 0) this.#marker = true;
   }
 
   /** Sends the frames waiting for a full packet. */
@@ -127,7 +156,8 @@ export class RtpSender {
         at += p.length;
       }
     }
-    this.#sendRtp(this.#opts.payloadType, this.#pendingTs, this.#marker, payload);
+    this.#sendRtp(this.#opts.payloadType, this.#pendingTs, this.#marker, payload, this.#pendingDelayMs);
+    this.#pendingDelayMs = 0;
     this.#marker = false;
   }
 
@@ -146,6 +176,11 @@ export class RtpSender {
   /** Whether telephone-event was negotiated. */
   get hasDtmf(): boolean {
     return this.#dtmf !== undefined;
+  }
+
+  /** Digits wait or one is being sent. */
+  get dtmfBusy(): boolean {
+    return (this.#dtmf?.pending ?? 0) > 0;
   }
 
   /** Queues digits (throws on a bad one). */
@@ -170,7 +205,7 @@ export class RtpSender {
     }
   }
 
-  #sendRtp(payloadType: number, timestamp: number, marker: boolean, payload: Uint8Array): void {
+  #sendRtp(payloadType: number, timestamp: number, marker: boolean, payload: Uint8Array, delayMs = 0): void {
     const { sockets, latch } = this.#opts;
     if (!sockets.open) return;
     let bytes = RtpPacket.encode({ payloadType, marker, sequenceNumber: this.#seq, timestamp, ssrc: this.ssrc, csrcs: [], payload }, allocateBytes);
@@ -180,7 +215,11 @@ export class RtpSender {
     this.#octetsSent += payload.length;
     this.#bytesSent += bytes.length;
     this.#sentSinceReport = true;
-    sockets.sendRtp(bytes, latch.rtpTarget, this.#packetsSent % SEND_CHECK_EVERY === 1 ? this.#onSent : undefined);
+    if (delayMs > 0) {
+      this.#paced.push([payload.length, bytes.length]);
+      if (this.#paced.length > MAX_PACED) this.#paced.shift();
+    }
+    sockets.sendRtp(bytes, latch.rtpTarget, this.#packetsSent % SEND_CHECK_EVERY === 1 ? this.#onSent : undefined, delayMs);
   }
 
   /** One callback for every checked packet (no closure made per packet). */

@@ -18,6 +18,11 @@ export interface PolledSocket {
   bind(address: string, port: number): void;
   readonly localPort: number;
   send(bytes: Uint8Array, address: string, port: number): string | undefined;
+  /** The addon's pacer (native/udp.ts): sends `delayMs` from now. Absent: no sending ahead. */
+  sendAt?(bytes: Uint8Array, address: string, port: number, delayMs: number): string | undefined;
+  cancelPaced?(): number;
+  retargetPaced?(address: string, port: number): void;
+  pacedFailure?(): string | undefined;
   receive(onDatagram: (d: Datagram) => void): number;
   close(): void;
 }
@@ -54,7 +59,7 @@ const literalLookup: NonNullable<SocketOptions['lookup']> = (hostname, options, 
 /** One bound socket of either kind, as RtpSockets uses it. */
 interface Endpoint {
   readonly port: number;
-  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void;
+  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void, delayMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -94,19 +99,27 @@ class PolledEndpoint implements Endpoint {
    * A host name is looked up once (what dgram did on every send); until it is known, datagrams
    * to it are dropped.
    */
-  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void {
-    let address = to.address;
-    if (address !== this.#literal && isIP(address) !== 0) this.#literal = address;
-    if (address !== this.#literal) {
-      const known = this.#lookup(address);
-      if (known === 'pending' || known instanceof Error) {
-        if (done) setImmediate(done, known === 'pending' ? null : known);
-        return;
-      }
-      address = known;
-    }
-    const failed = this.socket.send(bytes, address, to.port);
+  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void, delayMs = 0): void {
+    const address = this.#address(to.address, done);
+    if (address === undefined) return;
+    const failed = delayMs > 0 && this.socket.sendAt ? this.socket.sendAt(bytes, address, to.port, delayMs) : this.socket.send(bytes, address, to.port);
     if (done) setImmediate(done, failed === undefined ? null : new Error(failed));
+  }
+  /** What the pacer holds goes to `to` now (the peer moved). */
+  retarget(to: Target): void {
+    const address = this.#address(to.address);
+    if (address !== undefined) this.socket.retargetPaced?.(address, to.port);
+  }
+  /** The IP literal to send to; undefined (and `done` told) while a host name is not known. */
+  #address(address: string, done?: (err: Error | null) => void): string | undefined {
+    if (address !== this.#literal && isIP(address) !== 0) this.#literal = address;
+    if (address === this.#literal) return address;
+    const known = this.#lookup(address);
+    if (known === 'pending' || known instanceof Error) {
+      if (done) setImmediate(done, known === 'pending' ? null : known);
+      return undefined;
+    }
+    return known;
   }
   #lookup(name: string): string | Error | 'pending' {
     const known = this.#names.get(name);
@@ -251,9 +264,32 @@ export class RtpSockets {
     return (this.#rtcp ?? this.#rtp).port;
   }
 
-  /** Without `done`, no error is reported (rtp-sender.ts asks now and then). */
-  sendRtp(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void {
-    this.#rtp.send(bytes, to, done);
+  /**
+   * Without `done`, no error is reported (rtp-sender.ts asks now and then). With `delayMs` > 0
+   * (only when `canPace`), the addon's pacer sends it that much later.
+   */
+  sendRtp(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void, delayMs = 0): void {
+    this.#rtp.send(bytes, to, done, delayMs);
+  }
+
+  /** Whether RTP can be handed to the addon's pacer (polled sockets of a build that has it). */
+  get canPace(): boolean {
+    return this.#rtp instanceof PolledEndpoint && this.#rtp.socket.sendAt !== undefined;
+  }
+
+  /** Drops the RTP the pacer still holds; returns how many packets. */
+  cancelPaced(): number {
+    return this.#open && this.#rtp instanceof PolledEndpoint ? (this.#rtp.socket.cancelPaced?.() ?? 0) : 0;
+  }
+
+  /** The RTP the pacer still holds goes to `to` instead. */
+  retargetPaced(to: Target): void {
+    if (this.#open && this.#rtp instanceof PolledEndpoint) this.#rtp.retarget(to);
+  }
+
+  /** Undefined, or the paced sends the kernel refused since the last call, in words. */
+  pacedFailure(): string | undefined {
+    return this.#open && this.#rtp instanceof PolledEndpoint ? this.#rtp.socket.pacedFailure?.() : undefined;
   }
 
   sendRtcp(bytes: Uint8Array, to: Target, done: (err: Error | null) => void): void {

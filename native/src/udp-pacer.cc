@@ -2,6 +2,7 @@
 #include "udp-pacer.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -41,15 +42,17 @@ class Pacer {
     size_t mine = 0;
     for (const Entry& e : heap_) mine += e.socket.get() == socket.get();
     if (mine >= kMaxPerSocket) return "send: this socket's paced queue is full";
-    Entry e{due, next_++, socket, to, length, std::vector<uint8_t>(bytes, bytes + size)};
-    heap_.push_back(std::move(e));
+    uint64_t order = next_++;
+    heap_.push_back(Entry{due, order, socket, to, length, std::vector<uint8_t>(bytes, bytes + size)});
     std::push_heap(heap_.begin(), heap_.end(), Later);
     if (!started_) {
       started_ = true;
       // Lives as long as the process (the addon is never unloaded); it touches no JavaScript.
       std::thread([this] { Run(); }).detach();
     }
-    wake_.notify_one();
+    // The thread sleeps until the first due; only a new first one changes that (a batch of a
+    // stream's frames, queued in due order, wakes it once at most).
+    if (heap_.front().order == order) wake_.notify_one();
     return std::string();
   }
 
@@ -96,6 +99,8 @@ class Pacer {
   }
 
   void Run() {
+    // Its own name in /proc (a thread takes its creator's: the JavaScript thread's).
+    pthread_setname_np(pthread_self(), "appel-pacer");
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
       if (heap_.empty()) {

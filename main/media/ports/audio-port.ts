@@ -10,6 +10,13 @@ export interface AudioPort {
   getFrame(): Int16Array;
   /** Takes one 20 ms frame. A source-only port ignores it. */
   putFrame(frame: Int16Array): void;
+  /**
+   * True when frames may be taken before their time and given after it: a file, a generated
+   * signal, a recorder. A stream whose source and sink both are may then encode a few frames
+   * ahead and wake once for them (media-stream.ts). Live ports (a device, a conference's mixer)
+   * leave it out: their frames are taken and given on time.
+   */
+  readonly ahead?: boolean;
   /** Releases files, timers and message ports. Idempotent. */
   close(): void;
 }

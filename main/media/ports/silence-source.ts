@@ -4,6 +4,7 @@ import { frameSamples, type AudioPort } from './audio-port.ts';
 /** Gives digital silence and discards what it is given (also a null sink). */
 export class SilenceSource implements AudioPort {
   readonly sampleRate: number;
+  readonly ahead = true;
   readonly #frame: number;
 
   constructor(options: { sampleRate: number }) {

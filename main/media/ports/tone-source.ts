@@ -30,6 +30,7 @@ function gcd(a: number, b: number): number {
  */
 export class ToneSource implements AudioPort {
   readonly sampleRate: number;
+  readonly ahead = true;
   readonly #frame: number;
   readonly #steps: number[];
   readonly #amplitude: number;

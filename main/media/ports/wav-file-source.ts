@@ -64,6 +64,7 @@ export function loadWav(path: string): DecodedWav {
  */
 export class WavFileSource implements AudioPort {
   readonly sampleRate: number;
+  readonly ahead = true;
   /** The file's own rate and length. */
   readonly fileSampleRate: number;
   readonly durationMs: number;

@@ -20,6 +20,7 @@ export interface WavRecorderOptions {
  */
 export class WavRecorder implements AudioPort {
   readonly sampleRate: number;
+  readonly ahead = true;
   readonly channels: 1 | 2;
   readonly path: string;
   readonly #frame: number;
