@@ -99,14 +99,18 @@ export class MediaClock {
    * Frames a wake-up runs: 1 (default), or n to wake only on multiples of n frames (on the
    * scheduler's clock, so aligned clocks of a thread still wake together) and run the frames due
    * since then in one go; a stream that sends ahead (media-stream.ts) uses it. Takes effect from
-   * the next wake-up.
+   * the next wake-up (sooner, when it lowers it).
    */
   get stride(): number {
     return this.#stride;
   }
 
   set stride(n: number) {
-    this.#stride = Math.max(1, Math.floor(n));
+    const stride = Math.max(1, Math.floor(n));
+    const sooner = stride < this.#stride;
+    this.#stride = stride;
+    // Fewer frames a wake-up: the next one may be due before the one scheduled.
+    if (sooner && this.#running && this.#timer !== undefined) this.#schedule();
   }
 
   /** When the next wake-up is due, for the frames from the next one on (extra wake-ups aside). */

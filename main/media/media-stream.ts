@@ -409,6 +409,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     }
     if (this.#sends() && !wasSending) this.#sender?.resume();
     if (!this.#receives()) this.#receiver?.pause();
+    // Nothing is sent ahead while we send nothing: a resume sends from the next frame on.
+    this.#clock.stride = this.#lookahead();
   }
 
   #sends(): boolean {
@@ -471,10 +473,10 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     if (this.#state === 'running') this.#clock.wakeAt(this.#clock.scheduler.now());
   }
 
-  /** Frames a wake-up runs now: the option's when the pacer and both ports allow it and no digit plays. */
+  /** Frames a wake-up runs now: the option's when the pacer and both ports allow it, we send, and no digit plays. */
   #lookahead(): number {
     const n = Math.min(MAX_LOOKAHEAD, Math.max(1, Math.floor(this.#opts.lookaheadFrames ?? 1)));
-    if (n === 1 || this.#everyFrame || !this.#sockets?.canPace || !this.#source.ahead || !this.#sink.ahead || this.#sender?.dtmfBusy) return 1;
+    if (n === 1 || this.#everyFrame || !this.#sends() || !this.#sockets?.canPace || !this.#source.ahead || !this.#sink.ahead || this.#sender?.dtmfBusy) return 1;
     return n;
   }
 

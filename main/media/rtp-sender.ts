@@ -77,18 +77,29 @@ export class RtpSender {
     if (options.telephoneEventPt !== undefined) this.#dtmf = new DtmfSender({ clockRate: options.codec.clockRate, frameMs: options.frameMs });
   }
 
+  /** Packets sent: what the pacer still holds is not, yet (§6.4.1: "transmitted"). */
   get packetsSent(): number {
-    return this.#packetsSent;
+    return this.#packetsSent - this.#ahead(0);
   }
 
   /** Payload octets sent (RTCP SR's sender's octet count, §6.4.1). */
   get octetsSent(): number {
-    return this.#octetsSent;
+    return this.#octetsSent - this.#ahead(1);
   }
 
   /** UDP payload bytes sent (RTP + SRTP overhead). */
   get bytesSent(): number {
-    return this.#bytesSent;
+    return this.#bytesSent - this.#ahead(2);
+  }
+
+  /** Of the packets the pacer still holds (the last ones numbered): their count (0), payload octets (1) or bytes (2). */
+  #ahead(what: 0 | 1 | 2): number {
+    if (this.#paced.length === 0) return 0;
+    const n = Math.min(this.#opts.sockets.pacedPending(), this.#paced.length);
+    if (what === 0) return n;
+    let sum = 0;
+    for (let i = this.#paced.length - n; i < this.#paced.length; i++) sum += this.#paced[i][what - 1];
+    return sum;
   }
 
   /** The RTP timestamp of frame `k` of the media clock. */

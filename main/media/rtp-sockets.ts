@@ -21,6 +21,7 @@ export interface PolledSocket {
   /** The addon's pacer (native/udp.ts): sends `delayMs` from now. Absent: no sending ahead. */
   sendAt?(bytes: Uint8Array, address: string, port: number, delayMs: number): string | undefined;
   cancelPaced?(): number;
+  readonly pacedPending?: number;
   retargetPaced?(address: string, port: number): void;
   pacedFailure?(): string | undefined;
   receive(onDatagram: (d: Datagram) => void): number;
@@ -280,6 +281,11 @@ export class RtpSockets {
   /** Drops the RTP the pacer still holds; returns how many packets. */
   cancelPaced(): number {
     return this.#open && this.#rtp instanceof PolledEndpoint ? (this.#rtp.socket.cancelPaced?.() ?? 0) : 0;
+  }
+
+  /** RTP packets the pacer still holds (not sent yet). */
+  pacedPending(): number {
+    return this.#open && this.#rtp instanceof PolledEndpoint ? (this.#rtp.socket.pacedPending ?? 0) : 0;
   }
 
   /** The RTP the pacer still holds goes to `to` instead. */

@@ -56,7 +56,7 @@ afterEach(async () => {
 
 async function pair(options: { a?: Partial<MediaStreamOptions>; b?: Partial<MediaStreamOptions>; aSink?: AudioPort; bSink?: CollectingSink } = {}) {
   const sched = new FakeScheduler();
-  const native = fakeNative(socketKind);
+  const native = fakeNative(socketKind, sched);
   const wall = (): number => 1_700_000_000_000 + sched.now();
   const base = (): MediaStreamOptions => ({
     localAddress: '127.0.0.1',
@@ -70,6 +70,8 @@ async function pair(options: { a?: Partial<MediaStreamOptions>; b?: Partial<Medi
     native,
     scheduler: sched,
     wallClock: wall,
+    // With the fake pacer, a stream of generated signals sends 100 ms ahead (B's sink is live).
+    ...(socketKind === 'paced' ? { lookaheadFrames: 5 } : {}),
   });
   const bSink = options.bSink ?? new CollectingSink(8000);
   const a = new MediaStream({ ...base(), source: new ToneSource({ sampleRate: 8000, frequencies: [1000], levelDb: -10 }), ...(options.aSink ? { sink: options.aSink } : {}), ...options.a });
@@ -89,7 +91,7 @@ async function pair(options: { a?: Partial<MediaStreamOptions>; b?: Partial<Medi
   return { a, b, sched, native, bSink, run };
 }
 
-describe.each(SOCKET_KINDS)('MediaStream over loopback (fake codec and clock, %s sockets)', (kind) => {
+describe.each([...SOCKET_KINDS, 'paced' as const])('MediaStream over loopback (fake codec and clock, %s sockets)', (kind) => {
   beforeAll(() => {
     socketKind = kind;
   });
@@ -144,8 +146,9 @@ describe.each(SOCKET_KINDS)('MediaStream over loopback (fake codec and clock, %s
       codec: { name: 'pcmu', payloadType: 0 },
       source: new ToneSource({ sampleRate: 8000, frequencies: [440] }),
       sink: new SilenceSource({ sampleRate: 8000 }),
-      native: fakeNative(socketKind),
+      native: fakeNative(socketKind, sched),
       scheduler: sched,
+      ...(socketKind === 'paced' ? { lookaheadFrames: 5 } : {}),
     });
     await s.start();
     cleanup.push(() => s.stop());

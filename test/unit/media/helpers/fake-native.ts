@@ -2,14 +2,19 @@
  * A stand-in for the native addon in unit tests: a pure-TypeScript G.711 µ-law codec
  * (ITU-T G.711 segment encoding), a linear-interpolation resampler, and a toy "SRTP" that
  * XORs the payload with the key and appends a 4-byte tag (so a wrong key fails "auth"); the
- * sockets are real, node:dgram's or the addon's polled ones.
+ * sockets are real, node:dgram's or the addon's polled ones, whose pacer the fake clock can play.
  */
 import type { Codec, CodecName } from '../../../../native/index.ts';
 import type { MediaNative, SrtpLike } from '../../../../main/media/media-native.ts';
-import { UdpSocket } from '../../../../native/udp.ts';
+import type { PolledSocket } from '../../../../main/media/rtp-sockets.ts';
+import { UdpSocket, type Datagram } from '../../../../native/udp.ts';
 
-/** Which sockets the fake's streams get: node:dgram's (no createUdpSocket) or the addon's polled ones. */
-export type SocketKind = 'dgram' | 'polled';
+/**
+ * Which sockets the fake's streams get: node:dgram's (no createUdpSocket), the addon's polled
+ * ones (with the addon's pacer, on real time), or 'paced': polled ones whose pacer is the fake
+ * clock's (a datagram sent ahead leaves when the test's time reaches it; FakePacedSocket).
+ */
+export type SocketKind = 'dgram' | 'polled' | 'paced';
 export const SOCKET_KINDS: readonly SocketKind[] = ['dgram', 'polled'];
 
 const BIAS = 0x84;
@@ -129,10 +134,71 @@ class ToySrtp implements SrtpLike {
   close(): void {}
 }
 
-export function fakeNative(sockets: SocketKind = 'dgram'): MediaNative & { codecs: FakePcmu[] } {
+/** The addon's polled socket, its pacer played by a FakeScheduler; `sent` counts what it sent, and when. */
+export class FakePacedSocket implements PolledSocket {
+  readonly #real: UdpSocket;
+  readonly #sched: FakeScheduler;
+  readonly #waiting = new Map<unknown, { bytes: Uint8Array; address: string; port: number }>();
+  /** Datagrams the fake pacer sent, with the fake time of each. */
+  readonly sent: Array<{ at: number; bytes: Uint8Array }> = [];
+  /** Sends at once (send) and ahead (sendAt). */
+  direct = 0;
+  constructor(family: 4 | 6, sched: FakeScheduler) {
+    this.#real = new UdpSocket(family);
+    this.#sched = sched;
+  }
+  bind(address: string, port: number): void {
+    this.#real.bind(address, port);
+  }
+  get localPort(): number {
+    return this.#real.localPort;
+  }
+  send(bytes: Uint8Array, address: string, port: number): string | undefined {
+    this.direct++;
+    return this.#real.send(bytes, address, port);
+  }
+  sendAt(bytes: Uint8Array, address: string, port: number, delayMs: number): string | undefined {
+    const entry = { bytes: bytes.slice(), address, port };
+    const handle = this.#sched.setTimeout(() => {
+      this.#waiting.delete(handle);
+      this.sent.push({ at: this.#sched.now(), bytes: entry.bytes });
+      this.#real.send(entry.bytes, entry.address, entry.port);
+    }, delayMs);
+    this.#waiting.set(handle, entry);
+    return undefined;
+  }
+  cancelPaced(): number {
+    const n = this.#waiting.size;
+    for (const handle of this.#waiting.keys()) this.#sched.clearTimeout(handle);
+    this.#waiting.clear();
+    return n;
+  }
+  retargetPaced(address: string, port: number): void {
+    for (const e of this.#waiting.values()) Object.assign(e, { address, port });
+  }
+  get pacedPending(): number {
+    return this.#waiting.size;
+  }
+  pacedFailure(): string | undefined {
+    return undefined;
+  }
+  receive(onDatagram: (d: Datagram) => void): number {
+    return this.#real.receive(onDatagram);
+  }
+  close(): void {
+    this.cancelPaced();
+    this.#real.close();
+  }
+}
+
+export function fakeNative(sockets: SocketKind = 'dgram', sched?: FakeScheduler): MediaNative & { codecs: FakePcmu[]; paced: FakePacedSocket[] } {
   const codecs: FakePcmu[] = [];
+  const paced: FakePacedSocket[] = [];
+  if (sockets === 'paced' && !sched) throw new Error("fakeNative('paced') needs the FakeScheduler that plays the pacer");
   return {
     ...(sockets === 'polled' ? { createUdpSocket: (family: 4 | 6) => new UdpSocket(family) } : {}),
+    ...(sockets === 'paced' ? { createUdpSocket: (family: 4 | 6) => (paced.push(new FakePacedSocket(family, sched!)), paced.at(-1)!) } : {}),
+    paced,
     codecs,
     createCodec: (name) => {
       if (name !== 'pcmu') throw new TypeError(`fake native has only pcmu, not ${name}`);

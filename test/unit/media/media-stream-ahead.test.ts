@@ -1,0 +1,171 @@
+/**
+ * A stream that sends ahead (media-stream.ts, `lookaheadFrames`): it wakes once every five
+ * frames, hands the packets of the frames due before its next wake-up to the pacer, and plays
+ * the frames due since the last one, each datagram fed to the jitter buffer before the first frame
+ * due after its arrival. The pacer here is the fake clock's (FakePacedSocket): what the wire sees
+ * is checked packet by packet on a sniffing socket.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MediaStream, type MediaStreamOptions } from '../../../main/media/media-stream.ts';
+import type { AudioPort } from '../../../main/media/ports/audio-port.ts';
+import { SilenceSource } from '../../../main/media/ports/silence-source.ts';
+import { ToneSource } from '../../../main/media/ports/tone-source.ts';
+import { RtpPacket } from '../../../main/media/rtp-packet.ts';
+import { FakeScheduler, fakeNative } from './helpers/fake-native.ts';
+import { peakFrequency, rmsDb } from '../../helpers/audio-analysis.ts';
+
+/** Counts the timers set: the stream's wake-ups, once the fake pacer's own are taken out. */
+class CountingScheduler extends FakeScheduler {
+  timers = 0;
+  override setTimeout(fn: () => void, ms: number): unknown {
+    this.timers++;
+    return super.setTimeout(fn, ms);
+  }
+}
+
+/** A sink that keeps what it is given, and may be given it late (a recorder's kind). */
+class KeepingSink implements AudioPort {
+  readonly sampleRate = 8000;
+  readonly ahead = true;
+  readonly samples: number[] = [];
+  getFrame(): Int16Array {
+    return new Int16Array(160);
+  }
+  putFrame(frame: Int16Array): void {
+    for (const v of frame) this.samples.push(v);
+  }
+  close(): void {}
+}
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+/** Loopback datagrams are delivered (I/O; time is the fake clock's). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+}
+
+async function sniffer(): Promise<{ socket: Socket; rtp: RtpPacket[] }> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  cleanup.push(() => new Promise<void>((r) => socket.close(() => r())));
+  const rtp: RtpPacket[] = [];
+  socket.on('message', (m) => {
+    if (m[1] < 192 || m[1] > 223) rtp.push(RtpPacket.decode(m));
+  });
+  return { socket, rtp };
+}
+
+async function sendingAhead(sched: FakeScheduler, to: number, extra: Partial<MediaStreamOptions> = {}) {
+  const native = fakeNative('paced', sched);
+  const s = new MediaStream({
+    localAddress: '127.0.0.1',
+    portRange: { min: 40000, max: 49998 },
+    remote: { address: '127.0.0.1', rtpPort: to },
+    rtcpMux: true,
+    codec: { name: 'pcmu', payloadType: 0 },
+    telephoneEventPt: 101,
+    source: new ToneSource({ sampleRate: 8000, frequencies: [1000], levelDb: -10 }),
+    sink: new SilenceSource({ sampleRate: 8000 }),
+    native,
+    scheduler: sched,
+    lookaheadFrames: 5,
+    ...extra,
+  });
+  await s.start();
+  cleanup.push(() => s.stop());
+  const run = async (ms: number): Promise<void> => {
+    for (let t = 0; t < ms; t += 20) {
+      sched.advance(20);
+      await settle();
+    }
+  };
+  return { s, pacer: native.paced[0], run };
+}
+
+function expectOneSequence(rtp: RtpPacket[]): void {
+  for (let i = 1; i < rtp.length; i++) expect(rtp[i].sequenceNumber).toBe((rtp[i - 1].sequenceNumber + 1) & 0xffff);
+}
+
+describe('MediaStream sending ahead (lookaheadFrames 5, the fake clock playing the pacer)', () => {
+  it('wakes once per 100 ms; each packet leaves at its own frame time, numbered and stamped in order', async () => {
+    const sched = new CountingScheduler();
+    const { rtp, socket } = await sniffer();
+    const { s, pacer, run } = await sendingAhead(sched, socket.address().port);
+    const t0 = sched.now();
+    await run(1000);
+    // Frame 0 at once, then one a frame: 51 in 1 s, none early, none twice.
+    expect(rtp).toHaveLength(51);
+    expectOneSequence(rtp);
+    for (let i = 1; i < rtp.length; i++) expect(rtp[i].timestamp).toBe((rtp[i - 1].timestamp + 160) >>> 0);
+    expect(s.stats().packetsSent).toBe(51);
+    // Four of every five from the pacer, each at its frame's time; the fifth at the wake-up itself.
+    const times = pacer.sent.map((p) => p.at - t0);
+    expect(times.every((t) => t % 20 === 0)).toBe(true);
+    expect(new Set(times).size).toBe(times.length);
+    expect(pacer.sent.length + pacer.direct).toBe(51);
+    expect(pacer.direct).toBeLessThanOrEqual(12);
+    // The stream's own timers: about ten in a second, not fifty.
+    expect(sched.timers - pacer.sent.length - pacer.pacedPending).toBeLessThanOrEqual(13);
+  });
+
+  it('a hold takes back what the pacer holds: nothing leaves after it, and the resumed stream has no gap', async () => {
+    const sched = new FakeScheduler();
+    const { rtp, socket } = await sniffer();
+    const { s, pacer, run } = await sendingAhead(sched, socket.address().port);
+    await run(200);
+    expect(pacer.pacedPending).toBeGreaterThan(0);
+    s.setDirection('inactive');
+    expect(pacer.pacedPending).toBe(0);
+    const sentAtHold = rtp.length;
+    await run(300);
+    await settle();
+    expect(rtp).toHaveLength(sentAtHold);
+    expect(s.stats().packetsSent).toBe(sentAtHold);
+    s.setDirection('sendrecv');
+    await run(500);
+    expect(rtp.length).toBeGreaterThanOrEqual(sentAtHold + 24);
+    expectOneSequence(rtp);
+    expect(rtp[sentAtHold].marker).toBe(true); // a new talkspurt
+    expect(s.stats().packetsSent).toBe(rtp.length); // what the pacer still holds is not counted yet
+  });
+
+  it('a digit brings back a wake-up a frame: its events come after the audio already queued, in one sequence', async () => {
+    const sched = new CountingScheduler();
+    const { rtp, socket } = await sniffer();
+    const { s, pacer, run } = await sendingAhead(sched, socket.address().port);
+    await run(210);
+    s.sendDtmf('5');
+    await run(600);
+    expectOneSequence(rtp);
+    const events = rtp.filter((p) => p.payloadType === 101);
+    expect(events.length).toBeGreaterThanOrEqual(3);
+    const first = rtp.indexOf(events[0]);
+    expect(rtp.slice(first + 1).findIndex((p) => p.payloadType === 0)).toBeGreaterThan(0); // audio after the event
+    // Back to one wake-up per 100 ms once the digit is done.
+    const before = sched.timers - pacer.sent.length;
+    await run(1000);
+    expect(sched.timers - pacer.sent.length - before).toBeLessThanOrEqual(13);
+  });
+
+  it('receiving: the tone is played whole, nothing concealed and nothing late, though frames are played five at a time', async () => {
+    const sched = new FakeScheduler();
+    const sink = new KeepingSink();
+    // B plays into a sink that may take frames late; A sends it a tone.
+    const { s: b, run } = await sendingAhead(sched, 9, { source: new SilenceSource({ sampleRate: 8000 }), sink });
+    const { s: a } = await sendingAhead(sched, b.localPort);
+    b.updateRemote({ address: '127.0.0.1', rtpPort: a.localPort });
+    await run(1500);
+    const heard = Int16Array.from(sink.samples.slice(-4000));
+    expect(peakFrequency(heard, 8000)).toBe(1000);
+    expect(Math.abs(rmsDb(heard) - -10)).toBeLessThan(1);
+    const st = b.stats();
+    expect(st.packetsReceived).toBeGreaterThanOrEqual(70);
+    expect(st.concealedFrames).toBe(0);
+    expect(st.latePackets).toBe(0);
+    expect(st.packetsLost).toBe(0);
+  });
+});
