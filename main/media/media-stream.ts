@@ -15,8 +15,9 @@
  * datagram before the first frame due after its arrival (as the per-frame ticks would have), then
  * encodes the frames due before the next wake-up and hands each packet to the pacer
  * (native/src/udp-pacer.cc), which sends it at its own frame time: the wire sees packets 20 ms
- * apart as before, and the thread wakes a fifth as often. Hold and stop take back what the pacer
- * has not sent; a DTMF digit, or a live port, brings back one wake-up a frame.
+ * apart as before, and the thread wakes a fifth as often. A hold, a digit and the stop take back
+ * what the pacer has not sent (a digit then starts at the next frame, as it would have); while
+ * digits play, or with a live port, a wake-up a frame again. Only with a packet a frame (ptime 20).
  *
  * MediaStream composes small parts, one job each, and owns their life (start, stop, direction):
  *   rtp-sockets.ts    the socket pair (§11) or the one rtcp-mux socket
@@ -404,7 +405,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     const wasSending = this.#sends();
     this.#direction = direction;
     if (!this.#sends() && wasSending) {
-      this.#sender?.cancelAhead();
+      this.#takeBack();
       this.#sender?.pause();
     }
     if (this.#sends() && !wasSending) this.#sender?.resume();
@@ -425,7 +426,9 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   sendDtmf(digits: string): void {
     if (!this.#sender?.hasDtmf) throw new Error('sendDtmf: telephone-event was not negotiated for this stream');
     this.#sender.enqueueDtmf(digits);
-    // A frame a wake-up while digits play: events and audio share the sequence.
+    // The digit starts at the next frame, as it would without sending ahead (its events replace
+    // the audio taken back); then a frame a wake-up while digits play.
+    this.#takeBack();
     this.#clock.stride = 1;
     this.#clock.wakeAt(this.#clock.scheduler.now());
   }
@@ -473,10 +476,18 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     if (this.#state === 'running') this.#clock.wakeAt(this.#clock.scheduler.now());
   }
 
+  /** Takes back the frames the pacer has not sent: they will be encoded again, when due. */
+  #takeBack(): void {
+    const n = this.#sender?.cancelAhead() ?? 0;
+    if (n === 0) return;
+    this.#nextSend -= n; // a packet a frame while sending ahead
+    while (this.#localFrames.length > 0 && this.#localFrames.at(-1)!.k >= this.#nextSend) this.#localFrames.pop();
+  }
+
   /** Frames a wake-up runs now: the option's when the pacer and both ports allow it, we send, and no digit plays. */
   #lookahead(): number {
     const n = Math.min(MAX_LOOKAHEAD, Math.max(1, Math.floor(this.#opts.lookaheadFrames ?? 1)));
-    if (n === 1 || this.#everyFrame || !this.#sends() || !this.#sockets?.canPace || !this.#source.ahead || !this.#sink.ahead || this.#sender?.dtmfBusy) return 1;
+    if (n === 1 || this.#everyFrame || !this.#sends() || this.#sender?.framesPerPacket !== 1 || !this.#sockets?.canPace || !this.#source.ahead || !this.#sink.ahead || this.#sender?.dtmfBusy) return 1;
     return n;
   }
 

@@ -138,9 +138,9 @@ export class RtpSender {
   /**
    * Takes back what the pacer has not sent yet (we stop sending, or the stream stops): those
    * packets never were, so the counts and the sequence number go back by as many. They are the
-   * last ones numbered: nothing is sent now while packets due later wait.
+   * last ones numbered: nothing is sent now while packets due later wait. Returns how many.
    */
-  cancelAhead(): void {
+  cancelAhead(): number {
     const n = this.#opts.sockets.cancelPaced();
     for (let i = 0; i < n; i++) {
       const [payload, bytes] = this.#paced.pop() ?? [0, 0];
@@ -150,6 +150,7 @@ export class RtpSender {
     }
     this.#seq = (this.#seq - n) & 0xffff;
     if (n > 0) this.#marker = true;
+    return n;
   }
 
   /** Sends the frames waiting for a full packet. */

@@ -133,13 +133,20 @@ describe('MediaStream sending ahead (lookaheadFrames 5, the fake clock playing t
     expect(s.stats().packetsSent).toBe(rtp.length); // what the pacer still holds is not counted yet
   });
 
-  it('a digit brings back a wake-up a frame: its events come after the audio already queued, in one sequence', async () => {
+  it('a digit takes back the audio queued and starts at the next frame, a wake-up a frame while it plays, in one sequence', async () => {
     const sched = new CountingScheduler();
     const { rtp, socket } = await sniffer();
     const { s, pacer, run } = await sendingAhead(sched, socket.address().port);
     await run(210);
+    expect(pacer.pacedPending).toBeGreaterThan(0);
+    const sentBefore = pacer.sent.length + pacer.direct;
     s.sendDtmf('5');
-    await run(600);
+    expect(pacer.pacedPending).toBe(0);
+    await run(20);
+    await settle();
+    // The next frame is the event's: the audio that was queued for it never left.
+    expect(rtp.slice(sentBefore).map((p) => p.payloadType)).toEqual([101]);
+    await run(580);
     expectOneSequence(rtp);
     const events = rtp.filter((p) => p.payloadType === 101);
     expect(events.length).toBeGreaterThanOrEqual(3);
