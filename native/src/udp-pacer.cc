@@ -39,9 +39,8 @@ class Pacer {
     std::lock_guard<std::mutex> lock(mutex_);
     if (socket->fd < 0) return "send: the socket is closed";
     if (heap_.size() >= kMaxQueued) return "send: the pacer's queue is full";
-    size_t mine = 0;
-    for (const Entry& e : heap_) mine += e.socket.get() == socket.get();
-    if (mine >= kMaxPerSocket) return "send: this socket's paced queue is full";
+    if (socket->queued >= kMaxPerSocket) return "send: this socket's paced queue is full";
+    socket->queued++;
     uint64_t order = next_++;
     heap_.push_back(Entry{due, order, socket, to, length, std::vector<uint8_t>(bytes, bytes + size)});
     std::push_heap(heap_.begin(), heap_.end(), Later);
@@ -56,13 +55,14 @@ class Pacer {
     return std::string();
   }
 
-  size_t Cancel(const PacedSocket* socket) {
+  size_t Cancel(PacedSocket* socket) {
     std::lock_guard<std::mutex> lock(mutex_);
     return RemoveLocked(socket);
   }
 
   void Retarget(const PacedSocket* socket, const sockaddr_storage& to, socklen_t length) {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (socket->queued == 0) return;
     for (Entry& e : heap_) {
       if (e.socket.get() != socket) continue;
       e.to = to;
@@ -72,9 +72,7 @@ class Pacer {
 
   size_t Pending(const PacedSocket* socket) {
     std::lock_guard<std::mutex> lock(mutex_);
-    size_t n = 0;
-    for (const Entry& e : heap_) n += e.socket.get() == socket;
-    return n;
+    return socket->queued;
   }
 
   void Forget(PacedSocket* socket) {
@@ -91,10 +89,12 @@ class Pacer {
   }
 
  private:
-  size_t RemoveLocked(const PacedSocket* socket) {
+  size_t RemoveLocked(PacedSocket* socket) {
+    if (socket->queued == 0) return 0;
     size_t before = heap_.size();
     heap_.erase(std::remove_if(heap_.begin(), heap_.end(), [socket](const Entry& e) { return e.socket.get() == socket; }), heap_.end());
     std::make_heap(heap_.begin(), heap_.end(), Later);
+    socket->queued = 0;
     return before - heap_.size();
   }
 
@@ -119,6 +119,7 @@ class Pacer {
       // Under the lock: Forget cannot close the descriptor in between. A non-blocking send is
       // a few microseconds; nothing else waits on this lock for long.
       PacedSocket& s = *e.socket;
+      s.queued--;
       if (s.fd < 0) continue;
       ssize_t sent;
       do {
@@ -150,7 +151,7 @@ std::string Queue(const std::shared_ptr<PacedSocket>& socket, const sockaddr_sto
                   const uint8_t* bytes, size_t size, double delayMs) {
   return Instance().Queue(socket, to, length, bytes, size, delayMs);
 }
-size_t Cancel(const PacedSocket* socket) { return Instance().Cancel(socket); }
+size_t Cancel(PacedSocket* socket) { return Instance().Cancel(socket); }
 void Retarget(const PacedSocket* socket, const sockaddr_storage& to, socklen_t length) { Instance().Retarget(socket, to, length); }
 size_t Pending(const PacedSocket* socket) { return Instance().Pending(socket); }
 void Forget(PacedSocket* socket) { Instance().Forget(socket); }

@@ -21,6 +21,8 @@ namespace appel {
 /** What the pacer knows of one socket: its descriptor and how its sends went. */
 struct PacedSocket {
   int fd = -1;
+  /** Datagrams waiting in the queue (under the queue's lock). */
+  size_t queued = 0;
   /** Datagrams the kernel refused (counted by the pacer's thread, read under the queue's lock). */
   uint32_t failures = 0;
   int lastError = 0;
@@ -41,7 +43,7 @@ constexpr double kMaxDelayMs = 1000;
 std::string Queue(const std::shared_ptr<PacedSocket>& socket, const sockaddr_storage& to, socklen_t length,
                   const uint8_t* bytes, size_t size, double delayMs);
 /** Drops what waits for `socket`; returns how many datagrams. */
-size_t Cancel(const PacedSocket* socket);
+size_t Cancel(PacedSocket* socket);
 /** What waits for `socket` goes to `to` instead (the peer moved: re-INVITE, latching). */
 void Retarget(const PacedSocket* socket, const sockaddr_storage& to, socklen_t length);
 /** Datagrams still waiting for `socket`. */
