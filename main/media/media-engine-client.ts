@@ -7,7 +7,7 @@
 import { AppelError } from '../contract/errors.ts';
 import { EventEmitter } from 'node:events';
 import { MessageChannel, Worker, type MessagePort, type Transferable } from 'node:worker_threads';
-import { trimMemory } from '../../native/memory.ts';
+import { releaseMemory } from './release-memory.ts';
 import type { DtmfEvent } from './dtmf-receiver.ts';
 import type { ClientMessage, HostMessage, MediaErrorInfo, MediaEvent, MediaRequest, MediaResponses, SinkSpec, SourceSpec, StreamSpec, StunServer, VideoSpec } from './media-protocol.ts';
 import type { MediaDirection, MediaRemote, MediaStreamStats } from './media-stream.ts';
@@ -275,9 +275,8 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
 
   /**
    * Stops every stream, then the engine (a worker, or this thread's engine), then hands back to
-   * the system what the malloc arenas kept of all it freed (its calls' codec states, buffers):
-   * after a few calls in a worker, measured, its arena held 8 MB that glibc would otherwise keep
-   * for this process's life.
+   * the system what it freed (release-memory.ts): after a few calls in a worker, measured, its
+   * malloc arena held 8 MB that glibc would otherwise keep for this process's life.
    */
   async close(): Promise<void> {
     if (this.#exited) return;
@@ -287,11 +286,7 @@ export class MediaEngineClient extends EventEmitter<MediaEngineClientEvents> {
       // already gone
     }
     await this.#engine.stop();
-    try {
-      trimMemory();
-    } catch {
-      // An optimisation only: the engine is stopped either way.
-    }
+    void releaseMemory();
   }
 }
 

@@ -15,9 +15,9 @@
  * datagram before the first frame due after its arrival (as the per-frame ticks would have), then
  * encodes the frames due before the next wake-up and hands each packet to the pacer
  * (native/src/udp-pacer.cc), which sends it at its own frame time: the wire sees packets 20 ms
- * apart as before, and the thread wakes a fifth as often. A hold, a digit and the stop take back
- * what the pacer has not sent (a digit then starts at the next frame, as it would have); while
- * digits play, or with a live port, a wake-up a frame again. Only with a packet a frame (ptime 20).
+ * apart as before, and the thread wakes a fifth as often. A hold and the stop take back what the
+ * pacer has not sent; a digit starts after it (at most 100 ms later). While digits play, or with a
+ * live port, a wake-up a frame again. Only with a packet a frame (ptime 20).
  *
  * MediaStream composes small parts, one job each, and owns their life (start, stop, direction):
  *   rtp-sockets.ts    the socket pair (§11) or the one rtcp-mux socket
@@ -349,7 +349,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
         ? () => {
             this.#drainAt = this.#clock.scheduler.now();
             try {
-              sockets.drain(wakes++ % RTCP_DRAIN_EVERY === 0);
+              // A wake-up for several frames reads as much more (a flood is no worse for it).
+              sockets.drain(wakes++ % RTCP_DRAIN_EVERY === 0, this.#clock.stride);
             } finally {
               this.#drainAt = undefined;
             }
@@ -405,7 +406,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     const wasSending = this.#sends();
     this.#direction = direction;
     if (!this.#sends() && wasSending) {
-      this.#takeBack();
+      // What the pacer holds does not leave (its frames were taken from the source: not again).
+      this.#sender?.cancelAhead();
       this.#sender?.pause();
     }
     if (this.#sends() && !wasSending) this.#sender?.resume();
@@ -426,9 +428,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   sendDtmf(digits: string): void {
     if (!this.#sender?.hasDtmf) throw new Error('sendDtmf: telephone-event was not negotiated for this stream');
     this.#sender.enqueueDtmf(digits);
-    // The digit starts at the next frame, as it would without sending ahead (its events replace
-    // the audio taken back); then a frame a wake-up while digits play.
-    this.#takeBack();
+    // A frame a wake-up while digits play; the first starts after the audio already queued (at
+    // most 100 ms: taking that back would reuse sequence numbers SRTP has protected).
     this.#clock.stride = 1;
     this.#clock.wakeAt(this.#clock.scheduler.now());
   }
@@ -476,14 +477,6 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     if (this.#state === 'running') this.#clock.wakeAt(this.#clock.scheduler.now());
   }
 
-  /** Takes back the frames the pacer has not sent: they will be encoded again, when due. */
-  #takeBack(): void {
-    const n = this.#sender?.cancelAhead() ?? 0;
-    if (n === 0) return;
-    this.#nextSend -= n; // a packet a frame while sending ahead
-    while (this.#localFrames.length > 0 && this.#localFrames.at(-1)!.k >= this.#nextSend) this.#localFrames.pop();
-  }
-
   /** Frames a wake-up runs now: the option's when the pacer and both ports allow it, we send, and no digit plays. */
   #lookahead(): number {
     const n = Math.min(MAX_LOOKAHEAD, Math.max(1, Math.floor(this.#opts.lookaheadFrames ?? 1)));
@@ -516,12 +509,10 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     const receiver = this.#receiver!;
     // Sending ahead: the datagrams that had arrived by this frame's time, as a tick then would have.
     const arrivals = this.#arrivals;
-    let fed = 0;
-    while (fed < arrivals.length && arrivals[fed].arrived <= dueMs) {
-      const a = arrivals[fed++];
-      receiver.receive(a.msg, a.rinfo, a.arrived, this.#receives());
+    while (arrivals.length > 0 && arrivals[0].arrived <= dueMs) {
+      const a = arrivals.shift()!;
+      this.#guard(() => receiver.receive(a.msg, a.rinfo, a.arrived, this.#receives()));
     }
-    if (fed > 0) arrivals.splice(0, fed);
     const remote = this.#receives() ? receiver.playout(dueMs) : receiver.silence();
     this.#sink.putFrame(this.#toSink!.process(remote));
     const recorder = this.#recorder;
@@ -607,12 +598,13 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     // One-way delay ≈ network (RTT/2) + jitter buffer + packetization.
     const delayMs = (rttMs ?? 0) / 2 + rx.jitterBufferMs + FRAME_MS * (this.#sender?.framesPerPacket ?? 1);
     const codec = this.#opts.codec.name;
+    const sent = this.#sender?.sent();
     const stats: MediaStreamStats = {
       codec,
       direction: this.#direction,
       localSsrc: this.ssrc,
-      packetsSent: this.#sender?.packetsSent ?? 0,
-      bytesSent: this.#sender?.bytesSent ?? 0,
+      packetsSent: sent?.packets ?? 0,
+      bytesSent: sent?.bytes ?? 0,
       packetsReceived: rx.packetsReceived,
       bytesReceived: rx.bytesReceived,
       packetsLost: rx.packetsLost,

@@ -87,6 +87,7 @@ export class RtcpReporter {
     const now = clock.scheduler.now();
     const reports = this.#opts.receiver.reportBlocks(now);
     // §6.4: an SR when we sent data since the report before the last one.
+    const counts = sender.sent();
     const first: Rtcp = sender.takeSentFlag()
       ? {
           type: 'sr',
@@ -94,8 +95,8 @@ export class RtcpReporter {
           ntp: NtpTime.fromUnixMs(this.#opts.wallClock()),
           // The RTP timestamp of this instant on our media clock (§6.4.1).
           rtpTimestamp: sender.timestampAt(now - clock.startMs),
-          packetCount: sender.packetsSent >>> 0,
-          octetCount: sender.octetsSent >>> 0,
+          packetCount: counts.packets >>> 0,
+          octetCount: counts.octets >>> 0,
           reports,
         }
       : { type: 'rr', ssrc, reports };

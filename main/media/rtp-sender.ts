@@ -77,29 +77,22 @@ export class RtpSender {
     if (options.telephoneEventPt !== undefined) this.#dtmf = new DtmfSender({ clockRate: options.codec.clockRate, frameMs: options.frameMs });
   }
 
-  /** Packets sent: what the pacer still holds is not, yet (§6.4.1: "transmitted"). */
-  get packetsSent(): number {
-    return this.#packetsSent - this.#ahead(0);
-  }
-
-  /** Payload octets sent (RTCP SR's sender's octet count, §6.4.1). */
-  get octetsSent(): number {
-    return this.#octetsSent - this.#ahead(1);
-  }
-
-  /** UDP payload bytes sent (RTP + SRTP overhead). */
-  get bytesSent(): number {
-    return this.#bytesSent - this.#ahead(2);
-  }
-
-  /** Of the packets the pacer still holds (the last ones numbered): their count (0), payload octets (1) or bytes (2). */
-  #ahead(what: 0 | 1 | 2): number {
-    if (this.#paced.length === 0) return 0;
-    const n = Math.min(this.#opts.sockets.pacedPending(), this.#paced.length);
-    if (what === 0) return n;
-    let sum = 0;
-    for (let i = this.#paced.length - n; i < this.#paced.length; i++) sum += this.#paced[i][what - 1];
-    return sum;
+  /**
+   * What has left so far, in one reading (an SR's counts must agree, §6.4.1: "transmitted"):
+   * packets, payload octets, and UDP bytes (RTP + SRTP overhead). What the pacer still holds
+   * (the last packets numbered) has not left yet.
+   */
+  sent(): { packets: number; octets: number; bytes: number } {
+    let packets = this.#packetsSent;
+    let octets = this.#octetsSent;
+    let bytes = this.#bytesSent;
+    const held = this.#paced.length === 0 ? 0 : Math.min(this.#opts.sockets.pacedPending(), this.#paced.length);
+    for (let i = this.#paced.length - held; i < this.#paced.length; i++) {
+      packets--;
+      octets -= this.#paced[i][0];
+      bytes -= this.#paced[i][1];
+    }
+    return { packets, octets, bytes };
   }
 
   /** The RTP timestamp of frame `k` of the media clock. */
@@ -137,8 +130,9 @@ export class RtpSender {
 
   /**
    * Takes back what the pacer has not sent yet (we stop sending, or the stream stops): those
-   * packets never were, so the counts and the sequence number go back by as many. They are the
-   * last ones numbered: nothing is sent now while packets due later wait. Returns how many.
+   * packets never left, so the counts go back by as many. Their sequence numbers are not used
+   * again: SRTP protected them already, and an index is never protected twice (RFC 3711 §9.1,
+   * libsrtp refuses it); the peer sees the gap as a few packets lost. Returns how many.
    */
   cancelAhead(): number {
     const n = this.#opts.sockets.cancelPaced();
@@ -148,7 +142,6 @@ export class RtpSender {
       this.#octetsSent -= payload;
       this.#bytesSent -= bytes;
     }
-    this.#seq = (this.#seq - n) & 0xffff;
     if (n > 0) this.#marker = true;
     return n;
   }

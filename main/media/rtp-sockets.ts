@@ -80,6 +80,9 @@ class DgramEndpoint implements Endpoint {
   }
 }
 
+/** What one read of a polled socket hands over at most (native/src/udp-socket.cc kMaxPerReceive). */
+const MAX_PER_RECEIVE = 256;
+
 /** Host names an endpoint keeps resolved (an SDP's c= may name a host, RFC 8866 §5.7): a few per call. */
 const MAX_NAMES = 4;
 
@@ -103,13 +106,16 @@ class PolledEndpoint implements Endpoint {
   send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void, delayMs = 0): void {
     const address = this.#address(to.address, done);
     if (address === undefined) return;
-    const failed = delayMs > 0 && this.socket.sendAt ? this.socket.sendAt(bytes, address, to.port, delayMs) : this.socket.send(bytes, address, to.port);
+    // Refused by the pacer (its queue full: thousands of calls): sent now rather than lost.
+    const paced = delayMs > 0 && this.socket.sendAt !== undefined;
+    let failed = paced ? this.socket.sendAt!(bytes, address, to.port, delayMs) : undefined;
+    if (!paced || failed !== undefined) failed = this.socket.send(bytes, address, to.port);
     if (done) setImmediate(done, failed === undefined ? null : new Error(failed));
   }
-  /** What the pacer holds goes to `to` now (the peer moved). */
+  /** What the pacer holds goes to `to` now (the peer moved; to another family: it stays, and fails as sends there do). */
   retarget(to: Target): void {
     const address = this.#address(to.address);
-    if (address !== undefined) this.socket.retargetPaced?.(address, to.port);
+    if (address !== undefined && isIP(address) === this.#family) this.socket.retargetPaced?.(address, to.port);
   }
   /** The IP literal to send to; undefined (and `done` told) while a host name is not known. */
   #address(address: string, done?: (err: Error | null) => void): string | undefined {
@@ -131,15 +137,17 @@ class PolledEndpoint implements Endpoint {
     return 'pending';
   }
   /** What waits in the socket, each datagram to `onMessage` (one that throws does not lose the rest). */
-  drain(onMessage: RtpSocketsOptions['onMessage'], onRtcpSocket: boolean, onError: (err: Error) => void): void {
+  /** Up to `rounds` reads of at most 256 datagrams each, while the socket has more. */
+  drain(onMessage: RtpSocketsOptions['onMessage'], onRtcpSocket: boolean, onError: (err: Error) => void, rounds = 1): void {
     const family = this.#family === 6 ? 'IPv6' : 'IPv4';
-    this.socket.receive((d) => {
+    const each = (d: Datagram): void => {
       try {
         onMessage(d.bytes, { address: d.address, family, port: d.port, size: d.bytes.length }, onRtcpSocket, d.ageMs);
       } catch (err) {
         onError(err instanceof Error ? err : new Error(String(err)));
       }
-    });
+    };
+    for (let i = 0; i < rounds && this.socket.receive(each) >= MAX_PER_RECEIVE; i++);
   }
   close(): Promise<void> {
     this.socket.close();
@@ -236,15 +244,16 @@ export class RtpSockets {
 
   /**
    * Polled sockets: hands what waits in them to `onMessage`, RTP's socket first, the separate
-   * RTCP socket only when `rtcpToo`. A socket error goes to `onError` and the drain goes on.
-   * Nothing to do for node:dgram's.
+   * RTCP socket only when `rtcpToo`; up to `rounds` reads of 256 datagrams while a read comes back
+   * full (a wake-up for several frames reads as much more). A socket error goes to `onError` and
+   * the drain goes on. Nothing to do for node:dgram's.
    */
-  drain(rtcpToo: boolean): void {
+  drain(rtcpToo: boolean, rounds = 1): void {
     if (!this.#open) return;
     for (const [endpoint, onRtcpSocket] of [[this.#rtp, false], [this.#rtcp, true]] as const) {
       if (!(endpoint instanceof PolledEndpoint) || (onRtcpSocket && !rtcpToo)) continue;
       try {
-        endpoint.drain(this.#options.onMessage, onRtcpSocket, this.#options.onError);
+        endpoint.drain(this.#options.onMessage, onRtcpSocket, this.#options.onError, rounds);
       } catch (err) {
         this.#options.onError(err instanceof Error ? err : new Error(String(err)));
       }

@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
+#include <system_error>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -34,21 +36,25 @@ class Pacer {
  public:
   std::string Queue(const std::shared_ptr<PacedSocket>& socket, const sockaddr_storage& to, socklen_t length,
                     const uint8_t* bytes, size_t size, double delayMs) {
-    delayMs = std::clamp(delayMs, 0.0, kMaxDelayMs);
+    delayMs = std::isfinite(delayMs) ? std::clamp(delayMs, 0.0, kMaxDelayMs) : 0.0;
     auto due = Clock::now() + std::chrono::microseconds(static_cast<int64_t>(delayMs * 1000));
     std::lock_guard<std::mutex> lock(mutex_);
     if (socket->fd < 0) return "send: the socket is closed";
+    if (!started_) {
+      try {
+        // Lives as long as the process (the addon is never unloaded); it touches no JavaScript.
+        std::thread([this] { Run(); }).detach();
+        started_ = true;
+      } catch (const std::system_error&) {
+        return "send: the pacer's thread could not start";
+      }
+    }
     if (heap_.size() >= kMaxQueued) return "send: the pacer's queue is full";
     if (socket->queued >= kMaxPerSocket) return "send: this socket's paced queue is full";
     socket->queued++;
     uint64_t order = next_++;
     heap_.push_back(Entry{due, order, socket, to, length, std::vector<uint8_t>(bytes, bytes + size)});
     std::push_heap(heap_.begin(), heap_.end(), Later);
-    if (!started_) {
-      started_ = true;
-      // Lives as long as the process (the addon is never unloaded); it touches no JavaScript.
-      std::thread([this] { Run(); }).detach();
-    }
     // The thread sleeps until the first due; only a new first one changes that (a batch of a
     // stream's frames, queued in due order, wakes it once at most).
     if (heap_.front().order == order) wake_.notify_one();

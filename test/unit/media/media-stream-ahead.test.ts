@@ -112,50 +112,93 @@ describe('MediaStream sending ahead (lookaheadFrames 5, the fake clock playing t
     expect(sched.timers - pacer.sent.length - pacer.pacedPending).toBeLessThanOrEqual(13);
   });
 
-  it('a hold takes back what the pacer holds: nothing leaves after it, and the resumed stream has no gap', async () => {
+  /** Sequence numbers go up by one, except by `gap` at most where `gaps` of them are allowed. */
+  function expectGaps(rtp: RtpPacket[], allowed: { gaps: number; upTo: number }): number[] {
+    const gaps: number[] = [];
+    for (let i = 1; i < rtp.length; i++) {
+      const step = (rtp[i].sequenceNumber - rtp[i - 1].sequenceNumber) & 0xffff;
+      expect(step).toBeGreaterThanOrEqual(1);
+      if (step > 1) gaps.push(step - 1);
+    }
+    expect(gaps.length).toBeLessThanOrEqual(allowed.gaps);
+    expect(gaps.every((g) => g <= allowed.upTo)).toBe(true);
+    return gaps;
+  }
+
+  it('a hold takes back what the pacer holds: nothing leaves after it; the resume starts a talkspurt, past the numbers taken back', async () => {
     const sched = new FakeScheduler();
     const { rtp, socket } = await sniffer();
     const { s, pacer, run } = await sendingAhead(sched, socket.address().port);
     await run(200);
-    expect(pacer.pacedPending).toBeGreaterThan(0);
+    const held = pacer.pacedPending;
+    expect(held).toBeGreaterThan(0);
     s.setDirection('inactive');
     expect(pacer.pacedPending).toBe(0);
     const sentAtHold = rtp.length;
     await run(300);
     await settle();
     expect(rtp).toHaveLength(sentAtHold);
-    expect(s.stats().packetsSent).toBe(sentAtHold);
+    expect(s.stats().packetsSent).toBe(sentAtHold); // what was taken back never left
     s.setDirection('sendrecv');
     await run(500);
     expect(rtp.length).toBeGreaterThanOrEqual(sentAtHold + 24);
-    expectOneSequence(rtp);
-    expect(rtp[sentAtHold].marker).toBe(true); // a new talkspurt
+    // The numbers taken back are not used again (SRTP has protected them, RFC 3711 §9.1).
+    expect(expectGaps(rtp, { gaps: 1, upTo: 4 })).toEqual([held]);
+    expect(rtp[sentAtHold].marker).toBe(true);
     expect(s.stats().packetsSent).toBe(rtp.length); // what the pacer still holds is not counted yet
   });
 
-  it('a digit takes back the audio queued and starts at the next frame, a wake-up a frame while it plays, in one sequence', async () => {
+  it('a digit starts after the audio already queued, a wake-up a frame while it plays, in one sequence', async () => {
     const sched = new CountingScheduler();
     const { rtp, socket } = await sniffer();
     const { s, pacer, run } = await sendingAhead(sched, socket.address().port);
     await run(210);
-    expect(pacer.pacedPending).toBeGreaterThan(0);
+    const queued = pacer.pacedPending;
+    expect(queued).toBeGreaterThan(0);
     const sentBefore = pacer.sent.length + pacer.direct;
     s.sendDtmf('5');
-    expect(pacer.pacedPending).toBe(0);
-    await run(20);
-    await settle();
-    // The next frame is the event's: the audio that was queued for it never left.
-    expect(rtp.slice(sentBefore).map((p) => p.payloadType)).toEqual([101]);
-    await run(580);
+    await run(600);
     expectOneSequence(rtp);
+    // The audio queued leaves as it was due; the event follows it.
+    expect(rtp.slice(sentBefore, sentBefore + queued).every((p) => p.payloadType === 0)).toBe(true);
     const events = rtp.filter((p) => p.payloadType === 101);
     expect(events.length).toBeGreaterThanOrEqual(3);
-    const first = rtp.indexOf(events[0]);
-    expect(rtp.slice(first + 1).findIndex((p) => p.payloadType === 0)).toBeGreaterThan(0); // audio after the event
+    expect(rtp.indexOf(events[0])).toBe(sentBefore + queued);
+    expect(events[0].marker).toBe(true);
+    expect(rtp.slice(rtp.indexOf(events[0]) + 1).findIndex((p) => p.payloadType === 0)).toBeGreaterThan(0); // audio after the event
     // Back to one wake-up per 100 ms once the digit is done.
     const before = sched.timers - pacer.sent.length;
     await run(1000);
     expect(sched.timers - pacer.sent.length - before).toBeLessThanOrEqual(13);
+  });
+
+  it('with SRTP: hold, resume and a digit protect no sequence number twice (libsrtp would refuse it)', async () => {
+    const sched = new FakeScheduler();
+    const key = new Uint8Array(30).fill(3);
+    const { socket } = await sniffer();
+    const { s, run } = await sendingAhead(sched, socket.address().port, { srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', localKey: key, remoteKey: key } });
+    const warnings: string[] = [];
+    s.on('warning', (w) => warnings.push(w.message));
+    await run(210);
+    s.setDirection('inactive');
+    await run(100);
+    s.setDirection('sendrecv');
+    await run(130);
+    s.sendDtmf('7');
+    await run(600);
+    s.setDirection('inactive');
+    s.setDirection('sendrecv');
+    await run(300);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a peer moving to the other address family changes nothing queued and throws nothing', async () => {
+    const sched = new FakeScheduler();
+    const { socket } = await sniffer();
+    const { s, pacer, run } = await sendingAhead(sched, socket.address().port);
+    await run(200);
+    expect(() => s.updateRemote({ address: '::1', rtpPort: 9 })).not.toThrow();
+    expect(pacer.pacedPending).toBeGreaterThan(0);
   });
 
   it('receiving: the tone is played whole, nothing concealed and nothing late, though frames are played five at a time', async () => {

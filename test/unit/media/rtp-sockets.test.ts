@@ -79,3 +79,30 @@ describe('RtpSockets, polled', () => {
     expect(heard).toEqual([2]);
   });
 });
+
+describe('RtpSockets.drain, rounds', () => {
+  it('reads again while a read comes back full (256), at most `rounds` times', async () => {
+    let waiting = 700;
+    const reads: number[] = [];
+    const fake = {
+      localPort: 40000,
+      bind: () => undefined,
+      send: () => undefined,
+      close: () => undefined,
+      receive: (each: (d: { bytes: Uint8Array; address: string; port: number; ageMs: number }) => void) => {
+        const n = Math.min(256, waiting);
+        waiting -= n;
+        for (let i = 0; i < n; i++) each({ bytes: new Uint8Array(12), address: '127.0.0.1', port: 9, ageMs: 0 });
+        reads.push(n);
+        return n;
+      },
+    };
+    let got = 0;
+    const s = await RtpSockets.bind({ localAddress: '127.0.0.1', localPort: 40000, rtcpMux: true, random: Math.random, onMessage: () => got++, onError: () => undefined, createUdp: () => fake });
+    s.drain(false, 1);
+    expect(reads).toEqual([256]);
+    s.drain(false, 5);
+    expect(reads).toEqual([256, 256, 188]);
+    expect(got).toBe(700);
+  });
+});

@@ -94,6 +94,8 @@ function linearResampler(from: number, to: number): { process(pcm: Int16Array): 
 
 class ToySrtp implements SrtpLike {
   readonly #key: Uint8Array;
+  /** RTP sequence numbers protected so far: like libsrtp, never one twice (RFC 3711 §9.1). */
+  readonly #protected = new Set<number>();
   constructor(key: Uint8Array) {
     this.#key = key;
   }
@@ -120,6 +122,9 @@ class ToySrtp implements SrtpLike {
     return out;
   }
   protectRtp(p: Uint8Array): Uint8Array {
+    const seq = (p[2] << 8) | p[3];
+    if (this.#protected.has(seq)) throw Object.assign(new Error('replayed packet'), { code: 'replay' });
+    this.#protected.add(seq);
     return this.#wrap(p, 12);
   }
   unprotectRtp(p: Uint8Array): Uint8Array {
