@@ -180,20 +180,32 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     return Napi::Number::New(env, ntohs(port));
   }
 
+  struct Outgoing {
+    BytesInput bytes{};
+    sockaddr_storage to{};
+    socklen_t length = 0;
+  };
+
+  /** send's and sendAt's bytes (argument 0) and destination (1, 2); false when that is no address of this family. */
+  bool Take(const Napi::CallbackInfo& info, Outgoing& out) const {
+    EnsureOpen(info.Env());
+    out.bytes = BytesArg(info, 0, "bytes");
+    return Parse(info[1], info[2], out.to, out.length);
+  }
+
+  Napi::Value NotADestination(Napi::Env env) const {
+    return Napi::String::New(env, std::string("send: not an IPv") + (family_ == AF_INET6 ? "6" : "4") + " address and port");
+  }
+
   // send(bytes, address, port): undefined once the kernel took it, else the failure in words (a
   // datagram that cannot leave is no exception on the media path; the caller reports it).
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    EnsureOpen(env);
-    BytesInput bytes = BytesArg(info, 0, "bytes");
-    sockaddr_storage to;
-    socklen_t length = 0;
-    if (!Parse(info[1], info[2], to, length)) {
-      return Napi::String::New(env, std::string("send: not an IPv") + (family_ == AF_INET6 ? "6" : "4") + " address and port");
-    }
+    Outgoing d;
+    if (!Take(info, d)) return NotADestination(env);
     ssize_t sent;
     do {
-      sent = sendto(fd_, bytes.data, bytes.length, 0, reinterpret_cast<sockaddr*>(&to), length);
+      sent = sendto(fd_, d.bytes.data, d.bytes.length, 0, reinterpret_cast<sockaddr*>(&d.to), d.length);
     } while (sent < 0 && errno == EINTR);
     if (sent >= 0) return env.Undefined();
     int err = errno;
@@ -204,15 +216,10 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   // queued, else why not (in words). Datagrams due at the same time leave in the order queued.
   Napi::Value SendAt(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    EnsureOpen(env);
-    BytesInput bytes = BytesArg(info, 0, "bytes");
-    sockaddr_storage to;
-    socklen_t length = 0;
-    if (!Parse(info[1], info[2], to, length)) {
-      return Napi::String::New(env, std::string("send: not an IPv") + (family_ == AF_INET6 ? "6" : "4") + " address and port");
-    }
+    Outgoing d;
+    if (!Take(info, d)) return NotADestination(env);
     if (!info[3].IsNumber()) throw Napi::TypeError::New(env, "delayMs must be a number");
-    std::string failed = pacer::Queue(paced_, to, length, bytes.data, bytes.length, info[3].As<Napi::Number>().DoubleValue());
+    std::string failed = pacer::Queue(paced_, d.to, d.length, d.bytes.data, d.bytes.length, info[3].As<Napi::Number>().DoubleValue());
     return failed.empty() ? env.Undefined() : static_cast<Napi::Value>(Napi::String::New(env, failed));
   }
 
