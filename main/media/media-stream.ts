@@ -412,10 +412,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     const receiver = this.#receiver!;
     // Sending ahead: the datagrams that had arrived by this frame's time, as a tick then would have.
     const arrivals = this.#arrivals;
-    while (arrivals.length > 0 && arrivals[0].arrived <= dueMs) {
-      const a = arrivals.shift()!;
-      this.#guard(() => receiver.receive(a.msg, a.rinfo, a.arrived, this.#receives()));
-    }
+    while (arrivals.length > 0 && arrivals[0].arrived <= dueMs) this.#feed(arrivals.shift()!);
     const remote = this.#receives() ? receiver.playout(dueMs) : receiver.silence();
     this.#sink.putFrame(this.#toSink!.process(remote));
     const recorder = this.#recorder;
@@ -437,11 +434,16 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     }
   }
 
+  /** A datagram drained earlier, into the jitter buffer now (one that throws loses none of the rest). */
+  #feed(a: Arrived): void {
+    this.#guard(() => this.#receiver!.receive(a.msg, a.rinfo, a.arrived, this.#receives()));
+  }
+
   #wake(now: number): void {
     const sender = this.#sender;
     if (!sender) return;
     // What arrived after the last frame played waits for no frame: into the jitter buffer now.
-    for (const a of this.#arrivals.splice(0)) this.#guard(() => this.#receiver!.receive(a.msg, a.rinfo, a.arrived, this.#receives()));
+    for (const a of this.#arrivals.splice(0)) this.#feed(a);
     const kNow = Math.max(0, Math.floor((now - this.#clock.startMs) / FRAME_MS));
     if (sender.hasDtmf && this.#nextSend <= kNow + 1) {
       this.#guard(() => sender.pollDtmf(now, sender.timestampOfFrame(kNow), this.#sends()));
