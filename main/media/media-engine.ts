@@ -63,10 +63,12 @@ export interface MediaEngineOptions {
 const MIX_RATE = 16000;
 /**
  * Frames a stream of files and generated signals encodes ahead and plays behind, one wake-up for
- * them all (media-stream.ts): 100 ms. Its thread's wake-ups for media cost a fifth; what a hold
- * or a hang-up takes back from the pacer is at most this much.
+ * them all (media-stream.ts): 500 ms. On this kind of machine a wake-up of the JavaScript thread
+ * costs about what 25 frames of work do (the event loop, timers, system calls: measured with
+ * `npm run bench -- per-call`), so two a second instead of fifty. What a hold or a hang-up takes
+ * back from the pacer, and what a digit waits for, is at most this much.
  */
-const LOOKAHEAD_FRAMES = 5;
+const LOOKAHEAD_FRAMES = 25;
 
 /** The PCM rate a codec will run at (before the codec exists). */
 function codecRate(codec: StreamSpec['codec']): number {

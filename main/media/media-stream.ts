@@ -15,9 +15,9 @@
  * datagram before the first frame due after its arrival (as the per-frame ticks would have), then
  * encodes the frames due before the next wake-up and hands each packet to the pacer
  * (native/src/udp-pacer.cc), which sends it at its own frame time: the wire sees packets 20 ms
- * apart as before, and the thread wakes a fifth as often. A hold and the stop take back what the
- * pacer has not sent; a digit starts after it (at most 100 ms later). While digits play, or with a
- * live port, a wake-up a frame again. Only with a packet a frame (ptime 20).
+ * apart as before, and the thread wakes n times less often. A hold and the stop take back what
+ * the pacer has not sent; a digit starts after it (at most n frames later). While digits play, or
+ * with a live port, a wake-up a frame again. Only with a packet a frame (ptime 20).
  *
  * MediaStream composes small parts, one job each, and owns their life (start, stop, direction):
  *   rtp-sockets.ts    the socket pair (§11) or the one rtcp-mux socket
@@ -47,10 +47,10 @@ export type { MediaRemote } from './rtp-latch.ts';
 import type { MediaDirection, MediaStreamEvents, MediaStreamOptions, MediaStreamStats } from './media-stream-types.ts';
 
 const FRAME_MS = 20;
-/** Wake-ups between two reads of a separate RTCP socket (polled sockets): 100 ms, or 500 ms sending ahead. */
-const RTCP_DRAIN_EVERY = 5;
-/** At most this many frames sent ahead (200 ms): what a hold or a hang-up takes back. */
-const MAX_LOOKAHEAD = 10;
+/** Frames between two reads of a separate RTCP socket (polled sockets; 100 ms), or every wake-up sending ahead. */
+const RTCP_DRAIN_FRAMES = 5;
+/** At most this many frames sent ahead (500 ms): what a hold or a hang-up takes back, what a digit waits for. */
+const MAX_LOOKAHEAD = 25;
 
 /** An RTP datagram drained ahead of the frame it may play in (sending ahead). */
 interface Arrived {
@@ -244,16 +244,18 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
       (k, due) => this.#tick(k, due),
       (now) => this.#wake(now),
       // Polled sockets: what arrived since the last wake-up, before the frames play it out. A
-      // separate RTCP socket (a report every few seconds) is read every RTCP_DRAIN_EVERY wake-ups
-      // (a DTMF event's extra wake-ups count too): a read of an empty socket is a system call for
-      // nothing, and the kernel's arrival stamp keeps the round-trip time exact however late the
-      // report is read. Each datagram's age counts back from the one instant the drain began.
+      // separate RTCP socket (a report every few seconds) is read once per RTCP_DRAIN_FRAMES
+      // frames of wake-ups (a DTMF event's extra wake-ups count too): a read of an empty socket is
+      // a system call for nothing, and the kernel's arrival stamp keeps the round-trip time exact
+      // however late the report is read. Each datagram's age counts back from the one instant the
+      // drain began.
       sockets.polled
         ? () => {
             this.#drainAt = this.#clock.scheduler.now();
+            const stride = this.#clock.stride;
             try {
               // A wake-up for several frames reads as much more (a flood is no worse for it).
-              sockets.drain(wakes++ % RTCP_DRAIN_EVERY === 0, this.#clock.stride);
+              sockets.drain(wakes++ % Math.max(1, Math.floor(RTCP_DRAIN_FRAMES / stride)) === 0, stride);
             } finally {
               this.#drainAt = undefined;
             }
@@ -332,7 +334,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     if (!this.#sender?.hasDtmf) throw new Error('sendDtmf: telephone-event was not negotiated for this stream');
     this.#sender.enqueueDtmf(digits);
     // A frame a wake-up while digits play; the first starts after the audio already queued (at
-    // most 100 ms: taking that back would reuse sequence numbers SRTP has protected).
+    // most MAX_LOOKAHEAD frames: taking that back would reuse sequence numbers SRTP has protected).
     this.#clock.stride = 1;
     this.#clock.wakeAt(this.#clock.scheduler.now());
   }

@@ -33,7 +33,7 @@ namespace pacer {
 using Clock = std::chrono::steady_clock;
 
 // At most this many datagrams wait, for one socket and for the process: a stream queues one
-// batch (a few frames) at a time; more is a bug or a flood, refused in words.
+// batch (at most 25 frames) at a time; more is a bug or a flood, refused in words.
 constexpr size_t kMaxPerSocket = 64;
 constexpr size_t kMaxQueued = 16384;
 // How far ahead a datagram may be queued (ms).

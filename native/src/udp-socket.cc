@@ -33,8 +33,9 @@ namespace {
 // One audio datagram is far smaller (an Opus frame at 510 kbit/s is 1275 bytes); a longer one is
 // handed over empty, which the stream counts as malformed.
 constexpr size_t kMaxDatagram = 2048;
-// Datagrams read by one recvmmsg; receive() repeats while the batch comes back full.
-constexpr unsigned kBatch = 16;
+// Datagrams read by one recvmmsg; receive() repeats while the batch comes back full. A stream
+// sending ahead finds 25 waiting at each wake-up (media-stream.ts): one system call reads them.
+constexpr unsigned kBatch = 32;
 // A receive() reads at most this many (a flood waits in the kernel's buffer, which drops the excess).
 constexpr unsigned kMaxPerReceive = 256;
 // A datagram's age is the wall clock's now minus its stamp: a step of the wall clock (NTP, a

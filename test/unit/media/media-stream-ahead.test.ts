@@ -112,6 +112,31 @@ describe('MediaStream sending ahead (lookaheadFrames 5, the fake clock playing t
     expect(sched.timers - pacer.sent.length - pacer.pacedPending).toBeLessThanOrEqual(13);
   });
 
+  it("the engine's 25 frames (500 ms): two wake-ups a second, the wire unchanged; a larger option is held to 25", async () => {
+    for (const lookaheadFrames of [25, 100]) {
+      const sched = new CountingScheduler();
+      const { rtp, socket } = await sniffer();
+      const { s, pacer, run } = await sendingAhead(sched, socket.address().port, { lookaheadFrames });
+      const t0 = sched.now();
+      let mostHeld = 0;
+      for (let t = 0; t < 2000; t += 20) {
+        await run(20);
+        mostHeld = Math.max(mostHeld, pacer.pacedPending);
+      }
+      expect(rtp).toHaveLength(101);
+      expectOneSequence(rtp);
+      for (let i = 1; i < rtp.length; i++) expect(rtp[i].timestamp).toBe((rtp[i - 1].timestamp + 160) >>> 0);
+      const times = pacer.sent.map((p) => p.at - t0);
+      expect(times.every((t) => t % 20 === 0)).toBe(true);
+      expect(new Set(times).size).toBe(times.length);
+      expect(mostHeld).toBeLessThanOrEqual(25);
+      expect(mostHeld).toBeGreaterThanOrEqual(20);
+      // The stream's own timers: about four in 2 s.
+      expect(sched.timers - pacer.sent.length - pacer.pacedPending).toBeLessThanOrEqual(6);
+      await s.stop();
+    }
+  });
+
   /** Sequence numbers go up by one, except by `gap` at most where `gaps` of them are allowed. */
   function expectGaps(rtp: RtpPacket[], allowed: { gaps: number; upTo: number }): number[] {
     const gaps: number[] = [];
