@@ -1,4 +1,4 @@
-import { createRouter, createWebHashHistory, type RouterHistory } from 'vue-router';
+import { createRouter, createWebHashHistory, type RouteRecord, type RouterHistory } from './lib/router.ts';
 import DialpadView from './views/DialpadView.vue';
 
 /**
@@ -13,7 +13,7 @@ const MessagesView = () => import('./views/MessagesView.vue');
 const SettingsView = () => import('./views/SettingsView.vue');
 const IncomingView = () => import('./views/IncomingView.vue');
 
-export const routes = [
+export const routes: RouteRecord[] = [
   { path: '/', redirect: '/dialpad' },
   { path: '/dialpad', name: 'dialpad', component: DialpadView },
   { path: '/contacts/:id?', name: 'contacts', component: ContactsView },

@@ -1,5 +1,5 @@
 import { nextTick, onMounted, onUnmounted } from 'vue';
-import { useRouter } from 'vue-router';
+import { useRouter } from '../lib/router.ts';
 import { useI18n } from 'vue-i18n';
 import { useCallsStore } from '../stores/calls.ts';
 import { useKeyboardStore } from '../stores/keyboard.ts';

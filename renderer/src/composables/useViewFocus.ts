@@ -1,5 +1,5 @@
 import { nextTick, watch } from 'vue';
-import { useRoute } from 'vue-router';
+import { useRoute } from '../lib/router.ts';
 
 /**
  * After a move to another view, focus goes to the new view's main heading (the usual practice

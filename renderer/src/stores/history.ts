@@ -1,4 +1,4 @@
-import { computed, ref } from 'vue';
+import { computed, customRef, ref } from 'vue';
 import { defineStore } from 'pinia';
 import type { HistoryEntry, HistoryFilter } from '../../../main/contract/api.ts';
 import { RECORDING_PLAY_MAX_BYTES } from '../../../main/contract/values.ts';
@@ -11,6 +11,8 @@ function bytesOf(base64: string): Uint8Array<ArrayBuffer> {
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
 }
+
+const SEEN_AT_KEY = 'appel.history.seenAt';
 
 export type HistoryKind = NonNullable<HistoryFilter['kind']>;
 
@@ -26,13 +28,29 @@ export const useHistoryStore = defineStore('history', () => {
   const kind = ref<HistoryKind>('all');
   const loaded = ref(false);
 
-  /** When the person last looked at the history (kept by this window): the badge counts after it. */
-  const seenAt = ref(Number(globalThis.localStorage?.getItem('appel.history.seenAt') ?? 0) || 0);
+  /**
+   * When the person last looked at the history (kept by this window): the badge counts after it.
+   * Read the first time it is needed (a missed call listed), not when the store is made: the page's
+   * first read of its storage waits on the browser process, and the first screen does not need it.
+   */
+  const seenAt = customRef<number>((track, trigger) => {
+    let at: number | undefined;
+    return {
+      get() {
+        track();
+        return (at ??= Number(globalThis.localStorage?.getItem(SEEN_AT_KEY) ?? 0) || 0);
+      },
+      set(next) {
+        at = next;
+        trigger();
+      },
+    };
+  });
   const missed = computed(() => entries.value.filter((e) => e.outcome === 'missed' && e.startedAt > seenAt.value).length);
 
   function markSeen(at = Date.now()): void {
     seenAt.value = at;
-    globalThis.localStorage?.setItem('appel.history.seenAt', String(at));
+    globalThis.localStorage?.setItem(SEEN_AT_KEY, String(at));
   }
 
   async function load(next: HistoryKind = kind.value): Promise<void> {

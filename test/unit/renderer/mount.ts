@@ -2,9 +2,9 @@
 import { vi } from 'vitest';
 import { mount, flushPromises } from '@vue/test-utils';
 import { createTestingPinia } from '@pinia/testing';
-import { createMemoryHistory } from 'vue-router';
 import type { Component } from 'vue';
 import { createAppRouter, prefetchViews } from '../../../renderer/src/router.ts';
+import { createMemoryHistory } from '../../../renderer/src/lib/router.ts';
 import { createAppI18n, type Locale } from '../../../renderer/src/i18n/index.ts';
 import { prefetchShellParts } from '../../../renderer/src/shell-parts.ts';
 
