@@ -3,11 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { EventBatcher } from '../../../main/media/event-batcher.ts';
 import type { MediaEvent } from '../../../main/media/media-protocol.ts';
 
-function harness(): { batcher: EventBatcher; sent: MediaEvent[][]; timers: Map<number, { fn: () => void; ms: number }>; fire: () => void } {
+/** A batcher on a fake clock; `busy` starts it with a batch that has just left (a busy engine). */
+function harness(busy = true): { batcher: EventBatcher; sent: MediaEvent[][]; timers: Map<number, { fn: () => void; ms: number }>; fire: () => void; advance: (ms: number) => void } {
   const sent: MediaEvent[][] = [];
   const timers = new Map<number, { fn: () => void; ms: number }>();
   let id = 0;
+  let now = 1000;
   const batcher = new EventBatcher({
+    now: () => now,
     send: (events) => sent.push(events),
     holdMs: 50,
     setTimeout: (fn, ms) => {
@@ -21,13 +24,36 @@ function harness(): { batcher: EventBatcher; sent: MediaEvent[][]; timers: Map<n
     timers.clear();
     for (const [, t] of all) t.fn();
   };
-  return { batcher, sent, timers, fire };
+  if (busy) {
+    batcher.event({ type: 'warning', code: 'x', message: 'a batch that has just left' });
+    sent.length = 0;
+  }
+  return { batcher, sent, timers, fire, advance: (ms) => (now += ms) };
 }
 
 const stats = (streamId: string): MediaEvent => ({ type: 'stats', streamId, stats: { jitterMs: 1 } as never });
 
 describe('EventBatcher', () => {
-  it('holds periodic figures for one hold time and sends them in one batch, in order', () => {
+  it('figures that come long after the last batch leave at once: one call needs no timer', () => {
+    const { batcher, sent, timers, advance } = harness(false);
+    batcher.event(stats('a'));
+    expect(sent).toHaveLength(1);
+    expect(timers.size).toBe(0);
+    // Within the hold time of that batch: they wait, for what is left of it.
+    advance(20);
+    batcher.event(stats('b'));
+    expect(sent).toHaveLength(1);
+    expect([...timers.values()][0].ms).toBe(30);
+    advance(30);
+    [...timers.values()][0].fn();
+    expect(sent.map((b) => b.map((e) => ('streamId' in e ? e.streamId : '')))).toEqual([['a'], ['b']]);
+    // A second later (one call's next stats): at once again.
+    advance(1000);
+    batcher.event(stats('a'));
+    expect(sent).toHaveLength(3);
+  });
+
+  it('holds periodic figures that follow a batch for one hold time and sends them in one batch, in order', () => {
     const { batcher, sent, timers, fire } = harness();
     batcher.event(stats('a'));
     batcher.event(stats('b'));
