@@ -4,7 +4,10 @@
 //
 //   - CPU: the caller process, all its threads (utime + stime of /proc/PID/stat, which counts
 //     every thread), over the same WINDOW_S seconds of a call that has been up SETTLE_S seconds,
-//     as % of one core. Both callers play the same 8 kHz tone as their microphone. Appel's is
+//     as % of one core. Both callers play the same 8 kHz tone as their microphone. On this kind
+//     of virtual machine one run of either phone can read anywhere in a 2× range (a wake-up's
+//     cost depends on what the other core does), so each codec is measured in ROUNDS rounds,
+//     Appel then baresip in each, and the table gives the medians, and each phone's range. Appel's is
 //     also split by thread (/proc/PID/task/*/stat): the main thread ('MainThread': SIP, and the
 //     media engine of a phone's first calls, media-placement.ts: RTP, jitter buffer, codecs),
 //     and the rest (V8's compiler and GC helpers, libuv's pool). V8 compiles a function called once a frame with Maglev after about 400 calls
@@ -20,7 +23,7 @@
 // Appel runs as `npx appel` does (bin/appel.js): the bundle when it is fresh (`npm run build`,
 // which `npm run bench` runs first), else the sources; the table says which.
 //
-//   node_modules/.bin/node test/bench/per-call.ts [--codecs pcmu,g722,opus] [--window 12] [--settle 3] [--no-curve | --curve-only]
+//   node_modules/.bin/node test/bench/per-call.ts [--codecs pcmu,g722,opus] [--window 12] [--settle 3] [--rounds 3] [--no-curve | --curve-only]
 //   import { run, runCurves } from './per-call.ts'        returns the rows, the curves
 //
 // Bounded: every wait has a limit; the namespace and every process in it end with the run.
@@ -42,16 +45,22 @@ const APPEL_PORT = 5070;
 const BARESIP_UAS_PORT = 5064;
 /** How long a call has been up when the window starts, by default (s; `--settle`); also the idle engine's settling. */
 const SETTLE_S = 3;
+/** Rounds per codec, by default (`--rounds`): Appel then baresip in each. */
+const ROUNDS = 3;
 
 /** Appel's name of a codec → baresip's. */
 const BARESIP_CODEC: Partial<Record<CallCodec, BaresipCodec>> = { pcmu: 'PCMU', g722: 'G722/16000/1', opus: 'opus' };
 
 export interface PerCallRow {
   codec: CallCodec;
+  /** Medians over the rounds. */
   appelCpu: number;
   /** The part of `appelCpu` spent in Appel's main thread (SIP and the call's media). */
   appelMainCpu: number;
   baresipCpu: number;
+  /** Every round's figure, in the order measured. */
+  appelRuns: number[];
+  baresipRuns: number[];
   appelRssMb: number;
   baresipRssMb: number;
   appelIdleRssMb: number;
@@ -144,7 +153,12 @@ async function baresipCall(ns: NetNs, codec: BaresipCodec, tone: string, windowS
   }
 }
 
-export async function run(codecs: CallCodec[], windowS: number, settleS = SETTLE_S): Promise<PerCallRow[]> {
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export async function run(codecs: CallCodec[], windowS: number, settleS = SETTLE_S, rounds = ROUNDS): Promise<PerCallRow[]> {
   const ns = await NetNs.create();
   const rows: PerCallRow[] = [];
   try {
@@ -157,9 +171,23 @@ export async function run(codecs: CallCodec[], windowS: number, settleS = SETTLE
       const callee = new Baresip(ns, { user: 'callee', registrar: null, sipPort: CALLEE_PORT, ctrlPort: 4444, autoAnswer: true, codecs: [b], playWav: tone });
       await callee.start();
       try {
-        const appel = await appelCall(ns, codec, tone, windowS, settleS);
-        const baresip = await baresipCall(ns, b, tone, windowS, settleS);
-        rows.push({ codec, appelCpu: appel.cpu, appelMainCpu: appel.threadCpu, baresipCpu: baresip.cpu, appelRssMb: appel.rssMb, baresipRssMb: baresip.rssMb, appelIdleRssMb: idleRssMb });
+        const appel: Array<Awaited<ReturnType<typeof appelCall>>> = [];
+        const baresip: Array<Awaited<ReturnType<typeof baresipCall>>> = [];
+        for (let r = 0; r < rounds; r++) {
+          appel.push(await appelCall(ns, codec, tone, windowS, settleS));
+          baresip.push(await baresipCall(ns, b, tone, windowS, settleS));
+        }
+        rows.push({
+          codec,
+          appelCpu: median(appel.map((x) => x.cpu)),
+          appelMainCpu: median(appel.map((x) => x.threadCpu)),
+          baresipCpu: median(baresip.map((x) => x.cpu)),
+          appelRuns: appel.map((x) => x.cpu),
+          baresipRuns: baresip.map((x) => x.cpu),
+          appelRssMb: median(appel.map((x) => x.rssMb)),
+          baresipRssMb: median(baresip.map((x) => x.rssMb)),
+          appelIdleRssMb: idleRssMb,
+        });
       } finally {
         await callee.stop();
       }
@@ -172,12 +200,14 @@ export async function run(codecs: CallCodec[], windowS: number, settleS = SETTLE
 
 function print(rows: PerCallRow[], windowS: number, settleS: number): void {
   const pct = (x: number) => `${x.toFixed(2)} %`;
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
   const mb = (x: number) => `${x.toFixed(0)} MB`;
-  console.log(`One steady call, caller side, CPU over the same ${windowS} s (all threads) of a call up ${settleS} s, RSS at its end; callee: auto-answering baresip.`);
-  console.log('| codec | Appel CPU | of which main thread (SIP, media) | baresip CPU | Appel / baresip | Appel RSS | baresip RSS | Appel idle RSS |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  const rounds = rows[0]?.appelRuns.length ?? 0;
+  console.log(`One steady call, caller side, CPU over the same ${windowS} s (all threads) of a call up ${settleS} s, RSS at its end; callee: auto-answering baresip. Medians of ${rounds} rounds (Appel, then baresip, in each), the range beside.`);
+  console.log('| codec | Appel CPU | of which main thread (SIP, media) | baresip CPU | Appel / baresip | Appel range | baresip range | Appel RSS | baresip RSS | Appel idle RSS |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.codec} | ${pct(r.appelCpu)} | ${pct(r.appelMainCpu)} | ${pct(r.baresipCpu)} | ${(r.appelCpu / r.baresipCpu).toFixed(2)}× | ${mb(r.appelRssMb)} | ${mb(r.baresipRssMb)} | ${mb(r.appelIdleRssMb)} |`);
+    console.log(`| ${r.codec} | ${pct(r.appelCpu)} | ${pct(r.appelMainCpu)} | ${pct(r.baresipCpu)} | ${(r.appelCpu / r.baresipCpu).toFixed(2)}× | ${range(r.appelRuns)} | ${range(r.baresipRuns)} | ${mb(r.appelRssMb)} | ${mb(r.baresipRssMb)} | ${mb(r.appelIdleRssMb)} |`);
   }
 }
 
@@ -241,12 +271,14 @@ function printCurves(c: { appel: MemoryCurve; baresip: MemoryCurve }): void {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { codecs: { type: 'string' }, window: { type: 'string' }, settle: { type: 'string' }, 'no-curve': { type: 'boolean' }, 'curve-only': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { codecs: { type: 'string' }, window: { type: 'string' }, settle: { type: 'string' }, rounds: { type: 'string' }, 'no-curve': { type: 'boolean' }, 'curve-only': { type: 'boolean' } } });
   if (values['no-curve'] && values['curve-only']) throw new Error('--no-curve and --curve-only: one or the other');
   const codecs = (values.codecs ?? 'pcmu,g722,opus').split(',') as CallCodec[];
   const windowS = Number(values.window ?? 12);
   const settleS = Number(values.settle ?? SETTLE_S);
   if (!(settleS >= 0 && settleS <= 600)) throw new Error(`--settle: expected 0-600 seconds, not ${values.settle}`);
-  if (!values['curve-only']) print(await run(codecs, windowS, settleS), windowS, settleS);
+  const rounds = Number(values.rounds ?? ROUNDS);
+  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error(`--rounds: expected 1-20, not ${values.rounds}`);
+  if (!values['curve-only']) print(await run(codecs, windowS, settleS, rounds), windowS, settleS);
   if (!values['no-curve']) printCurves(await runCurves((s) => process.stderr.write(`${s}\n`)));
 }

@@ -29,12 +29,20 @@ function threads(pid: number): Map<string, { name: string; ns: number; wakes: nu
   return m;
 }
 
+function ticks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(x[11]) + Number(x[12]);
+}
+
 async function window(pid: number, label: string) {
+  const ta = ticks(pid);
   const a = threads(pid);
   const t0 = performance.now();
   await sleep(windowS * 1000);
   const b = threads(pid);
   const el = (performance.now() - t0) / 1000;
+  console.log(`${label}: /proc/PID/stat ticks say ${((ticks(pid) - ta) / 100 / el * 100).toFixed(3)} %`);
   let total = 0;
   const rows: string[] = [];
   for (const [tid, t] of b) {
