@@ -140,9 +140,11 @@ export class MediaClock {
     if (!this.#running) return;
     const now = this.scheduler.now();
     const due = Math.floor((now + EARLY_WAKE_MS - this.#startMs) / this.frameMs) + 1; // frames 0..due-1 are due
-    if (due - this.#next > this.#maxCatchUp) {
-      this.skipped += due - this.#maxCatchUp - this.#next;
-      this.#next = due - this.#maxCatchUp;
+    // A stall's backlog is cut to maxCatchUp frames beyond what a wake-up runs anyway (its stride).
+    const catchUp = this.#maxCatchUp + this.#stride - 1;
+    if (due - this.#next > catchUp) {
+      this.skipped += due - catchUp - this.#next;
+      this.#next = due - catchUp;
     }
     while (this.#next < due && this.#running) {
       const k = this.#next++;

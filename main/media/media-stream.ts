@@ -51,6 +51,11 @@ const FRAME_MS = 20;
 const RTCP_DRAIN_FRAMES = 5;
 /** At most this many frames sent ahead (500 ms): what a hold or a hang-up takes back, what a digit waits for. */
 const MAX_LOOKAHEAD = 25;
+/**
+ * Until the peer's RTP has come, at most this many (100 ms): symmetric RTP may then move where we
+ * send, and that is only learnt at a wake-up; what goes to the old address meanwhile is wasted.
+ */
+const UNLATCHED_LOOKAHEAD = 5;
 
 /** An RTP datagram drained ahead of the frame it may play in (sending ahead). */
 interface Arrived {
@@ -386,7 +391,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   #lookahead(): number {
     const n = Math.min(MAX_LOOKAHEAD, Math.max(1, Math.floor(this.#opts.lookaheadFrames ?? 1)));
     if (n === 1 || this.#everyFrame || !this.#sends() || this.#sender?.framesPerPacket !== 1 || !this.#sockets?.canPace || !this.#source.ahead || !this.#sink.ahead || this.#sender?.dtmfBusy) return 1;
-    return n;
+    return this.#latch.latched ? n : Math.min(n, UNLATCHED_LOOKAHEAD);
   }
 
   #tick(k: number, dueMs: number): void {

@@ -96,6 +96,11 @@ export class RtpLatch {
     return this.#rtpTarget;
   }
 
+  /** RTP has come from a source we now send to (latching is done, until a new remote description). */
+  get latched(): boolean {
+    return this.#latched !== undefined;
+  }
+
   /** Where RTCP goes now. */
   get rtcpTarget(): Target {
     return this.#rtcpTarget;

@@ -71,6 +71,8 @@ try {
     await window(appel.child.pid!, `Appel ${codec}`);
     if (perf) await once(perf, 'exit');
     await appel.exit(30_000).catch(() => undefined);
+    if (process.env.APPEL_SHOW_STATS) for (const e of appel.events.filter((e) => e.event === "stats")) console.log(JSON.stringify(e));
+    if (process.env.APPEL_SHOW_STATS) console.log(appel.stderr);
     if (process.env.APPEL_SHOW_STDOUT) console.log(appel.stdout.split('\n').filter((l) => !l.startsWith('{')).join('\n'));
     const caller = new Baresip(ns, { user: 'caller', registrar: null, sipPort: 5080, ctrlPort: 4445, codecs: [names[codec] as 'PCMU'], playWav: tone, rtpPorts: [40000, 40999] });
     await caller.start();

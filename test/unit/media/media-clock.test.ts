@@ -72,6 +72,23 @@ describe('MediaClock', () => {
     expect(clock.skipped).toBe(45);
     clock.stop();
   });
+
+  it('with a stride of 25, each wake-up runs its 25 frames: only a stall beyond them skips, by maxCatchUpFrames past them', () => {
+    const scheduler = new EarlyScheduler(0);
+    const clock = new MediaClock({ scheduler, maxCatchUpFrames: 5 });
+    clock.stride = 25;
+    const frames: number[] = [];
+    clock.start((k) => frames.push(k));
+    scheduler.advance(2000);
+    expect(frames).toEqual(Array.from({ length: 101 }, (_, k) => k));
+    expect(clock.skipped).toBe(0);
+    expect(scheduler.wakes).toBe(4);
+    scheduler.stall(1000); // now 3000: frames 101..150 are due; 25 + 5 − 1 run
+    scheduler.advance(0);
+    expect(frames.slice(101)).toEqual(Array.from({ length: 29 }, (_, i) => 122 + i));
+    expect(clock.skipped).toBe(21);
+    clock.stop();
+  });
 });
 
 describe('MediaClock on the thread grid (align)', () => {

@@ -139,6 +139,18 @@ class ToySrtp implements SrtpLike {
   close(): void {}
 }
 
+/**
+ * When each datagram a FakePacedSocket sent left, on its fake clock: the receiving fake then
+ * gives it the age the kernel's stamp would have (the real socket's ages are real time).
+ * Keyed by the RTP/RTCP header and length; an entry goes when received (at most 4096 kept).
+ */
+const fakeSentAt = new Map<string, number>();
+const sentKey = (b: Uint8Array): string => `${b.length}:${Array.from(b.subarray(0, 12)).join(',')}`;
+function noteSent(bytes: Uint8Array, at: number): void {
+  fakeSentAt.set(sentKey(bytes), at);
+  if (fakeSentAt.size > 4096) fakeSentAt.delete(fakeSentAt.keys().next().value!);
+}
+
 /** The addon's polled socket, its pacer played by a FakeScheduler; `sent` counts what it sent, and when. */
 export class FakePacedSocket implements PolledSocket {
   readonly #real: UdpSocket;
@@ -160,6 +172,7 @@ export class FakePacedSocket implements PolledSocket {
   }
   send(bytes: Uint8Array, address: string, port: number): string | undefined {
     this.direct++;
+    noteSent(bytes, this.#sched.now());
     return this.#real.send(bytes, address, port);
   }
   sendAt(bytes: Uint8Array, address: string, port: number, delayMs: number): string | undefined {
@@ -167,6 +180,7 @@ export class FakePacedSocket implements PolledSocket {
     const handle = this.#sched.setTimeout(() => {
       this.#waiting.delete(handle);
       this.sent.push({ at: this.#sched.now(), bytes: entry.bytes });
+      noteSent(entry.bytes, this.#sched.now());
       this.#real.send(entry.bytes, entry.address, entry.port);
     }, delayMs);
     this.#waiting.set(handle, entry);
@@ -188,7 +202,13 @@ export class FakePacedSocket implements PolledSocket {
     return undefined;
   }
   receive(onDatagram: (d: Datagram) => void): number {
-    return this.#real.receive(onDatagram);
+    return this.#real.receive((d) => {
+      const key = sentKey(d.bytes);
+      const at = fakeSentAt.get(key);
+      if (at === undefined) return onDatagram(d);
+      fakeSentAt.delete(key);
+      onDatagram({ ...d, ageMs: Math.max(0, this.#sched.now() - at) });
+    });
   }
   close(): void {
     this.cancelPaced();
