@@ -143,14 +143,18 @@ export class MediaEngine {
       case 'set-direction':
         this.#entry(r.streamId).stream.setDirection(r.direction);
         return null;
-      case 'send-dtmf':
+      case 'send-dtmf': {
+        let sent: Promise<void>;
         try {
-          this.#entry(r.streamId).stream.sendDtmf(r.digits);
+          sent = this.#entry(r.streamId).stream.sendDtmf(r.digits);
         } catch (err) {
           if (err instanceof MediaEngineError) throw err;
           throw new MediaEngineError('bad-request', (err as Error).message);
         }
+        // The reply once the digits have left (the caller may hang up next).
+        await sent;
         return null;
+      }
       case 'update-remote':
         this.#entry(r.streamId).stream.updateRemote(r.remote);
         return null;

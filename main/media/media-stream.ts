@@ -100,6 +100,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
   #everyFrame = false;
   /** Sending ahead: RTP drained this wake-up, fed to the jitter buffer frame by frame. */
   readonly #arrivals: Arrived[] = [];
+  /** Whoever waits for the digits queued so far to have been sent (sendDtmf). */
+  readonly #dtmfSent: Array<() => void> = [];
 
   constructor(options: MediaStreamOptions) {
     super();
@@ -300,6 +302,8 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     await this.#sockets?.close();
     this.#sockets = undefined;
     this.#release();
+    // What was still to send ended with the stream.
+    for (const resolve of this.#dtmfSent.splice(0)) resolve();
   }
 
   #release(): void {
@@ -334,14 +338,25 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     return this.#direction === 'sendrecv' || this.#direction === 'recvonly';
   }
 
-  /** Queues RFC 4733 digits. Throws when telephone-event was not negotiated or a digit is bad. */
-  sendDtmf(digits: string): void {
+  /**
+   * Queues RFC 4733 digits. Throws when telephone-event was not negotiated or a digit is bad.
+   * Resolves once every digit queued so far has been sent (its last packet left, RFC 4733 §2.5.1.4),
+   * or the stream stopped: as digits sent by SIP INFO resolve once answered.
+   */
+  sendDtmf(digits: string): Promise<void> {
     if (!this.#sender?.hasDtmf) throw new Error('sendDtmf: telephone-event was not negotiated for this stream');
     this.#sender.enqueueDtmf(digits);
     // A frame a wake-up while digits play; the first starts after the audio already queued (at
     // most MAX_LOOKAHEAD frames: taking that back would reuse sequence numbers SRTP has protected).
     this.#clock.stride = 1;
     this.#clock.wakeAt(this.#clock.scheduler.now());
+    return new Promise((resolve) => this.#dtmfSent.push(resolve));
+  }
+
+  /** The digits queued have all been sent (or dropped while we send nothing): their senders are told. */
+  #settleDtmf(): void {
+    if (this.#dtmfSent.length === 0 || this.#sender?.dtmfBusy) return;
+    for (const resolve of this.#dtmfSent.splice(0)) resolve();
   }
 
   /** A new remote description (re-INVITE, UPDATE): send there, and latch afresh. */
@@ -408,6 +423,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     const sender = this.#sender!;
     const ts = sender.timestampOfFrame(k);
     sender.pollDtmf(dueMs, ts, this.#sends());
+    this.#settleDtmf();
     // Always pull the source (keeps files and device FIFOs in real time).
     const local = this.#toCodec!.process(this.#source.getFrame());
     if (this.#sends()) sender.pushAudio(ts, local, delayMs);
@@ -454,6 +470,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     const kNow = Math.max(0, Math.floor((now - this.#clock.startMs) / FRAME_MS));
     if (sender.hasDtmf && this.#nextSend <= kNow + 1) {
       this.#guard(() => sender.pollDtmf(now, sender.timestampOfFrame(kNow), this.#sends()));
+      this.#settleDtmf();
       const next = sender.nextDtmfDueMs();
       if (next !== undefined && next > now) this.#clock.wakeAt(next);
     }

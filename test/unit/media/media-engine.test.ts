@@ -65,8 +65,13 @@ describe('MediaEngine', () => {
     await here.handle({ type: 'update-remote', streamId: 'a', remote: { address: '127.0.0.1', rtpPort: b.localPort } });
     const recording = join(dir, 'rec.wav');
     await there.handle({ type: 'record', streamId: 'b', path: recording });
-    await here.handle({ type: 'send-dtmf', streamId: 'a', digits: '42' });
-    await run(1200);
+    // Answered once the digits have left: time has to pass first.
+    let dtmfAnswered = false;
+    const dtmf = here.handle({ type: 'send-dtmf', streamId: 'a', digits: '42' }).then(() => (dtmfAnswered = true));
+    await run(100);
+    expect(dtmfAnswered).toBe(false);
+    await run(1100);
+    await dtmf;
     await there.handle({ type: 'record', streamId: 'b', path: null });
     const stats = await there.handle({ type: 'get-stats', streamId: 'b' });
     expect(stats.packetsReceived).toBeGreaterThan(40);

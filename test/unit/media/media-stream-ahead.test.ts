@@ -189,8 +189,16 @@ describe('MediaStream sending ahead (lookaheadFrames 5, the fake clock playing t
     const queued = pacer.pacedPending;
     expect(queued).toBeGreaterThan(0);
     const sentBefore = pacer.sent.length + pacer.direct;
-    s.sendDtmf('5');
-    await run(600);
+    let done = false;
+    void s.sendDtmf('5').then(() => (done = true));
+    // Told once the digit has left, not when it was queued: its last packet (E bit, RFC 4733 §2.5.1.4) is on the wire by then.
+    let endsWhenDone = -1;
+    for (let t = 0; t < 600; t += 20) {
+      await run(20);
+      if (done && endsWhenDone < 0) endsWhenDone = rtp.filter((p) => p.payloadType === 101 && (p.payload[1] & 0x80) !== 0).length;
+    }
+    expect(done).toBe(true);
+    expect(endsWhenDone).toBeGreaterThanOrEqual(1);
     expectOneSequence(rtp);
     // The audio queued leaves as it was due; the event follows it.
     expect(rtp.slice(sentBefore, sentBefore + queued).every((p) => p.payloadType === 0)).toBe(true);
@@ -203,6 +211,21 @@ describe('MediaStream sending ahead (lookaheadFrames 5, the fake clock playing t
     const before = sched.timers - pacer.sent.length;
     await run(1000);
     expect(sched.timers - pacer.sent.length - before).toBeLessThanOrEqual(13);
+  });
+
+  it('digits still to send when the stream stops: whoever waits for them is told', async () => {
+    const sched = new FakeScheduler();
+    const { socket } = await sniffer();
+    const { s, run } = await sendingAhead(sched, socket.address().port);
+    await run(100);
+    let done = false;
+    void s.sendDtmf('123456789').then(() => (done = true));
+    await run(100);
+    await settle();
+    expect(done).toBe(false);
+    await s.stop();
+    await settle();
+    expect(done).toBe(true);
   });
 
   it('with SRTP: hold, resume and a digit protect no sequence number twice (libsrtp would refuse it)', async () => {
