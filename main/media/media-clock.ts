@@ -56,6 +56,8 @@ export class MediaClock {
   #beforeFrames: (() => void) | undefined;
   #extraWakeMs: number | undefined;
   #stride = 1;
+  /** The largest stride since the last wake-up: the frames due now piled up under it. */
+  #strideSinceWake = 1;
   /** Frames skipped after stalls. */
   skipped = 0;
 
@@ -109,6 +111,7 @@ export class MediaClock {
     const stride = Math.max(1, Math.floor(n));
     const sooner = stride < this.#stride;
     this.#stride = stride;
+    this.#strideSinceWake = Math.max(this.#strideSinceWake, stride);
     // Fewer frames a wake-up: the next one may be due before the one scheduled.
     if (sooner && this.#running && this.#timer !== undefined) this.#schedule();
   }
@@ -140,8 +143,10 @@ export class MediaClock {
     if (!this.#running) return;
     const now = this.scheduler.now();
     const due = Math.floor((now + EARLY_WAKE_MS - this.#startMs) / this.frameMs) + 1; // frames 0..due-1 are due
-    // A stall's backlog is cut to maxCatchUp frames beyond what a wake-up runs anyway (its stride).
-    const catchUp = this.#maxCatchUp + this.#stride - 1;
+    // A stall's backlog is cut to maxCatchUp frames beyond what a wake-up runs anyway (its stride:
+    // the largest since the last wake-up, as a stride lowered since, e.g. for a digit, woke it early).
+    const catchUp = this.#maxCatchUp + this.#strideSinceWake - 1;
+    this.#strideSinceWake = this.#stride;
     if (due - this.#next > catchUp) {
       this.skipped += due - catchUp - this.#next;
       this.#next = due - catchUp;

@@ -49,7 +49,7 @@ import type { MediaDirection, MediaStreamEvents, MediaStreamOptions, MediaStream
 const FRAME_MS = 20;
 /** Frames between two reads of a separate RTCP socket (polled sockets; 100 ms), or every wake-up sending ahead. */
 const RTCP_DRAIN_FRAMES = 5;
-/** At most this many frames sent ahead (500 ms): what a hold or a hang-up takes back, what a digit waits for. */
+/** At most this many frames a wake-up (500 ms), and a fifth more sent ahead: what a hold or a hang-up takes back, what a digit waits for. */
 const MAX_LOOKAHEAD = 25;
 /**
  * Until the peer's RTP has come, at most this many (100 ms): symmetric RTP may then move where we
@@ -344,6 +344,7 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
    * or the stream stopped: as digits sent by SIP INFO resolve once answered.
    */
   sendDtmf(digits: string): Promise<void> {
+    if (this.#state === 'stopped') throw new Error('sendDtmf: the stream has stopped');
     if (!this.#sender?.hasDtmf) throw new Error('sendDtmf: telephone-event was not negotiated for this stream');
     this.#sender.enqueueDtmf(digits);
     // A frame a wake-up while digits play; the first starts after the audio already queued (at
@@ -477,11 +478,15 @@ export class MediaStream extends EventEmitter<MediaStreamEvents> {
     const stride = this.#lookahead();
     this.#clock.stride = stride;
     if (stride === 1) return;
-    // Send ahead: the frames due before the next wake-up, each handed to the pacer for its time.
-    const until = this.#clock.nextWakeMs;
+    // Send ahead: the frames due before the next wake-up and a fifth of a stride past it, each
+    // handed to the pacer for its time. The margin covers a late wake-up (every stream of a thread
+    // wakes at the same instant, and the last one served may be late): the frames due meanwhile
+    // are already queued, not sent in a burst when it comes.
+    const slack = Math.floor(stride / 5);
+    const until = this.#clock.nextWakeMs + slack * FRAME_MS;
     const start = this.#clock.startMs;
     this.#guard(() => {
-      for (let k = this.#nextSend; start + k * FRAME_MS < until && k < kNow + 1 + MAX_LOOKAHEAD; k++) {
+      for (let k = this.#nextSend; start + k * FRAME_MS < until && k < kNow + 1 + MAX_LOOKAHEAD + slack; k++) {
         const due = start + k * FRAME_MS;
         this.#sendFrame(k, due, Math.max(0, due - now));
       }

@@ -33,9 +33,10 @@ namespace pacer {
 using Clock = std::chrono::steady_clock;
 
 // At most this many datagrams wait, for one socket and for the process: a stream queues one
-// batch (at most 25 frames) at a time; more is a bug or a flood, refused in words.
+// batch (at most 30 frames: 500 ms and a margin) at a time, so the bound holds 2,000 such streams;
+// more is a bug or a flood, refused in words (the stream then sends at once).
 constexpr size_t kMaxPerSocket = 64;
-constexpr size_t kMaxQueued = 16384;
+constexpr size_t kMaxQueued = 65536;
 // How far ahead a datagram may be queued (ms).
 constexpr double kMaxDelayMs = 1000;
 

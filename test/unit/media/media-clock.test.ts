@@ -89,6 +89,25 @@ describe('MediaClock', () => {
     expect(clock.skipped).toBe(21);
     clock.stop();
   });
+
+  it('a stride lowered between two wake-ups (a digit, a hold) still runs every frame due under the old one', () => {
+    const scheduler = new EarlyScheduler(0);
+    const clock = new MediaClock({ scheduler, maxCatchUpFrames: 5 });
+    clock.stride = 25;
+    const frames: number[] = [];
+    clock.start((k) => frames.push(k));
+    scheduler.advance(500); // frames 0..25
+    scheduler.advance(420); // 21 more due by 920, the next wake-up not before 1000
+    clock.stride = 1;
+    clock.wakeAt(scheduler.now());
+    scheduler.advance(0);
+    expect(frames).toEqual(Array.from({ length: 47 }, (_, k) => k));
+    expect(clock.skipped).toBe(0);
+    scheduler.advance(200);
+    expect(frames.at(-1)).toBe(56);
+    expect(clock.skipped).toBe(0);
+    clock.stop();
+  });
 });
 
 describe('MediaClock on the thread grid (align)', () => {

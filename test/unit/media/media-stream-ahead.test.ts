@@ -118,13 +118,13 @@ describe('MediaStream sending ahead (lookaheadFrames 5, the fake clock playing t
       const { rtp, socket } = await sniffer();
       const { s, pacer, run } = await sendingAhead(sched, socket.address().port, { lookaheadFrames });
       const t0 = sched.now();
-      // Until the peer's RTP comes (symmetric RTP may move us), 100 ms ahead at most.
+      // Until the peer's RTP comes (symmetric RTP may move us), 100 ms ahead (and a frame's margin) at most.
       let mostHeld = 0;
       for (let t = 0; t < 300; t += 20) {
         await run(20);
         mostHeld = Math.max(mostHeld, pacer.pacedPending);
       }
-      expect(mostHeld).toBeLessThanOrEqual(5);
+      expect(mostHeld).toBeLessThanOrEqual(6);
       const fromPeer = RtpPacket.encode({ payloadType: 0, marker: true, sequenceNumber: 1, timestamp: 0, ssrc: 0x5eed, csrcs: [], payload: new Uint8Array(160) });
       socket.send(fromPeer, s.localPort, '127.0.0.1');
       for (let t = 300; t < 2000; t += 20) {
@@ -137,8 +137,8 @@ describe('MediaStream sending ahead (lookaheadFrames 5, the fake clock playing t
       const times = pacer.sent.map((p) => p.at - t0);
       expect(times.every((t) => t % 20 === 0)).toBe(true);
       expect(new Set(times).size).toBe(times.length);
-      expect(mostHeld).toBeLessThanOrEqual(25);
-      expect(mostHeld).toBeGreaterThanOrEqual(20);
+      expect(mostHeld).toBeLessThanOrEqual(30);
+      expect(mostHeld).toBeGreaterThanOrEqual(25);
       // The stream's own timers: three in the first 300 ms, then about four in 1.7 s.
       expect(sched.timers - pacer.sent.length - pacer.pacedPending).toBeLessThanOrEqual(9);
       await s.stop();
@@ -176,7 +176,7 @@ describe('MediaStream sending ahead (lookaheadFrames 5, the fake clock playing t
     await run(500);
     expect(rtp.length).toBeGreaterThanOrEqual(sentAtHold + 24);
     // The numbers taken back are not used again (SRTP has protected them, RFC 3711 §9.1).
-    expect(expectGaps(rtp, { gaps: 1, upTo: 4 })).toEqual([held]);
+    expect(expectGaps(rtp, { gaps: 1, upTo: 6 })).toEqual([held]);
     expect(rtp[sentAtHold].marker).toBe(true);
     expect(s.stats().packetsSent).toBe(rtp.length); // what the pacer still holds is not counted yet
   });

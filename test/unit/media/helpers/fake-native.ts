@@ -160,6 +160,7 @@ export class FakePacedSocket implements PolledSocket {
   readonly sent: Array<{ at: number; bytes: Uint8Array }> = [];
   /** Sends at once (send) and ahead (sendAt). */
   direct = 0;
+  readonly #refused: string[] = [];
   constructor(family: 4 | 6, sched: FakeScheduler) {
     this.#real = new UdpSocket(family);
     this.#sched = sched;
@@ -181,7 +182,9 @@ export class FakePacedSocket implements PolledSocket {
       this.#waiting.delete(handle);
       this.sent.push({ at: this.#sched.now(), bytes: entry.bytes });
       noteSent(entry.bytes, this.#sched.now());
-      this.#real.send(entry.bytes, entry.address, entry.port);
+      // As the addon's pacer: a refusal is counted, and told by pacedFailure().
+      const refused = this.#real.send(entry.bytes, entry.address, entry.port);
+      if (refused !== undefined) this.#refused.push(refused);
     }, delayMs);
     this.#waiting.set(handle, entry);
     return undefined;
@@ -199,7 +202,8 @@ export class FakePacedSocket implements PolledSocket {
     return this.#waiting.size;
   }
   pacedFailure(): string | undefined {
-    return undefined;
+    const refused = this.#refused.splice(0);
+    return refused.length === 0 ? undefined : `send: ${refused.length} paced datagram${refused.length === 1 ? '' : 's'} refused: ${refused.at(-1)}`;
   }
   receive(onDatagram: (d: Datagram) => void): number {
     return this.#real.receive((d) => {
