@@ -220,11 +220,11 @@ export class RtpSender {
     this.#octetsSent += payload.length;
     this.#bytesSent += bytes.length;
     this.#sentSinceReport = true;
-    if (delayMs > 0) {
+    // Only what the pacer took is booked as held (one it refused went at once).
+    if (sockets.sendRtp(bytes, latch.rtpTarget, this.#packetsSent % SEND_CHECK_EVERY === 1 ? this.#onSent : undefined, delayMs)) {
       this.#paced.push([payload.length, bytes.length]);
       if (this.#paced.length > MAX_PACED) this.#paced.shift();
     }
-    sockets.sendRtp(bytes, latch.rtpTarget, this.#packetsSent % SEND_CHECK_EVERY === 1 ? this.#onSent : undefined, delayMs);
   }
 
   /** One callback for every checked packet (no closure made per packet). */

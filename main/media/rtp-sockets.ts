@@ -60,7 +60,8 @@ const literalLookup: NonNullable<SocketOptions['lookup']> = (hostname, options, 
 /** One bound socket of either kind, as RtpSockets uses it. */
 interface Endpoint {
   readonly port: number;
-  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void, delayMs?: number): void;
+  /** True when the addon's pacer took it (it leaves `delayMs` later); false when it went now, or never. */
+  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void, delayMs?: number): boolean;
   close(): Promise<void>;
 }
 
@@ -72,8 +73,9 @@ class DgramEndpoint implements Endpoint {
   get port(): number {
     return this.socket.address().port;
   }
-  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): void {
+  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void): boolean {
     this.socket.send(bytes, to.port, to.address, done);
+    return false;
   }
   close(): Promise<void> {
     return new Promise((resolve) => this.socket.close(() => resolve()));
@@ -103,14 +105,14 @@ class PolledEndpoint implements Endpoint {
    * A host name is looked up once (what dgram did on every send); until it is known, datagrams
    * to it are dropped.
    */
-  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void, delayMs = 0): void {
+  send(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void, delayMs = 0): boolean {
     const address = this.#address(to.address, done);
-    if (address === undefined) return;
+    if (address === undefined) return false;
     // Refused by the pacer (its queue full: thousands of calls): sent now rather than lost.
-    const paced = delayMs > 0 && this.socket.sendAt !== undefined;
-    let failed = paced ? this.socket.sendAt!(bytes, address, to.port, delayMs) : undefined;
-    if (!paced || failed !== undefined) failed = this.socket.send(bytes, address, to.port);
+    const paced = delayMs > 0 && this.socket.sendAt !== undefined && this.socket.sendAt(bytes, address, to.port, delayMs) === undefined;
+    const failed = paced ? undefined : this.socket.send(bytes, address, to.port);
     if (done) setImmediate(done, failed === undefined ? null : new Error(failed));
+    return paced;
   }
   /** What the pacer holds goes to `to` now (the peer moved; to another family: it stays, and fails as sends there do). */
   retarget(to: Target): void {
@@ -278,8 +280,9 @@ export class RtpSockets {
    * Without `done`, no error is reported (rtp-sender.ts asks now and then). With `delayMs` > 0
    * (only when `canPace`), the addon's pacer sends it that much later.
    */
-  sendRtp(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void, delayMs = 0): void {
-    this.#rtp.send(bytes, to, done, delayMs);
+  /** True when the pacer holds it (`delayMs` > 0 and room in its queue); else it was sent now. */
+  sendRtp(bytes: Uint8Array, to: Target, done?: (err: Error | null) => void, delayMs = 0): boolean {
+    return this.#rtp.send(bytes, to, done, delayMs);
   }
 
   /** Whether RTP can be handed to the addon's pacer (polled sockets of a build that has it). */
