@@ -57,7 +57,7 @@ Call options (call, listen):
   --srtp MODE          off, optional or mandatory SDES-SRTP (default: off for call, mandatory
                        when it goes over TLS or to a sips: URI; optional for listen)
   --duration S         call: hang up S seconds after the answer (default: when the other side does),
-                       or once the --dtmf digits have all been sent, if later
+                       or 1 s after the --dtmf digits have all been sent, if later
   --dtmf DIGITS        call: send these digits (0-9 * # A-D) once media flows
   --dtmf-info          call: DTMF by SIP INFO, not RFC 4733 events
   --auto-answer        listen: answer every call; --delay S waits S seconds first

@@ -6,6 +6,9 @@ import type { CallAudioSource, CallCodec, CallSnapshot, CallVideoSource, SrtpMod
 import type { Phone } from '../phone/phone.ts';
 import { callOutcomeLine, type Printer } from './output.ts';
 
+/** How long after its last digit has left a call hung up by --duration still lasts (the other side hears it first). */
+const DTMF_TAIL_MS = 1000;
+
 /** The next snapshot of `callId` that passes `test` (already seen ones are not replayed). */
 function nextCallState(phone: Phone, callId: string, test: (s: CallSnapshot) => boolean, signal?: AbortSignal): Promise<CallSnapshot | undefined> {
   return new Promise((resolve) => {
@@ -100,7 +103,7 @@ export async function placeCall(phone: Phone, printer: Printer, signal: AbortSig
     const onAbort = () => stop.abort();
     signal.addEventListener('abort', onAbort);
     void ended.then(() => stop.abort());
-    const hangupAt = a.duration === undefined ? undefined : Date.now() + a.duration * 1000;
+    let hangupAt = a.duration === undefined ? undefined : Date.now() + a.duration * 1000;
     if (a.dtmf) {
       // Once media flows (its first statistics), so the other side's receiver is running.
       await new Promise<void>((resolve) => {
@@ -120,6 +123,9 @@ export async function placeCall(phone: Phone, printer: Printer, signal: AbortSig
         try {
           await phone.sendDtmf({ callId: id, digits: a.dtmf });
           printer.event('dtmf-sent', { callId: id, digits: a.dtmf }, `sent DTMF ${a.dtmf}`);
+          // The last digit has left, not yet been heard: the other side's jitter buffer may still
+          // hold it, and a BYE now could overtake it.
+          if (hangupAt !== undefined) hangupAt = Math.max(hangupAt, Date.now() + DTMF_TAIL_MS);
         } catch (err) {
           printer.error(`DTMF not sent: ${(err as Error).message}\n`);
         }

@@ -262,7 +262,7 @@ describe('DTMF and MESSAGE', () => {
   it('baresip receives the DTMF Appel sends (RFC 4733)', async () => {
     const since = bob.eventCount;
     // The digits go once media flows (its first statistics, about 1 s in) and take 200 ms each:
-    // the call lasts until they have all left, past its 1 s.
+    // the call lasts until they have all left and 1 s more (the CLI waits), past its 1 s.
     const r = await runAppel(ns, ['call', 'sip:bob@lab.test', ...account('alice'), '--codecs', 'pcmu', '--dtmf', '19*#', '--duration', '1'], { timeoutMs: 30_000 });
     expect(r.code).toBe(0);
     expect(r.events.find((e) => e.event === 'dtmf-sent')).toMatchObject({ digits: '19*#' });
