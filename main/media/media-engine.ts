@@ -64,8 +64,8 @@ const MIX_RATE = 16000;
 /**
  * Frames a stream of files and generated signals encodes ahead and plays behind, one wake-up for
  * them all (media-stream.ts): 500 ms. On this kind of machine a wake-up of the JavaScript thread
- * costs about what 25 frames of work do (the event loop, timers, system calls: measured with
- * `npm run bench -- per-call`), so two a second instead of fifty. What a hold or a hang-up takes
+ * costs about what 25 frames of work do (the event loop, timers, system calls: measured per
+ * thread with test/bench/lab/prof-call.ts), so two a second instead of fifty. What a hold or a hang-up takes
  * back from the pacer, and what a digit waits for, is at most this much.
  */
 const LOOKAHEAD_FRAMES = 25;

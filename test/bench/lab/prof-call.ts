@@ -1,6 +1,10 @@
-// Lab: one steady Appel call to an auto-answering baresip, with per-thread CPU (schedstat, ns) and
-// optionally a CPU profile (APPEL_PROF_DIR set → --cpu-prof there). Not part of `npm run bench`.
-//   node_modules/.bin/node test/bench/lab/prof-call.ts [codec] [windowS]
+// Lab: one steady Appel call to an auto-answering baresip, then baresip calling it, each with its
+// CPU per thread (schedstat, ns) and context switches over the same window. Not part of `npm run bench`.
+//   node_modules/.bin/node test/bench/lab/prof-call.ts [codec] [windowS] [settleS]
+// Optional, by environment: APPEL_PROF_DIR (a --cpu-prof there), APPEL_NODE_OPTIONS (more
+// NODE_OPTIONS), APPEL_STRACE (2 s of the main thread's system calls into that file), APPEL_PERF
+// (perf record of the window into that file), APPEL_SHOW_STATS (the call's stats events and
+// stderr), APPEL_SHOW_STDOUT (the CLI's non-JSON output).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -71,8 +75,10 @@ try {
     await window(appel.child.pid!, `Appel ${codec}`);
     if (perf) await once(perf, 'exit');
     await appel.exit(30_000).catch(() => undefined);
-    if (process.env.APPEL_SHOW_STATS) for (const e of appel.events.filter((e) => e.event === "stats")) console.log(JSON.stringify(e));
-    if (process.env.APPEL_SHOW_STATS) console.log(appel.stderr);
+    if (process.env.APPEL_SHOW_STATS) {
+      for (const e of appel.events.filter((e) => e.event === 'stats')) console.log(JSON.stringify(e));
+      console.log(appel.stderr);
+    }
     if (process.env.APPEL_SHOW_STDOUT) console.log(appel.stdout.split('\n').filter((l) => !l.startsWith('{')).join('\n'));
     const caller = new Baresip(ns, { user: 'caller', registrar: null, sipPort: 5080, ctrlPort: 4445, codecs: [names[codec] as 'PCMU'], playWav: tone, rtpPorts: [40000, 40999] });
     await caller.start();
